@@ -1,0 +1,75 @@
+"""The detector contract and the registry of detectors by name.
+
+A detector has an id, says which event types it reads, and turns events of one room into
+findings. Per-room state lives in the `RoomState` the pipeline hands it, so the same code runs
+in-process, in service workers and inside Spark without knowing where it is.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from clearlive.model.events import EventBase
+from clearlive.model.findings import Finding
+
+
+@dataclass
+class RoomState:
+    """What the pipeline knows about one room so far; detectors keep their own state in `slots`."""
+
+    room_id: str
+    session_id: str | None = None
+    anchor_id: str | None = None
+    shop_id: str | None = None
+    title: str | None = None
+    first_ts: int | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    def update(self, ev: EventBase) -> None:
+        if self.first_ts is None or ev.ts < self.first_ts:  # type: ignore[operator]
+            self.first_ts = ev.ts  # type: ignore[assignment]
+        if ev.session_id:
+            self.session_id = ev.session_id
+        if ev.anchor_id:
+            self.anchor_id = ev.anchor_id
+        if ev.shop_id:
+            self.shop_id = ev.shop_id
+        title = getattr(ev, "title", None)
+        if title and ev.__struct_config__.tag == "session_start":
+            self.title = title
+
+
+class Detector(ABC):
+    id: str
+    event_types: frozenset[str]
+
+    @abstractmethod
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        """Findings this event gives, given what the room has seen before."""
+
+    def finish(self, room: RoomState) -> Iterable[Finding]:
+        """Findings that need the whole room (cross-event detectors override this)."""
+        return ()
+
+
+DetectorFactory = Callable[..., Detector]
+_REGISTRY: dict[str, DetectorFactory] = {}
+
+
+def register(name: str) -> Callable[[DetectorFactory], DetectorFactory]:
+    """Register a detector factory by name; a second registration of a name is an error."""
+
+    def wrap(factory: DetectorFactory) -> DetectorFactory:
+        if name in _REGISTRY:
+            raise ValueError(f"detector {name!r} is already registered")
+        _REGISTRY[name] = factory
+        return factory
+
+    return wrap
+
+
+def registered() -> dict[str, DetectorFactory]:
+    return dict(_REGISTRY)

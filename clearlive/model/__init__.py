@@ -1,0 +1,9 @@
+"""Records that cross module boundaries: events in, findings out."""
+
+from clearlive.model.events import EVENT_TYPES, Event, EventBase, event_type, format_ts, parse_ts
+from clearlive.model.findings import CATEGORIES, SEVERITIES, SEVERITY_RANK, Evidence, Finding, LegalBasis
+
+__all__ = [
+    "CATEGORIES", "EVENT_TYPES", "Event", "EventBase", "Evidence", "Finding", "LegalBasis",
+    "SEVERITIES", "SEVERITY_RANK", "event_type", "format_ts", "parse_ts",
+]

@@ -1,0 +1,195 @@
+"""The event model of CONTRACT section 2: one msgspec Struct per event type.
+
+Events are a tagged union on ``type`` so one decoder validates every line in C, and an error
+names the offending field (``at `$.text```). Unknown extra fields are kept out of the struct but
+do not make a line invalid, so producers may add fields freely.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Union
+
+import msgspec
+
+FORMAT_VERSION = 1
+
+
+def parse_ts(value: str | int | float) -> int:
+    """Return epoch milliseconds for an RFC 3339 string or epoch-millisecond number."""
+    if isinstance(value, bool):
+        raise ValueError("ts must be an RFC 3339 string or epoch milliseconds")
+    if isinstance(value, (int, float)):
+        return int(value)
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"invalid timestamp {value!r} - at `$.ts`") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return int(dt.timestamp() * 1000)
+
+
+def format_ts(ms: int) -> str:
+    """RFC 3339 in UTC with milliseconds, the form findings carry."""
+    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
+    room_id: str
+    ts: int | str | float
+    id: str | None = None
+    session_id: str | None = None
+    anchor_id: str | None = None
+    shop_id: str | None = None
+    lang: str | None = None
+
+    def __post_init__(self) -> None:
+        # Normalise the clock once at decode time; everything downstream sees epoch ms.
+        if not isinstance(self.ts, int):
+            self.ts = parse_ts(self.ts)
+        if not self.room_id:
+            raise ValueError("room_id must not be empty - at `$.room_id`")
+
+
+class SessionStart(EventBase, tag="session_start"):
+    title: str | None = None
+
+
+class SessionEnd(EventBase, tag="session_end"):
+    title: str | None = None
+
+
+class Utterance(EventBase, tag="utterance"):
+    text: str
+    speaker: str = "host"
+    start: float | None = None
+    end: float | None = None
+
+
+class Comment(EventBase, tag="comment"):
+    user_id: str
+    text: str
+
+
+class RoomStats(EventBase, tag="room_stats"):
+    online: int
+    total_viewers: int | None = None
+    likes_total: int | None = None
+    followers: int | None = None
+
+
+class Enter(EventBase, tag="enter"):
+    user_id: str
+
+
+class Follow(EventBase, tag="follow"):
+    user_id: str
+
+
+class Share(EventBase, tag="share"):
+    user_id: str
+
+
+class Like(EventBase, tag="like"):
+    user_id: str
+    count: int = 1
+
+
+class Gift(EventBase, tag="gift"):
+    user_id: str
+    gift: str
+    value: float = 0.0
+    count: int = 1
+
+
+class Product(EventBase, tag="product"):
+    sku: str
+    title: str
+    category: str | None = None
+    price: float | None = None
+    list_price: float | None = None
+    lowest_price_7d: float | None = None
+    lowest_price_30d: float | None = None
+    stock: int | None = None
+    origin: str | None = None
+    brand: str | None = None
+    qualifications: list[str] | None = None
+
+
+class Order(EventBase, tag="order"):
+    order_id: str
+    user_id: str
+    sku: str
+    qty: int = 1
+    amount: float = 0.0
+
+
+class Refund(EventBase, tag="refund"):
+    order_id: str
+    reason: str | None = None
+
+
+class Review(EventBase, tag="review"):
+    order_id: str
+    rating: int
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 1 <= self.rating <= 5:
+            raise ValueError("rating must be between 1 and 5 - at `$.rating`")
+
+
+class Complaint(EventBase, tag="complaint"):
+    order_id: str
+    reason: str | None = None
+    text: str | None = None
+
+
+class Shipment(EventBase, tag="shipment"):
+    order_id: str
+    status: str
+    carrier: str | None = None
+
+
+class ServiceChat(EventBase, tag="service_chat"):
+    user_id: str
+    order_id: str | None = None
+    first_response_s: float | None = None
+
+
+EVENT_TYPES: tuple[type[EventBase], ...] = (
+    SessionStart, SessionEnd, Utterance, Comment, RoomStats, Enter, Follow, Share, Like, Gift,
+    Product, Order, Refund, Review, Complaint, Shipment, ServiceChat,
+)
+Event = Union[
+    SessionStart, SessionEnd, Utterance, Comment, RoomStats, Enter, Follow, Share, Like, Gift,
+    Product, Order, Refund, Review, Complaint, Shipment, ServiceChat,
+]
+TYPE_BY_NAME: dict[str, type[EventBase]] = {t.__struct_config__.tag: t for t in EVENT_TYPES}  # type: ignore[misc]
+
+
+def event_type(ev: EventBase) -> str:
+    return ev.__struct_config__.tag  # type: ignore[return-value]
+
+
+def scannable_text(ev: EventBase) -> str | None:
+    """The free text of an event that text rules read, or None."""
+    if isinstance(ev, (Utterance, Comment)):
+        return ev.text
+    if isinstance(ev, Product):
+        return ev.title
+    if isinstance(ev, (SessionStart, SessionEnd)):
+        return ev.title
+    if isinstance(ev, (Review, Complaint)):
+        return ev.text
+    return None
+
+
+def event_field_of_text(ev: EventBase) -> str:
+    """Name of the field `scannable_text` returns, so evidence can say where the quote lives."""
+    if isinstance(ev, (Product, SessionStart, SessionEnd)):
+        return "title"
+    return "text"

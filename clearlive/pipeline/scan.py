@@ -1,0 +1,113 @@
+"""The scan pipeline: events -> per-room state -> detectors -> findings (and summaries).
+
+`Scanner` is the pure, in-process core: it holds per-room state and the detectors, and knows
+nothing about files, databases or where it runs. `scan()` wires readers, the scanner and an
+optional store together for the CLI and library users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clearlive.detectors import Detector, RoomState, TextRuleDetector
+from clearlive.model.events import EventBase, event_type
+from clearlive.model.findings import Finding
+from clearlive.pipeline.sessions import SessionSummary, SessionTracker
+from clearlive.rules import RuleSet, load_rules
+from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
+
+
+@dataclass(frozen=True, slots=True)
+class ScanConfig:
+    """Scan options; the CLI's flags map onto these fields one-to-one."""
+
+    rules: tuple[Path, ...] = ()  # extra rule packs (files or folders)
+    builtin_rules: bool = True
+    inputs: InputOptions = field(default_factory=InputOptions)
+
+
+def build_ruleset(config: ScanConfig) -> RuleSet:
+    _, rules = load_rules(list(config.rules), builtin=config.builtin_rules)
+    return RuleSet(rules)
+
+
+class Scanner:
+    """Feeds events to detectors with per-room state; the same object serves any runtime."""
+
+    def __init__(self, detectors: list[Detector]) -> None:
+        self.detectors = detectors
+        self.rooms: dict[str, RoomState] = {}
+        self.sessions = SessionTracker()
+        self._by_type: dict[str, list[Detector]] = {}
+
+    @classmethod
+    def from_config(cls, config: ScanConfig) -> Scanner:
+        return cls([TextRuleDetector(build_ruleset(config))])
+
+    def _detectors_for(self, kind: str) -> list[Detector]:
+        found = self._by_type.get(kind)
+        if found is None:
+            found = self._by_type[kind] = [d for d in self.detectors if kind in d.event_types]
+        return found
+
+    def process(self, ev: EventBase) -> list[Finding]:
+        room = self.rooms.get(ev.room_id)
+        if room is None:
+            room = self.rooms[ev.room_id] = RoomState(ev.room_id)
+        room.update(ev)
+        # Chat and stats lines rarely repeat the session and host; they belong to the room's
+        # current broadcast, so fill them in from the room state.
+        if ev.session_id is None:
+            ev.session_id = room.session_id
+        if ev.anchor_id is None:
+            ev.anchor_id = room.anchor_id
+        self.sessions.observe(ev)
+        out: list[Finding] = []
+        for det in self._detectors_for(event_type(ev)):
+            out.extend(det.observe(ev, room))
+        for f in out:
+            self.sessions.add_finding(f)
+        return out
+
+    def finish(self) -> list[Finding]:
+        out: list[Finding] = []
+        for room_id in sorted(self.rooms):
+            for det in self.detectors:
+                out.extend(det.finish(self.rooms[room_id]))
+        for f in out:
+            self.sessions.add_finding(f)
+        return out
+
+    def run(self, events: Iterable[EventBase], on_event: Callable[[EventBase], None] | None = None) -> Iterator[Finding]:
+        for ev in events:
+            if on_event is not None:
+                on_event(ev)
+            yield from self.process(ev)
+        yield from self.finish()
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    sessions: list[SessionSummary]
+    stats: ReadStats
+    rejects: list[Reject]
+
+
+def scan(paths: list[str], config: ScanConfig | None = None, on_reject: Callable[[Reject], None] | None = None,
+         on_event: Callable[[EventBase], None] | None = None) -> ScanResult:
+    """Scan input files and return every finding; the library twin of `clearlive scan`."""
+    config = config or ScanConfig()
+    scanner = Scanner.from_config(config)
+    stats = ReadStats()
+    rejects: list[Reject] = []
+
+    def reject(r: Reject) -> None:
+        rejects.append(r)
+        if on_reject is not None:
+            on_reject(r)
+
+    findings = list(scanner.run(read_inputs(paths, config.inputs, reject, stats), on_event))
+    return ScanResult(findings, scanner.sessions.summaries(), stats, rejects)

@@ -1,0 +1,126 @@
+"""Load and validate rule packs: everything is checked up front, one error names file and rule."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+import yaml
+
+from clearlive.errors import RuleLoadError
+from clearlive.legal import citation_table
+from clearlive.model.events import TYPE_BY_NAME
+from clearlive.model.findings import CATEGORIES, SEVERITIES, LegalBasis
+from clearlive.rules.schema import PackSpec, RuleSpec
+
+BUILTIN_PACKS = Path(__file__).with_name("packs")
+MAX_TERMS_PER_RULE = 5000
+MAX_PATTERN_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A validated rule, ready for the matcher."""
+
+    spec: RuleSpec
+    pack: str
+    source: str
+    language: str
+    legal_basis: tuple[LegalBasis, ...]
+    patterns: tuple[re.Pattern[str], ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+def _pack_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    return [path]
+
+
+def _validate(rule: RuleSpec, source: str) -> tuple[tuple[LegalBasis, ...], tuple[re.Pattern[str], ...]]:
+    def fail(msg: str) -> RuleLoadError:
+        return RuleLoadError(source, rule.id, msg)
+
+    if not re.fullmatch(r"[a-z]{2,3}(\.[a-z0-9_]+){2,}", rule.id):
+        raise fail("rule id must look like 'zh.absolute.superlative' (lowercase, dotted)")
+    if rule.category not in CATEGORIES:
+        raise fail(f"unknown category {rule.category!r}; use one of {', '.join(CATEGORIES)}")
+    if rule.severity not in SEVERITIES:
+        raise fail(f"unknown severity {rule.severity!r}; use one of {', '.join(SEVERITIES)}")
+    if not 0.0 < rule.confidence <= 1.0:
+        raise fail("confidence must be in (0, 1]")
+    if not rule.terms and not rule.patterns:
+        raise fail("a rule needs terms or patterns")
+    if len(rule.terms) > MAX_TERMS_PER_RULE:
+        raise fail(f"more than {MAX_TERMS_PER_RULE} terms")
+    for kind in rule.applies_to:
+        if kind not in TYPE_BY_NAME:
+            raise fail(f"applies_to names unknown event type {kind!r}")
+    if not rule.examples.match or not rule.examples.no_match:
+        raise fail("every rule needs at least one 'match' and one 'no_match' example")
+    table = citation_table()
+    if not rule.legal_basis:
+        raise fail("legal_basis must name at least one citation id")
+    missing = [cid for cid in rule.legal_basis if cid not in table]
+    if missing:
+        raise fail(f"unknown legal-basis id(s) {missing}; add them to clearlive/legal/citations.yaml")
+    compiled = []
+    for pattern in rule.patterns:
+        if len(pattern) > MAX_PATTERN_LENGTH:
+            raise fail(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise fail(f"pattern {pattern!r} does not compile: {exc}") from None
+    return tuple(table[cid] for cid in rule.legal_basis), tuple(compiled)
+
+
+def load_pack_file(path: Path) -> tuple[PackSpec, list[Rule]]:
+    source = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleLoadError(source, None, f"cannot read YAML: {exc}") from None
+    try:
+        pack = msgspec.convert(raw, PackSpec)
+    except msgspec.ValidationError as exc:
+        rule_id = None
+        m = re.search(r"\$\.rules\[(\d+)\]", str(exc))
+        if m and isinstance(raw, dict) and isinstance(raw.get("rules"), list):
+            idx = int(m.group(1))
+            if idx < len(raw["rules"]) and isinstance(raw["rules"][idx], dict):
+                rule_id = raw["rules"][idx].get("id")
+        raise RuleLoadError(source, rule_id, str(exc)) from None
+    rules = []
+    for spec in pack.rules:
+        basis, patterns = _validate(spec, source)
+        if pack.allow:
+            spec.allow = [*spec.allow, *pack.allow]
+        rules.append(Rule(spec, pack.pack, source, pack.language, basis, patterns))
+    return pack, rules
+
+
+def load_rules(extra: list[Path] | None = None, builtin: bool = True) -> tuple[list[PackSpec], list[Rule]]:
+    """Built-in packs plus user packs (files or folders). Duplicate rule ids are an error."""
+    paths: list[Path] = _pack_files(BUILTIN_PACKS) if builtin else []
+    for p in extra or []:
+        if not p.exists():
+            raise RuleLoadError(str(p), None, "no such file or directory")
+        paths.extend(_pack_files(p))
+    packs: list[PackSpec] = []
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        pack, pack_rules = load_pack_file(path)
+        packs.append(pack)
+        for rule in pack_rules:
+            if rule.id in seen:
+                raise RuleLoadError(str(path), rule.id, f"duplicate rule id (also in {seen[rule.id]})")
+            seen[rule.id] = str(path)
+            rules.append(rule)
+    return packs, rules

@@ -1,0 +1,95 @@
+"""Inputs: find the reader for each path and stream events, rejecting bad records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from clearlive.errors import InputError
+from clearlive.model.events import TYPE_BY_NAME, EventBase, parse_ts
+from clearlive.sources.jsonl import read_jsonl, source_name
+from clearlive.sources.rejects import ReadStats, Reject, RejectSink
+from clearlive.sources.tables import read_csv, read_parquet, table_type_for
+from clearlive.sources.transcripts import TranscriptOptions, read_srt, read_vtt, read_whisper
+
+__all__ = ["InputOptions", "ReadStats", "Reject", "RejectSink", "read_inputs"]
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+
+
+@dataclass(frozen=True, slots=True)
+class InputOptions:
+    """How to read inputs that do not describe themselves (transcripts and tables)."""
+
+    room_id: str | None = None  # transcripts: the room (default: the file name without suffix)
+    session_id: str | None = None
+    anchor_id: str | None = None
+    t0: str | int | None = None  # transcripts: wall-clock time of second 0
+    table_type: str | None = None  # tables: the event type (default: from the file name)
+    lang: str | None = None
+
+
+def check_paths(paths: list[str]) -> None:
+    """Fail early (exit 2) on inputs that cannot be read at all."""
+    for p in paths:
+        if p == "-":
+            continue
+        path = Path(p)
+        if not path.exists():
+            raise InputError(f"{p}: no such file")
+        if path.is_dir():
+            raise InputError(f"{p}: is a directory; pass the files inside it")
+        if not any(p.endswith(s) for s in (*JSONL_SUFFIXES, ".vtt", ".srt", ".json", ".csv", ".parquet")):
+            raise InputError(f"{p}: unknown input format (use .jsonl[.gz], .vtt, .srt, .json, .csv or .parquet)")
+
+
+def _transcript_options(path: Path, opts: InputOptions) -> TranscriptOptions:
+    t0 = parse_ts(opts.t0) if opts.t0 is not None else 0
+    return TranscriptOptions(
+        room_id=opts.room_id or path.name.split(".")[0], t0_ms=t0, session_id=opts.session_id,
+        anchor_id=opts.anchor_id, lang=opts.lang,
+    )
+
+
+def _reader(p: str, opts: InputOptions, on_reject: Callable[[Reject], None]) -> Iterator[tuple[int, EventBase | None]]:
+    if p == "-" or p.endswith(JSONL_SUFFIXES):
+        return read_jsonl(p, on_reject, opts.lang)
+    path = Path(p)
+    if p.endswith(".vtt"):
+        return read_vtt(path, _transcript_options(path, opts), on_reject)
+    if p.endswith(".srt"):
+        return read_srt(path, _transcript_options(path, opts), on_reject)
+    if p.endswith(".json"):
+        try:
+            doc = msgspec.json.decode(path.read_bytes())
+        except msgspec.DecodeError as exc:
+            raise InputError(f"{p}: not valid JSON: {exc}") from None
+        if not isinstance(doc, dict) or "segments" not in doc:
+            raise InputError(f"{p}: a .json input must be Whisper output with 'segments'; use .jsonl for events")
+        return read_whisper(path, _transcript_options(path, opts), on_reject, doc)
+    kind = table_type_for(path, opts.table_type)
+    if kind is not None and kind not in TYPE_BY_NAME:
+        raise InputError(f"{p}: unknown event type {kind!r}")
+    if p.endswith(".csv"):
+        return read_csv(path, kind, on_reject, opts.lang)
+    return read_parquet(path, kind, on_reject, opts.lang)
+
+
+def read_inputs(
+    paths: list[str], opts: InputOptions, on_reject: Callable[[Reject], None], stats: ReadStats | None = None
+) -> Iterator[EventBase]:
+    """Stream events from every path in order; bad records go to `on_reject`, counts to `stats`."""
+    check_paths(paths)
+    stats = stats if stats is not None else ReadStats()
+    for p in paths:
+        name = source_name(p)
+        for _, ev in _reader(p, opts, on_reject):
+            stats.read[name] += 1
+            if ev is None:
+                stats.rejected[name] += 1
+            else:
+                stats.accepted[name] += 1
+                yield ev
