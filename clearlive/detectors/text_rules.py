@@ -75,6 +75,23 @@ def build_finding(m: RuleMatch, ev: EventBase, room: RoomState, original: str, n
     )
 
 
+def drop_contained(found: list[RuleMatch]) -> list[RuleMatch]:
+    """One incident, one finding: a match inside a longer match of the same category is dropped
+    ('ＶＸ' inside 'ＶＸ：ｌｉｎｇｌｉｎｇ８８'). Different categories are different problems and stay."""
+    if len(found) < 2:
+        return found
+    kept = []
+    for m in found:
+        inside = any(
+            o is not m and o.rule.spec.category == m.rule.spec.category and o.start <= m.start and m.end <= o.end
+            and (o.end - o.start, o.rule.id) > (m.end - m.start, m.rule.id)
+            for o in found
+        )
+        if not inside:
+            kept.append(m)
+    return kept
+
+
 class TextRuleDetector(Detector):
     id = "text_rules"
     event_types = frozenset({"utterance", "comment", "product", "session_start", "session_end", "review", "complaint"})
@@ -107,7 +124,7 @@ class TextRuleDetector(Detector):
             return ()
         seen: dict[tuple[str, str], int] = {}
         out = []
-        for m in sorted(found, key=lambda m: (m.start, m.end, m.rule.id)):
+        for m in sorted(drop_contained(found), key=lambda m: (m.start, m.end, m.rule.id)):
             key = (m.rule.id, normalised[m.norm_start:m.norm_end])
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1

@@ -82,9 +82,10 @@ class Scanner:
 
     def run(self, events: Iterable[EventBase], on_event: Callable[[EventBase], None] | None = None) -> Iterator[Finding]:
         for ev in events:
+            found = self.process(ev)
             if on_event is not None:
-                on_event(ev)
-            yield from self.process(ev)
+                on_event(ev)  # after process(): the event now carries its room's session and host
+            yield from found
         yield from self.finish()
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from clearlive.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,46 @@
+"""The `clearlive` command. Each command builds the library objects and calls the library."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from clearlive.cli import rules_cmd
+from clearlive.cli.demo_cmd import demo_command
+from clearlive.cli.report_cmd import report_command
+from clearlive.cli.scan_cmd import scan_command
+from clearlive.errors import ClearLiveError
+
+app = typer.Typer(
+    name="clearlive",
+    help="ClearLive: find false and vulgar content and consumer deception in live-stream commerce, with evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("scan")(scan_command)
+app.command("report")(report_command)
+app.command("demo")(demo_command)
+app.add_typer(rules_cmd.app, name="rules")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 ran, 1 --fail-on hit or failed check, 2 bad input).
+
+    Typer reports usage errors itself (exit 2); library errors are translated here.
+    """
+    try:
+        app(args=argv if argv is not None else sys.argv[1:], prog_name="clearlive")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except ClearLiveError as exc:
+        Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""`clearlive rules list` and `clearlive rules test`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clearlive.rules import RuleSet, load_rules
+from clearlive.rules.selftest import run_examples
+
+app = typer.Typer(help="List rules and run their examples.", no_args_is_help=True)
+RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule pack (YAML file or folder); repeatable.")]
+
+
+@app.command("list")
+def list_rules(
+    rules: RulesOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Every loaded rule: id, category, severity, languages, size and legal basis."""
+    _, loaded = load_rules(list(rules or ()))
+    if format == "json":
+        rows = [{
+            "id": r.id, "title": r.spec.title, "category": r.spec.category, "severity": r.spec.severity,
+            "languages": r.spec.languages or [r.language], "pack": r.pack, "terms": len(r.spec.terms),
+            "patterns": len(r.spec.patterns), "legal_basis": [msgspec.to_builtins(lb) for lb in r.legal_basis],
+        } for r in loaded]
+        typer.echo(msgspec.json.format(msgspec.json.encode(rows), indent=2).decode())
+        return
+    table = Table(header_style="bold")
+    for col in ("id", "category", "severity", "lang", "terms", "patterns", "legal basis", "title"):
+        table.add_column(col, overflow="fold")
+    for r in loaded:
+        table.add_row(r.id, r.spec.category, r.spec.severity, ",".join(r.spec.languages or [r.language]),
+                      str(len(r.spec.terms)), str(len(r.spec.patterns)),
+                      ", ".join(lb.id + ("" if lb.mark == "V" else f" [{lb.mark}]") for lb in r.legal_basis),
+                      r.spec.title)
+    Console().print(table)
+    Console().print(f"{len(loaded)} rules")
+
+
+@app.command("test")
+def test_rules(rules: RulesOpt = None) -> None:
+    """Run every rule's examples: each 'match' must fire, each 'no_match' must not."""
+    _, loaded = load_rules(list(rules or ()))
+    results = run_examples(RuleSet(loaded))
+    console = Console()
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        console.print(f"[red]FAIL[/] {r.rule_id} {r.kind}: {r.text!r} ({r.detail})", highlight=False)
+    n_rules = len({r.rule_id for r in results})
+    console.print(f"{len(results) - len(failed)}/{len(results)} examples passed across {n_rules} rules")
+    if failed:
+        raise typer.Exit(1)

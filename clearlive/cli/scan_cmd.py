@@ -1,0 +1,107 @@
+"""`clearlive scan`: findings with evidence for recorded rooms (CONTRACT section 3)."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
+from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
+from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+from clearlive.store import Store
+
+err = Console(stderr=True)
+
+
+def default_rejects_path(out: Path | None, db: Path | None) -> Path:
+    anchor = out or db
+    if anchor is not None:
+        return anchor.with_name(anchor.name + ".rejects.jsonl")
+    return Path("clearlive-rejects.jsonl")
+
+
+def print_summary(stats: ReadStats, sink: RejectSink, findings: Counter[str], console: Console) -> None:
+    console.print(
+        f"[bold]read[/] {stats.total_read} records from {len(stats.read)} input(s): "
+        f"{stats.total_accepted} accepted, {stats.total_rejected} rejected"
+    )
+    for r in sink.first[:10]:
+        console.print(f"  [yellow]rejected[/] {r.describe()}", markup=False, highlight=False)
+    if sink.count > 10:
+        console.print(f"  ... and {sink.count - 10} more")
+    if sink.count and sink.path is not None:
+        console.print(f"  rejected records written to {sink.path}")
+    by_sev = ", ".join(f"{findings[s]} {s}" for s in reversed(SEVERITIES) if findings[s])
+    console.print(f"[bold]found[/] {sum(findings.values())} finding(s)" + (f" ({by_sev})" if by_sev else ""))
+
+
+def scan_command(
+    paths: Annotated[list[str], typer.Argument(help="Inputs: .jsonl[.gz], .vtt, .srt, Whisper .json, .csv, .parquet; '-' is stdin.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="jsonl, json or table.")] = "jsonl",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write findings here instead of stdout.")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Also store events, findings and session summaries in this DuckDB file.")] = None,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule pack (YAML file or folder); repeatable.")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 if a finding at or above this severity exists.")] = None,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected records go (default: beside --out/--db, else ./clearlive-rejects.jsonl).")] = None,
+    room: Annotated[str | None, typer.Option("--room", help="Transcripts: the room id (default: the file name).")] = None,
+    session: Annotated[str | None, typer.Option("--session", help="Transcripts: the session id.")] = None,
+    anchor: Annotated[str | None, typer.Option("--anchor", help="Transcripts: the host's anchor id.")] = None,
+    t0: Annotated[str | None, typer.Option("--t0", help="Transcripts: RFC 3339 time of second 0 of the recording.")] = None,
+    table_type: Annotated[str | None, typer.Option("--type", help="Tables: the event type of every row (default: from the file name).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of inputs that do not say (zh, zh-Hant, en).")] = None,
+) -> None:
+    """Scan recorded live rooms and print every finding with its evidence and legal basis."""
+    if format not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    if fail_on is not None and fail_on not in SEVERITIES:
+        raise typer.BadParameter(f"use one of {', '.join(SEVERITIES)}", param_hint="--fail-on")
+    config = ScanConfig(
+        rules=tuple(rules or ()),
+        inputs=InputOptions(room_id=room, session_id=session, anchor_id=anchor, t0=t0, table_type=table_type, lang=lang),
+    )
+    scanner = Scanner.from_config(config)
+    sink = RejectSink(rejects or default_rejects_path(out, db))
+    stats = ReadStats()
+    counts: Counter[str] = Counter()
+    worst = -1
+    with ExitStack() as stack:
+        store = stack.enter_context(Store(db)) if db is not None else None
+        events = read_inputs(paths, config.inputs, sink, stats)
+        findings_iter = scanner.run(events, store.add_event if store is not None else None)
+
+        def counted(findings_iter=findings_iter):  # type: ignore[no-untyped-def]
+            nonlocal worst
+            for f in findings_iter:
+                counts[f.severity] += 1
+                worst = max(worst, SEVERITY_RANK[f.severity])
+                if store is not None:
+                    store.add_findings((f,))
+                yield f
+
+        if format == "jsonl":
+            # Stream: a long recording's findings appear as they are found.
+            fh = stack.enter_context(out.open("wb")) if out is not None else sys.stdout.buffer
+            write_jsonl(counted(), fh)
+        else:
+            collected: list[Finding] = list(counted())
+            if format == "json":
+                fh = stack.enter_context(out.open("wb")) if out is not None else sys.stdout.buffer
+                write_json(collected, fh)
+            elif out is not None:
+                with out.open("w", encoding="utf-8") as text_fh:
+                    write_table(collected, Console(file=text_fh, width=200))
+            else:
+                write_table(collected, Console())
+        sink.close()
+    print_summary(stats, sink, counts, err)
+    if db is not None:
+        err.print(f"stored in {db}")
+    if fail_on is not None and worst >= SEVERITY_RANK[fail_on]:
+        raise typer.Exit(1)

@@ -1,0 +1,1 @@
+"""The demo: a generated multi-room sample, scanned, stored and reported."""
