@@ -18,7 +18,9 @@ from clearlive.store import Store
 
 
 def demo_command(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the sample data, the database and the report.")] = Path("demo-output"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the sample data, the database and the report.")
+    ] = Path("demo-output"),
     seed: Annotated[int, typer.Option("--seed", help="Seed of the generated sample.")] = 20261101,
 ) -> None:
     """Generate a realistic multi-room sample, scan it, store it in DuckDB and write the HTML report."""
@@ -35,15 +37,22 @@ def demo_command(
     stats = ReadStats()
     n_findings = 0
     sizes = [i.path.stat().st_size for i in inputs]
-    with Store(db) as store, Progress(
-        TextColumn("[bold]scanning[/] {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with (
+        Store(db) as store,
+        Progress(
+            TextColumn("[bold]scanning[/] {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+    ):
         task = progress.add_task("", total=len(inputs))
         for item, _size in zip(inputs, sizes, strict=True):
             progress.update(task, description=item.path.name)
-            opts = InputOptions(room_id=item.room_id, session_id=item.session_id, anchor_id=item.anchor_id,
-                                t0=item.t0, lang=item.lang)
+            opts = InputOptions(
+                room_id=item.room_id, session_id=item.session_id, anchor_id=item.anchor_id, t0=item.t0, lang=item.lang
+            )
             for f in scanner.run(read_inputs([str(item.path)], opts, sink, stats), store.add_event):
                 store.add_findings((f,))
                 n_findings += 1
@@ -54,5 +63,7 @@ def demo_command(
     console.print(f"scanned {stats.total_accepted} events ({stats.total_rejected} rejected): {n_findings} findings")
     console.print(f"database: [bold]{db}[/]")
     console.print(f"report:   [bold]{report.index}[/] (+{len(report.sessions)} session pages)")
-    console.print(f"done in {elapsed:.1f} s. Next: open the report, or try "
-                  f"`clearlive scan {data_dir}/room-glow.jsonl --format table`")
+    console.print(
+        f"done in {elapsed:.1f} s. Next: open the report, or try "
+        f"`clearlive scan {data_dir}/room-glow.jsonl --format table`"
+    )

@@ -37,9 +37,16 @@ def findings_table(findings: list[Finding]) -> Table:
         e = f.evidence
         ctx = e.context
         i = ctx.find(e.text)
-        quote = f"{ctx[:i]}[bold red]{e.text}[/]{ctx[i + len(e.text):]}" if i >= 0 else e.text
-        table.add_row(f.ts[11:19], f.room_id, f.severity, f.category, f.rule_id, quote,
-                      ", ".join(lb.id + ("" if lb.mark == "V" else f" [{lb.mark}]") for lb in f.legal_basis))
+        quote = f"{ctx[:i]}[bold red]{e.text}[/]{ctx[i + len(e.text) :]}" if i >= 0 else e.text
+        table.add_row(
+            f.ts[11:19],
+            f.room_id,
+            f.severity,
+            f.category,
+            f.rule_id,
+            quote,
+            ", ".join(lb.id + ("" if lb.mark == "V" else f" [{lb.mark}]") for lb in f.legal_basis),
+        )
     return table
 
 

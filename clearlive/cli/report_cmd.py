@@ -13,7 +13,9 @@ from clearlive.report import write_report
 
 def report_command(
     db: Annotated[Path, typer.Option("--db", help="DuckDB file written by `clearlive scan --db`.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Index page to write; session pages go beside it.")] = Path("report.html"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Index page to write; session pages go beside it.")] = Path(
+        "report.html"
+    ),
 ) -> None:
     """Write a self-contained HTML page per session and an index (no network needed to view)."""
     paths = write_report(db, out)

@@ -14,7 +14,9 @@ from clearlive.rules import RuleSet, load_rules
 from clearlive.rules.selftest import run_examples
 
 app = typer.Typer(help="List rules and run their examples.", no_args_is_help=True)
-RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule pack (YAML file or folder); repeatable.")]
+RulesOpt = Annotated[
+    list[Path] | None, typer.Option("--rules", help="Extra rule pack (YAML file or folder); repeatable.")
+]
 
 
 @app.command("list")
@@ -25,21 +27,36 @@ def list_rules(
     """Every loaded rule: id, category, severity, languages, size and legal basis."""
     _, loaded = load_rules(list(rules or ()))
     if format == "json":
-        rows = [{
-            "id": r.id, "title": r.spec.title, "category": r.spec.category, "severity": r.spec.severity,
-            "languages": r.spec.languages or [r.language], "pack": r.pack, "terms": len(r.spec.terms),
-            "patterns": len(r.spec.patterns), "legal_basis": [msgspec.to_builtins(lb) for lb in r.legal_basis],
-        } for r in loaded]
+        rows = [
+            {
+                "id": r.id,
+                "title": r.spec.title,
+                "category": r.spec.category,
+                "severity": r.spec.severity,
+                "languages": r.spec.languages or [r.language],
+                "pack": r.pack,
+                "terms": len(r.spec.terms),
+                "patterns": len(r.spec.patterns),
+                "legal_basis": [msgspec.to_builtins(lb) for lb in r.legal_basis],
+            }
+            for r in loaded
+        ]
         typer.echo(msgspec.json.format(msgspec.json.encode(rows), indent=2).decode())
         return
     table = Table(header_style="bold")
     for col in ("id", "category", "severity", "lang", "terms", "patterns", "legal basis", "title"):
         table.add_column(col, overflow="fold")
     for r in loaded:
-        table.add_row(r.id, r.spec.category, r.spec.severity, ",".join(r.spec.languages or [r.language]),
-                      str(len(r.spec.terms)), str(len(r.spec.patterns)),
-                      ", ".join(lb.id + ("" if lb.mark == "V" else f" [{lb.mark}]") for lb in r.legal_basis),
-                      r.spec.title)
+        table.add_row(
+            r.id,
+            r.spec.category,
+            r.spec.severity,
+            ",".join(r.spec.languages or [r.language]),
+            str(len(r.spec.terms)),
+            str(len(r.spec.patterns)),
+            ", ".join(lb.id + ("" if lb.mark == "V" else f" [{lb.mark}]") for lb in r.legal_basis),
+            r.spec.title,
+        )
     Console().print(table)
     Console().print(f"{len(loaded)} rules")
 

@@ -43,19 +43,40 @@ def print_summary(stats: ReadStats, sink: RejectSink, findings: Counter[str], co
 
 
 def scan_command(
-    paths: Annotated[list[str], typer.Argument(help="Inputs: .jsonl[.gz], .vtt, .srt, Whisper .json, .csv, .parquet; '-' is stdin.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="Inputs: .jsonl[.gz], .vtt, .srt, Whisper .json, .csv, .parquet; '-' is stdin.")
+    ],
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl, json or table.")] = "jsonl",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write findings here instead of stdout.")] = None,
-    db: Annotated[Path | None, typer.Option("--db", help="Also store events, findings and session summaries in this DuckDB file.")] = None,
-    rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule pack (YAML file or folder); repeatable.")] = None,
-    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 if a finding at or above this severity exists.")] = None,
-    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where rejected records go (default: beside --out/--db, else ./clearlive-rejects.jsonl).")] = None,
-    room: Annotated[str | None, typer.Option("--room", help="Transcripts: the room id (default: the file name).")] = None,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Also store events, findings and session summaries in this DuckDB file.")
+    ] = None,
+    rules: Annotated[
+        list[Path] | None, typer.Option("--rules", help="Extra rule pack (YAML file or folder); repeatable.")
+    ] = None,
+    fail_on: Annotated[
+        str | None, typer.Option("--fail-on", help="Exit 1 if a finding at or above this severity exists.")
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects", help="Where rejected records go (default: beside --out/--db, else ./clearlive-rejects.jsonl)."
+        ),
+    ] = None,
+    room: Annotated[
+        str | None, typer.Option("--room", help="Transcripts: the room id (default: the file name).")
+    ] = None,
     session: Annotated[str | None, typer.Option("--session", help="Transcripts: the session id.")] = None,
     anchor: Annotated[str | None, typer.Option("--anchor", help="Transcripts: the host's anchor id.")] = None,
-    t0: Annotated[str | None, typer.Option("--t0", help="Transcripts: RFC 3339 time of second 0 of the recording.")] = None,
-    table_type: Annotated[str | None, typer.Option("--type", help="Tables: the event type of every row (default: from the file name).")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Language of inputs that do not say (zh, zh-Hant, en).")] = None,
+    t0: Annotated[
+        str | None, typer.Option("--t0", help="Transcripts: RFC 3339 time of second 0 of the recording.")
+    ] = None,
+    table_type: Annotated[
+        str | None, typer.Option("--type", help="Tables: the event type of every row (default: from the file name).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language of inputs that do not say (zh, zh-Hant, en).")
+    ] = None,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     if format not in FORMATS:
@@ -64,7 +85,9 @@ def scan_command(
         raise typer.BadParameter(f"use one of {', '.join(SEVERITIES)}", param_hint="--fail-on")
     config = ScanConfig(
         rules=tuple(rules or ()),
-        inputs=InputOptions(room_id=room, session_id=session, anchor_id=anchor, t0=t0, table_type=table_type, lang=lang),
+        inputs=InputOptions(
+            room_id=room, session_id=session, anchor_id=anchor, t0=t0, table_type=table_type, lang=lang
+        ),
     )
     scanner = Scanner.from_config(config)
     sink = RejectSink(rejects or default_rejects_path(out, db))

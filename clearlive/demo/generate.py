@@ -36,25 +36,109 @@ class RoomPlan:
 
 
 PLANS = [
-    RoomPlan("room-orchard", "s-orchard-1101", "anchor-lin", "shop-gannan", "赣南脐橙产地直发", "zh", 45, 1800,
-             scripts.HONEST_ZH_HOST, scripts.HONEST_ZH_CHAT, [], [],
-             {"sku": "orange-5jin", "title": "赣南脐橙 5斤装 果径75-80mm", "category": "food", "price": 39.9,
-              "list_price": 39.9, "lowest_price_7d": 39.9, "stock": 800, "origin": "江西赣州", "brand": "果园直发"}),
-    RoomPlan("room-glow", "s-glow-1101", "anchor-mei", "shop-glow", "全网最低价！面霜清仓", "zh", 60, 9000,
-             scripts.BAD_ZH_HOST, scripts.BAD_ZH_CHAT, scripts.SPAM_ZH_CHAT + scripts.RARE_ZH_CHAT, scripts.BOT_ZH_CHAT,
-             {"sku": "cream-50ml", "title": "焕颜修护面霜 50ml 史上最强", "category": "cosmetics", "price": 199.0,
-              "list_price": 1999.0, "lowest_price_7d": 199.0, "stock": 5000, "brand": "焕颜"},
-             transcript_as_vtt=True),
-    RoomPlan("room-cup", "s-cup-1101", "anchor-wong", "shop-cup", "保溫杯特賣", "zh-Hant", 30, 1200,
-             scripts.HANT_HOST, scripts.HANT_CHAT, scripts.RARE_HANT_CHAT, [],
-             {"sku": "cup-500", "title": "不鏽鋼保溫杯 500ml", "category": "home", "price": 198.0, "stock": 300}),
-    RoomPlan("room-pans", "s-pans-1101", "anchor-sam", "shop-iron", "Cast iron night", "en", 40, 900,
-             scripts.HONEST_EN_HOST, scripts.HONEST_EN_CHAT, [], [],
-             {"sku": "pan-10", "title": "Cast iron skillet 10 inch", "category": "home", "price": 34.0, "stock": 120}),
-    RoomPlan("room-serum", "s-serum-1101", "anchor-kay", "shop-kay", "MEGA serum drop", "en", 50, 4000,
-             scripts.BAD_EN_HOST, scripts.BAD_EN_CHAT, scripts.RARE_EN_CHAT, scripts.BOT_EN_CHAT,
-             {"sku": "serum-30", "title": "Glow serum 30ml", "category": "cosmetics", "price": 29.0,
-              "list_price": 120.0, "lowest_price_30d": 29.0, "stock": 2000}),
+    RoomPlan(
+        "room-orchard",
+        "s-orchard-1101",
+        "anchor-lin",
+        "shop-gannan",
+        "赣南脐橙产地直发",
+        "zh",
+        45,
+        1800,
+        scripts.HONEST_ZH_HOST,
+        scripts.HONEST_ZH_CHAT,
+        [],
+        [],
+        {
+            "sku": "orange-5jin",
+            "title": "赣南脐橙 5斤装 果径75-80mm",
+            "category": "food",
+            "price": 39.9,
+            "list_price": 39.9,
+            "lowest_price_7d": 39.9,
+            "stock": 800,
+            "origin": "江西赣州",
+            "brand": "果园直发",
+        },
+    ),
+    RoomPlan(
+        "room-glow",
+        "s-glow-1101",
+        "anchor-mei",
+        "shop-glow",
+        "全网最低价！面霜清仓",
+        "zh",
+        60,
+        9000,
+        scripts.BAD_ZH_HOST,
+        scripts.BAD_ZH_CHAT,
+        scripts.SPAM_ZH_CHAT + scripts.RARE_ZH_CHAT,
+        scripts.BOT_ZH_CHAT,
+        {
+            "sku": "cream-50ml",
+            "title": "焕颜修护面霜 50ml 史上最强",
+            "category": "cosmetics",
+            "price": 199.0,
+            "list_price": 1999.0,
+            "lowest_price_7d": 199.0,
+            "stock": 5000,
+            "brand": "焕颜",
+        },
+        transcript_as_vtt=True,
+    ),
+    RoomPlan(
+        "room-cup",
+        "s-cup-1101",
+        "anchor-wong",
+        "shop-cup",
+        "保溫杯特賣",
+        "zh-Hant",
+        30,
+        1200,
+        scripts.HANT_HOST,
+        scripts.HANT_CHAT,
+        scripts.RARE_HANT_CHAT,
+        [],
+        {"sku": "cup-500", "title": "不鏽鋼保溫杯 500ml", "category": "home", "price": 198.0, "stock": 300},
+    ),
+    RoomPlan(
+        "room-pans",
+        "s-pans-1101",
+        "anchor-sam",
+        "shop-iron",
+        "Cast iron night",
+        "en",
+        40,
+        900,
+        scripts.HONEST_EN_HOST,
+        scripts.HONEST_EN_CHAT,
+        [],
+        [],
+        {"sku": "pan-10", "title": "Cast iron skillet 10 inch", "category": "home", "price": 34.0, "stock": 120},
+    ),
+    RoomPlan(
+        "room-serum",
+        "s-serum-1101",
+        "anchor-kay",
+        "shop-kay",
+        "MEGA serum drop",
+        "en",
+        50,
+        4000,
+        scripts.BAD_EN_HOST,
+        scripts.BAD_EN_CHAT,
+        scripts.RARE_EN_CHAT,
+        scripts.BOT_EN_CHAT,
+        {
+            "sku": "serum-30",
+            "title": "Glow serum 30ml",
+            "category": "cosmetics",
+            "price": 29.0,
+            "list_price": 120.0,
+            "lowest_price_30d": 29.0,
+            "stock": 2000,
+        },
+    ),
 ]
 
 
@@ -69,12 +153,21 @@ def _viewer_curve(rng: random.Random, minutes: int, peak: int) -> list[int]:
     return out
 
 
-def _room_events(plan: RoomPlan, rng: random.Random, start_ms: int) -> tuple[list[dict[str, Any]], list[tuple[float, float, str]]]:
+def _room_events(
+    plan: RoomPlan, rng: random.Random, start_ms: int
+) -> tuple[list[dict[str, Any]], list[tuple[float, float, str]]]:
     common = {"room_id": plan.room_id, "session_id": plan.session_id}
-    events: list[dict[str, Any]] = [{
-        "type": "session_start", **common, "ts": format_ts(start_ms), "anchor_id": plan.anchor_id,
-        "shop_id": plan.shop_id, "title": plan.title, "lang": plan.lang,
-    }]
+    events: list[dict[str, Any]] = [
+        {
+            "type": "session_start",
+            **common,
+            "ts": format_ts(start_ms),
+            "anchor_id": plan.anchor_id,
+            "shop_id": plan.shop_id,
+            "title": plan.title,
+            "lang": plan.lang,
+        }
+    ]
     events.append({"type": "product", **common, "ts": start_ms + 5_000, **plan.product})
     curve = _viewer_curve(rng, plan.minutes, plan.peak)
     likes = 0
@@ -83,8 +176,14 @@ def _room_events(plan: RoomPlan, rng: random.Random, start_ms: int) -> tuple[lis
         likes += int(online * rng.uniform(0.05, 0.2))
         events.append({"type": "room_stats", **common, "ts": ts, "online": online, "likes_total": likes})
         for _ in range(max(1, online // 400)):
-            events.append({"type": "enter", **common, "ts": ts + rng.randint(0, 9_999),
-                           "user_id": f"{plan.room_id}-v{rng.randint(1, plan.peak * 3)}"})
+            events.append(
+                {
+                    "type": "enter",
+                    **common,
+                    "ts": ts + rng.randint(0, 9_999),
+                    "user_id": f"{plan.room_id}-v{rng.randint(1, plan.peak * 3)}",
+                }
+            )
     cues: list[tuple[float, float, str]] = []
     t = 20.0
     duration = plan.minutes * 60
@@ -95,32 +194,73 @@ def _room_events(plan: RoomPlan, rng: random.Random, start_ms: int) -> tuple[lis
         t += length + rng.uniform(8, 40)
     if not plan.transcript_as_vtt:
         for start, end, line in cues:
-            events.append({"type": "utterance", **common, "ts": start_ms + int(start * 1000), "text": line,
-                           "speaker": "host", "start": start, "end": end, "lang": plan.lang})
+            events.append(
+                {
+                    "type": "utterance",
+                    **common,
+                    "ts": start_ms + int(start * 1000),
+                    "text": line,
+                    "speaker": "host",
+                    "start": start,
+                    "end": end,
+                    "lang": plan.lang,
+                }
+            )
     viewers = [f"{plan.room_id}-u{i:03d}" for i in range(max(30, plan.peak // 40))]
     t_ms = start_ms + 15_000
     end_ms = start_ms + duration * 1000
     while t_ms < end_ms:
         t_ms += int(rng.expovariate(1 / 2500))
-        events.append({"type": "comment", **common, "ts": t_ms, "user_id": rng.choice(viewers),
-                       "text": rng.choice(plan.chat)})
+        events.append(
+            {"type": "comment", **common, "ts": t_ms, "user_id": rng.choice(viewers), "text": rng.choice(plan.chat)}
+        )
         if plan.spam and rng.random() < 0.02:
-            events.append({"type": "comment", **common, "ts": t_ms + 300, "user_id": f"spam-{rng.randint(1, 6)}",
-                           "text": rng.choice(plan.spam)})
+            events.append(
+                {
+                    "type": "comment",
+                    **common,
+                    "ts": t_ms + 300,
+                    "user_id": f"spam-{rng.randint(1, 6)}",
+                    "text": rng.choice(plan.spam),
+                }
+            )
         if rng.random() < 0.15:
-            events.append({"type": "like", **common, "ts": t_ms + 100, "user_id": rng.choice(viewers),
-                           "count": rng.randint(1, 30)})
+            events.append(
+                {
+                    "type": "like",
+                    **common,
+                    "ts": t_ms + 100,
+                    "user_id": rng.choice(viewers),
+                    "count": rng.randint(1, 30),
+                }
+            )
         if rng.random() < 0.06:
             qty = rng.randint(1, 3)
-            events.append({"type": "order", **common, "ts": t_ms + 200, "order_id": f"{plan.room_id}-o{t_ms}",
-                           "user_id": rng.choice(viewers), "sku": plan.product["sku"], "qty": qty,
-                           "amount": round(qty * plan.product["price"], 2)})
+            events.append(
+                {
+                    "type": "order",
+                    **common,
+                    "ts": t_ms + 200,
+                    "order_id": f"{plan.room_id}-o{t_ms}",
+                    "user_id": rng.choice(viewers),
+                    "sku": plan.product["sku"],
+                    "qty": qty,
+                    "amount": round(qty * plan.product["price"], 2),
+                }
+            )
     # Bot accounts: a burst of templated praise from fresh accounts every few minutes.
     if plan.bots:
         for burst_at in range(start_ms + 300_000, end_ms, 420_000):
             for k in range(rng.randint(12, 25)):
-                events.append({"type": "comment", **common, "ts": burst_at + k * rng.randint(150, 600),
-                               "user_id": f"{plan.room_id}-bot{rng.randint(1, 40):02d}", "text": rng.choice(plan.bots)})
+                events.append(
+                    {
+                        "type": "comment",
+                        **common,
+                        "ts": burst_at + k * rng.randint(150, 600),
+                        "user_id": f"{plan.room_id}-bot{rng.randint(1, 40):02d}",
+                        "text": rng.choice(plan.bots),
+                    }
+                )
     events.append({"type": "session_end", **common, "ts": end_ms})
     events.sort(key=lambda e: e["ts"] if isinstance(e["ts"], int) else start_ms)
     for e in events:
@@ -130,7 +270,7 @@ def _room_events(plan: RoomPlan, rng: random.Random, start_ms: int) -> tuple[lis
 
 
 def _vtt_time(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
 

@@ -19,9 +19,21 @@ HONEST_ZH_HOST = [
     "谢谢家人们的支持，我们明天同一时间再见",
 ]
 HONEST_ZH_CHAT = [
-    "多少钱一箱", "发什么快递", "甜不甜", "已下单", "主播口音好亲切", "能寄到新疆吗", "上次买的很好吃",
-    "有没有十斤装", "订单号13812345678什么时候发货", "草莓还有吗", "支持微信支付吗", "第一次买，试试",
-    "皮厚不厚", "坏果怎么赔", "老板实在",
+    "多少钱一箱",
+    "发什么快递",
+    "甜不甜",
+    "已下单",
+    "主播口音好亲切",
+    "能寄到新疆吗",
+    "上次买的很好吃",
+    "有没有十斤装",
+    "订单号13812345678什么时候发货",
+    "草莓还有吗",
+    "支持微信支付吗",
+    "第一次买，试试",
+    "皮厚不厚",
+    "坏果怎么赔",
+    "老板实在",
 ]
 
 BAD_ZH_HOST = [
@@ -39,11 +51,26 @@ BAD_ZH_HOST = [
     "拆开以后最好冷藏，效果更好",
 ]
 BAD_ZH_CHAT = [
-    "多少钱", "有小样吗", "敏感肌能用吗", "已拍", "主播好美", "保质期多久", "和专柜的一样吗", "上次的还没用完",
-    "这件是V领吗", "快递几天到", "假的吧",
+    "多少钱",
+    "有小样吗",
+    "敏感肌能用吗",
+    "已拍",
+    "主播好美",
+    "保质期多久",
+    "和专柜的一样吗",
+    "上次的还没用完",
+    "这件是V领吗",
+    "快递几天到",
+    "假的吧",
 ]
 RARE_ZH_CHAT = ["主播傻逼，又涨价"]
-SPAM_ZH_CHAT = ["加🌹微🌹信 领内部价", "联系我①③⑧①②③④⑤⑥⑦⑧", "🐧号在我主页第二张图", "想要底价的看主页", "ＶＸ：ｌｉｎｇｌｉｎｇ８８"]
+SPAM_ZH_CHAT = [
+    "加🌹微🌹信 领内部价",
+    "联系我①③⑧①②③④⑤⑥⑦⑧",
+    "🐧号在我主页第二张图",
+    "想要底价的看主页",
+    "ＶＸ：ｌｉｎｇｌｉｎｇ８８",
+]
 BOT_ZH_CHAT = ["已拍", "回购第三次了", "效果绝了", "已拍两单", "太便宜了冲"]
 
 HANT_HOST = [
@@ -70,8 +97,14 @@ HONEST_EN_HOST = [
     "Best served with a little butter, trust me",
 ]
 HONEST_EN_CHAT = [
-    "how heavy is it", "does it work on induction", "ordered!", "is the handle hot", "shipping to Canada?",
-    "love this stream", "what oil do you use", "mine arrived yesterday, great",
+    "how heavy is it",
+    "does it work on induction",
+    "ordered!",
+    "is the handle hot",
+    "shipping to Canada?",
+    "love this stream",
+    "what oil do you use",
+    "mine arrived yesterday, great",
 ]
 
 BAD_EN_HOST = [
@@ -84,7 +117,15 @@ BAD_EN_HOST = [
     "Apply it twice a day on clean skin",
 ]
 BAD_EN_CHAT = [
-    "how much", "is it vegan", "ordered two", "does it sting", "does it work on acne",
+    "how much",
+    "is it vegan",
+    "ordered two",
+    "does it sting",
+    "does it work on acne",
 ]
-RARE_EN_CHAT = ["this is fucking expensive", "text me at (415) 555-0132 for the deal", "join t.me/bestdeals for the real price"]
+RARE_EN_CHAT = [
+    "this is fucking expensive",
+    "text me at (415) 555-0132 for the deal",
+    "join t.me/bestdeals for the real price",
+]
 BOT_EN_CHAT = ["just bought 3!!", "best serum ever", "ordered again", "my skin is glowing", "buy buy buy"]

@@ -38,8 +38,9 @@ def languages_for(lang: str | None, normalised: str, available: Iterable[str]) -
     return out
 
 
-def build_finding(m: RuleMatch, ev: EventBase, room: RoomState, original: str, normalised: str,
-                  occurrence: int) -> Finding:
+def build_finding(
+    m: RuleMatch, ev: EventBase, room: RoomState, original: str, normalised: str, occurrence: int
+) -> Finding:
     spec = m.rule.spec
     lo = max(0, m.start - CONTEXT_CHARS)
     hi = min(len(original), m.end + CONTEXT_CHARS)
@@ -48,7 +49,7 @@ def build_finding(m: RuleMatch, ev: EventBase, room: RoomState, original: str, n
         offset_s = ev.start
     elif room.first_ts is not None:
         offset_s = round((ev.ts - room.first_ts) / 1000, 3)  # type: ignore[operator]
-    quote_norm = normalised[m.norm_start:m.norm_end]
+    quote_norm = normalised[m.norm_start : m.norm_end]
     return Finding(
         id=finding_id(spec.id, ev.id or "", quote_norm, occurrence),
         rule_id=spec.id,
@@ -62,8 +63,13 @@ def build_finding(m: RuleMatch, ev: EventBase, room: RoomState, original: str, n
         ts_ms=ev.ts,  # type: ignore[arg-type]
         event_ids=[ev.id or ""],
         evidence=Evidence(
-            text=original[m.start:m.end], start=m.start, end=m.end, context=original[lo:hi],
-            field=event_field_of_text(ev), normalized=quote_norm, matched=m.matched,
+            text=original[m.start : m.end],
+            start=m.start,
+            end=m.end,
+            context=original[lo:hi],
+            field=event_field_of_text(ev),
+            normalized=quote_norm,
+            matched=m.matched,
         ),
         legal_basis=list(m.rule.legal_basis),
         message=spec.message,
@@ -83,7 +89,10 @@ def drop_contained(found: list[RuleMatch]) -> list[RuleMatch]:
     kept = []
     for m in found:
         inside = any(
-            o is not m and o.rule.spec.category == m.rule.spec.category and o.start <= m.start and m.end <= o.end
+            o is not m
+            and o.rule.spec.category == m.rule.spec.category
+            and o.start <= m.start
+            and m.end <= o.end
             and (o.end - o.start, o.rule.id) > (m.end - m.start, m.rule.id)
             for o in found
         )
@@ -125,7 +134,7 @@ class TextRuleDetector(Detector):
         seen: dict[tuple[str, str], int] = {}
         out = []
         for m in sorted(drop_contained(found), key=lambda m: (m.start, m.end, m.rule.id)):
-            key = (m.rule.id, normalised[m.norm_start:m.norm_end])
+            key = (m.rule.id, normalised[m.norm_start : m.norm_end])
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
             out.append(build_finding(m, ev, room, text, normalised, occurrence))

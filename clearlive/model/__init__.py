@@ -4,6 +4,16 @@ from clearlive.model.events import EVENT_TYPES, Event, EventBase, event_type, fo
 from clearlive.model.findings import CATEGORIES, SEVERITIES, SEVERITY_RANK, Evidence, Finding, LegalBasis
 
 __all__ = [
-    "CATEGORIES", "EVENT_TYPES", "Event", "EventBase", "Evidence", "Finding", "LegalBasis",
-    "SEVERITIES", "SEVERITY_RANK", "event_type", "format_ts", "parse_ts",
+    "CATEGORIES",
+    "EVENT_TYPES",
+    "SEVERITIES",
+    "SEVERITY_RANK",
+    "Event",
+    "EventBase",
+    "Evidence",
+    "Finding",
+    "LegalBasis",
+    "event_type",
+    "format_ts",
+    "parse_ts",
 ]

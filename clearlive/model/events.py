@@ -7,9 +7,7 @@ do not make a line invalid, so producers may add fields freely.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Union
-
+from datetime import UTC, datetime
 import msgspec
 
 FORMAT_VERSION = 1
@@ -26,13 +24,13 @@ def parse_ts(value: str | int | float) -> int:
     except ValueError:
         raise ValueError(f"invalid timestamp {value!r} - at `$.ts`") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return int(dt.timestamp() * 1000)
 
 
 def format_ts(ms: int) -> str:
     """RFC 3339 in UTC with milliseconds, the form findings carry."""
-    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -161,13 +159,29 @@ class ServiceChat(EventBase, tag="service_chat"):
 
 
 EVENT_TYPES: tuple[type[EventBase], ...] = (
-    SessionStart, SessionEnd, Utterance, Comment, RoomStats, Enter, Follow, Share, Like, Gift,
-    Product, Order, Refund, Review, Complaint, Shipment, ServiceChat,
+    SessionStart,
+    SessionEnd,
+    Utterance,
+    Comment,
+    RoomStats,
+    Enter,
+    Follow,
+    Share,
+    Like,
+    Gift,
+    Product,
+    Order,
+    Refund,
+    Review,
+    Complaint,
+    Shipment,
+    ServiceChat,
 )
-Event = Union[
-    SessionStart, SessionEnd, Utterance, Comment, RoomStats, Enter, Follow, Share, Like, Gift,
-    Product, Order, Refund, Review, Complaint, Shipment, ServiceChat,
-]
+# The tagged union one decoder validates against (the `type` field picks the struct).
+Event = (
+    SessionStart | SessionEnd | Utterance | Comment | RoomStats | Enter | Follow | Share | Like | Gift
+    | Product | Order | Refund | Review | Complaint | Shipment | ServiceChat
+)
 TYPE_BY_NAME: dict[str, type[EventBase]] = {t.__struct_config__.tag: t for t in EVENT_TYPES}  # type: ignore[misc]
 
 

@@ -10,9 +10,22 @@ SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 
 CATEGORIES: tuple[str, ...] = (
-    "absolute_terms", "efficacy_claim", "price_deception", "false_scarcity", "origin_brand_claim",
-    "fabricated_persona", "impersonation", "pseudo_science", "soft_porn", "diversion", "abuse",
-    "provocation", "induced_tipping", "fake_data", "disclosure", "fake_reviews",
+    "absolute_terms",
+    "efficacy_claim",
+    "price_deception",
+    "false_scarcity",
+    "origin_brand_claim",
+    "fabricated_persona",
+    "impersonation",
+    "pseudo_science",
+    "soft_porn",
+    "diversion",
+    "abuse",
+    "provocation",
+    "induced_tipping",
+    "fake_data",
+    "disclosure",
+    "fake_reviews",
 )
 
 

@@ -24,9 +24,20 @@ _DATA = Path(__file__).with_name("variants.yaml")
 # digits and letters, styled mathematical letters, superscripts, Kangxi radicals, CJK
 # compatibility ideographs. Folding all of Unicode at import would cost a second for nothing.
 _NFKC_RANGES: tuple[tuple[int, int], ...] = (
-    (0x00A0, 0x024F), (0x1D2C, 0x1D6A), (0x2000, 0x206F), (0x2070, 0x209F), (0x2100, 0x218F),
-    (0x2460, 0x24FF), (0x2E80, 0x2FDF), (0x3000, 0x3000), (0x3200, 0x33FF), (0xF900, 0xFAFF),
-    (0xFE30, 0xFE6F), (0xFF00, 0xFFEF), (0x1D400, 0x1D7FF), (0x1F100, 0x1F1FF),
+    (0x00A0, 0x024F),
+    (0x1D2C, 0x1D6A),
+    (0x2000, 0x206F),
+    (0x2070, 0x209F),
+    (0x2100, 0x218F),
+    (0x2460, 0x24FF),
+    (0x2E80, 0x2FDF),
+    (0x3000, 0x3000),
+    (0x3200, 0x33FF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE6F),
+    (0xFF00, 0xFFEF),
+    (0x1D400, 0x1D7FF),
+    (0x1F100, 0x1F1FF),
 )
 _CJK_RANGES: tuple[tuple[int, int], ...] = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 
@@ -85,8 +96,33 @@ def _build() -> tuple[dict[int, int], dict[str, str]]:
 
 CHAR_TABLE, EXPANSIONS = _build()
 
-NUMERAL_DIGITS: dict[int, int] = {ord(k): ord(v) for k, v in {
-    "零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "壹": "1", "二": "2", "两": "2", "贰": "2",
-    "三": "3", "叁": "3", "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6", "陆": "6",
-    "七": "7", "柒": "7", "拐": "7", "八": "8", "捌": "8", "九": "9", "玖": "9", "勾": "9",
-}.items()}
+NUMERAL_DIGITS: dict[int, int] = {
+    ord(k): ord(v)
+    for k, v in {
+        "零": "0",
+        "〇": "0",
+        "洞": "0",
+        "一": "1",
+        "幺": "1",
+        "壹": "1",
+        "二": "2",
+        "两": "2",
+        "贰": "2",
+        "三": "3",
+        "叁": "3",
+        "四": "4",
+        "肆": "4",
+        "五": "5",
+        "伍": "5",
+        "六": "6",
+        "陆": "6",
+        "七": "7",
+        "柒": "7",
+        "拐": "7",
+        "八": "8",
+        "捌": "8",
+        "九": "9",
+        "玖": "9",
+        "勾": "9",
+    }.items()
+}

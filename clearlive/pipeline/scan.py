@@ -80,7 +80,9 @@ class Scanner:
             self.sessions.add_finding(f)
         return out
 
-    def run(self, events: Iterable[EventBase], on_event: Callable[[EventBase], None] | None = None) -> Iterator[Finding]:
+    def run(
+        self, events: Iterable[EventBase], on_event: Callable[[EventBase], None] | None = None
+    ) -> Iterator[Finding]:
         for ev in events:
             found = self.process(ev)
             if on_event is not None:
@@ -97,8 +99,12 @@ class ScanResult:
     rejects: list[Reject]
 
 
-def scan(paths: list[str], config: ScanConfig | None = None, on_reject: Callable[[Reject], None] | None = None,
-         on_event: Callable[[EventBase], None] | None = None) -> ScanResult:
+def scan(
+    paths: list[str],
+    config: ScanConfig | None = None,
+    on_reject: Callable[[Reject], None] | None = None,
+    on_event: Callable[[EventBase], None] | None = None,
+) -> ScanResult:
     """Scan input files and return every finding; the library twin of `clearlive scan`."""
     config = config or ScanConfig()
     scanner = Scanner.from_config(config)

@@ -60,17 +60,20 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
         {"minute": round((ts - first) / 60000, 3), "online": online}
         for ts, online in con.execute(
             "SELECT ts_ms, online FROM events WHERE type = 'room_stats' AND room_id = ? "
-            "AND coalesce(session_id, '') = ? ORDER BY ts_ms", key).fetchall()
+            "AND coalesce(session_id, '') = ? ORDER BY ts_ms",
+            key,
+        ).fetchall()
     ]
     rows = con.execute(
         """SELECT f.record, e.text FROM findings f LEFT JOIN events e ON e.id = f.event_id
            WHERE f.room_id = ? AND coalesce(f.session_id, '') = ? ORDER BY f.ts_ms, f.quote_start, f.rule_id""",
-        key).fetchall()
+        key,
+    ).fetchall()
     findings = []
     for record, text in rows:
         f = json.loads(record)
         ev = f["evidence"]
-        source_text = text if text is not None and text[ev["start"]:ev["end"]] == ev["text"] else ev["context"]
+        source_text = text if text is not None and text[ev["start"] : ev["end"]] == ev["text"] else ev["context"]
         if source_text is ev["context"]:
             i = source_text.find(ev["text"])
             ev["start"], ev["end"] = i, i + len(ev["text"])
@@ -80,7 +83,9 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
         findings.append(f)
     counts = con.execute(
         "SELECT category, severity, count(*) AS n FROM findings WHERE room_id = ? AND coalesce(session_id, '') = ? "
-        "GROUP BY ALL ORDER BY category, severity", key).fetchall()
+        "GROUP BY ALL ORDER BY category, severity",
+        key,
+    ).fetchall()
     count_rows = [{"category": c, "severity": sev, "n": n} for c, sev, n in counts]
     by_severity: dict[str, int] = {}
     for row in count_rows:
@@ -93,7 +98,9 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
         "by_category": sorted({r["category"] for r in count_rows}),
         "count_rows": count_rows,
         "by_severity": sorted(by_severity.items(), key=lambda kv: -SEVERITY_RANK[kv[0]]),
-        "timeline_svg": Markup(timeline_svg(viewers, [{"minute": f["minute"], "severity": f["severity"]} for f in findings])),
+        "timeline_svg": Markup(
+            timeline_svg(viewers, [{"minute": f["minute"], "severity": f["severity"]} for f in findings])
+        ),
         "counts_svg": Markup(counts_svg(count_rows)),
     }
 
@@ -118,12 +125,16 @@ def write_report(db: Path, out: Path) -> ReportPaths:
             s["duration_min"] = round(((s["last_ts_ms"] or 0) - (s["first_ts_ms"] or 0)) / 60000, 1)
             page = _session_page(store, s)
             path = out.parent / s["page"]
-            path.write_text(_env.get_template("session.html").render(
-                **page, colours=SEVERITY_COLOURS, index_href=f"../{out.name}"), encoding="utf-8")
+            path.write_text(
+                _env.get_template("session.html").render(**page, colours=SEVERITY_COLOURS, index_href=f"../{out.name}"),
+                encoding="utf-8",
+            )
             written.append(path)
         totals = store.counts()
-    out.write_text(_env.get_template("index.html").render(
-        sessions=sessions, totals=totals, db=db.name, colours=SEVERITY_COLOURS), encoding="utf-8")
+    out.write_text(
+        _env.get_template("index.html").render(sessions=sessions, totals=totals, db=db.name, colours=SEVERITY_COLOURS),
+        encoding="utf-8",
+    )
     return ReportPaths(out, written)
 
 

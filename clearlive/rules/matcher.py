@@ -31,7 +31,7 @@ class RuleMatch:
     matched: str  # the term or pattern that fired
 
     def quote(self, norm: NormalizedText) -> str:
-        return norm.original[self.start:self.end]
+        return norm.original[self.start : self.end]
 
 
 def _is_word_char(ch: str) -> bool:
@@ -64,9 +64,7 @@ class LanguageMatcher:
         for key, roles in entries.items():
             # Terms that begin or end with a letter or digit must sit on a word boundary there,
             # so 'sb' does not fire inside 'usb' nor 'best' inside 'bestow'.
-            self.automaton.add_word(
-                key, (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), tuple(roles), key)
-            )
+            self.automaton.add_word(key, (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), tuple(roles), key))
         if entries:
             self.automaton.make_automaton()
         self.has_terms = bool(entries)
@@ -165,10 +163,7 @@ class RuleSet:
         for rule in rules:
             for lang in rule.spec.languages or [rule.language]:
                 by_lang[lang.split("-")[0].lower()].append(rule)
-        self.matchers = {
-            lang: LanguageMatcher(lang, lang_rules)
-            for lang, lang_rules in sorted(by_lang.items())
-        }
+        self.matchers = {lang: LanguageMatcher(lang, lang_rules) for lang, lang_rules in sorted(by_lang.items())}
 
     def by_id(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -49,8 +49,13 @@ def run_examples(ruleset: RuleSet) -> list[ExampleResult]:
         for ex in rule.spec.examples.no_match:
             example = ex if isinstance(ex, NoMatchExample) else NoMatchExample(text=ex)
             quotes = _fired(ruleset, rule, example.text, example.event)
-            results.append(ExampleResult(
-                rule.id, "no_match", example.text, not quotes,
-                f"fired with {quotes}" if quotes else "did not fire",
-            ))
+            results.append(
+                ExampleResult(
+                    rule.id,
+                    "no_match",
+                    example.text,
+                    not quotes,
+                    f"fired with {quotes}" if quotes else "did not fire",
+                )
+            )
     return results

@@ -49,8 +49,11 @@ def check_paths(paths: list[str]) -> None:
 def _transcript_options(path: Path, opts: InputOptions) -> TranscriptOptions:
     t0 = parse_ts(opts.t0) if opts.t0 is not None else 0
     return TranscriptOptions(
-        room_id=opts.room_id or path.name.split(".")[0], t0_ms=t0, session_id=opts.session_id,
-        anchor_id=opts.anchor_id, lang=opts.lang,
+        room_id=opts.room_id or path.name.split(".")[0],
+        t0_ms=t0,
+        session_id=opts.session_id,
+        anchor_id=opts.anchor_id,
+        lang=opts.lang,
     )
 
 

@@ -22,7 +22,7 @@ def open_binary(path: str) -> IO[bytes]:
         return sys.stdin.buffer
     if path.endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")  # noqa: SIM115 - closed by the caller
+    return open(path, "rb")
 
 
 def source_name(path: str) -> str:
@@ -36,8 +36,15 @@ def decode_lines(
     decode = _DECODER.decode
     for lineno, raw in enumerate(lines, start=1):
         if len(raw) > MAX_LINE_BYTES:
-            on_reject(Reject(source=source, line=lineno, field=None,
-                             error=f"line longer than {MAX_LINE_BYTES} bytes", raw=raw[:2000].decode("utf-8", "replace")))
+            on_reject(
+                Reject(
+                    source=source,
+                    line=lineno,
+                    field=None,
+                    error=f"line longer than {MAX_LINE_BYTES} bytes",
+                    raw=raw[:2000].decode("utf-8", "replace"),
+                )
+            )
             yield lineno, None
             continue
         if not raw.strip():
@@ -46,8 +53,15 @@ def decode_lines(
             ev = decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             msg = str(exc)
-            on_reject(Reject(source=source, line=lineno, field=field_of(msg), error=msg,
-                             raw=raw[:2000].decode("utf-8", "replace").rstrip("\n")))
+            on_reject(
+                Reject(
+                    source=source,
+                    line=lineno,
+                    field=field_of(msg),
+                    error=msg,
+                    raw=raw[:2000].decode("utf-8", "replace").rstrip("\n"),
+                )
+            )
             yield lineno, None
             continue
         if ev.id is None:
@@ -57,7 +71,9 @@ def decode_lines(
         yield lineno, ev
 
 
-def read_jsonl(path: str, on_reject: Callable[[Reject], None], lang: str | None = None) -> Iterator[tuple[int, EventBase | None]]:
+def read_jsonl(
+    path: str, on_reject: Callable[[Reject], None], lang: str | None = None
+) -> Iterator[tuple[int, EventBase | None]]:
     source = source_name(path)
     fh = open_binary(path)
     try:

@@ -43,16 +43,28 @@ def _row_to_event(row: dict[str, Any], kind: str | None, source: str, number: in
 
 
 def _convert_rows(
-    rows: Iterator[tuple[int, dict[str, Any]]], kind: str | None, source: str, unit: str,
-    on_reject: Callable[[Reject], None], lang: str | None,
+    rows: Iterator[tuple[int, dict[str, Any]]],
+    kind: str | None,
+    source: str,
+    unit: str,
+    on_reject: Callable[[Reject], None],
+    lang: str | None,
 ) -> Iterator[tuple[int, EventBase | None]]:
     for number, row in rows:
         try:
             ev = _row_to_event(row, kind, source, number)
         except msgspec.ValidationError as exc:
             msg = str(exc)
-            on_reject(Reject(source=source, line=number, field=field_of(msg), error=msg,
-                             raw=msgspec.json.encode({k: str(v) for k, v in row.items() if k}).decode()[:2000], unit=unit))
+            on_reject(
+                Reject(
+                    source=source,
+                    line=number,
+                    field=field_of(msg),
+                    error=msg,
+                    raw=msgspec.json.encode({k: str(v) for k, v in row.items() if k}).decode()[:2000],
+                    unit=unit,
+                )
+            )
             yield number, None
             continue
         if lang and ev.lang is None:
@@ -60,7 +72,9 @@ def _convert_rows(
         yield number, ev
 
 
-def read_csv(path: Path, kind: str | None, on_reject: Callable[[Reject], None], lang: str | None = None) -> Iterator[tuple[int, EventBase | None]]:
+def read_csv(
+    path: Path, kind: str | None, on_reject: Callable[[Reject], None], lang: str | None = None
+) -> Iterator[tuple[int, EventBase | None]]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         # DictReader counts physical lines: line_num after a row is the row's last line.
@@ -68,7 +82,9 @@ def read_csv(path: Path, kind: str | None, on_reject: Callable[[Reject], None], 
         yield from _convert_rows(rows, kind, path.name, "line", on_reject, lang)
 
 
-def read_parquet(path: Path, kind: str | None, on_reject: Callable[[Reject], None], lang: str | None = None) -> Iterator[tuple[int, EventBase | None]]:
+def read_parquet(
+    path: Path, kind: str | None, on_reject: Callable[[Reject], None], lang: str | None = None
+) -> Iterator[tuple[int, EventBase | None]]:
     import pyarrow.parquet as pq
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:

@@ -44,16 +44,26 @@ def _blocks(text: str) -> Iterator[tuple[int, str]]:
         yield start, "\n".join(buf)
 
 
-def _utterance(opts: TranscriptOptions, source: str, line: int, text: str, start: float, end: float,
-               speaker: str | None) -> Utterance:
+def _utterance(
+    opts: TranscriptOptions, source: str, line: int, text: str, start: float, end: float, speaker: str | None
+) -> Utterance:
     return Utterance(
-        room_id=opts.room_id, ts=opts.t0_ms + int(round(start * 1000)), id=f"{source}:{line}",
-        session_id=opts.session_id, anchor_id=opts.anchor_id, lang=opts.lang,
-        text=text, speaker=speaker or opts.speaker, start=start, end=end,
+        room_id=opts.room_id,
+        ts=opts.t0_ms + round(start * 1000),
+        id=f"{source}:{line}",
+        session_id=opts.session_id,
+        anchor_id=opts.anchor_id,
+        lang=opts.lang,
+        text=text,
+        speaker=speaker or opts.speaker,
+        start=start,
+        end=end,
     )
 
 
-def read_vtt(path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], None]) -> Iterator[tuple[int, EventBase | None]]:
+def read_vtt(
+    path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], None]
+) -> Iterator[tuple[int, EventBase | None]]:
     source = path.name
     # Each block is parsed on its own behind a synthetic header, so a file without its WEBVTT
     # header line still reads.
@@ -69,14 +79,20 @@ def read_vtt(path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], 
             if not text:
                 raise ValueError("empty cue text")
         except Exception as exc:  # the library raises several types for malformed cues
-            on_reject(Reject(source=source, line=line, field="cue", error=f"malformed WebVTT cue: {exc}", raw=block[:2000]))
+            on_reject(
+                Reject(source=source, line=line, field="cue", error=f"malformed WebVTT cue: {exc}", raw=block[:2000])
+            )
             yield line, None
             continue
-        yield line, _utterance(opts, source, line, text, cap.start_in_seconds, cap.end_in_seconds,
-                               getattr(cap, "voice", None))
+        yield (
+            line,
+            _utterance(opts, source, line, text, cap.start_in_seconds, cap.end_in_seconds, getattr(cap, "voice", None)),
+        )
 
 
-def read_srt(path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], None]) -> Iterator[tuple[int, EventBase | None]]:
+def read_srt(
+    path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], None]
+) -> Iterator[tuple[int, EventBase | None]]:
     source = path.name
     for line, block in _blocks(path.read_text(encoding="utf-8-sig")):
         try:
@@ -88,7 +104,9 @@ def read_srt(path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], 
             if not text:
                 raise ValueError("empty cue text")
         except Exception as exc:  # srt raises SRTParseError and ValueError subclasses
-            on_reject(Reject(source=source, line=line, field="cue", error=f"malformed SRT cue: {exc}", raw=block[:2000]))
+            on_reject(
+                Reject(source=source, line=line, field="cue", error=f"malformed SRT cue: {exc}", raw=block[:2000])
+            )
             yield line, None
             continue
         yield line, _utterance(opts, source, line, text, sub.start.total_seconds(), sub.end.total_seconds(), None)
@@ -109,7 +127,9 @@ def read_whisper(
     lang = opts.lang or doc.get("language")
     segments = doc.get("segments")
     if not isinstance(segments, list):
-        on_reject(Reject(source=source, line=0, field="segments", error="expected a list of segments", raw="", unit="file"))
+        on_reject(
+            Reject(source=source, line=0, field="segments", error="expected a list of segments", raw="", unit="file")
+        )
         yield 0, None
         return
     for i, raw in enumerate(segments):
@@ -119,13 +139,29 @@ def read_whisper(
         except msgspec.ValidationError as exc:
             msg = str(exc)
             fld = field_of(msg)
-            on_reject(Reject(source=source, line=number, field=f"segments[{i}].{fld}" if fld else f"segments[{i}]",
-                             error=msg, raw=msgspec.json.encode(raw).decode()[:2000], unit="segment"))
+            on_reject(
+                Reject(
+                    source=source,
+                    line=number,
+                    field=f"segments[{i}].{fld}" if fld else f"segments[{i}]",
+                    error=msg,
+                    raw=msgspec.json.encode(raw).decode()[:2000],
+                    unit="segment",
+                )
+            )
             yield number, None
             continue
         if not seg.text.strip():
-            on_reject(Reject(source=source, line=number, field=f"segments[{i}].text", error="empty segment text",
-                             raw=msgspec.json.encode(raw).decode()[:2000], unit="segment"))
+            on_reject(
+                Reject(
+                    source=source,
+                    line=number,
+                    field=f"segments[{i}].text",
+                    error="empty segment text",
+                    raw=msgspec.json.encode(raw).decode()[:2000],
+                    unit="segment",
+                )
+            )
             yield number, None
             continue
         ev = _utterance(opts, source, number, seg.text.strip(), seg.start, seg.end, None)

@@ -43,20 +43,48 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 """
 
-_EVENT_SCHEMA = pa.schema([
-    ("id", pa.string()), ("room_id", pa.string()), ("session_id", pa.string()), ("anchor_id", pa.string()),
-    ("shop_id", pa.string()), ("type", pa.string()), ("ts_ms", pa.int64()), ("user_id", pa.string()),
-    ("speaker", pa.string()), ("text", pa.string()), ("online", pa.int64()), ("start_s", pa.float64()),
-    ("payload", pa.string()),
-])
-_FINDING_SCHEMA = pa.schema([
-    ("id", pa.string()), ("rule_id", pa.string()), ("category", pa.string()), ("severity", pa.string()),
-    ("confidence", pa.float64()), ("room_id", pa.string()), ("session_id", pa.string()), ("anchor_id", pa.string()),
-    ("ts_ms", pa.int64()), ("event_id", pa.string()), ("quote", pa.string()), ("quote_start", pa.int32()),
-    ("quote_end", pa.int32()), ("context", pa.string()), ("message", pa.string()), ("suggestion", pa.string()),
-    ("title", pa.string()), ("speaker", pa.string()), ("event_type", pa.string()), ("stream_offset_s", pa.float64()),
-    ("record", pa.string()),
-])
+_EVENT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("room_id", pa.string()),
+        ("session_id", pa.string()),
+        ("anchor_id", pa.string()),
+        ("shop_id", pa.string()),
+        ("type", pa.string()),
+        ("ts_ms", pa.int64()),
+        ("user_id", pa.string()),
+        ("speaker", pa.string()),
+        ("text", pa.string()),
+        ("online", pa.int64()),
+        ("start_s", pa.float64()),
+        ("payload", pa.string()),
+    ]
+)
+_FINDING_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("rule_id", pa.string()),
+        ("category", pa.string()),
+        ("severity", pa.string()),
+        ("confidence", pa.float64()),
+        ("room_id", pa.string()),
+        ("session_id", pa.string()),
+        ("anchor_id", pa.string()),
+        ("ts_ms", pa.int64()),
+        ("event_id", pa.string()),
+        ("quote", pa.string()),
+        ("quote_start", pa.int32()),
+        ("quote_end", pa.int32()),
+        ("context", pa.string()),
+        ("message", pa.string()),
+        ("suggestion", pa.string()),
+        ("title", pa.string()),
+        ("speaker", pa.string()),
+        ("event_type", pa.string()),
+        ("stream_offset_s", pa.float64()),
+        ("record", pa.string()),
+    ]
+)
 
 
 class Store:
@@ -80,12 +108,23 @@ class Store:
         self.close()
 
     def add_event(self, ev: EventBase) -> None:
-        self._events.append((
-            ev.id, ev.room_id, ev.session_id, ev.anchor_id, ev.shop_id, event_type(ev), ev.ts,
-            getattr(ev, "user_id", None), ev.speaker if isinstance(ev, Utterance) else None, scannable_text(ev),
-            ev.online if isinstance(ev, RoomStats) else None, ev.start if isinstance(ev, Utterance) else None,
-            self._encode(ev).decode(),
-        ))
+        self._events.append(
+            (
+                ev.id,
+                ev.room_id,
+                ev.session_id,
+                ev.anchor_id,
+                ev.shop_id,
+                event_type(ev),
+                ev.ts,
+                getattr(ev, "user_id", None),
+                ev.speaker if isinstance(ev, Utterance) else None,
+                scannable_text(ev),
+                ev.online if isinstance(ev, RoomStats) else None,
+                ev.start if isinstance(ev, Utterance) else None,
+                self._encode(ev).decode(),
+            )
+        )
         self._touched.add((ev.room_id, ev.session_id or ""))
         if len(self._events) >= BATCH:
             self._flush_events()
@@ -93,11 +132,31 @@ class Store:
     def add_findings(self, findings: Iterable[Finding]) -> None:
         for f in findings:
             e = f.evidence
-            self._findings.append((
-                f.id, f.rule_id, f.category, f.severity, f.confidence, f.room_id, f.session_id, f.anchor_id,
-                f.ts_ms, f.event_ids[0] if f.event_ids else None, e.text, e.start, e.end, e.context, f.message,
-                f.suggestion, f.title, f.speaker, f.event_type, f.stream_offset_s, self._encode(f).decode(),
-            ))
+            self._findings.append(
+                (
+                    f.id,
+                    f.rule_id,
+                    f.category,
+                    f.severity,
+                    f.confidence,
+                    f.room_id,
+                    f.session_id,
+                    f.anchor_id,
+                    f.ts_ms,
+                    f.event_ids[0] if f.event_ids else None,
+                    e.text,
+                    e.start,
+                    e.end,
+                    e.context,
+                    f.message,
+                    f.suggestion,
+                    f.title,
+                    f.speaker,
+                    f.event_type,
+                    f.stream_offset_s,
+                    self._encode(f).decode(),
+                )
+            )
             self._touched.add((f.room_id, f.session_id or ""))
         if len(self._findings) >= BATCH:
             self._flush_findings()
@@ -106,8 +165,9 @@ class Store:
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
-        batch = pa.Table.from_arrays([pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)],
-                                     schema=schema)
+        batch = pa.Table.from_arrays(
+            [pa.array(c, type=t) for c, t in zip(columns, schema.types, strict=True)], schema=schema
+        )
         self.con.register("_batch", batch)
         try:
             self.con.execute(f"INSERT OR IGNORE INTO {table} SELECT * FROM _batch")
@@ -167,8 +227,10 @@ class Store:
         """)
 
     def counts(self) -> dict[str, int]:
-        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-                for t in ("events", "findings", "sessions")}
+        return {
+            t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            for t in ("events", "findings", "sessions")
+        }
 
     def close(self) -> None:
         try:
