@@ -8,6 +8,7 @@ do not make a line invalid, so producers may add fields freely.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 import msgspec
 
 FORMAT_VERSION = 1
