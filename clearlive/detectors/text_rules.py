@@ -24,15 +24,20 @@ def languages_for(lang: str | None, normalised: str, available: Iterable[str]) -
     'vx' in Latin letters); the English pack reads anything with Latin words; language-neutral
     packs ('any': links, e-mail, phone numbers) read everything once.
     """
-    primary = (lang or "").split("-")[0].lower()
+    primary = lang.split("-")[0].lower() if lang else ""
+    ascii_only = normalised.isascii()
+    has_cjk = not ascii_only and _CJK_RE.search(normalised) is not None
+    has_latin = _LATIN_WORD_RE.search(normalised) is not None
     out = []
     for candidate in available:
         if candidate == "any":
             out.append(candidate)
-        elif candidate == "zh" and (primary != "en" or _CJK_RE.search(normalised)):
-            out.append(candidate)
-        elif candidate == "en" and _LATIN_WORD_RE.search(normalised):
-            out.append(candidate)
+        elif candidate == "zh":
+            if primary != "en" or has_cjk:
+                out.append(candidate)
+        elif candidate == "en":
+            if has_latin:
+                out.append(candidate)
         elif candidate == primary:
             out.append(candidate)
     return out
@@ -107,21 +112,24 @@ class TextRuleDetector(Detector):
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self.languages = list(ruleset.matchers)
+        self.languages = ruleset.languages
 
     def matches(self, ev: EventBase, text: str) -> tuple[str, list[RuleMatch]]:
         norm = normalize(text[:MAX_TEXT_CHARS])
+        hits = self.ruleset.matcher.match(norm)
+        if not hits:
+            return norm.text, hits
         kind = event_type(ev)
         speaker = ev.speaker if isinstance(ev, Utterance) else None
+        langs = languages_for(ev.lang, norm.text, self.languages)
         found: list[RuleMatch] = []
-        for lang in languages_for(ev.lang, norm.text, self.languages):
-            for m in self.ruleset.matchers[lang].match(norm):
-                spec = m.rule.spec
-                if kind not in spec.applies_to:
-                    continue
-                if speaker is not None and spec.speakers is not None and speaker not in spec.speakers:
-                    continue
-                found.append(m)
+        for m in hits:
+            spec = m.rule.spec
+            if kind not in spec.applies_to or m.rule.languages.isdisjoint(langs):
+                continue
+            if speaker is not None and spec.speakers is not None and speaker not in spec.speakers:
+                continue
+            found.append(m)
         return norm.text, found
 
     def observe(self, ev: EventBase, room: RoomState) -> Iterable[Finding]:

@@ -7,11 +7,16 @@ do not make a line invalid, so producers may add fields freely.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import msgspec
 
 FORMAT_VERSION = 1
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 def parse_ts(value: str | int | float) -> int:
@@ -21,12 +26,12 @@ def parse_ts(value: str | int | float) -> int:
     if isinstance(value, (int, float)):
         return int(value)
     try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        dt = datetime.fromisoformat(value)  # Python 3.11+ reads RFC 3339, 'Z' included
     except ValueError:
         raise ValueError(f"invalid timestamp {value!r} - at `$.ts`") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp() * 1000)
+    return (dt - _EPOCH) // _MS  # integer arithmetic: no float rounding of milliseconds
 
 
 def format_ts(ms: int) -> str:
@@ -36,6 +41,7 @@ def format_ts(ms: int) -> str:
 
 
 class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
+    TEXT_FIELD: ClassVar[str | None] = None  # the free-text field text rules read, if any
     room_id: str
     ts: int | str | float
     id: str | None = None
@@ -53,14 +59,17 @@ class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=Tr
 
 
 class SessionStart(EventBase, tag="session_start"):
+    TEXT_FIELD: ClassVar[str | None] = "title"
     title: str | None = None
 
 
 class SessionEnd(EventBase, tag="session_end"):
+    TEXT_FIELD: ClassVar[str | None] = "title"
     title: str | None = None
 
 
 class Utterance(EventBase, tag="utterance"):
+    TEXT_FIELD: ClassVar[str | None] = "text"
     text: str
     speaker: str = "host"
     start: float | None = None
@@ -68,6 +77,7 @@ class Utterance(EventBase, tag="utterance"):
 
 
 class Comment(EventBase, tag="comment"):
+    TEXT_FIELD: ClassVar[str | None] = "text"
     user_id: str
     text: str
 
@@ -104,6 +114,7 @@ class Gift(EventBase, tag="gift"):
 
 
 class Product(EventBase, tag="product"):
+    TEXT_FIELD: ClassVar[str | None] = "title"
     sku: str
     title: str
     category: str | None = None
@@ -131,6 +142,7 @@ class Refund(EventBase, tag="refund"):
 
 
 class Review(EventBase, tag="review"):
+    TEXT_FIELD: ClassVar[str | None] = "text"
     order_id: str
     rating: int
     text: str | None = None
@@ -142,6 +154,7 @@ class Review(EventBase, tag="review"):
 
 
 class Complaint(EventBase, tag="complaint"):
+    TEXT_FIELD: ClassVar[str | None] = "text"
     order_id: str
     reason: str | None = None
     text: str | None = None
@@ -192,19 +205,10 @@ def event_type(ev: EventBase) -> str:
 
 def scannable_text(ev: EventBase) -> str | None:
     """The free text of an event that text rules read, or None."""
-    if isinstance(ev, (Utterance, Comment)):
-        return ev.text
-    if isinstance(ev, Product):
-        return ev.title
-    if isinstance(ev, (SessionStart, SessionEnd)):
-        return ev.title
-    if isinstance(ev, (Review, Complaint)):
-        return ev.text
-    return None
+    name = ev.TEXT_FIELD
+    return getattr(ev, name) if name is not None else None
 
 
 def event_field_of_text(ev: EventBase) -> str:
     """Name of the field `scannable_text` returns, so evidence can say where the quote lives."""
-    if isinstance(ev, (Product, SessionStart, SessionEnd)):
-        return "title"
-    return "text"
+    return ev.TEXT_FIELD or "text"

@@ -85,6 +85,10 @@ def _build() -> tuple[dict[int, int], dict[str, str]]:
         for src, dst in zip(chars, converted, strict=True):
             if len(dst) == 1 and dst != src:
                 table[ord(src)] = ord(dst)
+    # Chinese sentence punctuation stays as it is: rules treat ，and , alike where it matters,
+    # and leaving it keeps the common case (Chinese chat) out of the translate step.
+    for keep in "，！？；：":
+        table.pop(ord(keep), None)
     spec = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
     for variant, canonical in spec["characters"].items():
         table[ord(variant)] = ord(canonical)

@@ -30,6 +30,7 @@ class Rule:
     language: str
     legal_basis: tuple[LegalBasis, ...]
     patterns: tuple[re.Pattern[str], ...]
+    languages: frozenset[str]  # primary language subtags ('zh', 'en') or 'any'
 
     @property
     def id(self) -> str:
@@ -101,7 +102,8 @@ def load_pack_file(path: Path) -> tuple[PackSpec, list[Rule]]:
         basis, patterns = _validate(spec, source)
         if pack.allow:
             spec.allow = [*spec.allow, *pack.allow]
-        rules.append(Rule(spec, pack.pack, source, pack.language, basis, patterns))
+        languages = frozenset(lang.split("-")[0].lower() for lang in (spec.languages or [pack.language]))
+        rules.append(Rule(spec, pack.pack, source, pack.language, basis, patterns, languages))
     return pack, rules
 
 

@@ -1,9 +1,11 @@
-"""Compile every rule of a language into one Aho-Corasick automaton and match texts.
+"""Compile every rule into one Aho-Corasick automaton and match texts.
 
-One automaton per language holds the deny terms, allow phrases and context terms of all its
-rules; each key maps to the (rule, role) pairs that use it. A text is scanned once; rules with
-no deny hit cost nothing more. Regular expressions run only when a combined prefilter finds
-something, so chat without numbers or links pays for one regex search.
+One automaton holds the deny terms, allow phrases and context terms of all rules of all
+languages; each key maps to the (rule, role) pairs that use it. A text is scanned once; rules
+with no deny hit cost nothing more, and which language packs apply to the text is only worked
+out when something was hit. Regular expressions run only when a cheap character gate and then a
+combined prefilter find something, so chat without digits or Latin letters pays for one
+character-class search.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from clearlive.normalize import NormalizedText, normalize
+from clearlive.rules.gates import gate_for
 from clearlive.rules.loader import Rule
 
 DENY, ALLOW, REQUIRE, EXCLUDE = 0, 1, 2, 3
@@ -38,9 +41,8 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-class LanguageMatcher:
-    def __init__(self, language: str, rules: list[Rule]) -> None:
-        self.language = language
+class Matcher:
+    def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
         entries: dict[str, list[tuple[int, int]]] = defaultdict(list)
 
@@ -64,7 +66,10 @@ class LanguageMatcher:
         for key, roles in entries.items():
             # Terms that begin or end with a letter or digit must sit on a word boundary there,
             # so 'sb' does not fire inside 'usb' nor 'best' inside 'bestow'.
-            self.automaton.add_word(key, (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), tuple(roles), key))
+            is_deny = any(role == DENY for _, role in roles)
+            self.automaton.add_word(
+                key, (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), tuple(roles), key, is_deny)
+            )
         if entries:
             self.automaton.make_automaton()
         self.has_terms = bool(entries)
@@ -72,31 +77,34 @@ class LanguageMatcher:
         self.prefilter = (
             re.compile("|".join(f"(?:{p.pattern})" for _, p in self.regex_rules)) if self.regex_rules else None
         )
+        # A character class of every first character the patterns can start with; None = always run.
+        self.gate = gate_for([p for _, p in self.regex_rules]) if self.regex_rules else None
 
     def match(self, norm: NormalizedText, rule_filter: set[int] | None = None) -> list[RuleMatch]:
         text = norm.text
+        raw = list(self.automaton.iter(text)) if self.has_terms else []
+        regex_hits = self._regex_hits(text)
+        # Most texts hit nothing, or only allow-list and context phrases (第一次, 有人问): done.
+        if not regex_hits and not any(payload[5] for _, payload in raw):
+            return []
         n = len(text)
         hits: dict[int, list[list[tuple[int, int, str]]]] = {}
-        if self.has_terms:
-            for end, (size, left_bound, right_bound, roles, key) in self.automaton.iter(text):
-                start = end + 1 - size
-                if left_bound and start > 0 and _is_word_char(text[start - 1]):
-                    continue
-                if right_bound and end + 1 < n and _is_word_char(text[end + 1]):
-                    continue
-                for rule_index, role in roles:
-                    slot = hits.get(rule_index)
-                    if slot is None:
-                        slot = hits[rule_index] = [[], [], [], []]
-                    slot[role].append((start, end + 1, key))
-        if self.prefilter is not None and self.prefilter.search(text):
-            for rule_index, pattern in self.regex_rules:
-                for m in pattern.finditer(text):
-                    if m.end() > m.start():
-                        slot = hits.get(rule_index)
-                        if slot is None:
-                            slot = hits[rule_index] = [[], [], [], []]
-                        slot[DENY].append((m.start(), m.end(), pattern.pattern))
+        for end, (size, left_bound, right_bound, roles, key, _) in raw:
+            start = end + 1 - size
+            if left_bound and start > 0 and _is_word_char(text[start - 1]):
+                continue
+            if right_bound and end + 1 < n and _is_word_char(text[end + 1]):
+                continue
+            for rule_index, role in roles:
+                slot = hits.get(rule_index)
+                if slot is None:
+                    slot = hits[rule_index] = [[], [], [], []]
+                slot[role].append((start, end + 1, key))
+        for rule_index, start, end, pattern in regex_hits:
+            slot = hits.get(rule_index)
+            if slot is None:
+                slot = hits[rule_index] = [[], [], [], []]
+            slot[DENY].append((start, end, pattern))
         out: list[RuleMatch] = []
         for rule_index, (deny, allow, require, exclude) in hits.items():
             if not deny or (rule_filter is not None and rule_index not in rule_filter):
@@ -105,6 +113,18 @@ class LanguageMatcher:
             kept = [d for d in deny if self._passes(rule, d, allow, require, exclude)]
             out.extend(self._merge(rule, kept, norm))
         return out
+
+    def _regex_hits(self, text: str) -> list[tuple[int, int, int, str]]:
+        if self.prefilter is None or (self.gate is not None and not self.gate.search(text)):
+            return []
+        if not self.prefilter.search(text):
+            return []
+        return [
+            (rule_index, m.start(), m.end(), pattern.pattern)
+            for rule_index, pattern in self.regex_rules
+            for m in pattern.finditer(text)
+            if m.end() > m.start()
+        ]
 
     @staticmethod
     def _passes(
@@ -155,18 +175,13 @@ class LanguageMatcher:
 
 
 class RuleSet:
-    """All loaded rules, one matcher per language."""
+    """All loaded rules and their compiled matcher."""
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        by_lang: dict[str, list[Rule]] = defaultdict(list)
-        for rule in rules:
-            for lang in rule.spec.languages or [rule.language]:
-                by_lang[lang.split("-")[0].lower()].append(rule)
-        self.matchers = {lang: LanguageMatcher(lang, lang_rules) for lang, lang_rules in sorted(by_lang.items())}
+        self.matcher = Matcher(rules)
+        self.index = {rule.id: i for i, rule in enumerate(rules)}
+        self.languages = sorted({lang for rule in rules for lang in rule.languages})
 
     def by_id(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return self.rules[self.index[rule_id]]

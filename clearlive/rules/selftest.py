@@ -27,11 +27,8 @@ def _fired(ruleset: RuleSet, rule: Rule, text: str, event: str) -> list[str]:
     if event not in rule.spec.applies_to:
         return []
     norm = normalize(text)
-    quotes = []
-    for lang in rule.spec.languages or [rule.language]:
-        matcher = ruleset.matchers[lang.split("-")[0].lower()]
-        index = matcher.rules.index(rule)
-        quotes.extend(m.quote(norm) for m in matcher.match(norm, rule_filter={index}))
+    index = ruleset.index[rule.id]
+    quotes = [m.quote(norm) for m in ruleset.matcher.match(norm, rule_filter={index})]
     return quotes
 
 

@@ -1,0 +1,160 @@
+"""Throughput of `clearlive scan` against a bare-matching baseline measured in the same run.
+
+    python bench/scan.py [--events 200000] [--repeat 3]
+
+Workload: chat-sized events (comments and host utterances, mostly Chinese, about 1 in 12 with
+something a rule should flag), written to a temporary JSON Lines file.
+Baseline: read the same file, decode each line with msgspec into a dict, and run one bare
+pyahocorasick automaton over the raw text with every term of the loaded rules (no
+normalisation, no context, no findings). ClearLive: the full scan (reader, validation,
+normalisation, rules, findings) with the built-in packs, on one core.
+Prints events/s and MB/s for both and their ratio. Figures vary with the machine's load;
+compare the ratio, not absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import ahocorasick
+import msgspec
+
+from clearlive.model.events import format_ts
+from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.rules import load_rules
+from clearlive.sources import InputOptions, ReadStats, read_inputs
+
+CLEAN = [
+    "多少钱一箱",
+    "发什么快递",
+    "甜不甜",
+    "已下单",
+    "主播口音好亲切",
+    "能寄到新疆吗",
+    "上次买的很好吃",
+    "有没有十斤装",
+    "草莓还有吗",
+    "支持微信支付吗",
+    "第一次买，试试",
+    "皮厚不厚",
+    "坏果怎么赔",
+    "老板实在",
+    "这件是V领吗",
+    "快递几天到",
+    "敏感肌能用吗",
+    "有小样吗",
+    "主播好美",
+    "保质期多久",
+    "和专柜的一样吗",
+    "拆开以后最好冷藏保存，能放两个星期",
+    "唯一的缺点是皮有点厚",
+    "点小黄车一号链接直接拍",
+    "家人们晚上好，欢迎来到直播间，今天给大家带的是赣南脐橙",
+    "how heavy is it",
+    "ordered!",
+]
+FLAGGED = [
+    "全网最低价，找到更低的我倒赔",
+    "加🌹微🌹信 领内部价",
+    "联系我①③⑧①②③④⑤⑥⑦⑧",
+    "主播傻逼，又涨价",
+    "这是史上最强的一款面霜",
+    "别在这拍，私我，给你走内部渠道",
+    "this is fucking expensive",
+]
+
+
+def make_events(path: Path, n: int, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    enc = msgspec.json.Encoder()
+    t0 = 1_793_534_400_000
+    with path.open("wb") as fh:
+        for i in range(n):
+            text = rng.choice(FLAGGED) if rng.random() < 1 / 12 else rng.choice(CLEAN)
+            room = f"room-{i % 50}"
+            if i % 5 == 0:
+                ev = {
+                    "type": "utterance",
+                    "room_id": room,
+                    "ts": format_ts(t0 + i * 20),
+                    "text": text,
+                    "speaker": "host",
+                }
+            else:
+                ev = {
+                    "type": "comment",
+                    "room_id": room,
+                    "ts": format_ts(t0 + i * 20),
+                    "user_id": f"u{i % 997}",
+                    "text": text,
+                }
+            fh.write(enc.encode(ev) + b"\n")
+    return path.stat().st_size
+
+
+def baseline(path: Path, terms: list[str]) -> tuple[float, int]:
+    automaton = ahocorasick.Automaton()
+    for t in terms:
+        automaton.add_word(t, t)
+    automaton.make_automaton()
+    decode = msgspec.json.Decoder().decode
+    hits = 0
+    start = time.perf_counter()
+    with path.open("rb") as fh:
+        for line in fh:
+            ev = decode(line)
+            for _ in automaton.iter(ev["text"]):
+                hits += 1
+    return time.perf_counter() - start, hits
+
+
+def clearlive_scan(path: Path) -> tuple[float, int]:
+    scanner = Scanner.from_config(ScanConfig())
+    rejects: list[object] = []
+    start = time.perf_counter()
+    n = sum(1 for _ in scanner.run(read_inputs([str(path)], InputOptions(), rejects.append, ReadStats())))
+    elapsed = time.perf_counter() - start
+    if rejects:
+        raise SystemExit(f"benchmark input was rejected: {rejects[:3]}")
+    return elapsed, n
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=200_000)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each; the median is reported")
+    args = ap.parse_args()
+    _, rules = load_rules()
+    terms = sorted({t for r in rules for t in r.spec.terms})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "chat.jsonl"
+        size = make_events(path, args.events)
+        base_times, cl_times = [], []
+        for _ in range(args.repeat):  # interleaved, so load on the machine hits both alike
+            t, hits = baseline(path, terms)
+            base_times.append(t)
+            t, findings = clearlive_scan(path)
+            cl_times.append(t)
+    mb = size / 1e6
+    b, c = statistics.median(base_times), statistics.median(cl_times)
+    print(f"workload: {args.events} chat-sized events, {mb:.1f} MB, {len(terms)} rule terms, median of {args.repeat}")
+    print(
+        f"baseline (msgspec decode + bare pyahocorasick): {args.events / b:>10,.0f} events/s  {mb / b:6.1f} MB/s"
+        f"  ({hits} raw term hits)"
+    )
+    print(
+        f"clearlive scan (full pipeline, built-in packs): {args.events / c:>10,.0f} events/s  {mb / c:6.1f} MB/s"
+        f"  ({findings} findings)"
+    )
+    print(f"ratio clearlive/baseline time: {c / b:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

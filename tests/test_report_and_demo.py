@@ -1,0 +1,59 @@
+"""The offline report and the demo, end to end."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from clearlive.cli.main import main
+
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out)]) == 0
+    return out
+
+
+def test_demo_writes_data_db_and_report(demo_dir: Path) -> None:
+    assert (demo_dir / "clearlive.duckdb").exists()
+    assert (demo_dir / "report.html").exists()
+    assert len(list((demo_dir / "report_sessions").glob("*.html"))) == 5
+    assert (demo_dir / "data" / "room-glow.host.vtt").exists()
+
+
+def test_demo_honest_rooms_are_quiet_and_violators_are_caught(demo_dir: Path) -> None:
+    con = duckdb.connect(str(demo_dir / "clearlive.duckdb"), read_only=True)
+    per_room = dict(con.execute("SELECT room_id, n_findings FROM sessions").fetchall())
+    assert per_room["room-orchard"] == 0 and per_room["room-pans"] == 0
+    assert per_room["room-glow"] > 0 and per_room["room-serum"] > 0 and per_room["room-cup"] > 0
+    cats = {r[0] for r in con.execute("SELECT DISTINCT category FROM findings WHERE room_id = 'room-glow'").fetchall()}
+    assert cats == {"absolute_terms", "diversion", "abuse"}
+    # the host of room-glow speaks through a WebVTT transcript: its findings carry stream offsets
+    n = con.execute(
+        "SELECT count(*) FROM findings WHERE room_id = 'room-glow' AND event_id LIKE '%.vtt:%' AND stream_offset_s > 0"
+    ).fetchone()[0]
+    assert n > 0
+
+
+def test_report_pages_are_self_contained(demo_dir: Path) -> None:
+    for page in [demo_dir / "report.html", *(demo_dir / "report_sessions").glob("*.html")]:
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)=["']https?://""", html), page
+        assert "<script" not in html
+
+
+def test_session_page_shows_chart_and_highlighted_evidence(demo_dir: Path) -> None:
+    html = (demo_dir / "report_sessions" / "room-glow-s-glow-1101.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 2  # timeline over the viewer curve, and counts by category
+    assert "<mark>全网最低价</mark>" in html
+    assert "CN-AD-9.3" not in html or "广告法" in html
+    assert "unverified" in html  # [M] citations are marked as such
+
+
+def test_report_requires_an_existing_db(run_cli, tmp_path: Path) -> None:
+    code, _, err = run_cli("report", "--db", tmp_path / "none.duckdb", "--out", tmp_path / "r.html")
+    assert code == 2 and "no such database" in err
