@@ -24,7 +24,7 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the generated sample.")] = 20261101,
 ) -> None:
     """Generate a realistic multi-room sample, scan it, store it in DuckDB and write the HTML report."""
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     started = time.perf_counter()
     data_dir = out / "data"
     inputs = generate(data_dir, seed)

@@ -19,4 +19,4 @@ def report_command(
 ) -> None:
     """Write a self-contained HTML page per session and an index (no network needed to view)."""
     paths = write_report(db, out)
-    Console(stderr=True).print(f"wrote {paths.index} and {len(paths.sessions)} session page(s)")
+    Console(stderr=True, soft_wrap=True).print(f"wrote {paths.index} and {len(paths.sessions)} session page(s)")

@@ -17,7 +17,7 @@ from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 from clearlive.store import Store
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def default_rejects_path(out: Path | None, db: Path | None) -> Path:

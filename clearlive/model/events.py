@@ -43,7 +43,7 @@ def format_ts(ms: int) -> str:
 class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
     TEXT_FIELD: ClassVar[str | None] = None  # the free-text field text rules read, if any
     room_id: str
-    ts: int | str | float
+    ts: int | datetime | float  # msgspec parses RFC 3339 in C; __post_init__ makes it epoch ms
     id: str | None = None
     session_id: str | None = None
     anchor_id: str | None = None
@@ -52,8 +52,14 @@ class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=Tr
 
     def __post_init__(self) -> None:
         # Normalise the clock once at decode time; everything downstream sees epoch ms.
-        if not isinstance(self.ts, int):
-            self.ts = parse_ts(self.ts)
+        ts = self.ts
+        if type(ts) is not int:
+            if isinstance(ts, datetime):
+                if ts.tzinfo is None:
+                    ts = ts.replace(tzinfo=UTC)
+                self.ts = (ts - _EPOCH) // _MS
+            else:
+                self.ts = parse_ts(ts)  # type: ignore[arg-type]
         if not self.room_id:
             raise ValueError("room_id must not be empty - at `$.room_id`")
 

@@ -20,12 +20,13 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 # Chinese sentence punctuation (，。！？、) is kept: removing it would join sentences.
 _SEP = r"\s\-_*·•|/\\~^=#@.'\"`<>\[\]{}()\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\u3000\u30fb"
 _INVISIBLE = "\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e\ufe00-\ufe0f"
-_DELETE_RE = re.compile(
-    f"[{_INVISIBLE}]+"
-    f"|(?<=[{_CJK}])[{_SEP}{_INVISIBLE}]{{1,3}}(?=[{_CJK}0-9a-z])"
-    f"|(?<=[0-9a-z])[{_SEP}{_INVISIBLE}]{{1,3}}(?=[{_CJK}])"
-    r"|(?<=\d)[ \t\-](?=\d)"
-)
+# Candidates for deletion: invisible runs anywhere, and up to three separators before a CJK
+# character, letter or digit. The character before the run decides (see _deletions): starting the
+# pattern with a character class lets `re` skip ahead fast, where a leading look-behind made it
+# four times slower.
+_DELETE_CANDIDATE_RE = re.compile(f"[{_INVISIBLE}]+|[{_SEP}{_INVISIBLE}]{{1,3}}(?=[{_CJK}0-9a-z])")
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]+")
+_CJK_CHAR_RE = re.compile(f"[{_CJK}]")
 _DIGIT_SEP_RE = re.compile(r"(?<=\d)[ \t\-](?=\d)")  # all _DELETE_RE can find in ASCII text
 # A run of five or more digit-like characters is a number being spelled out (phone, QQ id).
 _NUMERAL_RUN_RE = re.compile("[0-9" + "".join(chr(c) for c in NUMERAL_DIGITS) + "]{5,}")
@@ -136,6 +137,30 @@ def _expansion_edits(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
+def _deletions(text: str) -> list[tuple[int, int, str]]:
+    """Separators inserted to break a word: between two CJK characters, between CJK and a letter
+    or digit (either way round), a space or hyphen between digits; invisible characters anywhere."""
+    out: list[tuple[int, int, str]] = []
+    for m in _DELETE_CANDIDATE_RE.finditer(text):
+        a, b = m.span()
+        if _INVISIBLE_RE.fullmatch(text, a, b):
+            out.append((a, b, ""))
+            continue
+        prev = text[a - 1] if a else ""
+        if not prev:
+            continue
+        nxt = text[b]  # the look-ahead guarantees a CJK character, letter or digit here
+        prev_cjk = _CJK_CHAR_RE.match(prev) is not None
+        if prev_cjk or (_CJK_CHAR_RE.match(nxt) and (prev.isascii() and prev.isalnum() and not prev.isupper())):
+            out.append((a, b, ""))
+        elif prev.isdigit() and nxt.isdigit() and b - a == 1 and text[a] in " \t-":
+            out.append((a, b, ""))
+        else:
+            # Not a separator run to delete, but invisible characters inside it still go.
+            out.extend((a + i.start(), a + i.end(), "") for i in _INVISIBLE_RE.finditer(m.group()))
+    return out
+
+
 def normalize(original: str) -> NormalizedText:
     """Fold width, case, script and evasions; see docs/normalisation.md for the steps."""
     text = original.translate(CHAR_TABLE) if _TABLE_GATE.search(original) else original
@@ -147,8 +172,10 @@ def normalize(original: str) -> NormalizedText:
         text, starts, ends = _rewrite(text, starts, ends, edits)
 
     if _DELETE_GATE.search(text):
-        pattern = _DIGIT_SEP_RE if text.isascii() else _DELETE_RE
-        deletions = [(m.start(), m.end(), "") for m in pattern.finditer(text)]
+        if text.isascii():
+            deletions = [(m.start(), m.end(), "") for m in _DIGIT_SEP_RE.finditer(text)]
+        else:
+            deletions = _deletions(text)
         if deletions:
             text, starts, ends = _rewrite(text, starts, ends, deletions)
 
