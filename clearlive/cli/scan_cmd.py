@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
+from clearlive.model.events import EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
@@ -25,6 +28,29 @@ def default_rejects_path(out: Path | None, db: Path | None) -> Path:
     if anchor is not None:
         return anchor.with_name(anchor.name + ".rejects.jsonl")
     return Path("clearlive-rejects.jsonl")
+
+
+def with_progress(events: Iterator[EventBase], console: Console, stack: ExitStack) -> Iterator[EventBase]:
+    """Count events on a transient progress line when stderr is a terminal (updates every 5,000)."""
+    if not console.is_terminal:
+        yield from events
+        return
+    progress = stack.enter_context(
+        Progress(
+            SpinnerColumn(),
+            TextColumn("scanning: {task.completed:,} events"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+    )
+    task = progress.add_task("scan", total=None)
+    n = 0
+    for ev in events:
+        n += 1
+        if n % 5000 == 0:
+            progress.update(task, completed=n)
+        yield ev
 
 
 def print_summary(stats: ReadStats, sink: RejectSink, findings: Counter[str], console: Console) -> None:
@@ -96,7 +122,7 @@ def scan_command(
     worst = -1
     with ExitStack() as stack:
         store = stack.enter_context(Store(db)) if db is not None else None
-        events = read_inputs(paths, config.inputs, sink, stats)
+        events = with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
         findings_iter = scanner.run(events, store.add_event if store is not None else None)
 
         def counted(findings_iter=findings_iter):  # type: ignore[no-untyped-def]

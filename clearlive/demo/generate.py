@@ -143,13 +143,15 @@ PLANS = [
 
 
 def _viewer_curve(rng: random.Random, minutes: int, peak: int) -> list[int]:
-    """Online viewers every 10 s: a ramp up, a plateau with noise, a tail off."""
+    """Online viewers every 10 s: a ramp up, a wavy plateau, a tail off, with noise."""
     points = minutes * 6
     out = []
     for i in range(points):
         x = i / points
-        shape = math.sin(math.pi * min(1.0, x * 1.3)) ** 0.6 if x < 0.77 else max(0.15, 1 - (x - 0.77) * 3)
-        out.append(max(1, int(peak * shape * (0.93 + 0.14 * rng.random()))))
+        ramp = min(1.0, x / 0.15)
+        tail = max(0.15, min(1.0, (1 - x) / 0.12))
+        wave = 0.85 + 0.15 * math.sin(2 * math.pi * x * 3)
+        out.append(max(1, int(peak * ramp * tail * wave * (0.93 + 0.14 * rng.random()))))
     return out
 
 

@@ -199,8 +199,23 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
 )
 # The tagged union one decoder validates against (the `type` field picks the struct).
 Event = (
-    SessionStart | SessionEnd | Utterance | Comment | RoomStats | Enter | Follow | Share | Like | Gift
-    | Product | Order | Refund | Review | Complaint | Shipment | ServiceChat
+    SessionStart
+    | SessionEnd
+    | Utterance
+    | Comment
+    | RoomStats
+    | Enter
+    | Follow
+    | Share
+    | Like
+    | Gift
+    | Product
+    | Order
+    | Refund
+    | Review
+    | Complaint
+    | Shipment
+    | ServiceChat
 )
 TYPE_BY_NAME: dict[str, type[EventBase]] = {t.__struct_config__.tag: t for t in EVENT_TYPES}  # type: ignore[misc]
 

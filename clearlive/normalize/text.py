@@ -71,8 +71,7 @@ def _build_expansions() -> tuple[ahocorasick.Automaton, re.Pattern[str] | None, 
             firsts.add(k[0])
     if firsts:
         automaton.make_automaton()
-    return (automaton, _char_class(firsts) if firsts else None, _char_class(set(singles)) if singles else None,
-            singles)
+    return (automaton, _char_class(firsts) if firsts else None, _char_class(set(singles)) if singles else None, singles)
 
 
 _EXPANSIONS, _MULTI_GATE, _SINGLE_RE, _SINGLES = _build_expansions()
