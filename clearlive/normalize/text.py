@@ -9,7 +9,7 @@ a rewriting step composes it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -35,6 +35,10 @@ _NUMERAL_RUN_RE = re.compile("[0-9" + "".join(chr(c) for c in NUMERAL_DIGITS) + 
 def _char_class(chars: set[str], any_astral: bool = False) -> re.Pattern[str]:
     """A character class written as ranges. With `any_astral`, every character outside the BMP
     is in it too: a long list of single astral characters makes `re` test them one by one."""
+    return re.compile("[" + _class_body(chars, any_astral) + "]")
+
+
+def _class_body(chars: set[str], any_astral: bool = False) -> str:
     points = sorted(ord(c) for c in chars if not (any_astral and ord(c) > 0xFFFF))
     parts: list[str] = []
     i = 0
@@ -47,7 +51,7 @@ def _char_class(chars: set[str], any_astral: bool = False) -> re.Pattern[str]:
         i = j + 1
     if any_astral:
         parts.append("\U00010000-\U0010ffff")
-    return re.compile("[" + "".join(parts) + "]")
+    return "".join(parts)
 
 
 # Cheap gates: most chat needs none of the rewriting steps, and a character-class search is
@@ -75,11 +79,24 @@ def _build_expansions() -> tuple[ahocorasick.Automaton, re.Pattern[str] | None, 
 
 
 _EXPANSIONS, _MULTI_GATE, _SINGLE_RE, _SINGLES = _build_expansions()
+# One gate for steps 1-3: a text with none of these characters is already normalised (but for
+# numeral runs), which is most chat.
+_REWRITE_GATE = re.compile(
+    "["
+    + _class_body(
+        {chr(c) for c in CHAR_TABLE} | set(_SINGLES) | {k.translate(CHAR_TABLE)[0] for k in EXPANSIONS}, any_astral=True
+    )
+    + _SEP
+    + _INVISIBLE
+    + "]"
+)
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedText:
-    """`text` is what rules match; `span()` maps a match back into `original`."""
+class NormalizedText(NamedTuple):
+    """`text` is what rules match; `span()` maps a match back into `original`.
+
+    A NamedTuple, not a frozen dataclass: one is built per scanned text, and tuple creation is
+    several times cheaper."""
 
     original: str
     text: str
@@ -91,10 +108,6 @@ class NormalizedText:
         if self.starts is None or self.ends is None:
             return start, end
         return self.starts[start], self.ends[end - 1]
-
-    @property
-    def steps(self) -> str:
-        return "identity" if self.starts is None else "rewritten"
 
 
 def _rewrite(
@@ -160,8 +173,16 @@ def _deletions(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def _digits(m: re.Match[str]) -> str:
+    return m.group(0).translate(NUMERAL_DIGITS)
+
+
 def normalize(original: str) -> NormalizedText:
     """Fold width, case, script and evasions; see docs/normalisation.md for the steps."""
+    if not _REWRITE_GATE.search(original):
+        if _NUMERAL_RUN_RE.search(original):
+            return NormalizedText(original, _NUMERAL_RUN_RE.sub(_digits, original))
+        return NormalizedText(original, original)
     text = original.translate(CHAR_TABLE) if _TABLE_GATE.search(original) else original
     starts: list[int] | None = None
     ends: list[int] | None = None
@@ -180,5 +201,5 @@ def normalize(original: str) -> NormalizedText:
 
     if _NUMERAL_RUN_RE.search(text):
         # One-for-one, so the offset map is unchanged.
-        text = _NUMERAL_RUN_RE.sub(lambda m: m.group(0).translate(NUMERAL_DIGITS), text)
+        text = _NUMERAL_RUN_RE.sub(_digits, text)
     return NormalizedText(original, text, starts, ends)

@@ -18,6 +18,8 @@ from clearlive.pipeline.sessions import SessionSummary, SessionTracker
 from clearlive.rules import RuleSet, load_rules
 from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
 
+_NOTHING: list[Finding] = []  # shared empty result; never mutated
+
 
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
@@ -64,9 +66,14 @@ class Scanner:
         if ev.anchor_id is None:
             ev.anchor_id = room.anchor_id
         self.sessions.observe(ev)
-        out: list[Finding] = []
-        for det in self._detectors_for(event_type(ev)):
-            out.extend(det.observe(ev, room))
+        detectors = self._by_type.get(ev.__struct_config__.tag) or self._detectors_for(event_type(ev))
+        if len(detectors) == 1:  # the common case: no list to build when nothing is found
+            out = detectors[0].observe(ev, room)
+            if not out:
+                return _NOTHING
+            out = list(out)
+        else:
+            out = [f for det in detectors for f in det.observe(ev, room)]
         for f in out:
             self.sessions.add_finding(f)
         return out

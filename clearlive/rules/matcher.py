@@ -21,6 +21,7 @@ from clearlive.rules.gates import gate_for
 from clearlive.rules.loader import Rule
 
 DENY, ALLOW, REQUIRE, EXCLUDE = 0, 1, 2, 3
+_NONE: list = []  # shared empty result; never mutated
 _ALNUM = re.compile(r"[0-9a-z]")
 
 
@@ -82,11 +83,19 @@ class Matcher:
 
     def match(self, norm: NormalizedText, rule_filter: set[int] | None = None) -> list[RuleMatch]:
         text = norm.text
-        raw = list(self.automaton.iter(text)) if self.has_terms else []
-        regex_hits = self._regex_hits(text)
-        # Most texts hit nothing, or only allow-list and context phrases (第一次, 有人问): done.
-        if not regex_hits and not any(payload[5] for _, payload in raw):
-            return []
+        raw = list(self.automaton.iter(text)) if self.has_terms else _NONE
+        gate = self.gate
+        if self.prefilter is not None and (gate is None or gate.search(text)):
+            regex_hits = self._regex_hits(text)
+        else:
+            regex_hits = _NONE
+        if not regex_hits:
+            # Most texts hit nothing, or only allow-list and context phrases (第一次, 有人问): done.
+            for _, payload in raw:
+                if payload[5]:
+                    break
+            else:
+                return _NONE
         n = len(text)
         hits: dict[int, list[list[tuple[int, int, str]]]] = {}
         for end, (size, left_bound, right_bound, roles, key, _) in raw:
@@ -115,9 +124,7 @@ class Matcher:
         return out
 
     def _regex_hits(self, text: str) -> list[tuple[int, int, int, str]]:
-        if self.prefilter is None or (self.gate is not None and not self.gate.search(text)):
-            return []
-        if not self.prefilter.search(text):
+        if self.prefilter is None or not self.prefilter.search(text):
             return []
         return [
             (rule_index, m.start(), m.end(), pattern.pattern)
