@@ -26,6 +26,7 @@ class RoomState:
     shop_id: str | None = None
     title: str | None = None
     first_ts: int | None = None
+    qualifications: set[str] = field(default_factory=set)  # from session_start and product events
     slots: dict[str, Any] = field(default_factory=dict)
 
     def update(self, ev: EventBase) -> None:
@@ -37,9 +38,12 @@ class RoomState:
             self.anchor_id = ev.anchor_id
         if ev.shop_id:
             self.shop_id = ev.shop_id
-        title = getattr(ev, "title", None)
-        if title and ev.__struct_config__.tag == "session_start":
-            self.title = title
+        kind = ev.__struct_config__.tag
+        if kind == "session_start":
+            self.title = getattr(ev, "title", None) or self.title
+            self.qualifications = set(getattr(ev, "qualifications", None) or ())
+        elif kind == "product" and getattr(ev, "qualifications", None):
+            self.qualifications.update(ev.qualifications)  # type: ignore[attr-defined]
 
 
 class Detector(ABC):

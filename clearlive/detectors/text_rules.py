@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState, register
 from clearlive.model.events import EventBase, Utterance, event_field_of_text, event_type, format_ts, scannable_text
-from clearlive.model.findings import Evidence, Finding, finding_id
+from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, finding_id
 from clearlive.normalize import normalize
 from clearlive.rules.matcher import RuleMatch, RuleSet
 
@@ -86,11 +88,19 @@ def build_finding(
     )
 
 
-def drop_contained(found: list[RuleMatch]) -> list[RuleMatch]:
+def drop_contained(found: list[RuleMatch], text: str = "") -> list[RuleMatch]:
     """One incident, one finding: a match inside a longer match of the same category is dropped
-    ('ＶＸ' inside 'ＶＸ：ｌｉｎｇｌｉｎｇ８８'). Different categories are different problems and stay."""
+    ('ＶＸ' inside 'ＶＸ：ｌｉｎｇｌｉｎｇ８８'). On the same span, the rule of the text's own
+    language wins (en for "message me on Telegram"), then the more severe and more confident one.
+    Different categories are different problems and stay."""
     if len(found) < 2:
         return found
+    script = "zh" if _CJK_RE.search(text) else "en"
+
+    def rank(m: RuleMatch) -> tuple[int, int, int, float, str]:
+        spec = m.rule.spec
+        return (m.end - m.start, script in m.rule.languages, SEVERITY_RANK[spec.severity], spec.confidence, m.rule.id)
+
     kept = []
     for m in found:
         inside = any(
@@ -98,12 +108,30 @@ def drop_contained(found: list[RuleMatch]) -> list[RuleMatch]:
             and o.rule.spec.category == m.rule.spec.category
             and o.start <= m.start
             and m.end <= o.end
-            and (o.end - o.start, o.rule.id) > (m.end - m.start, m.rule.id)
+            and rank(o) > rank(m)
             for o in found
         )
         if not inside:
             kept.append(m)
     return kept
+
+
+MAX_CUES_PER_RULE = 256  # per room: the most recent cue times kept for a coupled rule
+MAX_PENDING_PER_RULE = 256  # per room: hits waiting for their cue
+
+
+@dataclass
+class CouplingState:
+    """Per-room memory of coupled rules: when their cues were said, and hits waiting for a cue."""
+
+    cues: dict[int, deque[tuple[int, str]]] = field(default_factory=dict)
+    pending: dict[int, list[Finding]] = field(default_factory=dict)
+
+
+def _speaker_of(ev: EventBase) -> str | None:
+    if isinstance(ev, Utterance):
+        return ev.speaker
+    return "viewer" if event_type(ev) == "comment" else None
 
 
 class TextRuleDetector(Detector):
@@ -113,10 +141,11 @@ class TextRuleDetector(Detector):
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self.languages = ruleset.languages
+        self.has_coupled = any(r.spec.coupled for r in ruleset.rules)
 
-    def matches(self, ev: EventBase, text: str) -> tuple[str, list[RuleMatch]]:
+    def matches(self, ev: EventBase, text: str, cues: list[int] | None = None) -> tuple[str, list[RuleMatch]]:
         norm = normalize(text[:MAX_TEXT_CHARS])
-        hits = self.ruleset.matcher.match(norm)
+        hits = self.ruleset.matcher.match(norm, cues=cues)
         if not hits:
             return norm.text, hits
         kind = event_type(ev)
@@ -136,17 +165,84 @@ class TextRuleDetector(Detector):
         text = scannable_text(ev)
         if not text:
             return ()
-        normalised, found = self.matches(ev, text)
+        cues: list[int] | None = [] if self.has_coupled else None
+        normalised, found = self.matches(ev, text, cues)
+        out: list[Finding] = []
+        if cues:
+            out.extend(self._record_cues(ev, room, cues))
         if not found:
-            return ()
+            return out
         seen: dict[tuple[str, str], int] = {}
-        out = []
-        for m in sorted(drop_contained(found), key=lambda m: (m.start, m.end, m.rule.id)):
+        for m in sorted(drop_contained(found, text), key=lambda m: (m.start, m.end, m.rule.id)):
+            spec = m.rule.spec
+            if spec.exempt_if_qualified and _qualified(room, spec.exempt_if_qualified):
+                continue
             key = (m.rule.id, normalised[m.norm_start : m.norm_end])
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
-            out.append(build_finding(m, ev, room, text, normalised, occurrence))
+            finding = build_finding(m, ev, room, text, normalised, occurrence)
+            if spec.coupled is None:
+                out.append(finding)
+            elif self._couple(finding, self.ruleset.index[m.rule.id], room):
+                out.append(finding)
         return out
+
+    def _state(self, room: RoomState) -> CouplingState:
+        state = room.slots.get(self.id)
+        if state is None:
+            state = room.slots[self.id] = CouplingState()
+        return state
+
+    def _record_cues(self, ev: EventBase, room: RoomState, cue_rules: list[int]) -> list[Finding]:
+        """Remember when each coupled rule's cue was said; release hits that were waiting for it."""
+        state = self._state(room)
+        speaker = _speaker_of(ev)
+        ts: int = ev.ts  # type: ignore[assignment]
+        released: list[Finding] = []
+        for rule_index in dict.fromkeys(cue_rules):
+            coupling = self.ruleset.rules[rule_index].spec.coupled
+            assert coupling is not None
+            if coupling.speakers is not None and speaker not in coupling.speakers:
+                continue
+            window = int(coupling.within_s * 1000)
+            state.cues.setdefault(rule_index, deque(maxlen=MAX_CUES_PER_RULE)).append((ts, ev.id or ""))
+            waiting = state.pending.get(rule_index)
+            if coupling.mode == "present" and waiting:
+                still = []
+                for f in waiting:
+                    if abs(f.ts_ms - ts) <= window:
+                        if ev.id not in f.event_ids:
+                            f.event_ids.append(ev.id or "")
+                        released.append(f)
+                    else:
+                        still.append(f)
+                state.pending[rule_index] = still
+        return released
+
+    def _couple(self, finding: Finding, rule_index: int, room: RoomState) -> bool:
+        """Whether a coupled rule's hit is a finding now; 'present' hits without a cue wait."""
+        coupling = self.ruleset.rules[rule_index].spec.coupled
+        assert coupling is not None
+        window = int(coupling.within_s * 1000)
+        state = self._state(room)
+        ts = finding.ts_ms
+        cue_times = state.cues.get(rule_index, ())
+        if coupling.mode == "absent":
+            return not any(0 <= ts - t <= window for t, _ in cue_times)
+        near = [eid for t, eid in cue_times if abs(ts - t) <= window]
+        if near:
+            for eid in near[-1:]:
+                if eid not in finding.event_ids:
+                    finding.event_ids.append(eid)
+            return True
+        waiting = state.pending.setdefault(rule_index, [])
+        if len(waiting) < MAX_PENDING_PER_RULE:
+            waiting.append(finding)
+        return False
+
+
+def _qualified(room: RoomState, keywords: list[str]) -> bool:
+    return any(k in q for q in room.qualifications for k in keywords)
 
 
 register("text_rules")(TextRuleDetector)

@@ -67,6 +67,9 @@ class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=Tr
 class SessionStart(EventBase, tag="session_start"):
     TEXT_FIELD: ClassVar[str | None] = "title"
     title: str | None = None
+    # Extension: the host's verified professional qualifications (执业医师, 律师执业证, ...),
+    # as the platform filed them; rules with exempt_if_qualified consult them.
+    qualifications: list[str] | None = None
 
 
 class SessionEnd(EventBase, tag="session_end"):

@@ -62,6 +62,11 @@ def _validate(rule: RuleSpec, source: str) -> tuple[tuple[LegalBasis, ...], tupl
     for kind in rule.applies_to:
         if kind not in TYPE_BY_NAME:
             raise fail(f"applies_to names unknown event type {kind!r}")
+    if rule.coupled is not None:
+        if rule.coupled.mode not in ("present", "absent"):
+            raise fail("coupled.mode must be 'present' or 'absent'")
+        if not rule.coupled.terms or rule.coupled.within_s <= 0:
+            raise fail("coupled needs terms and a positive within_s")
     if not rule.examples.match or not rule.examples.no_match:
         raise fail("every rule needs at least one 'match' and one 'no_match' example")
     table = citation_table()

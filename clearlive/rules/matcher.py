@@ -20,7 +20,7 @@ from clearlive.normalize import NormalizedText, normalize
 from clearlive.rules.gates import gate_for
 from clearlive.rules.loader import Rule
 
-DENY, ALLOW, REQUIRE, EXCLUDE = 0, 1, 2, 3
+DENY, ALLOW, REQUIRE, EXCLUDE, CUE = 0, 1, 2, 3, 4  # CUE: a `coupled` term, looked for across events
 _NONE: list = []  # shared empty result; never mutated
 _ALNUM = re.compile(r"[0-9a-z]")
 
@@ -63,13 +63,16 @@ class Matcher:
             if rule.spec.excludes:
                 for t in rule.spec.excludes.terms:
                     add(t, i, EXCLUDE)
+            if rule.spec.coupled:
+                for t in rule.spec.coupled.terms:
+                    add(t, i, CUE)
         self.automaton = ahocorasick.Automaton()
         for key, roles in entries.items():
             # Terms that begin or end with a letter or digit must sit on a word boundary there,
             # so 'sb' does not fire inside 'usb' nor 'best' inside 'bestow'.
-            is_deny = any(role == DENY for _, role in roles)
+            actionable = any(role in (DENY, CUE) for _, role in roles)
             self.automaton.add_word(
-                key, (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), tuple(roles), key, is_deny)
+                key, (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), tuple(roles), key, actionable)
             )
         if entries:
             self.automaton.make_automaton()
@@ -81,7 +84,10 @@ class Matcher:
         # A character class of every first character the patterns can start with; None = always run.
         self.gate = gate_for([p for _, p in self.regex_rules]) if self.regex_rules else None
 
-    def match(self, norm: NormalizedText, rule_filter: set[int] | None = None) -> list[RuleMatch]:
+    def match(
+        self, norm: NormalizedText, rule_filter: set[int] | None = None, cues: list[int] | None = None
+    ) -> list[RuleMatch]:
+        """Rule matches in `norm`; indices of rules whose `coupled` terms occur are added to `cues`."""
         text = norm.text
         raw = list(self.automaton.iter(text)) if self.has_terms else _NONE
         gate = self.gate
@@ -107,15 +113,17 @@ class Matcher:
             for rule_index, role in roles:
                 slot = hits.get(rule_index)
                 if slot is None:
-                    slot = hits[rule_index] = [[], [], [], []]
+                    slot = hits[rule_index] = [[], [], [], [], []]
                 slot[role].append((start, end + 1, key))
         for rule_index, start, end, pattern in regex_hits:
             slot = hits.get(rule_index)
             if slot is None:
-                slot = hits[rule_index] = [[], [], [], []]
+                slot = hits[rule_index] = [[], [], [], [], []]
             slot[DENY].append((start, end, pattern))
         out: list[RuleMatch] = []
-        for rule_index, (deny, allow, require, exclude) in hits.items():
+        for rule_index, (deny, allow, require, exclude, cue) in hits.items():
+            if cue and cues is not None:
+                cues.append(rule_index)
             if not deny or (rule_filter is not None and rule_index not in rule_filter):
                 continue
             rule = self.rules[rule_index]

@@ -16,16 +16,38 @@ class Window(msgspec.Struct, forbid_unknown_fields=True):
     after: int = 12
 
 
+class Coupling(msgspec.Struct, forbid_unknown_fields=True):
+    """Terms looked for in OTHER events of the same room (and in the same text) within a time window.
+
+    mode "present": a hit counts only if a cue occurs within `within_s` seconds before or after it
+      (hardship talk + a purchase call; an innuendo + a gift request). A hit waiting for its cue is
+      held back; it is dropped if none comes.
+    mode "absent": a hit counts only if NO cue occurred in the `within_s` seconds before it
+      (an affiliate code with no disclosure in the last 30 minutes).
+    """
+
+    terms: list[str]
+    within_s: float = 60.0
+    mode: str = "present"
+    speakers: list[str] | None = None  # whose utterances count as cues (default: anyone)
+
+
 class MatchExample(msgspec.Struct, forbid_unknown_fields=True):
     text: str
     quote: str | None = None  # the evidence the rule must quote, when given
     event: str = "utterance"
+    before: list[str] = []  # host utterances 10 s apart before the example (for coupled rules)
+    after: list[str] = []  # host utterances 10 s apart after it
+    qualifications: list[str] = []  # the host's verified qualifications for the example
 
 
 class NoMatchExample(msgspec.Struct, forbid_unknown_fields=True):
     text: str
     event: str = "utterance"
     why: str | None = None
+    before: list[str] = []
+    after: list[str] = []
+    qualifications: list[str] = []
 
 
 class Examples(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,6 +73,10 @@ class RuleSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     confidence: float = 0.8
     applies_to: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_APPLIES_TO))
     speakers: list[str] | None = None  # for utterances: which speakers the rule covers
+    coupled: Coupling | None = None
+    # Qualification keywords that exempt the host (a verified 执业医师 may talk about health):
+    # matched against `qualifications` of the session_start or product events of the room.
+    exempt_if_qualified: list[str] = []
     tags: list[str] = []
 
 
