@@ -168,13 +168,13 @@ class Matcher:
 
     @staticmethod
     def _merge(rule: Rule, kept: list[tuple[int, int, str]], norm: NormalizedText) -> list[RuleMatch]:
-        """Overlapping hits of one rule become one finding spanning them all (全网最低 + 最低价)."""
+        """Overlapping or touching hits of one rule become one finding spanning them (全网最低 + 最低价)."""
         if not kept:
             return []
         kept.sort()
         merged: list[list[object]] = []
         for a, b, key in kept:
-            if merged and a < merged[-1][1]:  # type: ignore[operator]
+            if merged and a <= merged[-1][1]:  # type: ignore[operator]  # touching hits merge too
                 last = merged[-1]
                 if b > last[1]:  # type: ignore[operator]
                     last[1] = b
