@@ -49,6 +49,11 @@ BAD_ZH_HOST = [
     "这个精华同价位天花板，闭眼入",
     "第一次来的家人们点个关注",
     "拆开以后最好冷藏，效果更好",
+    "原价一千九百九，今天家人们只要一百九十九",
+    "最后二十单，拍完下播恢复原价",
+    "这是日本进口的面霜，专柜正品",
+    "无效退款，你们放心拍",
+    "隔壁那家卖的全是高仿，粉丝们去他评论区问问",
 ]
 BAD_ZH_CHAT = [
     "多少钱",
@@ -115,6 +120,10 @@ BAD_EN_HOST = [
     "Link in bio for the real price, the checkout price is for randoms",
     "If you can't afford it then leave, broke ass",
     "Apply it twice a day on clean skin",
+    "Retail value $120, yours for $29 tonight",
+    "Only 3 left, grab it now",
+    "Use my code GLOW20 for ten percent off",
+    "Leave 5 stars and get a free gift",
 ]
 BAD_EN_CHAT = [
     "how much",

@@ -65,6 +65,7 @@ class Finding(msgspec.Struct, kw_only=True):
     event_type: str = ""
     stream_offset_s: float | None = None  # seconds into the recording, for transcripts
     ts_ms: int = 0
+    facts: dict[str, object] | None = None  # numbers a cross-event finding rests on (prices, stock, counts)
 
 
 def finding_id(rule_id: str, event_id: str, normalized_quote: str, occurrence: int) -> str:

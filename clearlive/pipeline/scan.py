@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clearlive.detectors import Detector, RoomState, TextRuleDetector
+from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
 from clearlive.pipeline.sessions import SessionSummary, SessionTracker
@@ -46,7 +47,8 @@ class Scanner:
 
     @classmethod
     def from_config(cls, config: ScanConfig) -> Scanner:
-        return cls([TextRuleDetector(build_ruleset(config))])
+        """The text rules plus the detectors that check claims against the room's listing."""
+        return cls([TextRuleDetector(build_ruleset(config)), *(d() for d in FACT_DETECTORS)])
 
     def _detectors_for(self, kind: str) -> list[Detector]:
         found = self._by_type.get(kind)

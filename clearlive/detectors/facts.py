@@ -1,0 +1,476 @@
+"""Claims checked against facts in the room (taxonomy PR1, PR4, AD3).
+
+The host says a reference price, a stock level or an origin; the room's product listing says
+otherwise. These detectors keep the latest listing per room, find the claim in host speech, and
+emit a finding whose evidence is the quoted claim plus the numbers it contradicts. A claim made
+before any listing was seen waits until the end of the room and is judged then.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import cn2an
+
+from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.legal import citation_table
+from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
+from clearlive.model.findings import Evidence, Finding, LegalBasis, finding_id
+from clearlive.normalize import NormalizedText, normalize
+
+_CN_NUM = "零一二三四五六七八九十百千万两点"
+_NUMBER = rf"(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|[{_CN_NUM}]+)"
+CONTEXT = 24
+
+
+def parse_amount(text: str) -> float | None:
+    """'1990', '1,990.5', '一千九百九', '两万' -> a number; None when it is not one."""
+    text = text.replace(",", "")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _basis(*ids: str) -> list[LegalBasis]:
+    table = citation_table()
+    return [table[i] for i in ids]
+
+
+@dataclass
+class Listing:
+    """What the room's product events said, latest first wins."""
+
+    products: dict[str, Product] = field(default_factory=dict)
+    last_sku: str | None = None
+
+    def update(self, ev: Product) -> None:
+        self.products[ev.sku] = ev
+        self.last_sku = ev.sku
+
+    @property
+    def current(self) -> Product | None:
+        return self.products.get(self.last_sku) if self.last_sku else None
+
+
+def listing(room: RoomState) -> Listing:
+    state = room.slots.get("listing")
+    if state is None:
+        state = room.slots["listing"] = Listing()
+    return state
+
+
+def fact_finding(
+    *,
+    rule_id: str,
+    title: str,
+    category: str,
+    severity: str,
+    confidence: float,
+    ev: EventBase,
+    room: RoomState,
+    norm: NormalizedText,
+    span: tuple[int, int],
+    message: str,
+    suggestion: str,
+    basis: list[LegalBasis],
+    facts: dict[str, object],
+    extra_events: Iterable[str] = (),
+) -> Finding:
+    """A finding quoting a claim (normalised span mapped back to the original) with its facts."""
+    original = norm.original
+    start, end = norm.span(*span)
+    lo, hi = max(0, start - CONTEXT), min(len(original), end + CONTEXT)
+    quote_norm = norm.text[span[0] : span[1]]
+    return Finding(
+        id=finding_id(rule_id, ev.id or "", quote_norm, 0),
+        rule_id=rule_id,
+        category=category,
+        severity=severity,
+        confidence=confidence,
+        room_id=ev.room_id,
+        session_id=ev.session_id or room.session_id,
+        anchor_id=ev.anchor_id or room.anchor_id,
+        ts=format_ts(ev.ts),  # type: ignore[arg-type]
+        ts_ms=ev.ts,  # type: ignore[arg-type]
+        event_ids=[ev.id or "", *extra_events],
+        evidence=Evidence(
+            text=original[start:end],
+            start=start,
+            end=end,
+            context=original[lo:hi],
+            field="text",
+            normalized=quote_norm,
+            matched=rule_id,
+        ),
+        legal_basis=basis,
+        message=message,
+        suggestion=suggestion,
+        title=title,
+        speaker=ev.speaker if isinstance(ev, Utterance) else None,
+        event_type=ev.__struct_config__.tag,  # type: ignore[arg-type]
+        stream_offset_s=ev.start if isinstance(ev, Utterance) and ev.start is not None else None,
+        facts=facts,
+    )
+
+
+class ListingTracker(Detector):
+    """Keeps the latest product listing per room for the fact detectors (emits nothing)."""
+
+    id = "listing"
+    event_types = frozenset({"product"})
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        listing(room).update(event)  # type: ignore[arg-type]
+        return ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference prices: 原价 / 专柜价 / "was $X" against the lowest price of the previous 7 (CN) or
+# 30 (EU) days.
+
+_PRICE_CLAIM_RE = re.compile(
+    r"(?:(?:原价|专柜价|专柜卖|专柜要|吊牌价|市场价|官方价|日常价|划线价|平时卖|外面卖|指导价|"
+    r"retail value|compare at|originally|regular price|normally sells for|msrp|list price)"
+    r"(?:是|要|都要|卖|都卖|:|：| of| is)?\s?[¥￥$]?\s?|was \$)("
+    + _NUMBER
+    + r")(?:块|元|rmb|dollars)?([0-9一二三四五六七八九])?"
+)
+# Raw-text gates (simplified and traditional spellings): most utterances skip normalisation here.
+_PRICE_GATE = re.compile(
+    "原价|原價|专柜|專櫃|吊牌|市场价|市場價|官方价|官方價|日常价|日常價|划线|劃線|平时卖|平時賣|外面卖|外面賣|指导价|指導價|"
+    "was|retail|compare|originally|regular|normally|msrp|list price",
+    re.IGNORECASE,
+)
+PRICE_TOLERANCE = 1.02  # rounding in speech: 199 said for 198.9
+
+
+@dataclass
+class _PendingClaim:
+    ev: Utterance
+    norm: NormalizedText
+    span: tuple[int, int]
+    value: float
+
+
+class ReferencePriceDetector(Detector):
+    id = "facts.price.reference_above_lowest"
+    event_types = frozenset({"utterance"})
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        assert isinstance(event, Utterance)
+        if not _PRICE_GATE.search(event.text):
+            return ()
+        norm = normalize(event.text)
+        out = []
+        for m in _PRICE_CLAIM_RE.finditer(norm.text):
+            value = parse_amount(m.group(1))
+            if value is None or value <= 0:
+                continue
+            if m.group(2) and not m.group(1).replace(".", "").isdigit():
+                jiao = parse_amount(m.group(2))  # 三十九块九 -> 39.9
+                value += (jiao or 0) / 10
+            claim = _PendingClaim(event, norm, (m.start(), m.end()), value)
+            product = listing(room).current
+            if product is None:
+                room.slots.setdefault(self.id, []).append(claim)
+                continue
+            f = self._judge(claim, product, room)
+            if f is not None:
+                out.append(f)
+        return out
+
+    def finish(self, room: RoomState) -> Iterable[Finding]:
+        product = listing(room).current
+        if product is None:
+            return ()
+        found = [self._judge(c, product, room) for c in room.slots.pop(self.id, [])]
+        return [f for f in found if f is not None]
+
+    def _judge(self, claim: _PendingClaim, product: Product, room: RoomState) -> Finding | None:
+        eu = product.lowest_price_7d is None and product.lowest_price_30d is not None
+        lowest = product.lowest_price_30d if eu else product.lowest_price_7d
+        if lowest is None or claim.value <= lowest * PRICE_TOLERANCE:
+            return None
+        window = "30" if eu else "7"
+        ratio = round(claim.value / lowest, 2)
+        return fact_finding(
+            rule_id=self.id,
+            title="比较价格高于前期最低成交价 / reference price above the prior lowest price",
+            category="price_deception",
+            severity="high" if ratio >= 2 else "medium",
+            confidence=0.85,
+            ev=claim.ev,
+            room=room,
+            norm=claim.norm,
+            span=claim.span,
+            message=(
+                f"口播比较价格 {claim.value:g}，而商品 {product.sku} 前{window}日最低成交价为 {lowest:g}（{ratio}倍）："
+                f"未注明依据的比较价格不得高于前{window}日最低成交价。 / The stated reference price {claim.value:g} is "
+                f"{ratio}x the lowest price of the previous {window} days ({lowest:g})."
+            ),
+            suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。/ Compare with the real "
+            "lowest price of the period, or say what the reference price is.",
+            basis=_basis("CN-PR-16", "CN-PR-19", "CN-LSE-32") if not eu else _basis("EU-PID-6A", "US-233"),
+            facts={
+                "claimed_reference_price": claim.value,
+                f"lowest_price_{window}d": lowest,
+                "sku": product.sku,
+                "listed_price": product.price,
+                "ratio": ratio,
+            },
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Scarcity: 只剩N单 / "only N left" against listing stock, against orders that follow, and
+# repeated without ever running out.
+
+_SCARCITY_RE = re.compile(
+    r"(?:只剩|仅剩|还剩|就剩|库存只剩|最后)(" + _NUMBER + r")(?:单|件|套|箱|盒|份|个|瓶)"
+    r"|only (" + _NUMBER + r") (?:left|remaining)|last (" + _NUMBER + r") (?:units|pieces|orders|left)"
+)
+_SCARCITY_GATE = re.compile("只剩|仅剩|僅剩|还剩|還剩|就剩|最后|最後|only|last", re.IGNORECASE)
+STOCK_FACTOR = 3  # listing stock at least 3x the claim (and 20 more) contradicts it
+REPEAT_MIN = 3  # the same claim this many times ...
+REPEAT_SPAN_MS = 10 * 60_000  # ... over at least ten minutes, never running lower
+
+
+@dataclass
+class _ScarcityState:
+    claims: list[tuple[int, float, str]] = field(default_factory=list)  # (ts, N, event id)
+    reported_repeat: bool = False
+    open_claims: list[tuple[_PendingClaim, int, list[str]]] = field(default_factory=list)  # claim, orders since, ids
+
+
+class ScarcityDetector(Detector):
+    id = "facts.scarcity"
+    event_types = frozenset({"utterance", "order"})
+
+    def _state(self, room: RoomState) -> _ScarcityState:
+        state = room.slots.get(self.id)
+        if state is None:
+            state = room.slots[self.id] = _ScarcityState()
+        return state
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        state = self._state(room)
+        if isinstance(event, Order):
+            return self._count_order(event, room, state)
+        assert isinstance(event, Utterance)
+        if not _SCARCITY_GATE.search(event.text):
+            return ()
+        norm = normalize(event.text)
+        out: list[Finding] = []
+        for m in _SCARCITY_RE.finditer(norm.text):
+            raw = next(g for g in m.groups() if g)
+            n = parse_amount(raw)
+            if n is None or n <= 0:
+                continue
+            claim = _PendingClaim(event, norm, (m.start(), m.end()), n)
+            state.claims.append((event.ts, n, event.id or ""))  # type: ignore[arg-type]
+            state.open_claims.append((claim, 0, []))
+            product = listing(room).current
+            if product is not None and product.stock is not None and product.stock >= max(n * STOCK_FACTOR, n + 20):
+                out.append(
+                    self._finding(
+                        "facts.scarcity.stock_contradicts",
+                        claim,
+                        room,
+                        "medium",
+                        f"口播“只剩{n:g}”，商品 {product.sku} 页面库存为 {product.stock}。 / Claimed only {n:g} left; the "
+                        f"listing shows {product.stock} in stock.",
+                        {"claimed_left": n, "listing_stock": product.stock, "sku": product.sku},
+                    )
+                )
+            repeat = self._repeated(state)
+            if repeat is not None:
+                out.append(
+                    self._finding(
+                        "facts.scarcity.repeated",
+                        claim,
+                        room,
+                        "medium",
+                        f"同一场直播中{len(repeat)}次声称只剩少量（{', '.join(f'{c[1]:g}' for c in repeat)}），跨越"
+                        f"{(repeat[-1][0] - repeat[0][0]) // 60000}分钟，数量从未减少。 / The same scarcity claim was made "
+                        f"{len(repeat)} times over {(repeat[-1][0] - repeat[0][0]) // 60000} minutes and never ran out.",
+                        {
+                            "claims": [c[1] for c in repeat],
+                            "first_ts": format_ts(repeat[0][0]),
+                            "last_ts": format_ts(repeat[-1][0]),
+                        },
+                        extra=[c[2] for c in repeat[:-1]],
+                    )
+                )
+        return out
+
+    def _repeated(self, state: _ScarcityState) -> list[tuple[int, float, str]] | None:
+        if state.reported_repeat or len(state.claims) < REPEAT_MIN:
+            return None
+        claims = sorted(state.claims)
+        if claims[-1][0] - claims[0][0] < REPEAT_SPAN_MS or claims[-1][1] < claims[0][1]:
+            return None
+        state.reported_repeat = True  # one finding per room: the pattern, not each repetition
+        return claims
+
+    def _count_order(self, order: Order, room: RoomState, state: _ScarcityState) -> list[Finding]:
+        out = []
+        still = []
+        for claim, count, ids in state.open_claims:
+            count += order.qty
+            ids = [*ids, order.id or ""] if len(ids) < 20 else ids
+            if count > claim.value + max(3, claim.value):
+                out.append(
+                    self._finding(
+                        "facts.scarcity.orders_exceed",
+                        claim,
+                        room,
+                        "medium",
+                        f"声称只剩{claim.value:g}后，又成交了{count}件。 / After claiming only {claim.value:g} left, "
+                        f"{count} more were ordered.",
+                        {"claimed_left": claim.value, "ordered_after": count},
+                        extra=ids,
+                    )
+                )
+            else:
+                still.append((claim, count, ids))
+        state.open_claims = still[-50:]
+        return out
+
+    def _finding(
+        self,
+        rule_id: str,
+        claim: _PendingClaim,
+        room: RoomState,
+        severity: str,
+        message: str,
+        facts: dict[str, object],
+        extra: Iterable[str] = (),
+    ) -> Finding:
+        return fact_finding(
+            rule_id=rule_id,
+            title="虚假限量 / false scarcity",
+            category="false_scarcity",
+            severity=severity,
+            confidence=0.8,
+            ev=claim.ev,
+            room=room,
+            norm=claim.norm,
+            span=claim.span,
+            message=message,
+            suggestion="只在库存确实有限时说明，并与页面库存一致。/ State real stock levels only.",
+            basis=_basis("CN-OTM-14", "CN-AD-28", "EU-UCPD-AI-7"),
+            facts=facts,
+            extra_events=extra,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Origin: 日本进口 / "imported from Italy" against the listing's origin.
+
+_PLACES = {
+    "日本": ("日本", "japan"),
+    "韩国": ("韩国", "korea"),
+    "法国": ("法国", "france"),
+    "美国": ("美国", "usa", "united states"),
+    "意大利": ("意大利", "italy"),
+    "德国": ("德国", "germany"),
+    "澳洲": ("澳洲", "澳大利亚", "australia"),
+    "澳大利亚": ("澳洲", "澳大利亚", "australia"),
+    "新西兰": ("新西兰", "new zealand"),
+    "瑞士": ("瑞士", "switzerland"),
+    "英国": ("英国", "uk", "united kingdom", "britain"),
+    "泰国": ("泰国", "thailand"),
+    "香港": ("香港", "hong kong"),
+    "japan": ("日本", "japan"),
+    "korea": ("韩国", "korea"),
+    "france": ("法国", "france"),
+    "usa": ("美国", "usa"),
+    "italy": ("意大利", "italy"),
+    "germany": ("德国", "germany"),
+    "australia": ("澳洲", "澳大利亚", "australia"),
+    "switzerland": ("瑞士", "switzerland"),
+    "hong kong": ("香港", "hong kong"),
+}
+_ORIGIN_RE = re.compile(
+    r"(日本|韩国|法国|美国|意大利|德国|澳洲|澳大利亚|新西兰|瑞士|英国|泰国|香港)(?:原装)?(?:进口|原装|生产|制造|产的|品牌)"
+    r"|(?:imported from|made in) (japan|korea|france|usa|italy|germany|australia|switzerland|hong kong)"
+)
+
+
+_ORIGIN_GATE = re.compile("进口|進口|原装|原裝|生产|生產|制造|製造|产的|產的|品牌|imported|made in", re.IGNORECASE)
+
+
+class OriginClaimDetector(Detector):
+    id = "facts.origin.mismatch"
+    event_types = frozenset({"utterance"})
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        assert isinstance(event, Utterance)
+        if not _ORIGIN_GATE.search(event.text):
+            return ()
+        norm = normalize(event.text)
+        out = []
+        for m in _ORIGIN_RE.finditer(norm.text):
+            place = m.group(1) or m.group(2)
+            claim = _PendingClaim(event, norm, (m.start(), m.end()), 0)
+            product = listing(room).current
+            if product is None:
+                room.slots.setdefault(self.id, []).append((claim, place))
+                continue
+            f = self._judge(claim, place, product, room)
+            if f is not None:
+                out.append(f)
+        return out
+
+    def finish(self, room: RoomState) -> Iterable[Finding]:
+        product = listing(room).current
+        pending = room.slots.pop(self.id, [])
+        if product is None:
+            return ()
+        found = [self._judge(c, place, product, room) for c, place in pending]
+        return [f for f in found if f is not None]
+
+    def _judge(self, claim: _PendingClaim, place: str, product: Product, room: RoomState) -> Finding | None:
+        if not product.origin:
+            return None  # no facts: the text rule's info finding asks for a check
+        origin = product.origin.lower()
+        if any(alias in origin for alias in _PLACES.get(place, (place,))):
+            return None
+        return fact_finding(
+            rule_id=self.id,
+            title="产地声称与商品信息不符 / origin claim contradicts the listing",
+            category="origin_brand_claim",
+            severity="medium",
+            confidence=0.8,
+            ev=claim.ev,
+            room=room,
+            norm=claim.norm,
+            span=claim.span,
+            message=f"口播声称产地为“{place}”，商品 {product.sku} 页面产地为“{product.origin}”。 / The host claims "
+            f"{place}; the listing says {product.origin}.",
+            suggestion="口播产地与商品页面一致，进口商品提供报关或产地证明。/ Say the origin the listing shows.",
+            basis=_basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
+            facts={"claimed_origin": place, "listing_origin": product.origin, "sku": product.sku},
+        )
+
+
+register("listing")(ListingTracker)
+register("facts.price")(ReferencePriceDetector)
+register("facts.scarcity")(ScarcityDetector)
+register("facts.origin")(OriginClaimDetector)
+
+FACT_DETECTORS: tuple[type[Detector], ...] = (
+    ListingTracker,
+    ReferencePriceDetector,
+    ScarcityDetector,
+    OriginClaimDetector,
+)
