@@ -217,8 +217,8 @@ class ReferencePriceDetector(Detector):
                 f"未注明依据的比较价格不得高于前{window}日最低成交价。 / The stated reference price {claim.value:g} is "
                 f"{ratio}x the lowest price of the previous {window} days ({lowest:g})."
             ),
-            suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。/ Compare with the real "
-            "lowest price of the period, or say what the reference price is.",
+            suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。"
+            " / Compare with the real lowest price of the period, or say what the reference price is.",
             basis=_basis("CN-PR-16", "CN-PR-19", "CN-LSE-32") if not eu else _basis("EU-PID-6A", "US-233"),
             facts={
                 "claimed_reference_price": claim.value,
@@ -286,22 +286,24 @@ class ScarcityDetector(Detector):
                         claim,
                         room,
                         "medium",
-                        f"口播“只剩{n:g}”，商品 {product.sku} 页面库存为 {product.stock}。 / Claimed only {n:g} left; the "
-                        f"listing shows {product.stock} in stock.",
+                        f"口播“只剩{n:g}”，商品 {product.sku} 页面库存为 {product.stock}。"
+                        f" / Claimed only {n:g} left; the listing shows {product.stock} in stock.",
                         {"claimed_left": n, "listing_stock": product.stock, "sku": product.sku},
                     )
                 )
             repeat = self._repeated(state)
             if repeat is not None:
+                minutes = (repeat[-1][0] - repeat[0][0]) // 60000
                 out.append(
                     self._finding(
                         "facts.scarcity.repeated",
                         claim,
                         room,
                         "medium",
-                        f"同一场直播中{len(repeat)}次声称只剩少量（{', '.join(f'{c[1]:g}' for c in repeat)}），跨越"
-                        f"{(repeat[-1][0] - repeat[0][0]) // 60000}分钟，数量从未减少。 / The same scarcity claim was made "
-                        f"{len(repeat)} times over {(repeat[-1][0] - repeat[0][0]) // 60000} minutes and never ran out.",
+                        f"同一场直播中{len(repeat)}次声称只剩少量（{', '.join(f'{c[1]:g}' for c in repeat)}），"
+                        f"跨越{minutes}分钟，数量从未减少。"
+                        f" / The same scarcity claim was made {len(repeat)} times over {minutes} minutes"
+                        " and never ran out.",
                         {
                             "claims": [c[1] for c in repeat],
                             "first_ts": format_ts(repeat[0][0]),
