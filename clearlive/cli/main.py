@@ -9,6 +9,7 @@ from rich.console import Console
 
 from clearlive.cli import rules_cmd
 from clearlive.cli.demo_cmd import demo_command
+from clearlive.cli.lint_cmd import lint_command
 from clearlive.cli.report_cmd import report_command
 from clearlive.cli.scan_cmd import scan_command
 from clearlive.errors import ClearLiveError
@@ -21,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("scan")(scan_command)
+app.command("lint")(lint_command)
 app.command("report")(report_command)
 app.command("demo")(demo_command)
 app.add_typer(rules_cmd.app, name="rules")

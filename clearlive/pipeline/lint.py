@@ -1,0 +1,77 @@
+"""Lint a host's prepared script (plain text or Markdown) before the stream.
+
+Each non-empty line is one host utterance, about five seconds after the previous one (so rules
+coupled across a minute see neighbouring lines). Markdown decoration at the start of a line
+(headings, list bullets, quotes) is skipped, and offsets are reported against the line as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from clearlive.errors import InputError
+from clearlive.model.events import Utterance
+from clearlive.model.findings import Finding
+from clearlive.pipeline.scan import ScanConfig, Scanner
+
+SECONDS_PER_LINE = 5
+T0 = 0
+MAX_SCRIPT_BYTES = 5 << 20  # 5 MiB: a script, not a transcript archive
+_MD_PREFIX = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)*")
+
+
+@dataclass(frozen=True, slots=True)
+class LintLine:
+    number: int  # 1-based line number in the file
+    line: str  # the line as written
+    offset: int  # where the spoken text starts in the line (after Markdown decoration)
+
+
+@dataclass
+class LintResult:
+    path: str
+    lines: dict[str, LintLine]  # event id -> line
+    findings: list[Finding]
+
+    def column(self, f: Finding) -> int:
+        """1-based column of the finding's quote in its line."""
+        return self.lines[f.event_ids[0]].offset + f.evidence.start + 1
+
+
+def lint_script(path: str, config: ScanConfig | None = None, lang: str | None = None) -> LintResult:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{path}: no such file")
+    if p.stat().st_size > MAX_SCRIPT_BYTES:
+        raise InputError(f"{path}: larger than {MAX_SCRIPT_BYTES} bytes; scan transcripts with `clearlive scan`")
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc})") from None
+    scanner = Scanner.from_config(config or ScanConfig())
+    lines: dict[str, LintLine] = {}
+    events = []
+    in_code = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or not line.strip():
+            continue
+        offset = _MD_PREFIX.match(line).end()  # type: ignore[union-attr]
+        spoken = line[offset:].rstrip()
+        if not spoken:
+            continue
+        eid = f"{p.name}:{number}"
+        lines[eid] = LintLine(number, line, offset)
+        start = float(number * SECONDS_PER_LINE)
+        events.append(
+            Utterance(
+                room_id=p.stem, ts=T0 + int(start * 1000), id=eid, text=spoken, speaker="host", start=start, lang=lang
+            )
+        )
+    findings = list(scanner.run(events))
+    findings.sort(key=lambda f: (lines[f.event_ids[0]].number, f.evidence.start, f.rule_id))
+    return LintResult(path, lines, findings)
