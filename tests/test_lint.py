@@ -29,8 +29,8 @@ def test_lint_locates_findings_by_line_and_column(run_cli, tmp_path: Path) -> No
     assert f"{script}:7:10: high zh.diversion.contact_app" in out
     assert f"{script}:12:1: medium en.disclosure.missing" in out
     assert "→ 用可验证的事实代替最高级" in out  # the compliant wording
-    assert ":5:" not in out  # 最好冷藏 is advice
-    assert ":10:" not in out  # code blocks are not spoken
+    assert f"{script}:5:" not in out  # 最好冷藏 is advice
+    assert f"{script}:10:" not in out  # code blocks are not spoken
 
 
 def test_lint_jsonl_and_exit_codes(run_cli, tmp_path: Path) -> None:
