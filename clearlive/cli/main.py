@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from clearlive.cli import rules_cmd
+from clearlive.cli import rules_cmd, train_cmd
 from clearlive.cli.demo_cmd import demo_command
 from clearlive.cli.lint_cmd import lint_command
 from clearlive.cli.report_cmd import report_command
@@ -26,6 +26,8 @@ app.command("lint")(lint_command)
 app.command("report")(report_command)
 app.command("demo")(demo_command)
 app.add_typer(rules_cmd.app, name="rules")
+app.add_typer(train_cmd.app, name="train")
+app.command("eval")(train_cmd.eval_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,6 +103,9 @@ def scan_command(
     lang: Annotated[
         str | None, typer.Option("--lang", help="Language of inputs that do not say (zh, zh-Hant, en).")
     ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="A trained abuse model to run beside the rules.")
+    ] = None,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     if format not in FORMATS:
@@ -111,6 +114,7 @@ def scan_command(
         raise typer.BadParameter(f"use one of {', '.join(SEVERITIES)}", param_hint="--fail-on")
     config = ScanConfig(
         rules=tuple(rules or ()),
+        model=model,
         inputs=InputOptions(
             room_id=room, session_id=session, anchor_id=anchor, t0=t0, table_type=table_type, lang=lang
         ),

@@ -28,6 +28,7 @@ class ScanConfig:
 
     rules: tuple[Path, ...] = ()  # extra rule packs (files or folders)
     builtin_rules: bool = True
+    model: Path | None = None  # a trained abuse model (clearlive train abuse) to run beside the rules
     inputs: InputOptions = field(default_factory=InputOptions)
 
 
@@ -47,8 +48,16 @@ class Scanner:
 
     @classmethod
     def from_config(cls, config: ScanConfig) -> Scanner:
-        """The text rules plus the detectors that check claims against the room's listing."""
-        return cls([TextRuleDetector(build_ruleset(config)), *(d() for d in FACT_DETECTORS)])
+        """The text rules, the detectors that check claims against the room's listing, and the
+        abuse classifier when a model is given."""
+        text = TextRuleDetector(build_ruleset(config))
+        detectors: list[Detector] = [text, *(d() for d in FACT_DETECTORS)]
+        if config.model is not None:
+            from clearlive.classifiers.abuse import AbuseModel  # scikit-learn loads only when asked for
+            from clearlive.detectors.model_abuse import ModelAbuseDetector
+
+            detectors.append(ModelAbuseDetector(AbuseModel.load(config.model), text))
+        return cls(detectors)
 
     def _detectors_for(self, kind: str) -> list[Detector]:
         found = self._by_type.get(kind)

@@ -1,0 +1,1 @@
+"""Trainable classifiers that complement the rule packs (scikit-learn, saved with skops)."""

@@ -1,0 +1,73 @@
+"""`clearlive train abuse` and `clearlive eval`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clearlive.classifiers.abuse import AbuseModel, Evaluation, read_labeled_csv
+
+app = typer.Typer(help="Train classifiers that complement the rules.", no_args_is_help=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def evaluation_table(title: str, ev: Evaluation) -> Table:
+    table = Table(title=title, header_style="bold")
+    for col in ("class", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="right" if col != "class" else "left")
+    for c in ev.classes:
+        table.add_row(c.label, f"{c.precision:.4f}", f"{c.recall:.4f}", f"{c.f1:.4f}", str(c.support))
+    table.add_row("macro", "", "", f"{ev.macro_f1:.4f}", str(ev.n), style="bold")
+    return table
+
+
+@app.command("abuse")
+def train_abuse(
+    data: Annotated[Path, typer.Option("--data", help="Labeled CSV (e.g. COLD's train.csv).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model (.skops).")],
+    text_col: Annotated[str, typer.Option("--text-col", help="Column with the text.")] = "TEXT",
+    label_col: Annotated[str, typer.Option("--label-col", help="Column with 0/1 labels (1 = offensive).")] = "label",
+    dev: Annotated[
+        Path | None, typer.Option("--dev", help="Labeled CSV to report precision, recall and F1 on.")
+    ] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="Probability at which a text is offensive.")] = 0.5,
+) -> None:
+    """Train the abuse classifier (character n-grams + logistic regression) and save it."""
+    texts, labels = read_labeled_csv(data, text_col, label_col)
+    started = time.perf_counter()
+    with err.status(f"training on {len(texts)} texts from {data.name}"):
+        model = AbuseModel.train(texts, labels, threshold)
+    err.print(f"trained on {len(texts)} texts in {time.perf_counter() - started:.1f} s")
+    if dev is not None:
+        dev_texts, dev_labels = read_labeled_csv(dev, text_col, label_col)
+        evaluation = model.evaluate(dev_texts, dev_labels)
+        model.meta["dev_macro_f1"] = round(evaluation.macro_f1, 4)
+        Console().print(evaluation_table(f"{dev.name}", evaluation))
+    model.save(out)
+    err.print(f"model written to {out}")
+
+
+def eval_command(
+    data: Annotated[Path, typer.Option("--data", help="Labeled CSV (with --model) or labeled JSONL set (rules).")],
+    model: Annotated[Path | None, typer.Option("--model", help="Evaluate this abuse model on a labeled CSV.")] = None,
+    text_col: Annotated[str, typer.Option("--text-col", help="CSV column with the text.")] = "TEXT",
+    label_col: Annotated[str, typer.Option("--label-col", help="CSV column with 0/1 labels.")] = "label",
+    min_severity: Annotated[
+        str, typer.Option("--min-severity", help="Rules: lowest severity counted as a detection.")
+    ] = "low",
+) -> None:
+    """Precision, recall and F1 per class: of an abuse model on a CSV, or of the rules on a labeled set."""
+    if model is not None:
+        texts, labels = read_labeled_csv(data, text_col, label_col)
+        Console().print(
+            evaluation_table(f"{model.name} on {data.name}", AbuseModel.load(model).evaluate(texts, labels))
+        )
+        return
+    from clearlive.evaluation import evaluate_rules, rules_table
+
+    Console().print(rules_table(data.name, evaluate_rules(data, min_severity)))

@@ -1,0 +1,64 @@
+"""Runs a trained abuse classifier over chat and speech beside the lexicon rules.
+
+A text the model scores at or above its threshold gives one `model.abuse` finding quoting the
+whole text; its facts say the probability and which lexicon rules fired on the same text, so a
+reviewer sees whether the model, the lexicon or both caught it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from clearlive.classifiers.abuse import AbuseModel
+from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.facts import fact_finding
+from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.legal import citation_table
+from clearlive.model.events import EventBase, scannable_text
+from clearlive.model.findings import Finding
+from clearlive.normalize import normalize
+
+
+class ModelAbuseDetector(Detector):
+    id = "model.abuse"
+    event_types = frozenset({"utterance", "comment"})
+
+    def __init__(self, model: AbuseModel, rules: TextRuleDetector | None = None) -> None:
+        self.model = model
+        self.rules = rules
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        text = scannable_text(event)
+        if not text or not text.strip():
+            return ()
+        p = self.model.probabilities([text])[0]
+        if p < self.model.threshold:
+            return ()
+        lexicon: list[str] = []
+        if self.rules is not None:
+            _, found = self.rules.matches(event, text)
+            lexicon = sorted({m.rule.id for m in found if m.rule.spec.category == "abuse"})
+        norm = normalize(text)
+        table = citation_table()
+        return [
+            fact_finding(
+                rule_id=self.id,
+                title="辱骂、攻击性言论（模型） / offensive language (model)",
+                category="abuse",
+                severity="medium" if p >= 0.9 else "low",
+                confidence=round(p, 3),
+                ev=event,
+                room=room,
+                norm=norm,
+                span=(0, len(norm.text)),
+                message=f"分类模型判定为攻击性言论（概率 {p:.2f}）"
+                + (f"；词表规则也命中：{', '.join(lexicon)}" if lexicon else "；词表规则未命中，请人工复核")
+                + f" / The classifier scores this text offensive (p = {p:.2f}).",
+                suggestion="删除或屏蔽攻击性评论；主播文明用语。 / Remove offensive chat; keep the language civil.",
+                basis=[table["CN-CAC-2024"], table["CN-ANC-14-14"], table["CN-ECO-7"]],
+                facts={"model_probability": round(p, 4), "threshold": self.model.threshold, "lexicon_rules": lexicon},
+            )
+        ]
+
+
+register("model.abuse")(ModelAbuseDetector)

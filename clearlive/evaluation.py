@@ -1,0 +1,158 @@
+"""Evaluate the rules on a labeled set: precision, recall and F1 per category.
+
+A labeled set is JSON Lines, one record per utterance or comment:
+    {"id": "zh-eff-001", "text": "...", "event": "utterance", "lang": "zh",
+     "categories": ["efficacy_claim"], "before": ["..."], "product": {...}, "qualifications": [...]}
+`categories` lists what the text really contains (empty for a hard negative); `before` holds
+earlier host lines for rules coupled across events; `product` a listing for fact checks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+from rich.table import Table
+
+from clearlive.detectors.base import RoomState
+from clearlive.detectors.facts import FACT_DETECTORS
+from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.errors import InputError
+from clearlive.model.events import TYPE_BY_NAME, EventBase, Product, SessionStart, Utterance
+from clearlive.model.findings import CATEGORIES, SEVERITY_RANK
+from clearlive.pipeline.scan import ScanConfig, build_ruleset
+
+T0 = 1_793_534_400_000
+
+
+class LabeledText(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    text: str
+    categories: list[str]
+    event: str = "utterance"
+    lang: str | None = None
+    before: list[str] = []
+    product: dict[str, object] | None = None
+    qualifications: list[str] = []
+    note: str | None = None
+
+
+@dataclass
+class CategoryScore:
+    category: str
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class RulesEvaluation:
+    scores: list[CategoryScore]
+    n: int
+    errors: list[tuple[str, list[str], list[str]]]  # record id, expected, predicted (when they differ)
+
+
+def read_labeled_set(path: Path) -> list[LabeledText]:
+    out = []
+    decoder = msgspec.json.Decoder(LabeledText)
+    for lineno, line in enumerate(path.read_bytes().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = decoder.decode(line)
+        except msgspec.MsgspecError as exc:
+            raise InputError(f"{path}:{lineno}: {exc}") from None
+        unknown = [c for c in rec.categories if c not in CATEGORIES]
+        if unknown or rec.event not in TYPE_BY_NAME:
+            raise InputError(f"{path}:{lineno}: unknown category {unknown} or event type {rec.event!r}")
+        out.append(rec)
+    return out
+
+
+def _events(rec: LabeledText) -> list[EventBase]:
+    events: list[EventBase] = []
+    if rec.qualifications:
+        events.append(SessionStart(room_id="eval", ts=T0 - 600_000, qualifications=list(rec.qualifications)))
+    if rec.product is not None:
+        events.append(msgspec.convert({"room_id": "eval", "ts": T0 - 300_000, **rec.product}, Product))
+    for i, text in enumerate(rec.before):
+        events.append(
+            Utterance(room_id="eval", ts=T0 - 10_000 * (len(rec.before) - i), id=f"b{i}", text=text, lang=rec.lang)
+        )
+    cls = TYPE_BY_NAME[rec.event]
+    fields: dict[str, object] = {
+        "room_id": "eval",
+        "ts": T0,
+        "id": rec.id,
+        "lang": rec.lang,
+        cls.TEXT_FIELD or "text": rec.text,
+    }
+    if rec.event == "comment":
+        fields["user_id"] = "viewer"
+    if rec.event == "product":
+        fields["sku"] = "sku"
+    events.append(cls(**fields))  # type: ignore[arg-type]
+    return events
+
+
+def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | None = None) -> RulesEvaluation:
+    records = read_labeled_set(path)
+    text = TextRuleDetector(build_ruleset(config or ScanConfig()))
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    errors = []
+    floor = SEVERITY_RANK[min_severity]
+    for rec in records:
+        detectors = [text, *(d() for d in FACT_DETECTORS)]
+        room = RoomState("eval")
+        predicted: set[str] = set()
+        for ev in _events(rec):
+            room.update(ev)
+            for det in detectors:
+                if ev.__struct_config__.tag not in det.event_types:
+                    continue
+                for f in det.observe(ev, room):
+                    if f.event_ids[0] == rec.id and SEVERITY_RANK[f.severity] >= floor:
+                        predicted.add(f.category)
+        for det in detectors:
+            for f in det.finish(room):
+                if f.event_ids[0] == rec.id and SEVERITY_RANK[f.severity] >= floor:
+                    predicted.add(f.category)
+        expected = set(rec.categories)
+        for c in predicted & expected:
+            tp[c] += 1
+        for c in predicted - expected:
+            fp[c] += 1
+        for c in expected - predicted:
+            fn[c] += 1
+        if predicted != expected:
+            errors.append((rec.id, sorted(expected), sorted(predicted)))
+    cats = sorted(set(tp) | set(fp) | set(fn))
+    return RulesEvaluation([CategoryScore(c, tp[c], fp[c], fn[c]) for c in cats], len(records), errors)
+
+
+def rules_table(title: str, ev: RulesEvaluation) -> Table:
+    table = Table(title=f"rules on {title} ({ev.n} texts)", header_style="bold")
+    for col in ("category", "precision", "recall", "F1", "TP", "FP", "FN"):
+        table.add_column(col, justify="left" if col == "category" else "right")
+    for s in ev.scores:
+        table.add_row(
+            s.category, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.tp), str(s.fp), str(s.fn)
+        )
+    return table
