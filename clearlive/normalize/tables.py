@@ -51,6 +51,17 @@ def _strip_wrapping(s: str) -> str:
     return s
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses a key given twice (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        dupes = {k for k in keys if keys.count(k) > 1}
+        if dupes:
+            raise ValueError(f"{_DATA}: duplicate keys {sorted(dupes)}")
+        return super().construct_mapping(node, deep=deep)
+
+
 def _build() -> tuple[dict[int, int], dict[str, str]]:
     table: dict[int, int] = {}
     expansions: dict[str, str] = {}
@@ -89,7 +100,7 @@ def _build() -> tuple[dict[int, int], dict[str, str]]:
     # and leaving it keeps the common case (Chinese chat) out of the translate step.
     for keep in "，！？；：":
         table.pop(ord(keep), None)
-    spec = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    spec = yaml.load(_DATA.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     for variant, canonical in spec["characters"].items():
         table[ord(variant)] = ord(canonical)
     for canonical, variants in spec["phrases"].items():

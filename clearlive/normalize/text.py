@@ -190,6 +190,10 @@ def normalize(original: str) -> NormalizedText:
     edits = _expansion_edits(text)
     if edits:
         text, starts, ends = _rewrite(text, starts, ends, edits)
+        # A second pass catches what the first one assembled: 力口薇 -> 加薇 -> 加微.
+        edits = _expansion_edits(text)
+        if edits:
+            text, starts, ends = _rewrite(text, starts, ends, edits)
 
     if _DELETE_GATE.search(text):
         if text.isascii():
