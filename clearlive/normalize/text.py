@@ -187,14 +187,11 @@ def normalize(original: str) -> NormalizedText:
     starts: list[int] | None = None
     ends: list[int] | None = None
 
-    edits = _expansion_edits(text)
-    if edits:
-        text, starts, ends = _rewrite(text, starts, ends, edits)
-        # A second pass catches what the first one assembled: 力口薇 -> 加薇 -> 加微.
-        edits = _expansion_edits(text)
-        if edits:
-            text, starts, ends = _rewrite(text, starts, ends, edits)
+    first = _expansion_edits(text)
+    if first:
+        text, starts, ends = _rewrite(text, starts, ends, first)
 
+    deletions: list[tuple[int, int, str]] = []
     if _DELETE_GATE.search(text):
         if text.isascii():
             deletions = [(m.start(), m.end(), "") for m in _DIGIT_SEP_RE.finditer(text)]
@@ -202,6 +199,13 @@ def normalize(original: str) -> NormalizedText:
             deletions = _deletions(text)
         if deletions:
             text, starts, ends = _rewrite(text, starts, ends, deletions)
+
+    if first or deletions:
+        # A second pass catches what the first one or the deletions assembled:
+        # 力口薇 -> 加薇 -> 加微; 加 v 信 -> 加v信 -> 加微信.
+        second = _expansion_edits(text)
+        if second:
+            text, starts, ends = _rewrite(text, starts, ends, second)
 
     if _NUMERAL_RUN_RE.search(text):
         # One-for-one, so the offset map is unchanged.
