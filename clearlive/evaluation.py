@@ -147,12 +147,26 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
     return RulesEvaluation([CategoryScore(c, tp[c], fp[c], fn[c]) for c in cats], len(records), errors)
 
 
+def micro(ev: RulesEvaluation) -> CategoryScore:
+    """All categories pooled: the overall precision and recall of the rules."""
+    return CategoryScore(
+        "all (micro)", sum(s.tp for s in ev.scores), sum(s.fp for s in ev.scores), sum(s.fn for s in ev.scores)
+    )
+
+
 def rules_table(title: str, ev: RulesEvaluation) -> Table:
     table = Table(title=f"rules on {title} ({ev.n} texts)", header_style="bold")
     for col in ("category", "precision", "recall", "F1", "TP", "FP", "FN"):
         table.add_column(col, justify="left" if col == "category" else "right")
-    for s in ev.scores:
+    for s in [*ev.scores, micro(ev)]:
         table.add_row(
-            s.category, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.tp), str(s.fp), str(s.fn)
+            s.category,
+            f"{s.precision:.3f}",
+            f"{s.recall:.3f}",
+            f"{s.f1:.3f}",
+            str(s.tp),
+            str(s.fp),
+            str(s.fn),
+            style="bold" if s.category == "all (micro)" else None,
         )
     return table

@@ -57,6 +57,9 @@ def eval_command(
     model: Annotated[Path | None, typer.Option("--model", help="Evaluate this abuse model on a labeled CSV.")] = None,
     text_col: Annotated[str, typer.Option("--text-col", help="CSV column with the text.")] = "TEXT",
     label_col: Annotated[str, typer.Option("--label-col", help="CSV column with 0/1 labels.")] = "label",
+    show_errors: Annotated[
+        bool, typer.Option("--errors", help="Rules: list the texts where rules and labels disagree.")
+    ] = False,
     min_severity: Annotated[
         str, typer.Option("--min-severity", help="Rules: lowest severity counted as a detection.")
     ] = "low",
@@ -70,4 +73,9 @@ def eval_command(
         return
     from clearlive.evaluation import evaluate_rules, rules_table
 
-    Console().print(rules_table(data.name, evaluate_rules(data, min_severity)))
+    evaluation = evaluate_rules(data, min_severity)
+    console = Console()
+    console.print(rules_table(data.name, evaluation))
+    if show_errors:
+        for rec_id, expected, predicted in evaluation.errors:
+            console.print(f"{rec_id}: expected {expected}, found {predicted}", highlight=False)
