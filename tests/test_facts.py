@@ -109,3 +109,18 @@ def test_origin_against_listing() -> None:
 def test_traditional_chinese_claims_are_checked() -> None:
     found = only(run([product(price=199, lowest_price_7d=199), say(10, "原價一千九百九")]), "facts.price")
     assert len(found) == 1 and found[0].evidence.text == "原價一千九百九"
+
+
+def test_brand_claim_against_listing() -> None:
+    found = only(run([product(brand="焕颜"), say(5, "这是雅诗兰黛的面霜，专柜同一批货")]), "facts.brand")
+    assert len(found) == 1 and found[0].facts == {
+        "claimed_brand": "雅诗兰黛",
+        "listing_brand": "焕颜",
+        "sku": "cream-50ml",
+    }
+    assert found[0].category == "origin_brand_claim" and found[0].evidence.text == "这是雅诗兰黛的"
+    assert not only(run([product(brand="雅诗兰黛"), say(5, "这是雅诗兰黛的面霜")]), "facts.brand")
+    assert not only(run([product(brand="焕颜"), say(5, "雅诗兰黛同款平替，便宜一半")]), "facts.brand")  # a comparison
+    assert not only(run([product(brand="焕颜"), say(5, "比兰蔻还好用")]), "facts.brand")
+    assert not only(run([product(), say(5, "这是雅诗兰黛的面霜")]), "facts.brand")  # no listing brand
+    assert len(only(run([product(brand="焕颜"), say(5, "這是雅詩蘭黛的")]), "facts.brand")) == 1  # traditional script

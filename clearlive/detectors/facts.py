@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cn2an
+import opencc
+import yaml
 
 from clearlive.detectors.base import Detector, RoomState, register
 from clearlive.legal import citation_table
@@ -465,14 +468,77 @@ class OriginClaimDetector(Detector):
         )
 
 
+# ---------------------------------------------------------------------------------------------
+# Brand: "这是雅诗兰黛的" / "genuine Dior" against the listing's brand. Comparisons (同款, 平替,
+# 同厂, 代工, dupe) say the product is NOT that brand and are left to the text rules.
+
+_BRANDS: dict[str, list[str]] = yaml.safe_load(Path(__file__).with_name("brands.yaml").read_text(encoding="utf-8"))
+_ALIAS_TO_BRAND = {alias.lower(): brand for brand, aliases in _BRANDS.items() for alias in aliases}
+_BRAND_ALT = "|".join(re.escape(a) for a in sorted(_ALIAS_TO_BRAND, key=len, reverse=True))
+_BRAND_RE = re.compile(
+    rf"(?:这是|这款是|这个是|就是|正品|正宗|原装|genuine |authentic |real |this is )?({_BRAND_ALT})"
+    r"(?:的|正品|官方|原装|原厂|家的| original)?(?!\s?(?:同款|平替|同厂|代工|风格|款式|dupe|inspired|style))"
+)
+_COMPARISON_RE = re.compile(r"同款|平替|同厂|代工|风格|dupe|inspired|alternative|比|像")
+# Raw-text gate: the aliases as written, in simplified and traditional script, any case.
+_BRAND_GATE = re.compile(
+    "|".join(sorted({re.escape(v) for a in _ALIAS_TO_BRAND for v in (a, opencc.OpenCC("s2t").convert(a))})),
+    re.IGNORECASE,
+)
+
+
+class BrandClaimDetector(Detector):
+    id = "facts.brand.mismatch"
+    event_types = frozenset({"utterance"})
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        assert isinstance(event, Utterance)
+        product = listing(room).current
+        if product is None or not product.brand or not _BRAND_GATE.search(event.text):
+            return ()  # no brand on the listing to compare with, or no brand named
+        norm = normalize(event.text)
+        out = []
+        listed = product.brand.lower()
+        for m in _BRAND_RE.finditer(norm.text):
+            brand = _ALIAS_TO_BRAND[m.group(1)]
+            window = norm.text[max(0, m.start() - 6) : m.end() + 6]
+            if _COMPARISON_RE.search(window):
+                continue  # "雅诗兰黛同款" says it is not Estée Lauder
+            if any(alias in listed for alias in _BRANDS[brand]) or brand.lower() in listed:
+                continue
+            claim = _PendingClaim(event, norm, (m.start(), m.end()), 0)
+            out.append(
+                fact_finding(
+                    rule_id=self.id,
+                    title="品牌声称与商品信息不符 / brand claim contradicts the listing",
+                    category="origin_brand_claim",
+                    severity="high",
+                    confidence=0.75,
+                    ev=event,
+                    room=room,
+                    norm=norm,
+                    span=claim.span,
+                    message=f"口播称商品为“{brand}”，商品 {product.sku} 页面品牌为“{product.brand}”："
+                    "涉嫌冒用品牌、虚假宣传。"
+                    f" / The host presents the product as {brand}; the listing's brand is {product.brand}.",
+                    suggestion="只说商品页面上的真实品牌；不借用他人品牌名。 / Name only the brand on the listing.",
+                    basis=_basis("CN-AD-28", "CN-LSE-34", "CN-AUCL-9", "US-FTCA-5"),
+                    facts={"claimed_brand": brand, "listing_brand": product.brand, "sku": product.sku},
+                )
+            )
+        return out
+
+
 register("listing")(ListingTracker)
 register("facts.price")(ReferencePriceDetector)
 register("facts.scarcity")(ScarcityDetector)
 register("facts.origin")(OriginClaimDetector)
+register("facts.brand")(BrandClaimDetector)
 
 FACT_DETECTORS: tuple[type[Detector], ...] = (
     ListingTracker,
     ReferencePriceDetector,
     ScarcityDetector,
     OriginClaimDetector,
+    BrandClaimDetector,
 )
