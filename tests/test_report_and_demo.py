@@ -32,6 +32,9 @@ def test_demo_honest_rooms_are_quiet_and_violators_are_caught(demo_dir: Path) ->
     assert per_room["room-glow"] > 0 and per_room["room-serum"] > 0 and per_room["room-cup"] > 0
     cats = {r[0] for r in con.execute("SELECT DISTINCT category FROM findings WHERE room_id = 'room-glow'").fetchall()}
     assert {"absolute_terms", "diversion", "abuse"} <= cats
+    # room-serum bought viewers for five minutes: the step shows up as fake data
+    fake = con.execute("SELECT room_id, rule_id FROM findings WHERE category = 'fake_data'").fetchall()
+    assert fake == [("room-serum", "fraud.viewers.step_jump")]
     # the host of room-glow speaks through a WebVTT transcript: its findings carry stream offsets
     n = con.execute(
         "SELECT count(*) FROM findings WHERE room_id = 'room-glow' AND event_id LIKE '%.vtt:%' AND stream_offset_s > 0"

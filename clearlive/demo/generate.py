@@ -33,6 +33,7 @@ class RoomPlan:
     bots: list[str]
     product: dict[str, Any]
     transcript_as_vtt: bool = False
+    fake_viewers: tuple[int, int, int] | None = None  # (from minute, extra viewers, minutes): a view-bot step
 
 
 PLANS = [
@@ -138,6 +139,7 @@ PLANS = [
             "lowest_price_30d": 29.0,
             "stock": 2000,
         },
+        fake_viewers=(25, 6000, 5),
     ),
 ]
 
@@ -175,6 +177,10 @@ def _room_events(
     likes = 0
     for i, online in enumerate(curve):
         ts = start_ms + i * 10_000
+        if plan.fake_viewers is not None:
+            first, extra, length = plan.fake_viewers
+            if first * 6 <= i < (first + length) * 6:
+                online += extra  # bought viewers: counted online, never entering
         likes += int(online * rng.uniform(0.05, 0.2))
         events.append({"type": "room_stats", **common, "ts": ts, "online": online, "likes_total": likes})
         for _ in range(max(1, online // 400)):

@@ -14,6 +14,7 @@ from pathlib import Path
 from clearlive.detectors import Detector, RoomState, TextRuleDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.facts import FACT_DETECTORS
+from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
 from clearlive.pipeline.sessions import SessionSummary, SessionTracker
@@ -52,7 +53,12 @@ class Scanner:
         """The text rules, the detectors that check claims against the room's listing, and the
         abuse classifier when a model is given."""
         text = TextRuleDetector(build_ruleset(config))
-        detectors: list[Detector] = [text, *(d() for d in FACT_DETECTORS), OrderBrushingDetector()]
+        detectors: list[Detector] = [
+            text,
+            *(d() for d in FACT_DETECTORS),
+            OrderBrushingDetector(),
+            ViewerCurveDetector(),
+        ]
         if config.model is not None:
             from clearlive.classifiers.abuse import AbuseModel  # scikit-learn loads only when asked for
             from clearlive.detectors.model_abuse import ModelAbuseDetector

@@ -1,0 +1,71 @@
+"""Ground truth for the behavioural detectors: honest audience curves, and injected fakes.
+
+`honest_audience` gives room_stats samples and the enter events that explain every rise in the
+online count (a newcomer is an enter; leavers are silent), with noise. The injectors add what a
+view-botting service does: a step of fake viewers that arrive without entering, or a frozen count.
+Seeded, so tests and evaluations are reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+from clearlive.model.events import format_ts
+
+
+def honest_audience(
+    rng: random.Random, room_id: str, t0_ms: int, minutes: int, peak: int, every_s: int = 10
+) -> list[dict[str, Any]]:
+    """room_stats every `every_s` seconds and one enter per newcomer; about 5% of viewers turn over per minute."""
+    events: list[dict[str, Any]] = []
+    online = max(5, peak // 50)
+    points = minutes * 60 // every_s
+    for i in range(points):
+        ts = t0_ms + i * every_s * 1000
+        x = i / points
+        target = (
+            peak * min(1.0, x / 0.15) * max(0.15, min(1.0, (1 - x) / 0.12)) * (0.9 + 0.1 * math.sin(6 * math.pi * x))
+        )
+        leavers = int(online * 0.05 * every_s / 60 * rng.uniform(0.5, 1.5))
+        arrivals = max(0, int(target - online + leavers + rng.gauss(0, max(1.0, online * 0.01))))
+        online = max(1, online - leavers + arrivals)
+        for k in range(arrivals):
+            events.append(
+                {
+                    "type": "enter",
+                    "room_id": room_id,
+                    "ts": ts - rng.randint(0, every_s * 1000 - 1),
+                    "user_id": f"{room_id}-v{i}-{k}",
+                }
+            )
+        events.append({"type": "room_stats", "room_id": room_id, "ts": ts, "online": online})
+    events.sort(key=lambda e: e["ts"])
+    return events
+
+
+def inject_viewer_step(events: list[dict[str, Any]], at_ms: int, extra: int, for_ms: int) -> list[dict[str, Any]]:
+    """Add `extra` fake viewers (no enter events) to every sample in [at_ms, at_ms + for_ms)."""
+    out = []
+    for e in events:
+        if e["type"] == "room_stats" and at_ms <= e["ts"] < at_ms + for_ms:
+            e = {**e, "online": e["online"] + extra}
+        out.append(e)
+    return out
+
+
+def inject_plateau(events: list[dict[str, Any]], at_ms: int, for_ms: int) -> list[dict[str, Any]]:
+    """Freeze the online count at its value at `at_ms` for `for_ms` (a bot panel holding a number)."""
+    frozen = None
+    out = []
+    for e in events:
+        if e["type"] == "room_stats" and at_ms <= e["ts"] < at_ms + for_ms:
+            frozen = e["online"] if frozen is None else frozen
+            e = {**e, "online": frozen}
+        out.append(e)
+    return out
+
+
+def as_rfc3339(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**e, "ts": format_ts(e["ts"])} for e in events]

@@ -1,0 +1,187 @@
+"""Faked viewer numbers seen in room statistics (taxonomy C5.1, issue #4).
+
+Two signals, each judged against the room's own behaviour rather than fixed numbers alone:
+
+- a step jump: the online count rises by at least 30% and 200 viewers between two samples while
+  the room's enter events account for less than a tenth of the rise, in a room whose usual
+  sample-to-sample change is an order of magnitude smaller (median absolute relative change);
+- a frozen plateau: the online count stays at exactly the same value (>= 100) for at least 12
+  samples spanning a minute or more, which organic audiences never do.
+
+Rooms without enter events are not judged on jumps (nothing to compare with). State per room is
+bounded: the last samples' changes and the enter times of the last few minutes.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.legal import citation_table
+from clearlive.model.events import EventBase, RoomStats, format_ts
+from clearlive.model.findings import Evidence, Finding, finding_id
+
+MIN_JUMP = 200
+MIN_REL_JUMP = 0.30
+MAX_ENTER_SHARE = 0.10
+BASELINE_SAMPLES = 10  # changes seen before a room is judged
+BASELINE_FACTOR = 8.0  # the jump must be this many times the room's median relative change
+PLATEAU_SAMPLES = 12
+PLATEAU_MIN_MS = 60_000
+PLATEAU_MIN_ONLINE = 100
+ENTER_MEMORY_MS = 600_000
+
+
+@dataclass
+class _CurveState:
+    last: tuple[int, int, str] | None = None  # (ts, online, event id)
+    rel_changes: deque[float] = field(default_factory=lambda: deque(maxlen=300))
+    enters: deque[int] = field(default_factory=deque)
+    total_enters: int = 0
+    first_ts: int | None = None
+    run: list[tuple[int, str]] = field(default_factory=list)  # samples of the current equal-value run
+    run_reported: bool = False
+
+
+class ViewerCurveDetector(Detector):
+    id = "fraud.viewers"
+    event_types = frozenset({"room_stats", "enter"})
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        state: _CurveState = room.slots.setdefault(self.id, _CurveState())
+        ts: int = event.ts  # type: ignore[assignment]
+        if state.first_ts is None:
+            state.first_ts = ts
+        if not isinstance(event, RoomStats):
+            state.enters.append(ts)
+            state.total_enters += 1
+            while state.enters and ts - state.enters[0] > ENTER_MEMORY_MS:
+                state.enters.popleft()
+            return ()
+        out: list[Finding] = []
+        online = event.online
+        if state.last is not None:
+            prev_ts, prev, prev_id = state.last
+            out.extend(self._jump(event, room, state, prev_ts, prev, prev_id))
+            state.rel_changes.append(abs(online - prev) / max(prev, 1))
+        out.extend(self._plateau(event, room, state))
+        state.last = (ts, online, event.id or "")
+        return out
+
+    def _jump(
+        self, ev: RoomStats, room: RoomState, state: _CurveState, prev_ts: int, prev: int, prev_id: str
+    ) -> list[Finding]:
+        jump = ev.online - prev
+        if jump < MIN_JUMP or jump < MIN_REL_JUMP * max(prev, 1) or len(state.rel_changes) < BASELINE_SAMPLES:
+            return []
+        minutes = max(1.0, (ev.ts - state.first_ts) / 60_000)  # type: ignore[operator]
+        if state.total_enters / minutes < 1:
+            return []  # the input carries (almost) no enter events: nothing to compare the jump with
+        usual = statistics.median(state.rel_changes)
+        if jump / max(prev, 1) < BASELINE_FACTOR * max(usual, 0.01):
+            return []
+        entered = sum(1 for t in state.enters if prev_ts < t <= ev.ts)  # type: ignore[operator]
+        if entered >= MAX_ENTER_SHARE * jump:
+            return []
+        seconds = (ev.ts - prev_ts) / 1000  # type: ignore[operator]
+        summary = f"online {prev} -> {ev.online} (+{jump}) in {seconds:g} s with {entered} entries"
+        return [
+            _finding(
+                self.id + ".step_jump",
+                "在线人数跳增而无对应进场 / online count jumps without entries",
+                ev,
+                room,
+                summary,
+                [prev_id, ev.id or ""],
+                f"在线人数 {seconds:g} 秒内从 {prev} 增至 {ev.online}（+{jump}），同期只有 {entered} 人次进场；"
+                f"该直播间平时相邻两次统计的变化中位数为 {usual:.1%}。疑似注入虚假观看人数。"
+                f" / The online count rose by {jump} in {seconds:g} s with {entered} entries; the room usually moves "
+                f"{usual:.1%} between samples.",
+                {
+                    "online_before": prev,
+                    "online_after": ev.online,
+                    "jump": jump,
+                    "seconds": seconds,
+                    "entries": entered,
+                    "usual_relative_change": round(usual, 4),
+                },
+            )
+        ]
+
+    def _plateau(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
+        if state.last is not None and state.last[1] == ev.online:
+            state.run.append((ev.ts, ev.id or ""))  # type: ignore[arg-type]
+        else:
+            state.run = [(ev.ts, ev.id or "")]  # type: ignore[list-item]
+            state.run_reported = False
+        span = state.run[-1][0] - state.run[0][0]
+        if (
+            state.run_reported
+            or len(state.run) < PLATEAU_SAMPLES
+            or span < PLATEAU_MIN_MS
+            or ev.online < PLATEAU_MIN_ONLINE
+        ):
+            return []
+        state.run_reported = True
+        summary = f"online frozen at {ev.online} for {len(state.run)} samples over {span // 1000} s"
+        return [
+            _finding(
+                self.id + ".plateau",
+                "在线人数长时间恒定 / online count frozen",
+                ev,
+                room,
+                summary,
+                [eid for _, eid in state.run][:50],
+                f"在线人数连续 {len(state.run)} 次统计（{span // 1000} 秒）恒为 {ev.online}，"
+                "真实观众不会如此；疑似虚假人数。"
+                f" / The online count stayed at exactly {ev.online} for {span // 1000} s.",
+                {"online": ev.online, "samples": len(state.run), "seconds": span // 1000},
+            )
+        ]
+
+
+def _finding(
+    rule_id: str,
+    title: str,
+    ev: RoomStats,
+    room: RoomState,
+    summary: str,
+    event_ids: list[str],
+    message: str,
+    facts: dict[str, object],
+) -> Finding:
+    table = citation_table()
+    return Finding(
+        id=finding_id(rule_id, ev.id or "", summary, 0),
+        rule_id=rule_id,
+        category="fake_data",
+        severity="medium",
+        confidence=0.7,
+        room_id=ev.room_id,
+        session_id=ev.session_id or room.session_id,
+        anchor_id=ev.anchor_id or room.anchor_id,
+        ts=format_ts(ev.ts),  # type: ignore[arg-type]
+        ts_ms=ev.ts,  # type: ignore[arg-type]
+        event_ids=event_ids,
+        evidence=Evidence(
+            text=summary,
+            start=0,
+            end=len(summary),
+            context=summary,
+            field="online",
+            normalized=summary,
+            matched=rule_id,
+        ),
+        legal_basis=[table["CN-LSM-18"], table["CN-ANC-14-25"], table["CN-OTM-14"], table["US-465"]],
+        message=message,
+        suggestion="核查该时段的流量来源和观众账号；如属刷量，剔除虚假数据。 / Audit that period's traffic sources.",
+        title=title,
+        event_type="room_stats",
+        facts=facts,
+    )
+
+
+register("fraud.viewers")(ViewerCurveDetector)

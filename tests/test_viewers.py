@@ -1,0 +1,63 @@
+"""Fake viewers in room statistics: honest rooms stay quiet, injected steps and frozen counts are
+found, across intensities; figures for docs/evaluation.md come from the same grid."""
+
+from __future__ import annotations
+
+import random
+
+import msgspec
+import pytest
+
+from clearlive.demo.inject import honest_audience, inject_plateau, inject_viewer_step
+from clearlive.model.events import Event
+from clearlive.pipeline.scan import ScanConfig, Scanner
+
+T0 = 1_793_534_400_000
+
+
+def findings(events: list[dict]) -> list:
+    decoded = [msgspec.convert({**e, "id": f"e{i}"}, Event) for i, e in enumerate(events)]
+    return [f for f in Scanner.from_config(ScanConfig()).run(decoded) if f.rule_id.startswith("fraud.viewers")]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_honest_rooms_raise_no_alarm(seed: int) -> None:
+    rng = random.Random(seed)
+    peak = rng.choice([300, 1500, 8000, 40000])
+    assert findings(honest_audience(rng, f"r{seed}", T0, rng.choice([20, 45, 60]), peak)) == []
+
+
+@pytest.mark.parametrize(("factor", "expected"), [(0.5, True), (1.0, True), (3.0, True)])
+def test_injected_step_is_found(factor: float, expected: bool) -> None:
+    rng = random.Random(42)
+    events = honest_audience(rng, "r", T0, 40, 2000)
+    stepped = inject_viewer_step(events, T0 + 20 * 60_000, int(2000 * factor), 5 * 60_000)
+    found = [f for f in findings(stepped) if f.rule_id == "fraud.viewers.step_jump"]
+    assert bool(found) is expected
+    f = found[0]
+    assert (
+        f.category == "fake_data"
+        and f.facts["jump"] >= 2000 * factor * 0.8
+        and f.facts["entries"] < f.facts["jump"] / 10
+    )
+    assert len(found) == 1  # the return to normal is a drop, not a second alarm
+
+
+def test_small_step_within_noise_is_not_flagged() -> None:
+    rng = random.Random(7)
+    events = honest_audience(rng, "r", T0, 40, 2000)
+    assert not findings(inject_viewer_step(events, T0 + 20 * 60_000, 100, 5 * 60_000))
+
+
+def test_frozen_count_is_found() -> None:
+    rng = random.Random(9)
+    events = inject_plateau(honest_audience(rng, "r", T0, 30, 3000), T0 + 10 * 60_000, 3 * 60_000)
+    found = [f for f in findings(events) if f.rule_id == "fraud.viewers.plateau"]
+    assert len(found) == 1 and found[0].facts["samples"] >= 12
+
+
+def test_rooms_without_enter_events_are_not_judged_on_jumps() -> None:
+    rng = random.Random(5)
+    events = [e for e in honest_audience(rng, "r", T0, 40, 2000) if e["type"] == "room_stats"]
+    stepped = inject_viewer_step(events, T0 + 20 * 60_000, 4000, 5 * 60_000)
+    assert not [f for f in findings(stepped) if f.rule_id == "fraud.viewers.step_jump"]
