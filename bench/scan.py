@@ -25,49 +25,16 @@ from pathlib import Path
 import ahocorasick
 import msgspec
 
+from clearlive.demo import scripts
 from clearlive.model.events import format_ts
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.rules import load_rules
 from clearlive.sources import InputOptions, ReadStats, read_inputs
 
-CLEAN = [
-    "多少钱一箱",
-    "发什么快递",
-    "甜不甜",
-    "已下单",
-    "主播口音好亲切",
-    "能寄到新疆吗",
-    "上次买的很好吃",
-    "有没有十斤装",
-    "草莓还有吗",
-    "支持微信支付吗",
-    "第一次买，试试",
-    "皮厚不厚",
-    "坏果怎么赔",
-    "老板实在",
-    "这件是V领吗",
-    "快递几天到",
-    "敏感肌能用吗",
-    "有小样吗",
-    "主播好美",
-    "保质期多久",
-    "和专柜的一样吗",
-    "拆开以后最好冷藏保存，能放两个星期",
-    "唯一的缺点是皮有点厚",
-    "点小黄车一号链接直接拍",
-    "家人们晚上好，欢迎来到直播间，今天给大家带的是赣南脐橙",
-    "how heavy is it",
-    "ordered!",
-]
-FLAGGED = [
-    "全网最低价，找到更低的我倒赔",
-    "加🌹微🌹信 领内部价",
-    "联系我①③⑧①②③④⑤⑥⑦⑧",
-    "主播傻逼，又涨价",
-    "这是史上最强的一款面霜",
-    "别在这拍，私我，给你走内部渠道",
-    "this is fucking expensive",
-]
+# Chat-sized texts: the demo's viewer lines and host lines (honest and violating), so the mix
+# has ordinary chat, false-positive traps and real problems.
+CLEAN = [*scripts.HONEST_ZH_CHAT, *scripts.BAD_ZH_CHAT, *scripts.HONEST_ZH_HOST, *scripts.HONEST_EN_CHAT]
+FLAGGED = [*scripts.BAD_ZH_HOST, *scripts.SPAM_ZH_CHAT, *scripts.RARE_ZH_CHAT, *scripts.RARE_EN_CHAT]
 
 
 def make_events(path: Path, n: int, seed: int = 7) -> int:

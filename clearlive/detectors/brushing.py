@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState, register
-from clearlive.legal import citation_table
+from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
-from clearlive.model.findings import Evidence, Finding, finding_id
+from clearlive.model.findings import Finding
 
 WINDOW_MS = 3_600_000
 CONCENTRATE_RATE = 3.0
@@ -65,32 +65,28 @@ class OrderBrushingDetector(Detector):
         suspects: list[str],
     ) -> Finding:
         start, end = w.orders[0][0], w.orders[-1][0]
-        quote = f"{len(w.orders)} orders from {len(per_buyer)} buyers in {(end - start) // 60000} min (rate {rate:.1f})"
-        table = citation_table()
-        return Finding(
-            id=finding_id(self.id, f"{shop}@{start}", ",".join(suspects), 0),
+        summary = (
+            f"{len(w.orders)} orders from {len(per_buyer)} buyers in {(end - start) // 60000} min (rate {rate:.1f})"
+        )
+        return metric_finding(
             rule_id=self.id,
-            category="fake_data",
+            title="刷单（订单集中度） / order brushing (concentrate rate)",
             severity="high",
             confidence=0.8,
-            room_id=ev.room_id,
-            session_id=ev.session_id or room.session_id,
-            anchor_id=ev.anchor_id or room.anchor_id,
-            ts=format_ts(end),
+            ev=ev,
+            room=room,
             ts_ms=end,
+            fingerprint=f"{shop}@{start}:{','.join(suspects)}",
+            summary=summary,
+            field="orders",
             event_ids=[oid for _, b, oid in w.orders if b in suspects][:50],
-            evidence=Evidence(
-                text=quote, start=0, end=len(quote), context=quote, field="orders", normalized=quote, matched=self.id
-            ),
-            legal_basis=[table["CN-OTM-14"], table["CN-AUCL-9"], table["CN-LSE-34"]],
+            basis_ids=["CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"],
             message=(
                 f"店铺 {shop} 在一小时内的订单集中度（订单数/买家数）为 {rate:.1f}，达到刷单判定阈值 3；"
                 f"可疑买家：{', '.join(suspects)}。 / Shop {shop} reached a concentrate rate of {rate:.1f} "
                 f"(orders / distinct buyers) within one hour, the Shopee order-brushing threshold is 3."
             ),
             suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量和评价。 / Review the suspects' orders.",
-            title="刷单（订单集中度） / order brushing (concentrate rate)",
-            event_type="order",
             facts={
                 "shop": shop,
                 "window_start": format_ts(start),

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState, register
-from clearlive.legal import citation_table
-from clearlive.model.events import EventBase, RoomStats, format_ts
-from clearlive.model.findings import Evidence, Finding, finding_id
+from clearlive.detectors.metric import metric_finding
+from clearlive.model.events import EventBase, RoomStats
+from clearlive.model.findings import Finding
 
 MIN_JUMP = 200
 MIN_REL_JUMP = 0.30
@@ -153,33 +153,21 @@ def _finding(
     message: str,
     facts: dict[str, object],
 ) -> Finding:
-    table = citation_table()
-    return Finding(
-        id=finding_id(rule_id, ev.id or "", summary, 0),
+    return metric_finding(
         rule_id=rule_id,
-        category="fake_data",
+        title=title,
         severity="medium",
         confidence=0.7,
-        room_id=ev.room_id,
-        session_id=ev.session_id or room.session_id,
-        anchor_id=ev.anchor_id or room.anchor_id,
-        ts=format_ts(ev.ts),  # type: ignore[arg-type]
+        ev=ev,
+        room=room,
         ts_ms=ev.ts,  # type: ignore[arg-type]
+        fingerprint=ev.id or "",
+        summary=summary,
+        field="online",
         event_ids=event_ids,
-        evidence=Evidence(
-            text=summary,
-            start=0,
-            end=len(summary),
-            context=summary,
-            field="online",
-            normalized=summary,
-            matched=rule_id,
-        ),
-        legal_basis=[table["CN-LSM-18"], table["CN-ANC-14-25"], table["CN-OTM-14"], table["US-465"]],
+        basis_ids=["CN-LSM-18", "CN-ANC-14-25", "CN-OTM-14", "US-465"],
         message=message,
         suggestion="核查该时段的流量来源和观众账号；如属刷量，剔除虚假数据。 / Audit that period's traffic sources.",
-        title=title,
-        event_type="room_stats",
         facts=facts,
     )
 
