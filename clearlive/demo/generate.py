@@ -259,6 +259,7 @@ def _room_events(
     # Bot accounts: a burst of templated praise from fresh accounts every few minutes.
     if plan.bots:
         for burst_at in range(start_ms + 300_000, end_ms, 420_000):
+            line = rng.choice(plan.bots)  # a burst pushes one script line, lightly varied
             for k in range(rng.randint(12, 25)):
                 events.append(
                     {
@@ -266,7 +267,7 @@ def _room_events(
                         **common,
                         "ts": burst_at + k * rng.randint(150, 600),
                         "user_id": f"{plan.room_id}-bot{rng.randint(1, 40):02d}",
-                        "text": rng.choice(plan.bots),
+                        "text": line + rng.choice(["", "!", "!!", "~", "👍", "2", "！！"]),
                     }
                 )
     events.append({"type": "session_end", **common, "ts": end_ms})

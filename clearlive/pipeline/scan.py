@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clearlive.detectors import Detector, RoomState, TextRuleDetector
+from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.viewers import ViewerCurveDetector
@@ -58,6 +59,7 @@ class Scanner:
             *(d() for d in FACT_DETECTORS),
             OrderBrushingDetector(),
             ViewerCurveDetector(),
+            TemplatedChatDetector(),
         ]
         if config.model is not None:
             from clearlive.classifiers.abuse import AbuseModel  # scikit-learn loads only when asked for

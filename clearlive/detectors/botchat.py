@@ -1,0 +1,99 @@
+"""Templated chat from many accounts at once (taxonomy C5.1 and IN2: 水军, scripted 弹幕).
+
+A comment's template is its normalised text with digits, punctuation, symbols, emoji and spaces
+removed ('效果绝了！！3' and '效果绝了~' share '效果绝了'). A burst is at least 8 distinct accounts
+posting the same template of at least 4 characters within 10 seconds, making up at least half of
+all comments in those seconds: bots fire together, while viewers who ask the same thing ('多少钱',
+'how much') spread out and mix with other chat. Short cheers and cue answers ('1', '666', '想要',
+'已拍') are below the length floor, so an organic '扣1' wave does not count. One finding per
+template per room every 10 minutes. Without account ages or cross-room behaviour (CopyCatch, later)
+a host-cued wave of one longer slogan can still look like a burst, hence low severity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.metric import metric_finding
+from clearlive.model.events import Comment, EventBase, format_ts
+from clearlive.model.findings import Finding
+from clearlive.normalize import normalize
+
+WINDOW_MS = 10_000
+MIN_ACCOUNTS = 8
+MIN_SHARE = 0.5
+MIN_TEMPLATE_CHARS = 4
+REPORT_GAP_MS = 600_000
+MAX_WINDOW = 5000
+_NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
+
+
+def template(text: str) -> str:
+    return _NOISE.sub("", normalize(text).text)
+
+
+@dataclass
+class _ChatWindow:
+    recent: deque[tuple[int, str, str, str]] = field(default_factory=deque)  # ts, template, user, event id
+    reported: dict[str, int] = field(default_factory=dict)  # template -> ts of its last finding
+
+
+class TemplatedChatDetector(Detector):
+    id = "fraud.templated_chat"
+    event_types = frozenset({"comment"})
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        assert isinstance(event, Comment)
+        key = template(event.text)
+        w: _ChatWindow = room.slots.setdefault(self.id, _ChatWindow())
+        ts: int = event.ts  # type: ignore[assignment]
+        w.recent.append((ts, key, event.user_id, event.id or ""))  # every comment counts for the share
+        while w.recent and (ts - w.recent[0][0] > WINDOW_MS or len(w.recent) > MAX_WINDOW):
+            w.recent.popleft()
+        if len(key) < MIN_TEMPLATE_CHARS or ts - w.reported.get(key, -REPORT_GAP_MS - 1) <= REPORT_GAP_MS:
+            return ()
+        same = [(t, u, eid) for t, k, u, eid in w.recent if k == key]
+        accounts = sorted({u for _, u, _ in same})
+        if len(accounts) < MIN_ACCOUNTS or len(same) < MIN_SHARE * len(w.recent):
+            return ()
+        w.reported[key] = ts
+        start = same[0][0]
+        seconds = (ts - start) / 1000
+        summary = f"{len(same)} comments '{key}' from {len(accounts)} accounts in {seconds:g} s"
+        return [
+            metric_finding(
+                rule_id=self.id,
+                title="模板化刷屏（水军） / templated chat from many accounts",
+                severity="low",
+                confidence=0.7,
+                ev=event,
+                room=room,
+                ts_ms=ts,
+                fingerprint=f"{key}@{start}",
+                summary=summary,
+                field="text",
+                event_ids=[eid for _, _, eid in same][:50],
+                basis_ids=["CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"],
+                message=(
+                    f"{len(accounts)} 个账号在 {seconds:g} 秒内发送同一模板的评论“{key}”，疑似职业水军刷屏营造热度。"
+                    f" / {len(accounts)} accounts posted the same template within {seconds:g} s."
+                ),
+                suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
+                facts={
+                    "template": key,
+                    "accounts": accounts[:50],
+                    "n_accounts": len(accounts),
+                    "comments": len(same),
+                    "share_of_chat": round(len(same) / len(w.recent), 2),
+                    "window_start": format_ts(start),
+                    "window_end": format_ts(ts),
+                },
+            )
+        ]
+
+
+register("fraud.templated_chat")(TemplatedChatDetector)

@@ -1,0 +1,65 @@
+"""Templated chat bursts: bots firing the same line together, not viewers asking the same thing."""
+
+from __future__ import annotations
+
+import random
+
+import msgspec
+
+from clearlive.model.events import Event
+from clearlive.pipeline.scan import ScanConfig, Scanner
+
+T0 = 1_793_534_400_000
+QUESTIONS = ["多少钱", "发什么快递", "有没有大码", "能便宜点吗", "什么时候发货", "会起球吗", "主播多高", "适合夏天穿吗"]
+
+
+def comment(t_ms: int, user: str, text: str, i: int) -> dict:
+    return {"type": "comment", "room_id": "r", "ts": T0 + t_ms, "id": f"c{i}", "user_id": user, "text": text}
+
+
+def bursts(rows: list[dict]) -> list:
+    events = [msgspec.convert(r, Event) for r in sorted(rows, key=lambda r: r["ts"])]
+    return [f for f in Scanner.from_config(ScanConfig()).run(events) if f.rule_id == "fraud.templated_chat"]
+
+
+def busy_honest_chat(rng: random.Random, per_second: float, minutes: int, start: int = 0) -> list[dict]:
+    rows, t, i = [], 0.0, start
+    while t < minutes * 60:
+        t += rng.expovariate(per_second)
+        rows.append(comment(int(t * 1000), f"u{rng.randrange(5000)}", rng.choice(QUESTIONS), i))
+        i += 1
+    return rows
+
+
+def bot_burst(at_ms: int, line: str, accounts: int, start: int) -> list[dict]:
+    return [comment(at_ms + k * 250, f"bot{k}", line + ["", "!", "~", "2"][k % 4], start + k) for k in range(accounts)]
+
+
+def test_busy_honest_chat_is_quiet() -> None:
+    # five comments a second, everyone asking the same eight questions: repeats, but spread out
+    assert bursts(busy_honest_chat(random.Random(1), 5.0, 10)) == []
+
+
+def test_bot_burst_is_found() -> None:
+    rows = busy_honest_chat(random.Random(2), 0.5, 10) + bot_burst(300_000, "效果绝了回购第三次", 12, 100_000)
+    found = bursts(rows)
+    assert len(found) == 1
+    f = found[0]
+    assert f.category == "fake_data" and f.facts["template"] == "效果绝了回购第三次" and f.facts["n_accounts"] >= 8
+    assert all(e.startswith("c1000") for e in f.event_ids)
+
+
+def test_burst_drowned_in_a_busy_room_is_not_a_burst() -> None:
+    rows = busy_honest_chat(random.Random(3), 5.0, 10) + bot_burst(300_000, "效果绝了回购第三次", 8, 100_000)
+    assert bursts(rows) == []
+
+
+def test_organic_cue_wave_of_short_answers_is_quiet() -> None:
+    rows = [comment(60_000 + k * 100, f"v{k}", "1", k) for k in range(80)]
+    rows += [comment(120_000 + k * 100, f"w{k}", "想要！", 100 + k) for k in range(80)]
+    assert bursts(rows) == []
+
+
+def test_same_line_from_accounts_over_minutes_is_quiet() -> None:
+    rows = [comment(k * 20_000, f"v{k}", "这个颜色还有货吗", k) for k in range(20)]  # one every 20 s
+    assert bursts(rows) == []
