@@ -61,3 +61,17 @@ def test_rooms_without_enter_events_are_not_judged_on_jumps() -> None:
     events = [e for e in honest_audience(rng, "r", T0, 40, 2000) if e["type"] == "room_stats"]
     stepped = inject_viewer_step(events, T0 + 20 * 60_000, 4000, 5 * 60_000)
     assert not [f for f in findings(stepped) if f.rule_id == "fraud.viewers.step_jump"]
+
+
+def test_like_burst_is_found_and_honest_likes_are_not() -> None:
+    from clearlive.demo.inject import inject_like_burst
+
+    rng = random.Random(11)
+    events = honest_audience(rng, "r", T0, 30, 3000)
+    assert not [f for f in findings(events) if f.rule_id == "fraud.viewers.like_burst"]
+    burst = inject_like_burst(events, T0 + 12 * 60_000, 200_000)
+    found = [f for f in findings(burst) if f.rule_id == "fraud.viewers.like_burst"]
+    assert len(found) == 1 and found[0].facts["likes_added"] >= 200_000
+    # an organic like storm (every viewer tapping twice a second for ten seconds) is not a burst
+    storm = inject_like_burst(events, T0 + 12 * 60_000, 3000 * 20)
+    assert not [f for f in findings(storm) if f.rule_id == "fraud.viewers.like_burst"]

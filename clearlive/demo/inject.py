@@ -21,6 +21,7 @@ def honest_audience(
     """room_stats every `every_s` seconds and one enter per newcomer; about 5% of viewers turn over per minute."""
     events: list[dict[str, Any]] = []
     online = max(5, peak // 50)
+    likes = 0
     points = minutes * 60 // every_s
     for i in range(points):
         ts = t0_ms + i * every_s * 1000
@@ -40,7 +41,8 @@ def honest_audience(
                     "user_id": f"{room_id}-v{i}-{k}",
                 }
             )
-        events.append({"type": "room_stats", "room_id": room_id, "ts": ts, "online": online})
+        likes += int(online * rng.uniform(0.05, 0.3) * every_s / 10)  # a few taps per viewer per minute
+        events.append({"type": "room_stats", "room_id": room_id, "ts": ts, "online": online, "likes_total": likes})
     events.sort(key=lambda e: e["ts"])
     return events
 
@@ -65,6 +67,16 @@ def inject_plateau(events: list[dict[str, Any]], at_ms: int, for_ms: int) -> lis
             e = {**e, "online": frozen}
         out.append(e)
     return out
+
+
+def inject_like_burst(events: list[dict[str, Any]], at_ms: int, likes: int) -> list[dict[str, Any]]:
+    """Add `likes` bought likes at `at_ms`: likes_total jumps there and stays higher."""
+    return [
+        {**e, "likes_total": e["likes_total"] + likes}
+        if e["type"] == "room_stats" and e["ts"] >= at_ms and e.get("likes_total") is not None
+        else e
+        for e in events
+    ]
 
 
 def as_rfc3339(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

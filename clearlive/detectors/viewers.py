@@ -1,12 +1,14 @@
 """Faked viewer numbers seen in room statistics (taxonomy C5.1, issue #4).
 
-Two signals, each judged against the room's own behaviour rather than fixed numbers alone:
+Three signals, each judged against the room's own behaviour rather than fixed numbers alone:
 
 - a step jump: the online count rises by at least 30% and 200 viewers between two samples while
   the room's enter events account for less than a tenth of the rise, in a room whose usual
   sample-to-sample change is an order of magnitude smaller (median absolute relative change);
 - a frozen plateau: the online count stays at exactly the same value (>= 100) for at least 12
-  samples spanning a minute or more, which organic audiences never do.
+  samples spanning a minute or more, which organic audiences never do;
+- a like burst: likes_total grows by more than 300 likes per viewer per minute (every viewer
+  tapping five times a second for the whole interval) and 20 times the room's median rate.
 
 Rooms without enter events are not judged on jumps (nothing to compare with). State per room is
 bounded: the last samples' changes and the enter times of the last few minutes.
@@ -33,6 +35,9 @@ PLATEAU_SAMPLES = 12
 PLATEAU_MIN_MS = 60_000
 PLATEAU_MIN_ONLINE = 100
 ENTER_MEMORY_MS = 600_000
+LIKES_PER_VIEWER_MINUTE = 300.0
+LIKE_BASELINE_FACTOR = 20.0
+MIN_LIKE_BURST = 2000
 
 
 @dataclass
@@ -44,6 +49,8 @@ class _CurveState:
     first_ts: int | None = None
     run: list[tuple[int, str]] = field(default_factory=list)  # samples of the current equal-value run
     run_reported: bool = False
+    last_likes: tuple[int, int, str] | None = None  # (ts, likes_total, event id)
+    like_rates: deque[float] = field(default_factory=lambda: deque(maxlen=300))
 
 
 class ViewerCurveDetector(Detector):
@@ -68,8 +75,51 @@ class ViewerCurveDetector(Detector):
             out.extend(self._jump(event, room, state, prev_ts, prev, prev_id))
             state.rel_changes.append(abs(online - prev) / max(prev, 1))
         out.extend(self._plateau(event, room, state))
+        if event.likes_total is not None:
+            out.extend(self._likes(event, room, state))
         state.last = (ts, online, event.id or "")
         return out
+
+    def _likes(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
+        ts: int = ev.ts  # type: ignore[assignment]
+        likes: int = ev.likes_total  # type: ignore[assignment]
+        previous, state.last_likes = state.last_likes, (ts, likes, ev.id or "")
+        if previous is None or ts <= previous[0] or likes < previous[1]:
+            return []
+        added = likes - previous[1]
+        minutes = (ts - previous[0]) / 60_000
+        rate = added / max(ev.online, 1) / minutes
+        usual = statistics.median(state.like_rates) if len(state.like_rates) >= BASELINE_SAMPLES else None
+        state.like_rates.append(rate)
+        if (
+            usual is None
+            or added < MIN_LIKE_BURST
+            or rate < LIKES_PER_VIEWER_MINUTE
+            or rate < LIKE_BASELINE_FACTOR * max(usual, 0.01)
+        ):
+            return []
+        summary = f"+{added} likes in {minutes * 60:g} s with {ev.online} online ({rate:.0f} per viewer per minute)"
+        return [
+            _finding(
+                self.id + ".like_burst",
+                "点赞量异常暴增 / like burst without the audience for it",
+                ev,
+                room,
+                summary,
+                [previous[2], ev.id or ""],
+                f"{minutes * 60:g} 秒内点赞增加 {added}，在线 {ev.online} 人，相当于每人每分钟点赞 {rate:.0f} 次"
+                f"（该直播间平时为 {usual:.1f} 次）。疑似刷赞。"
+                f" / {added} likes in {minutes * 60:g} s from {ev.online} viewers: {rate:.0f} per viewer per minute"
+                f" (the room's usual rate is {usual:.1f}).",
+                {
+                    "likes_added": added,
+                    "seconds": minutes * 60,
+                    "online": ev.online,
+                    "likes_per_viewer_minute": round(rate, 1),
+                    "usual_rate": round(usual, 2),
+                },
+            )
+        ]
 
     def _jump(
         self, ev: RoomStats, room: RoomState, state: _CurveState, prev_ts: int, prev: int, prev_id: str
