@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState, register
 from clearlive.detectors.metric import metric_finding
-from clearlive.model.events import Comment, EventBase, format_ts
+from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.model.events import EventBase, format_ts
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
 
@@ -32,33 +33,51 @@ MAX_WINDOW = 5000
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
 
 
-def template(text: str) -> str:
-    return _NOISE.sub("", normalize(text).text)
+def template(normalised: str) -> str:
+    return _NOISE.sub("", normalised)
 
 
 @dataclass
 class _ChatWindow:
-    recent: deque[tuple[int, str, str, str]] = field(default_factory=deque)  # ts, template, user, event id
+    times: deque[int] = field(default_factory=deque)  # every comment of the window, for the share
+    by_template: dict[str, deque[tuple[int, str, str]]] = field(default_factory=dict)  # ts, user, event id
     reported: dict[str, int] = field(default_factory=dict)  # template -> ts of its last finding
+    seen: int = 0
 
 
 class TemplatedChatDetector(Detector):
     id = "fraud.templated_chat"
     event_types = frozenset({"comment"})
 
+    def __init__(self, rules: TextRuleDetector | None = None) -> None:
+        self.rules = rules  # to reuse the normalised text the rule detector just made
+
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        assert isinstance(event, Comment)
-        key = template(event.text)
+        text: str = event.text  # type: ignore[attr-defined]
+        if len(text) < MIN_TEMPLATE_CHARS:
+            key = ""  # too short to carry a template worth counting (cheers like 666)
+        elif self.rules is not None and self.rules.last_event is event:
+            key = template(self.rules.last_normalised)
+        else:
+            key = template(normalize(text).text)
         w: _ChatWindow = room.slots.setdefault(self.id, _ChatWindow())
         ts: int = event.ts  # type: ignore[assignment]
-        w.recent.append((ts, key, event.user_id, event.id or ""))  # every comment counts for the share
-        while w.recent and (ts - w.recent[0][0] > WINDOW_MS or len(w.recent) > MAX_WINDOW):
-            w.recent.popleft()
-        if len(key) < MIN_TEMPLATE_CHARS or ts - w.reported.get(key, -REPORT_GAP_MS - 1) <= REPORT_GAP_MS:
+        w.times.append(ts)  # every comment counts for the share
+        while w.times and (ts - w.times[0] > WINDOW_MS or len(w.times) > MAX_WINDOW):
+            w.times.popleft()
+        w.seen += 1
+        if w.seen % 1000 == 0:  # forget templates nobody used in the window
+            w.by_template = {k: q for k, q in w.by_template.items() if q and ts - q[-1][0] <= WINDOW_MS}
+        if len(key) < MIN_TEMPLATE_CHARS:
             return ()
-        same = [(t, u, eid) for t, k, u, eid in w.recent if k == key]
+        same = w.by_template.setdefault(key, deque())
+        same.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
+        while same and ts - same[0][0] > WINDOW_MS:
+            same.popleft()
+        if len(same) < MIN_ACCOUNTS or ts - w.reported.get(key, -REPORT_GAP_MS - 1) <= REPORT_GAP_MS:
+            return ()
         accounts = sorted({u for _, u, _ in same})
-        if len(accounts) < MIN_ACCOUNTS or len(same) < MIN_SHARE * len(w.recent):
+        if len(accounts) < MIN_ACCOUNTS or len(same) < MIN_SHARE * len(w.times):
             return ()
         w.reported[key] = ts
         start = same[0][0]
@@ -88,7 +107,7 @@ class TemplatedChatDetector(Detector):
                     "accounts": accounts[:50],
                     "n_accounts": len(accounts),
                     "comments": len(same),
-                    "share_of_chat": round(len(same) / len(w.recent), 2),
+                    "share_of_chat": round(len(same) / len(w.times), 2),
                     "window_start": format_ts(start),
                     "window_end": format_ts(ts),
                 },

@@ -36,8 +36,7 @@ class ModelAbuseDetector(Detector):
             return ()
         lexicon: list[str] = []
         if self.rules is not None:
-            _, found = self.rules.matches(event, text)
-            lexicon = sorted({m.rule.id for m in found if m.rule.spec.category == "abuse"})
+            lexicon = sorted({m.rule.id for m in self.rules.matches_of(event) if m.rule.spec.category == "abuse"})
         norm = normalize(text)
         table = citation_table()
         return [

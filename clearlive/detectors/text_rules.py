@@ -142,6 +142,9 @@ class TextRuleDetector(Detector):
         self.ruleset = ruleset
         self.languages = ruleset.languages
         self.has_coupled = any(r.spec.coupled for r in ruleset.rules)
+        self.last_event: EventBase | None = None
+        self.last_found: list[RuleMatch] = []
+        self.last_normalised = ""
 
     def matches(self, ev: EventBase, text: str, cues: list[int] | None = None) -> tuple[str, list[RuleMatch]]:
         norm = normalize(text[:MAX_TEXT_CHARS])
@@ -161,12 +164,26 @@ class TextRuleDetector(Detector):
             found.append(m)
         return norm.text, found
 
+    def normalised_of(self, ev: EventBase, text: str) -> str:
+        """The normalised text of `ev`: reused when this detector has just observed it."""
+        return self.last_normalised if self.last_event is ev else normalize(text[:MAX_TEXT_CHARS]).text
+
+    def matches_of(self, ev: EventBase) -> list[RuleMatch]:
+        """The rule matches of `ev`: reused when this detector has just observed it."""
+        if self.last_event is ev:
+            return self.last_found
+        text = scannable_text(ev)
+        return self.matches(ev, text)[1] if text else []
+
     def observe(self, ev: EventBase, room: RoomState) -> Iterable[Finding]:
         text = scannable_text(ev)
         if not text:
+            self.last_event, self.last_found, self.last_normalised = ev, [], ""
             return ()
         cues: list[int] | None = [] if self.has_coupled else None
         normalised, found = self.matches(ev, text, cues)
+        # Later detectors of this event (bot chat, raids, the classifier) reuse these.
+        self.last_event, self.last_found, self.last_normalised = ev, found, normalised
         out: list[Finding] = []
         if cues:
             out.extend(self._record_cues(ev, room, cues))

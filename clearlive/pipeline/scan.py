@@ -15,6 +15,7 @@ from clearlive.detectors import Detector, RoomState, TextRuleDetector
 from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.facts import FACT_DETECTORS
+from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
@@ -59,7 +60,8 @@ class Scanner:
             *(d() for d in FACT_DETECTORS),
             OrderBrushingDetector(),
             ViewerCurveDetector(),
-            TemplatedChatDetector(),
+            TemplatedChatDetector(text),
+            FanRaidDetector(text),
         ]
         if config.model is not None:
             from clearlive.classifiers.abuse import AbuseModel  # scikit-learn loads only when asked for

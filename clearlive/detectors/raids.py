@@ -1,0 +1,163 @@
+"""Fan raids (拉踩引战 seen from the victim's side, taxonomy C4.2, issue #4 item 4).
+
+When a host calls viewers to go after another room (a rule tagged `raid_call` fires in host
+speech), this detector watches where that room's recent viewers turn up next. If, within ten
+minutes of the call, at least five of them post hostile comments (abuse or provocation rules) in
+one other room, both rooms get a finding: `provocation` in the caller's room, `abuse` in the
+target's, each naming the other room, the call and the raiders.
+
+It is the one detector that needs to see more than one room: it keeps who was active where in the
+last 30 minutes (bounded by MAX_USERS). In-process that is the detector's own memory; a sharded
+service must route these events to one place or keep this state in the shared store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.model.events import Comment, EventBase, Utterance, format_ts
+from clearlive.model.findings import Finding
+
+ACTIVE_MS = 30 * 60_000  # a viewer "belongs" to a room they were active in within this time
+RAID_WINDOW_MS = 10 * 60_000  # how long after the call raiders are counted
+MIN_RAIDERS = 5
+MAX_USERS = 1_000_000
+HOSTILE = frozenset({"abuse", "provocation"})
+
+
+@dataclass
+class _Call:
+    room_id: str
+    ts: int
+    event_id: str
+    quote: str
+    room: RoomState
+    raiders: dict[str, dict[str, str]] = field(default_factory=dict)  # target room -> user -> comment id
+    reported: set[str] = field(default_factory=set)
+
+
+class FanRaidDetector(Detector):
+    id = "fraud.fan_raid"
+    event_types = frozenset({"utterance", "comment", "enter", "like", "gift", "follow", "share"})
+
+    def __init__(self, rules: TextRuleDetector) -> None:
+        self.rules = rules
+        self.seen: dict[str, tuple[str, int]] = {}  # user -> (room, last active)
+        self.calls: list[_Call] = []
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        ts: int = event.ts  # type: ignore[assignment]
+        if self.calls and ts - self.calls[0].ts > RAID_WINDOW_MS:
+            self.calls = [c for c in self.calls if ts - c.ts <= RAID_WINDOW_MS]
+        if isinstance(event, Utterance):
+            for m in self.rules.matches_of(event):
+                if "raid_call" in m.rule.spec.tags:
+                    self.calls.append(_Call(event.room_id, ts, event.id or "", event.text[m.start : m.end], room))
+            return ()
+        user = getattr(event, "user_id", None)
+        if not user:
+            return ()
+        out: list[Finding] = []
+        previous = self.seen.get(user)
+        if isinstance(event, Comment) and previous is not None and self.calls:
+            out.extend(self._maybe_raider(event, room, user, previous, ts))
+        self.seen[user] = (event.room_id, ts)
+        if len(self.seen) > MAX_USERS:  # rare: forget everyone not active within the window
+            self.seen = {u: v for u, v in self.seen.items() if ts - v[1] <= ACTIVE_MS}
+        return out
+
+    def _maybe_raider(
+        self, ev: Comment, room: RoomState, user: str, previous: tuple[str, int], ts: int
+    ) -> list[Finding]:
+        from_room, last_active = previous
+        if from_room == ev.room_id or ts - last_active > ACTIVE_MS:
+            return []
+        calls = [c for c in self.calls if c.room_id == from_room and c.ts <= ts]
+        if not calls:
+            return []
+        if not any(m.rule.spec.category in HOSTILE for m in self.rules.matches_of(ev)):
+            return []
+        out: list[Finding] = []
+        for call in calls:
+            raiders = call.raiders.setdefault(ev.room_id, {})
+            raiders[user] = ev.id or ""
+            if len(raiders) >= MIN_RAIDERS and ev.room_id not in call.reported:
+                call.reported.add(ev.room_id)
+                out.extend(self._findings(call, ev, room, raiders))
+        return out
+
+    def _findings(self, call: _Call, ev: Comment, target_room: RoomState, raiders: dict[str, str]) -> list[Finding]:
+        target = ev.room_id
+        minutes = (ev.ts - call.ts) / 60_000  # type: ignore[operator]
+        users = sorted(raiders)
+        facts: dict[str, object] = {
+            "caller_room": call.room_id,
+            "target_room": target,
+            "call": call.quote,
+            "call_ts": format_ts(call.ts),
+            "raiders": users[:50],
+            "n_raiders": len(users),
+            "minutes_after_call": round(minutes, 1),
+        }
+        summary = (
+            f"{len(users)} viewers of {call.room_id} posted hostile comments in {target} "
+            f"{minutes:.0f} min after the call"
+        )
+        basis = ["CN-ANC-14-24", "CN-CAC-2024", "CN-LSM-18"]
+        caller_room = call.room
+        caller_event = Utterance(
+            room_id=call.room_id,
+            ts=call.ts,
+            id=call.event_id,
+            text=call.quote,
+            session_id=caller_room.session_id,
+            anchor_id=caller_room.anchor_id,
+        )
+        return [
+            metric_finding(
+                rule_id=self.id + ".caller",
+                title="号召粉丝冲击他人直播间（已发生） / a fan raid the host called",
+                category="provocation",
+                severity="high",
+                confidence=0.8,
+                ev=caller_event,
+                room=caller_room,
+                ts_ms=ev.ts,
+                fingerprint=f"{call.event_id}->{target}",
+                summary=summary,
+                field="text",  # type: ignore[arg-type]
+                event_ids=[call.event_id, *list(raiders.values())[:49]],
+                basis_ids=basis,
+                message=f"主播号召后 {minutes:.0f} 分钟内，本直播间的 {len(users)} 名观众"
+                f"在直播间 {target} 发布攻击性评论。"
+                f" / After the host's call, {len(users)} viewers of this room attacked room {target}.",
+                suggestion="停止号召粉丝针对他人；平台可限制该直播间的互动功能。 / Stop directing viewers at others.",
+                facts=facts,
+            ),
+            metric_finding(
+                rule_id=self.id + ".target",
+                title="遭遇粉丝冲击（引战） / a fan raid from another room",
+                category="abuse",
+                severity="medium",
+                confidence=0.8,
+                ev=ev,
+                room=target_room,
+                ts_ms=ev.ts,
+                fingerprint=f"{call.event_id}->{target}",
+                summary=summary,  # type: ignore[arg-type]
+                field="text",
+                event_ids=list(raiders.values())[:50],
+                basis_ids=basis,
+                message=f"{len(users)} 名来自直播间 {call.room_id} 的观众在其主播号召后集中发布攻击性评论。"
+                f" / {len(users)} viewers from room {call.room_id} arrived after their host's call and attacked.",
+                suggestion="批量处置这些账号的评论，保全证据。 / Moderate these accounts' comments together.",
+                facts=facts,
+            ),
+        ]
+
+
+register("fraud.fan_raid")(FanRaidDetector)

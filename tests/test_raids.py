@@ -1,0 +1,61 @@
+"""Fan raids: a host's call, then the caller's viewers attacking another room."""
+
+from __future__ import annotations
+
+import msgspec
+
+from clearlive.model.events import Event
+from clearlive.pipeline.scan import ScanConfig, Scanner
+
+T0 = 1_793_534_400_000
+
+
+def ev(kind: str, room: str, t_s: float, i: int, **fields: object) -> object:
+    return msgspec.convert(
+        {"type": kind, "room_id": room, "ts": T0 + int(t_s * 1000), "id": f"{room}-{i}", **fields}, Event
+    )
+
+
+def scenario(call: bool, hostile: bool, from_caller: bool) -> list:
+    events = [
+        ev("session_start", "A", 0, 0, anchor_id="host-a", session_id="sa"),
+        ev("session_start", "B", 0, 0, anchor_id="host-b", session_id="sb"),
+    ]
+    fans = [f"fan{k}" for k in range(8)]
+    for k, fan in enumerate(fans):  # the caller's viewers chat in room A
+        events.append(ev("comment", "A", 10 + k, 100 + k, user_id=fan, text="主播说得对"))
+    text = "兄弟们去他直播间刷屏，他卖的全是假货" if call else "今天的面霜大家觉得怎么样"
+    events.append(ev("utterance", "A", 60, 200, text=text, speaker="host"))
+    for k, fan in enumerate(fans):
+        user = fan if from_caller else f"stranger{k}"
+        line = "主播是骗子，卖假货的垃圾东西" if hostile else "主播这个怎么卖"
+        events.append(ev("comment", "B", 120 + 20 * k, 300 + k, user_id=user, text=line))
+    return events
+
+
+def raid_findings(events: list) -> list:
+    return [f for f in Scanner.from_config(ScanConfig()).run(events) if f.rule_id.startswith("fraud.fan_raid")]
+
+
+def test_raid_is_linked_across_both_rooms() -> None:
+    found = raid_findings(scenario(call=True, hostile=True, from_caller=True))
+    by_rule = {f.rule_id: f for f in found}
+    assert set(by_rule) == {"fraud.fan_raid.caller", "fraud.fan_raid.target"}
+    caller, target = by_rule["fraud.fan_raid.caller"], by_rule["fraud.fan_raid.target"]
+    assert caller.room_id == "A" and caller.category == "provocation" and caller.anchor_id == "host-a"
+    assert target.room_id == "B" and target.category == "abuse" and target.anchor_id == "host-b"
+    assert caller.facts["target_room"] == "B" and target.facts["caller_room"] == "A"
+    assert caller.facts["n_raiders"] == 5 and caller.event_ids[0] == "A-200"
+    assert "去他直播间刷屏" in caller.facts["call"]
+
+
+def test_no_call_no_raid() -> None:
+    assert raid_findings(scenario(call=False, hostile=True, from_caller=True)) == []
+
+
+def test_friendly_visitors_are_not_raiders() -> None:
+    assert raid_findings(scenario(call=True, hostile=False, from_caller=True)) == []
+
+
+def test_hostility_from_strangers_is_not_a_raid() -> None:
+    assert raid_findings(scenario(call=True, hostile=True, from_caller=False)) == []
