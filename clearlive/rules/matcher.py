@@ -42,6 +42,15 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _on_boundaries(text: str, n: int, end: int, payload: tuple) -> bool:  # type: ignore[type-arg]
+    """Terms that begin or end with a letter or digit must sit on a word boundary there."""
+    size, left_bound, right_bound = payload[0], payload[1], payload[2]
+    start = end + 1 - size
+    if left_bound and start > 0 and _is_word_char(text[start - 1]):
+        return False
+    return not (right_bound and end + 1 < n and _is_word_char(text[end + 1]))
+
+
 class Matcher:
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
@@ -70,9 +79,11 @@ class Matcher:
         for key, roles in entries.items():
             # Terms that begin or end with a letter or digit must sit on a word boundary there,
             # so 'sb' does not fire inside 'usb' nor 'best' inside 'bestow'.
-            actionable = any(role in (DENY, CUE) for _, role in roles)
+            has_deny = any(role == DENY for _, role in roles)
+            cue_rules = tuple(i for i, role in roles if role == CUE)
             self.automaton.add_word(
-                key, (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), tuple(roles), key, actionable)
+                key,
+                (len(key), _is_word_char(key[0]), _is_word_char(key[-1]), tuple(roles), key, has_deny, cue_rules),
             )
         if entries:
             self.automaton.make_automaton()
@@ -96,20 +107,25 @@ class Matcher:
         else:
             regex_hits = _NONE
         if not regex_hits:
-            # Most texts hit nothing, or only allow-list and context phrases (第一次, 有人问): done.
+            # Most texts hit nothing, or only allow-list, context and cue words (第一次, 有人问, 下单):
+            # note the cues (coupled rules need them from every event) and stop.
             for _, payload in raw:
                 if payload[5]:
                     break
             else:
+                if cues is not None:
+                    n = len(text)
+                    for end, payload in raw:
+                        if payload[6] and _on_boundaries(text, n, end, payload):
+                            cues.extend(payload[6])
                 return _NONE
         n = len(text)
         hits: dict[int, list[list[tuple[int, int, str]]]] = {}
-        for end, (size, left_bound, right_bound, roles, key, _) in raw:
+        for end, payload in raw:
+            if not _on_boundaries(text, n, end, payload):
+                continue
+            size, _, _, roles, key, _, _ = payload
             start = end + 1 - size
-            if left_bound and start > 0 and _is_word_char(text[start - 1]):
-                continue
-            if right_bound and end + 1 < n and _is_word_char(text[end + 1]):
-                continue
             for rule_index, role in roles:
                 slot = hits.get(rule_index)
                 if slot is None:
