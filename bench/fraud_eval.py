@@ -15,7 +15,14 @@ import sys
 
 import msgspec
 
-from clearlive.demo.inject import honest_audience, inject_plateau, inject_viewer_step
+from clearlive.demo.inject import (
+    honest_audience,
+    honest_order_graph,
+    inject_plateau,
+    inject_ring,
+    inject_viewer_step,
+)
+from clearlive.detectors.fraudar import densest_block
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import Event
 from clearlive.pipeline.scan import Scanner
@@ -61,6 +68,22 @@ def main() -> int:
     precision = hits / (hits + false_alarms) if hits + false_alarms else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     print(f"{'frozen count for 3 min':<28}{recall:>8.2f}{precision:>11.2f}{f1:>7.2f}")
+    print()
+    print("brushing rings on a buyer-shop graph (3,000 honest buyers, 300 shops; a ring of 40 buyers")
+    print("and 8 shops at fill 0.7), FRAUDAR, by camouflage edges per fake buyer:")
+    print(f"{'camouflage':<28}{'recall':>8}{'precision':>11}{'F1':>7}{'shops right':>13}")
+    for camouflage in (0, 2, 4, 8):
+        rows = []
+        for k in range(5):
+            g_rng = random.Random(args.seed * 100 + k)
+            edges, fraud = inject_ring(g_rng, honest_order_graph(g_rng, 3000, 300), 40, 8, 0.7, camouflage, 300)
+            buyers, shops, _ = densest_block(edges)
+            caught = len(buyers & fraud)
+            rows.append((caught / len(fraud), caught / max(1, len(buyers)), shops == {f"target{t}" for t in range(8)}))
+        r = sum(x[0] for x in rows) / len(rows)
+        p = sum(x[1] for x in rows) / len(rows)
+        right = sum(x[2] for x in rows)
+        print(f"{camouflage:<28}{r:>8.2f}{p:>11.2f}{2 * p * r / (p + r):>7.2f}{right:>10}/{len(rows)}")
     return 0
 
 

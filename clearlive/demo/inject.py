@@ -79,5 +79,38 @@ def inject_like_burst(events: list[dict[str, Any]], at_ms: int, likes: int) -> l
     ]
 
 
+def honest_order_graph(rng: random.Random, buyers: int, shops: int) -> set[tuple[str, str]]:
+    """Buyer-shop pairs: each buyer orders from 1-4 shops, popular shops more often (Zipf-like)."""
+    weights = [1 / (k + 1) for k in range(shops)]
+    edges = set()
+    for b in range(buyers):
+        for s in rng.choices(range(shops), weights=weights, k=rng.randint(1, 4)):
+            edges.add((f"u{b}", f"shop{s}"))
+    return edges
+
+
+def inject_ring(
+    rng: random.Random,
+    edges: set[tuple[str, str]],
+    ring: int,
+    targets: int,
+    density: float,
+    camouflage: int,
+    shops: int,
+) -> tuple[set[tuple[str, str]], set[str]]:
+    """FRAUDAR's injection protocol: `ring` fake buyers order from each of `targets` new shops with
+    probability `density`, and from `camouflage` popular honest shops each, to look normal."""
+    out = set(edges)
+    fraud = {f"f{k}" for k in range(ring)}
+    target_shops = [f"target{t}" for t in range(targets)]
+    for u in sorted(fraud):
+        for t in target_shops:
+            if rng.random() < density:
+                out.add((u, t))
+        for s in rng.sample(range(min(shops, 10)), k=camouflage):
+            out.add((u, f"shop{s}"))
+    return out, fraud
+
+
 def as_rfc3339(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**e, "ts": format_ts(e["ts"])} for e in events]

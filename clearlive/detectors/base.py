@@ -58,6 +58,10 @@ class Detector(ABC):
         """Findings that need the whole room (cross-event detectors override this)."""
         return ()
 
+    def finish_all(self, rooms: dict[str, RoomState]) -> Iterable[Finding]:
+        """Findings that need every room at once (graph detectors over all shops override this)."""
+        return ()
+
 
 DetectorFactory = Callable[..., Detector]
 _REGISTRY: dict[str, DetectorFactory] = {}

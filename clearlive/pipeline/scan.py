@@ -15,6 +15,7 @@ from clearlive.detectors import Detector, RoomState, TextRuleDetector
 from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.facts import FACT_DETECTORS
+from clearlive.detectors.fraudar import FraudarDetector
 from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
@@ -59,6 +60,7 @@ class Scanner:
             text,
             *(d() for d in FACT_DETECTORS),
             OrderBrushingDetector(),
+            FraudarDetector(),
             ViewerCurveDetector(),
             TemplatedChatDetector(text),
             FanRaidDetector(text),
@@ -105,6 +107,8 @@ class Scanner:
         for room_id in sorted(self.rooms):
             for det in self.detectors:
                 out.extend(det.finish(self.rooms[room_id]))
+        for det in self.detectors:
+            out.extend(det.finish_all(self.rooms))
         for f in out:
             self.sessions.add_finding(f)
         return out

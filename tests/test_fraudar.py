@@ -1,0 +1,67 @@
+"""FRAUDAR on injected brushing rings with camouflage (the paper's injection protocol, scaled down)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from clearlive.demo.inject import honest_order_graph, inject_ring
+from clearlive.detectors.fraudar import densest_block
+
+
+@pytest.mark.parametrize("camouflage", [0, 2, 4])
+def test_ring_is_recovered_despite_camouflage(camouflage: int) -> None:
+    rng = random.Random(camouflage)
+    edges, fraud = inject_ring(rng, honest_order_graph(rng, 3000, 300), 40, 8, 0.7, camouflage, 300)
+    buyers, shops, _ = densest_block(edges)
+    caught = buyers & fraud
+    precision = len(caught) / len(buyers)
+    recall = len(caught) / len(fraud)
+    f1 = 2 * precision * recall / (precision + recall)
+    assert precision >= 0.9 and f1 >= 0.9, (precision, recall, sorted(shops)[:10])
+    assert shops == {f"target{t}" for t in range(8)}  # camouflage shops are not accused
+
+
+def test_scan_reports_the_ring_once() -> None:
+    import msgspec
+
+    from clearlive.model.events import Event
+    from clearlive.pipeline.scan import ScanConfig, Scanner
+
+    rng = random.Random(4)
+    edges, fraud = inject_ring(rng, honest_order_graph(rng, 1500, 150), 30, 6, 0.8, 2, 150)
+    events = [
+        msgspec.convert(
+            {
+                "type": "order",
+                "room_id": f"room-{shop}",
+                "shop_id": shop,
+                "ts": 1_793_534_400_000 + i,
+                "id": f"o{i}",
+                "order_id": f"o{i}",
+                "user_id": buyer,
+                "sku": "s",
+                "qty": 1,
+                "amount": 1.0,
+            },
+            Event,
+        )
+        for i, (buyer, shop) in enumerate(sorted(edges))
+    ]
+    found = [f for f in Scanner.from_config(ScanConfig()).run(events) if f.rule_id == "fraud.fraudar"]
+    assert len(found) == 1
+    assert set(found[0].facts["shops"]) == {f"target{t}" for t in range(6)}
+    assert set(found[0].facts["buyers"]) <= fraud
+    assert found[0].room_id.startswith("room-target") and found[0].category == "fake_data"
+
+
+@pytest.mark.parametrize(("seed", "buyers", "shops"), [(9, 3000, 300), (10, 500, 20), (11, 8000, 60), (12, 200, 8)])
+def test_honest_graph_has_no_dense_block(seed: int, buyers: int, shops: int) -> None:
+    from clearlive.detectors.fraudar import FraudarDetector
+
+    rng = random.Random(seed)
+    det = FraudarDetector()
+    det.edges = honest_order_graph(rng, buyers, shops)
+    det.first_order = {}
+    assert list(det.finish_all({})) == []
