@@ -16,6 +16,7 @@ from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.fraudar import FraudarDetector
+from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
@@ -64,6 +65,7 @@ class Scanner:
             ViewerCurveDetector(),
             TemplatedChatDetector(text),
             FanRaidDetector(text),
+            LockstepDetector(),
         ]
         if config.model is not None:
             from clearlive.classifiers.abuse import AbuseModel  # scikit-learn loads only when asked for
