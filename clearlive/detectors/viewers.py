@@ -89,14 +89,13 @@ class ViewerCurveDetector(Detector):
         added = likes - previous[1]
         minutes = (ts - previous[0]) / 60_000
         rate = added / max(ev.online, 1) / minutes
-        usual = statistics.median(state.like_rates) if len(state.like_rates) >= BASELINE_SAMPLES else None
+        enough_history = len(state.like_rates) >= BASELINE_SAMPLES
+        if not enough_history or added < MIN_LIKE_BURST or rate < LIKES_PER_VIEWER_MINUTE:
+            state.like_rates.append(rate)
+            return []  # the cheap tests first: the median below sorts up to 300 numbers
+        usual = statistics.median(state.like_rates)
         state.like_rates.append(rate)
-        if (
-            usual is None
-            or added < MIN_LIKE_BURST
-            or rate < LIKES_PER_VIEWER_MINUTE
-            or rate < LIKE_BASELINE_FACTOR * max(usual, 0.01)
-        ):
+        if rate < LIKE_BASELINE_FACTOR * max(usual, 0.01):
             return []
         summary = f"+{added} likes in {minutes * 60:g} s with {ev.online} online ({rate:.0f} per viewer per minute)"
         return [
