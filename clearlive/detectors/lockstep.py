@@ -51,7 +51,8 @@ class LockstepDetector(Detector):
     event_types = frozenset({"enter", "like", "comment", "gift", "follow", "share"})
 
     def __init__(self) -> None:
-        self.tokens: dict[str, set[tuple[str, int, int]]] = {}
+        self.tokens: dict[str, set[tuple[str, int, int]]] = {}  # accounts seen in two rooms or more
+        self.first_seen: dict[str, tuple[str, int]] = {}  # every account's first (room, time)
         self.rooms: dict[str, set[str]] = defaultdict(set)
         self.first_event: dict[str, EventBase] = {}
         self.last_ts = 0
@@ -60,19 +61,30 @@ class LockstepDetector(Detector):
         user = getattr(event, "user_id", None)
         if not user:
             return ()
+        ts: int = event.ts  # type: ignore[assignment]
+        self.last_ts = max(self.last_ts, ts)
+        self.first_event.setdefault(event.room_id, event)
         tokens = self.tokens.get(user)
         if tokens is None:
-            if len(self.tokens) >= MAX_USERS:
+            # Most accounts are seen in one room only: remember just their first action, and build
+            # a token set once they show up in a second room.
+            first = self.first_seen.get(user)
+            if first is None:
+                if len(self.first_seen) < MAX_USERS:
+                    self.first_seen[user] = (event.room_id, ts)
+                return ()
+            if first[0] == event.room_id or len(self.tokens) >= MAX_USERS:
                 return ()
             tokens = self.tokens[user] = set()
+            self._add(user, tokens, *first)
         if len(tokens) < MAX_TOKENS_PER_USER:
-            ts: int = event.ts  # type: ignore[assignment]
-            tokens.add((event.room_id, 0, ts // BUCKET_MS))
-            tokens.add((event.room_id, 1, (ts + BUCKET_MS // 2) // BUCKET_MS))
-            self.rooms[user].add(event.room_id)
-            self.last_ts = max(self.last_ts, ts)
-        self.first_event.setdefault(event.room_id, event)
+            self._add(user, tokens, event.room_id, ts)
         return ()
+
+    def _add(self, user: str, tokens: set[tuple[str, int, int]], room_id: str, ts: int) -> None:
+        tokens.add((room_id, 0, ts // BUCKET_MS))
+        tokens.add((room_id, 1, (ts + BUCKET_MS // 2) // BUCKET_MS))
+        self.rooms[user].add(room_id)
 
     def finish_all(self, rooms: dict[str, RoomState]) -> Iterable[Finding]:
         candidates = [u for u, r in self.rooms.items() if len(r) >= MIN_ROOMS]
