@@ -75,3 +75,35 @@ def test_like_burst_is_found_and_honest_likes_are_not() -> None:
     # an organic like storm (every viewer tapping twice a second for ten seconds) is not a burst
     storm = inject_like_burst(events, T0 + 12 * 60_000, 3000 * 20)
     assert not [f for f in findings(storm) if f.rule_id == "fraud.viewers.like_burst"]
+
+
+def _room_with_chat(rng: random.Random, room: str, peak: int, chats_per_min: float, fake_factor: int = 1) -> list[dict]:
+    events = honest_audience(rng, room, T0, 30, peak)
+    out = []
+    for e in events:
+        if e["type"] == "room_stats":
+            e = {**e, "online": e["online"] * fake_factor}
+        out.append(e)
+    t = 0.0
+    while t < 30 * 60:
+        t += rng.expovariate(chats_per_min / 60)
+        out.append({"type": "comment", "room_id": room, "ts": T0 + int(t * 1000), "user_id": f"{room}-c", "text": "好"})
+    return out
+
+
+def test_silent_audience_against_the_population() -> None:
+    rng = random.Random(21)
+    rows = []
+    for k in range(14):  # honest rooms: about one comment per 100 viewers a minute
+        peak = rng.choice([500, 1000, 3000])
+        rows += _room_with_chat(rng, f"h{k}", peak, peak / 100)
+    rows += _room_with_chat(rng, "bought", 1000, 10, fake_factor=20)  # 20x the viewers, same chat
+    found = [f for f in findings(sorted(rows, key=lambda e: e["ts"])) if f.rule_id == "fraud.viewers.silent_audience"]
+    assert [f.room_id for f in found] == ["bought"]
+    assert found[0].facts["rooms_compared"] == 15
+
+
+def test_too_few_rooms_are_not_compared() -> None:
+    rng = random.Random(22)
+    rows = _room_with_chat(rng, "a", 1000, 10) + _room_with_chat(rng, "bought", 1000, 10, fake_factor=20)
+    assert not [f for f in findings(sorted(rows, key=lambda e: e["ts"])) if "silent" in f.rule_id]

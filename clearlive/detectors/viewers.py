@@ -8,7 +8,10 @@ Three signals, each judged against the room's own behaviour rather than fixed nu
 - a frozen plateau: the online count stays at exactly the same value (>= 100) for at least 12
   samples spanning a minute or more, which organic audiences never do;
 - a like burst: likes_total grows by more than 300 likes per viewer per minute (every viewer
-  tapping five times a second for the whole interval) and 20 times the room's median rate.
+  tapping five times a second for the whole interval) and 20 times the room's median rate;
+- a silent audience (at the end of a scan, against the population): a room of 200+ viewers on
+  average whose interactions (comments, follows, gifts, shares) per viewer-minute are under a tenth
+  of the median room's, judged only when at least ten rooms of ten minutes or more were scanned.
 
 Rooms without enter events are not judged on jumps (nothing to compare with). State per room is
 bounded: the last samples' changes and the enter times of the last few minutes.
@@ -38,6 +41,10 @@ ENTER_MEMORY_MS = 600_000
 LIKES_PER_VIEWER_MINUTE = 300.0
 LIKE_BASELINE_FACTOR = 20.0
 MIN_LIKE_BURST = 2000
+POPULATION_MIN_ROOMS = 10  # rooms needed before "the median room" means something
+POPULATION_MIN_MINUTES = 10
+POPULATION_MIN_ONLINE = 200
+POPULATION_FACTOR = 0.1  # a tenth of the median room's interactions per viewer-minute
 
 
 @dataclass
@@ -50,18 +57,27 @@ class _CurveState:
     run: list[tuple[int, str]] = field(default_factory=list)  # samples of the current equal-value run
     run_reported: bool = False
     last_likes: tuple[int, int, str] | None = None  # (ts, likes_total, event id)
+    engagement: int = 0  # comments, follows, gifts and shares seen
+    viewer_minutes: float = 0.0  # online x minutes, summed between samples
+    samples: int = 0
+    online_sum: int = 0
+    last_stats_id: str = ""
     like_rates: deque[float] = field(default_factory=lambda: deque(maxlen=300))
 
 
 class ViewerCurveDetector(Detector):
     id = "fraud.viewers"
-    event_types = frozenset({"room_stats", "enter"})
+    event_types = frozenset({"room_stats", "enter", "comment", "follow", "gift", "share"})
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         state: _CurveState = room.slots.setdefault(self.id, _CurveState())
         ts: int = event.ts  # type: ignore[assignment]
         if state.first_ts is None:
             state.first_ts = ts
+        kind = event.__struct_config__.tag
+        if kind != "enter" and kind != "room_stats":
+            state.engagement += 1  # comments, follows, gifts, shares: what a real audience does
+            return ()
         if not isinstance(event, RoomStats):
             state.enters.append(ts)
             state.total_enters += 1
@@ -70,14 +86,72 @@ class ViewerCurveDetector(Detector):
             return ()
         out: list[Finding] = []
         online = event.online
+        state.samples += 1
+        state.online_sum += online
+        state.last_stats_id = event.id or ""
         if state.last is not None:
             prev_ts, prev, prev_id = state.last
+            state.viewer_minutes += prev * min(ts - prev_ts, 60_000) / 60_000
             out.extend(self._jump(event, room, state, prev_ts, prev, prev_id))
             state.rel_changes.append(abs(online - prev) / max(prev, 1))
         out.extend(self._plateau(event, room, state))
         if event.likes_total is not None:
             out.extend(self._likes(event, room, state))
         state.last = (ts, online, event.id or "")
+        return out
+
+    def finish_all(self, rooms: dict[str, RoomState]) -> Iterable[Finding]:
+        """Rooms whose audience does next to nothing, against the population of rooms scanned."""
+        judged = []
+        for room in rooms.values():
+            state = room.slots.get(self.id)
+            if state is None or state.samples < 2 or state.viewer_minutes <= 0 or state.last is None:
+                continue
+            minutes = (state.last[0] - (state.first_ts or state.last[0])) / 60_000
+            if minutes < POPULATION_MIN_MINUTES:
+                continue
+            judged.append((room, state, state.engagement / state.viewer_minutes))
+        if len(judged) < POPULATION_MIN_ROOMS:
+            return ()  # too few rooms to know what a normal audience does
+        typical = statistics.median(rate for _, _, rate in judged)
+        out = []
+        for room, state, rate in judged:
+            average_online = state.online_sum / state.samples
+            if average_online < POPULATION_MIN_ONLINE or rate >= POPULATION_FACTOR * typical:
+                continue
+            ev = RoomStats(
+                room_id=room.room_id,
+                ts=state.last[0],
+                online=state.last[1],
+                id=state.last_stats_id,
+                session_id=room.session_id,
+                anchor_id=room.anchor_id,
+            )
+            summary = (
+                f"{state.engagement} interactions from {average_online:.0f} viewers on average: "
+                f"{rate * 1000:.2f} per 1,000 viewer-minutes against {typical * 1000:.2f} in the median room"
+            )
+            out.append(
+                _finding(
+                    self.id + ".silent_audience",
+                    "观众与互动严重不符 / an audience that does nothing",
+                    ev,
+                    room,
+                    summary,
+                    [state.last_stats_id],
+                    f"该直播间平均在线 {average_online:.0f} 人，但每千人分钟互动 {rate * 1000:.2f} 次，"
+                    f"不到同批直播间中位数（{typical * 1000:.2f}）的十分之一；疑似虚假观众。"
+                    f" / {average_online:.0f} viewers on average but {rate * 1000:.2f} interactions per 1,000"
+                    f" viewer-minutes, under a tenth of the median room ({typical * 1000:.2f}).",
+                    {
+                        "average_online": round(average_online),
+                        "interactions": state.engagement,
+                        "per_1000_viewer_minutes": round(rate * 1000, 3),
+                        "population_median": round(typical * 1000, 3),
+                        "rooms_compared": len(judged),
+                    },
+                )
+            )
         return out
 
     def _likes(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
