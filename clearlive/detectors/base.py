@@ -15,6 +15,8 @@ from typing import Any
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 
+_INTERACTIONS = frozenset({"comment", "follow", "gift", "share"})
+
 
 @dataclass
 class RoomState:
@@ -27,6 +29,7 @@ class RoomState:
     title: str | None = None
     first_ts: int | None = None
     qualifications: set[str] = field(default_factory=set)  # from session_start and product events
+    interactions: int = 0  # comments, follows, gifts and shares: what a real audience does
     slots: dict[str, Any] = field(default_factory=dict)
 
     def update(self, ev: EventBase) -> None:
@@ -39,7 +42,9 @@ class RoomState:
         if ev.shop_id:
             self.shop_id = ev.shop_id
         kind = ev.__struct_config__.tag
-        if kind == "session_start":
+        if kind in _INTERACTIONS:
+            self.interactions += 1
+        elif kind == "session_start":
             self.title = getattr(ev, "title", None) or self.title
             self.qualifications = set(getattr(ev, "qualifications", None) or ())
         elif kind == "product" and getattr(ev, "qualifications", None):

@@ -1,7 +1,7 @@
 """Lockstep accounts across rooms: CopyCatch (Beutel et al., WWW 2013), approximated with MinHash.
 
-A bot farm's accounts act together: they enter, like or comment in the same rooms at the same
-times. Each account's activity becomes a set of (room, time bucket) tokens, on two grids offset by
+A bot farm's accounts act together: they enter, like, follow or gift in the same rooms at the
+same times. Each account's activity becomes a set of (room, time bucket) tokens, on two grids offset by
 half a bucket so that two actions a minute apart always share a token. Accounts active in at least
 MIN_ROOMS rooms are MinHashed (datasketch) and paired through LSH; pairs whose token sets really
 overlap (Jaccard >= MIN_JACCARD) are joined into groups. A group of at least MIN_USERS accounts
@@ -48,7 +48,9 @@ class _Union:
 
 class LockstepDetector(Detector):
     id = "fraud.lockstep"
-    event_types = frozenset({"enter", "like", "comment", "gift", "follow", "share"})
+    # Presence and endorsement actions, as in CopyCatch (page likes); comments are judged by the
+    # templated-chat and fan-raid detectors, and leaving them out keeps this off the chat hot path.
+    event_types = frozenset({"enter", "like", "gift", "follow", "share"})
 
     def __init__(self) -> None:
         self.tokens: dict[str, set[tuple[str, int, int]]] = {}  # accounts seen in two rooms or more
@@ -94,14 +96,19 @@ class LockstepDetector(Detector):
         sketches: dict[str, MinHash] = {}
         for u in candidates:
             m = MinHash(num_perm=NUM_PERM, seed=1)
-            for room_id, grid, bucket in self.tokens[u]:
-                m.update(f"{room_id}|{grid}|{bucket}".encode())
+            m.update_batch([f"{room_id}|{grid}|{bucket}".encode() for room_id, grid, bucket in self.tokens[u]])
             sketches[u] = m
             lsh.insert(u, m)
         groups = _Union()
         for u in candidates:
             for v in lsh.query(sketches[u]):
-                if v != u and _jaccard(self.tokens[u], self.tokens[v]) >= MIN_JACCARD:
+                # Verify a candidate pair only if it would join two groups: a large group costs
+                # one check per member, not one per pair.
+                if (
+                    v != u
+                    and groups.find(u) != groups.find(v)
+                    and _jaccard(self.tokens[u], self.tokens[v]) >= MIN_JACCARD
+                ):
                     groups.join(u, v)
         members: dict[str, list[str]] = defaultdict(list)
         for u in candidates:

@@ -57,7 +57,6 @@ class _CurveState:
     run: list[tuple[int, str]] = field(default_factory=list)  # samples of the current equal-value run
     run_reported: bool = False
     last_likes: tuple[int, int, str] | None = None  # (ts, likes_total, event id)
-    engagement: int = 0  # comments, follows, gifts and shares seen
     viewer_minutes: float = 0.0  # online x minutes, summed between samples
     samples: int = 0
     online_sum: int = 0
@@ -67,17 +66,13 @@ class _CurveState:
 
 class ViewerCurveDetector(Detector):
     id = "fraud.viewers"
-    event_types = frozenset({"room_stats", "enter", "comment", "follow", "gift", "share"})
+    event_types = frozenset({"room_stats", "enter"})
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         state: _CurveState = room.slots.setdefault(self.id, _CurveState())
         ts: int = event.ts  # type: ignore[assignment]
         if state.first_ts is None:
             state.first_ts = ts
-        kind = event.__struct_config__.tag
-        if kind != "enter" and kind != "room_stats":
-            state.engagement += 1  # comments, follows, gifts, shares: what a real audience does
-            return ()
         if not isinstance(event, RoomStats):
             state.enters.append(ts)
             state.total_enters += 1
@@ -110,7 +105,7 @@ class ViewerCurveDetector(Detector):
             minutes = (state.last[0] - (state.first_ts or state.last[0])) / 60_000
             if minutes < POPULATION_MIN_MINUTES:
                 continue
-            judged.append((room, state, state.engagement / state.viewer_minutes))
+            judged.append((room, state, room.interactions / state.viewer_minutes))
         if len(judged) < POPULATION_MIN_ROOMS:
             return ()  # too few rooms to know what a normal audience does
         typical = statistics.median(rate for _, _, rate in judged)
@@ -128,7 +123,7 @@ class ViewerCurveDetector(Detector):
                 anchor_id=room.anchor_id,
             )
             summary = (
-                f"{state.engagement} interactions from {average_online:.0f} viewers on average: "
+                f"{room.interactions} interactions from {average_online:.0f} viewers on average: "
                 f"{rate * 1000:.2f} per 1,000 viewer-minutes against {typical * 1000:.2f} in the median room"
             )
             out.append(
@@ -145,7 +140,7 @@ class ViewerCurveDetector(Detector):
                     f" viewer-minutes, under a tenth of the median room ({typical * 1000:.2f}).",
                     {
                         "average_online": round(average_online),
-                        "interactions": state.engagement,
+                        "interactions": room.interactions,
                         "per_1000_viewer_minutes": round(rate * 1000, 3),
                         "population_median": round(typical * 1000, 3),
                         "rooms_compared": len(judged),
