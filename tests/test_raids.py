@@ -28,7 +28,17 @@ def scenario(call: bool, hostile: bool, from_caller: bool) -> list:
     events.append(ev("utterance", "A", 60, 200, text=text, speaker="host"))
     for k, fan in enumerate(fans):
         user = fan if from_caller else f"stranger{k}"
-        line = "主播是骗子，卖假货的垃圾东西" if hostile else "主播这个怎么卖"
+        friendly = [
+            "主播这个怎么卖",
+            "有没有大码",
+            "从A直播间过来的",
+            "发什么快递",
+            "好看",
+            "能便宜点吗",
+            "支持一下",
+            "什么时候开播",
+        ]
+        line = "主播是骗子，卖假货的垃圾东西" if hostile else friendly[k]
         events.append(ev("comment", "B", 120 + 20 * k, 300 + k, user_id=user, text=line))
     return events
 
@@ -59,3 +69,13 @@ def test_friendly_visitors_are_not_raiders() -> None:
 
 def test_hostility_from_strangers_is_not_a_raid() -> None:
     assert raid_findings(scenario(call=True, hostile=True, from_caller=False)) == []
+
+
+def test_templated_spam_from_the_callers_viewers_is_a_raid_too() -> None:
+    events = scenario(call=True, hostile=False, from_caller=True)
+    events = [e for e in events if not (e.room_id == "B" and e.__struct_config__.tag == "comment")]
+    for k in range(8):
+        events.append(ev("comment", "B", 120 + 10 * k, 400 + k, user_id=f"fan{k}", text="退钱！退钱！退钱！"))
+    found = {f.rule_id: f for f in raid_findings(events)}
+    assert set(found) == {"fraud.fan_raid.caller", "fraud.fan_raid.target"}
+    assert found["fraud.fan_raid.target"].category == "fake_data"

@@ -2,9 +2,10 @@
 
 When a host calls viewers to go after another room (a rule tagged `raid_call` fires in host
 speech), this detector watches where that room's recent viewers turn up next. If, within ten
-minutes of the call, at least five of them post hostile comments (abuse or provocation rules) in
-one other room, both rooms get a finding: `provocation` in the caller's room, `abuse` in the
-target's, each naming the other room, the call and the raiders.
+minutes of the call, at least five of them post hostile comments (abuse or provocation rules), or
+the same line spammed by three or more of them, in one other room, both rooms get a finding:
+`provocation` in the caller's room, and in the target's `abuse` (or `fake_data` when the raid was
+only templated spam), each naming the other room, the call and the raiders.
 
 It is the one detector that needs to see more than one room: it keeps who was active where in the
 last 30 minutes (bounded by MAX_USERS). In-process that is the detector's own memory; a sharded
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, template
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import Comment, EventBase, Utterance, format_ts
@@ -25,6 +27,7 @@ from clearlive.model.findings import Finding
 ACTIVE_MS = 30 * 60_000  # a viewer "belongs" to a room they were active in within this time
 RAID_WINDOW_MS = 10 * 60_000  # how long after the call raiders are counted
 MIN_RAIDERS = 5
+MIN_TEMPLATED = 3  # the same line from this many of the caller's viewers counts as raiding
 MAX_USERS = 1_000_000
 HOSTILE = frozenset({"abuse", "provocation"})
 
@@ -37,6 +40,8 @@ class _Call:
     quote: str
     room: RoomState
     raiders: dict[str, dict[str, str]] = field(default_factory=dict)  # target room -> user -> comment id
+    templates: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (room, template) -> users
+    templated: set[str] = field(default_factory=set)  # target rooms where raiders posted the same line
     reported: set[str] = field(default_factory=set)
 
 
@@ -79,12 +84,22 @@ class FanRaidDetector(Detector):
         calls = [c for c in self.calls if c.room_id == from_room and c.ts <= ts]
         if not calls:
             return []
-        if not any(m.rule.spec.category in HOSTILE for m in self.rules.matches_of(ev)):
+        hostile = any(m.rule.spec.category in HOSTILE for m in self.rules.matches_of(ev))
+        key = "" if hostile else template(self.rules.normalised_of(ev, ev.text))
+        if not hostile and len(key) < MIN_TEMPLATE_CHARS:
             return []
         out: list[Finding] = []
         for call in calls:
             raiders = call.raiders.setdefault(ev.room_id, {})
-            raiders[user] = ev.id or ""
+            if hostile:
+                raiders[user] = ev.id or ""
+            else:
+                # The same line from several of the caller's viewers is spam, even when polite.
+                same = call.templates.setdefault((ev.room_id, key), {})
+                same[user] = ev.id or ""
+                if len(same) >= MIN_TEMPLATED:
+                    raiders.update(same)
+                    call.templated.add(ev.room_id)
             if len(raiders) >= MIN_RAIDERS and ev.room_id not in call.reported:
                 call.reported.add(ev.room_id)
                 out.extend(self._findings(call, ev, room, raiders))
@@ -92,6 +107,8 @@ class FanRaidDetector(Detector):
 
     def _findings(self, call: _Call, ev: Comment, target_room: RoomState, raiders: dict[str, str]) -> list[Finding]:
         target = ev.room_id
+        templated_users = {u for (room_id, _), users in call.templates.items() if room_id == target for u in users}
+        hostile_any = any(u not in templated_users for u in raiders)
         minutes = (ev.ts - call.ts) / 60_000  # type: ignore[operator]
         users = sorted(raiders)
         facts: dict[str, object] = {
@@ -141,7 +158,7 @@ class FanRaidDetector(Detector):
             metric_finding(
                 rule_id=self.id + ".target",
                 title="遭遇粉丝冲击（引战） / a fan raid from another room",
-                category="abuse",
+                category="fake_data" if target in call.templated and not hostile_any else "abuse",
                 severity="medium",
                 confidence=0.8,
                 ev=ev,
