@@ -53,10 +53,16 @@ def test_report_pages_are_self_contained(demo_dir: Path) -> None:
 
 def test_session_page_shows_chart_and_highlighted_evidence(demo_dir: Path) -> None:
     html = (demo_dir / "report_sessions" / "room-glow-s-glow-1101.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 2  # timeline over the viewer curve, and counts by category
+    assert html.count("<svg") >= 2  # timeline over the viewer curve, counts by category (+ fake-data charts)
     assert "<mark>全网最低价</mark>" in html
     assert "CN-AD-9.3" not in html or "广告法" in html
     assert "unverified" in html  # [M] citations are marked as such
+
+
+def test_fake_data_findings_show_their_numbers_as_a_chart(demo_dir: Path) -> None:
+    html = (demo_dir / "report_sessions" / "room-serum-s-serum-1101.html").read_text(encoding="utf-8")
+    assert "fraud.viewers.step_jump" in html
+    assert html.count("<svg") >= 3  # timeline, counts, and at least one fake-data chart
 
 
 def test_report_requires_an_existing_db(run_cli, tmp_path: Path) -> None:

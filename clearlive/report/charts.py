@@ -79,3 +79,28 @@ def counts_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
         "config": {"font": "sans-serif", "view": {"stroke": None}},
     }
     return _svg(spec)
+
+
+def facts_svg(facts: dict[str, Any], width: int = 300) -> str:
+    """A small bar chart of a behavioural finding's numbers (before/after, orders/buyers, ...)."""
+    rows = [
+        {"measure": k.replace("_", " "), "value": v}
+        for k, v in facts.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
+    if len(rows) < 2:
+        return ""
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": width,
+        "height": {"step": 16},
+        "data": {"values": rows},
+        "mark": {"type": "bar", "color": "#e15759"},
+        "encoding": {
+            "y": {"field": "measure", "type": "nominal", "sort": None, "title": None},
+            "x": {"field": "value", "type": "quantitative", "title": None, "scale": {"type": "symlog"}},
+            "tooltip": [{"field": "measure"}, {"field": "value"}],
+        },
+        "config": {"font": "sans-serif", "view": {"stroke": None}, "axis": {"labelFontSize": 10}},
+    }
+    return _svg(spec)

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from clearlive.errors import InputError
 from clearlive.model.events import format_ts
 from clearlive.model.findings import SEVERITY_RANK
-from clearlive.report.charts import SEVERITY_COLOURS, counts_svg, timeline_svg
+from clearlive.report.charts import SEVERITY_COLOURS, counts_svg, facts_svg, timeline_svg
 from clearlive.store import Store
 
 _env = Environment(loader=PackageLoader("clearlive.report", "templates"), autoescape=select_autoescape())
@@ -80,6 +80,8 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
         f["minute"] = round((f["ts_ms"] - first) / 60000, 3)
         f["clock"] = _clock(f.get("stream_offset_s"))
         f["quote_html"] = highlight(source_text, ev["start"], ev["end"])
+        # Behavioural findings rest on numbers: show them as a small chart beside the evidence.
+        f["facts_svg"] = Markup(facts_svg(f["facts"])) if f.get("facts") and f["category"] == "fake_data" else ""
         findings.append(f)
     counts = con.execute(
         "SELECT category, severity, count(*) AS n FROM findings WHERE room_id = ? AND coalesce(session_id, '') = ? "
