@@ -18,9 +18,10 @@ import opencc
 import yaml
 
 from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.metric import detector_finding
 from clearlive.legal import citation_table
 from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
-from clearlive.model.findings import Evidence, Finding, LegalBasis, finding_id
+from clearlive.model.findings import Evidence, Finding, LegalBasis
 from clearlive.normalize import NormalizedText, normalize
 
 _CN_NUM = "零一二三四五六七八九十百千万两点"
@@ -93,34 +94,30 @@ def fact_finding(
     start, end = norm.span(*span)
     lo, hi = max(0, start - CONTEXT), min(len(original), end + CONTEXT)
     quote_norm = norm.text[span[0] : span[1]]
-    return Finding(
-        id=finding_id(rule_id, ev.id or "", quote_norm, 0),
+    evidence = Evidence(
+        text=original[start:end],
+        start=start,
+        end=end,
+        context=original[lo:hi],
+        field="text",
+        normalized=quote_norm,
+        matched=rule_id,
+    )
+    return detector_finding(
         rule_id=rule_id,
+        title=title,
         category=category,
         severity=severity,
         confidence=confidence,
-        room_id=ev.room_id,
-        session_id=ev.session_id or room.session_id,
-        anchor_id=ev.anchor_id or room.anchor_id,
-        ts=format_ts(ev.ts),  # type: ignore[arg-type]
-        ts_ms=ev.ts,  # type: ignore[arg-type]
-        event_ids=[ev.id or "", *extra_events],
-        evidence=Evidence(
-            text=original[start:end],
-            start=start,
-            end=end,
-            context=original[lo:hi],
-            field="text",
-            normalized=quote_norm,
-            matched=rule_id,
-        ),
-        legal_basis=basis,
+        ev=ev,
+        room=room,
+        ts_ms=ev.ts,
+        fingerprint=ev.id or "",
+        evidence=evidence,
+        event_ids=[ev.id or "", *extra_events],  # type: ignore[arg-type]
+        basis=basis,
         message=message,
         suggestion=suggestion,
-        title=title,
-        speaker=ev.speaker if isinstance(ev, Utterance) else None,
-        event_type=ev.__struct_config__.tag,  # type: ignore[arg-type]
-        stream_offset_s=ev.start if isinstance(ev, Utterance) and ev.start is not None else None,
         facts=facts,
     )
 

@@ -1,11 +1,59 @@
-"""Findings whose evidence is numbers, not a quote (behavioural detectors: orders, viewers)."""
+"""Building findings for code detectors: one constructor, two kinds of evidence.
+
+`detector_finding` fills the fields every finding shares from the event and the room.
+`metric_finding` is for behavioural detectors whose evidence is numbers, not a quote (orders,
+viewers, chat bursts): the evidence text is a one-line summary and `facts` carries the numbers.
+Detectors that quote a claim (facts.py) build their quote evidence and call `detector_finding`.
+"""
 
 from __future__ import annotations
 
 from clearlive.detectors.base import RoomState
 from clearlive.legal import citation_table
-from clearlive.model.events import EventBase, format_ts
-from clearlive.model.findings import Evidence, Finding, finding_id
+from clearlive.model.events import EventBase, Utterance, format_ts
+from clearlive.model.findings import Evidence, Finding, LegalBasis, finding_id
+
+
+def detector_finding(
+    *,
+    rule_id: str,
+    title: str,
+    category: str,
+    severity: str,
+    confidence: float,
+    ev: EventBase,
+    room: RoomState,
+    ts_ms: int,
+    fingerprint: str,
+    evidence: Evidence,
+    event_ids: list[str],
+    basis: list[LegalBasis],
+    message: str,
+    suggestion: str,
+    facts: dict[str, object],
+) -> Finding:
+    return Finding(
+        id=finding_id(rule_id, fingerprint, evidence.normalized, 0),
+        rule_id=rule_id,
+        category=category,
+        severity=severity,
+        confidence=confidence,
+        room_id=ev.room_id,
+        session_id=ev.session_id or room.session_id,
+        anchor_id=ev.anchor_id or room.anchor_id,
+        ts=format_ts(ts_ms),
+        ts_ms=ts_ms,
+        event_ids=event_ids,
+        evidence=evidence,
+        legal_basis=basis,
+        message=message,
+        suggestion=suggestion,
+        title=title,
+        speaker=ev.speaker if isinstance(ev, Utterance) else None,
+        event_type=ev.__struct_config__.tag,  # type: ignore[arg-type]
+        stream_offset_s=ev.start if isinstance(ev, Utterance) and ev.start is not None else None,
+        facts=facts,
+    )
 
 
 def metric_finding(
@@ -28,27 +76,25 @@ def metric_finding(
     category: str = "fake_data",
 ) -> Finding:
     """A finding whose evidence text is a one-line summary of the numbers (it quotes no event text,
-    so start/end span the summary itself); `facts` carries the numbers for charts and review."""
+    so start/end span the summary itself)."""
     table = citation_table()
-    return Finding(
-        id=finding_id(rule_id, fingerprint, summary, 0),
+    evidence = Evidence(
+        text=summary, start=0, end=len(summary), context=summary, field=field, normalized=summary, matched=rule_id
+    )
+    return detector_finding(
         rule_id=rule_id,
+        title=title,
         category=category,
         severity=severity,
         confidence=confidence,
-        room_id=ev.room_id,
-        session_id=ev.session_id or room.session_id,
-        anchor_id=ev.anchor_id or room.anchor_id,
-        ts=format_ts(ts_ms),
+        ev=ev,
+        room=room,
         ts_ms=ts_ms,
+        fingerprint=fingerprint,
+        evidence=evidence,
         event_ids=event_ids,
-        evidence=Evidence(
-            text=summary, start=0, end=len(summary), context=summary, field=field, normalized=summary, matched=rule_id
-        ),
-        legal_basis=[table[i] for i in basis_ids],
+        basis=[table[i] for i in basis_ids],
         message=message,
         suggestion=suggestion,
-        title=title,
-        event_type=ev.__struct_config__.tag,  # type: ignore[arg-type]
         facts=facts,
     )
