@@ -55,7 +55,7 @@ def test_session_page_shows_chart_and_highlighted_evidence(demo_dir: Path) -> No
     html = (demo_dir / "report_sessions" / "room-glow-s-glow-1101.html").read_text(encoding="utf-8")
     assert html.count("<svg") >= 2  # timeline over the viewer curve, counts by category (+ fake-data charts)
     assert "<mark>全网最低价</mark>" in html
-    assert "CN-AD-9.3" not in html or "广告法" in html
+    assert "《广告法》第九条第（三）项" in html  # the citation itself, beside the evidence
     assert "unverified" in html  # [M] citations are marked as such
 
 

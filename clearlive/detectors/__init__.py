@@ -1,6 +1,6 @@
-"""Detectors: the YAML text-rule detector and plug-ins registered by name."""
+"""Detectors: the YAML text-rule detector and the code detectors; Scanner.from_config lists them."""
 
-from clearlive.detectors.base import Detector, RoomState, register, registered
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.text_rules import TextRuleDetector
 
-__all__ = ["Detector", "RoomState", "TextRuleDetector", "register", "registered"]
+__all__ = ["Detector", "RoomState", "TextRuleDetector"]

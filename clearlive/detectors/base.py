@@ -1,4 +1,4 @@
-"""The detector contract and the registry of detectors by name.
+"""The detector contract and the per-room state detectors share.
 
 A detector has an id, says which event types it reads, and turns events of one room into
 findings. Per-room state lives in the `RoomState` the pipeline hands it, so the same code runs
@@ -8,7 +8,7 @@ in-process, in service workers and inside Spark without knowing where it is.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,23 +66,3 @@ class Detector(ABC):
     def finish_all(self, rooms: dict[str, RoomState]) -> Iterable[Finding]:
         """Findings that need every room at once (graph detectors over all shops override this)."""
         return ()
-
-
-DetectorFactory = Callable[..., Detector]
-_REGISTRY: dict[str, DetectorFactory] = {}
-
-
-def register(name: str) -> Callable[[DetectorFactory], DetectorFactory]:
-    """Register a detector factory by name; a second registration of a name is an error."""
-
-    def wrap(factory: DetectorFactory) -> DetectorFactory:
-        if name in _REGISTRY:
-            raise ValueError(f"detector {name!r} is already registered")
-        _REGISTRY[name] = factory
-        return factory
-
-    return wrap
-
-
-def registered() -> dict[str, DetectorFactory]:
-    return dict(_REGISTRY)

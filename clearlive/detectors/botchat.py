@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import EventBase, format_ts
@@ -113,6 +113,3 @@ class TemplatedChatDetector(Detector):
                 },
             )
         ]
-
-
-register("fraud.templated_chat")(TemplatedChatDetector)

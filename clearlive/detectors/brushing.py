@@ -12,7 +12,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
 from clearlive.model.findings import Finding
@@ -98,6 +98,3 @@ class OrderBrushingDetector(Detector):
                 "suspect_orders": per_buyer[suspects[0]],
             },
         )
-
-
-register("fraud.order_brushing")(OrderBrushingDetector)

@@ -17,7 +17,7 @@ import cn2an
 import opencc
 import yaml
 
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import detector_finding
 from clearlive.legal import citation_table
 from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
@@ -525,12 +525,6 @@ class BrandClaimDetector(Detector):
             )
         return out
 
-
-register("listing")(ListingTracker)
-register("facts.price")(ReferencePriceDetector)
-register("facts.scarcity")(ScarcityDetector)
-register("facts.origin")(OriginClaimDetector)
-register("facts.brand")(BrandClaimDetector)
 
 FACT_DETECTORS: tuple[type[Detector], ...] = (
     ListingTracker,

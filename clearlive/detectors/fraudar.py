@@ -18,7 +18,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
 from clearlive.model.findings import Finding
@@ -154,6 +154,3 @@ class FraudarDetector(Detector):
                 },
             )
         ]
-
-
-register("fraud.fraudar")(FraudarDetector)

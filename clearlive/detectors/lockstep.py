@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from datasketch import MinHash, MinHashLSH
 
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, format_ts
 from clearlive.model.findings import Finding
@@ -160,6 +160,3 @@ class LockstepDetector(Detector):
 
 def _jaccard(a: set, b: set) -> float:  # type: ignore[type-arg]
     return len(a & b) / len(a | b) if a or b else 0.0
-
-
-register("fraud.lockstep")(LockstepDetector)

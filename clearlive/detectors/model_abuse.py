@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from clearlive.classifiers.abuse import AbuseModel
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.facts import fact_finding
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.legal import citation_table
@@ -58,6 +58,3 @@ class ModelAbuseDetector(Detector):
                 facts={"model_probability": round(p, 4), "threshold": self.model.threshold, "lexicon_rules": lexicon},
             )
         ]
-
-
-register("model.abuse")(ModelAbuseDetector)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, template
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
@@ -175,6 +175,3 @@ class FanRaidDetector(Detector):
                 facts=facts,
             ),
         ]
-
-
-register("fraud.fan_raid")(FanRaidDetector)

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.model.events import EventBase, Utterance, event_field_of_text, event_type, format_ts, scannable_text
 from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, finding_id
 from clearlive.normalize import normalize
@@ -260,6 +260,3 @@ class TextRuleDetector(Detector):
 
 def _qualified(room: RoomState, keywords: list[str]) -> bool:
     return any(k in q for q in room.qualifications for k in keywords)
-
-
-register("text_rules")(TextRuleDetector)

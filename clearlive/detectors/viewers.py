@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clearlive.detectors.base import Detector, RoomState, register
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, RoomStats
 from clearlive.model.findings import Finding
@@ -288,6 +288,3 @@ def _finding(
         suggestion="核查该时段的流量来源和观众账号；如属刷量，剔除虚假数据。 / Audit that period's traffic sources.",
         facts=facts,
     )
-
-
-register("fraud.viewers")(ViewerCurveDetector)

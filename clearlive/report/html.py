@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from clearlive.errors import InputError
 from clearlive.model.events import format_ts
@@ -140,4 +140,4 @@ def write_report(db: Path, out: Path) -> ReportPaths:
     return ReportPaths(out, written)
 
 
-__all__ = ["ReportPaths", "escape", "highlight", "write_report"]
+__all__ = ["ReportPaths", "highlight", "write_report"]

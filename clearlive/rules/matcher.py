@@ -213,6 +213,3 @@ class RuleSet:
         self.matcher = Matcher(rules)
         self.index = {rule.id: i for i, rule in enumerate(rules)}
         self.languages = sorted({lang for rule in rules for lang in rule.languages})
-
-    def by_id(self, rule_id: str) -> Rule:
-        return self.rules[self.index[rule_id]]
