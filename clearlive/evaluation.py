@@ -5,6 +5,19 @@ A labeled set is JSON Lines, one record per utterance or comment:
      "categories": ["efficacy_claim"], "before": ["..."], "product": {...}, "qualifications": [...]}
 `categories` lists what the text really contains (empty for a hard negative); `before` holds
 earlier host lines for rules coupled across events; `product` a listing for fact checks.
+
+The same set may be written as YAML, one file per language and category, which is easier to
+write and to review (positives and their near-misses side by side, like a rule's own examples):
+    lang: zh
+    category: efficacy_claim
+    event: utterance            # default for every text in the file
+    product: {...}              # optional default listing
+    positive:
+      - 这款茶能降血糖
+      - {text: "...", before: ["..."], also: [absolute_terms]}   # `also`: other categories present
+    negative:                   # hard negatives: near-misses of this category, none of it present
+      - 这款茶口感清爽
+A directory is read whole (every *.jsonl and *.yaml below it).
 """
 
 from __future__ import annotations
@@ -14,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
+import yaml
 from rich.table import Table
 
 from clearlive.detectors.base import RoomState
@@ -37,6 +51,7 @@ class LabeledText(msgspec.Struct, forbid_unknown_fields=True):
     product: dict[str, object] | None = None
     qualifications: list[str] = []
     note: str | None = None
+    near: str | None = None  # for a hard negative: the category it nearly belongs to
 
 
 @dataclass
@@ -45,6 +60,9 @@ class CategoryScore:
     tp: int
     fp: int
     fn: int
+    positives: int = 0  # texts labeled with the category
+    near_misses: int = 0  # hard negatives written for the category
+    near_alarms: int = 0  # of those, how many the rules flagged with the category
 
     @property
     def precision(self) -> float:
@@ -68,6 +86,58 @@ class RulesEvaluation:
 
 
 def read_labeled_set(path: Path) -> list[LabeledText]:
+    """Read a labeled set: a JSON Lines file, a YAML file, or a directory of both."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix in {".jsonl", ".yaml", ".yml"})
+        return [rec for f in files for rec in read_labeled_set(f)]
+    records = _read_yaml_set(path) if path.suffix in {".yaml", ".yml"} else _read_jsonl_set(path)
+    for rec in records:
+        unknown = [c for c in [*rec.categories, *([rec.near] if rec.near else [])] if c not in CATEGORIES]
+        if unknown or rec.event not in TYPE_BY_NAME:
+            raise InputError(f"{path}: {rec.id}: unknown category {unknown} or event type {rec.event!r}")
+    return records
+
+
+_ITEM_KEYS = {"text", "also", "before", "event", "product", "qualifications", "note", "lang"}
+
+
+def _read_yaml_set(path: Path) -> list[LabeledText]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("category"), str) or not doc.get("lang"):
+        raise InputError(f"{path}: a YAML labeled set needs `lang`, `category`, `positive` and `negative`")
+    category, lang = doc["category"], doc["lang"]
+    out = []
+    for kind in ("positive", "negative"):
+        for i, item in enumerate(doc.get(kind) or [], start=1):
+            item = {"text": item} if isinstance(item, str) else item
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str) or set(item) - _ITEM_KEYS:
+                raise InputError(
+                    f"{path}: {kind} item {i}: expected a text or a mapping with keys {sorted(_ITEM_KEYS)}"
+                )
+            also = list(item.get("also") or [])
+            fields = {
+                "id": f"{lang}-{category}-{kind[0]}{i:02d}",
+                "text": item["text"],
+                "categories": [category, *also] if kind == "positive" else also,
+                "near": category if kind == "negative" else None,
+                "event": item.get("event", doc.get("event", "utterance")),
+                "lang": item.get("lang", lang),
+                "before": list(item.get("before") or []),
+                "product": item.get("product", doc.get("product")),
+                "qualifications": list(item.get("qualifications") or doc.get("qualifications") or []),
+                "note": item.get("note"),
+            }
+            try:
+                out.append(msgspec.convert(fields, LabeledText))
+            except msgspec.ValidationError as exc:
+                raise InputError(f"{path}: {kind} item {i}: {exc}") from None
+    return out
+
+
+def _read_jsonl_set(path: Path) -> list[LabeledText]:
     out = []
     decoder = msgspec.json.Decoder(LabeledText)
     for lineno, line in enumerate(path.read_bytes().splitlines(), start=1):
@@ -77,9 +147,6 @@ def read_labeled_set(path: Path) -> list[LabeledText]:
             rec = decoder.decode(line)
         except msgspec.MsgspecError as exc:
             raise InputError(f"{path}:{lineno}: {exc}") from None
-        unknown = [c for c in rec.categories if c not in CATEGORIES]
-        if unknown or rec.event not in TYPE_BY_NAME:
-            raise InputError(f"{path}:{lineno}: unknown category {unknown} or event type {rec.event!r}")
         out.append(rec)
     return out
 
@@ -116,6 +183,9 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
+    positives: Counter[str] = Counter()
+    near: Counter[str] = Counter()
+    near_alarms: Counter[str] = Counter()
     errors = []
     floor = SEVERITY_RANK[min_severity]
     for rec in records:
@@ -128,13 +198,17 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
                 if ev.__struct_config__.tag not in det.event_types:
                     continue
                 for f in det.observe(ev, room):
-                    if f.event_ids[0] == rec.id and SEVERITY_RANK[f.severity] >= floor:
+                    if rec.id in f.event_ids and SEVERITY_RANK[f.severity] >= floor:
                         predicted.add(f.category)
         for det in detectors:
             for f in det.finish(room):
-                if f.event_ids[0] == rec.id and SEVERITY_RANK[f.severity] >= floor:
+                if rec.id in f.event_ids and SEVERITY_RANK[f.severity] >= floor:
                     predicted.add(f.category)
         expected = set(rec.categories)
+        positives.update(expected)
+        if rec.near:
+            near[rec.near] += 1
+            near_alarms[rec.near] += rec.near in predicted
         for c in predicted & expected:
             tp[c] += 1
         for c in predicted - expected:
@@ -143,20 +217,25 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
             fn[c] += 1
         if predicted != expected:
             errors.append((rec.id, sorted(expected), sorted(predicted)))
-    cats = sorted(set(tp) | set(fp) | set(fn))
-    return RulesEvaluation([CategoryScore(c, tp[c], fp[c], fn[c]) for c in cats], len(records), errors)
+    cats = sorted(set(tp) | set(fp) | set(fn) | set(near))
+    scores = [CategoryScore(c, tp[c], fp[c], fn[c], positives[c], near[c], near_alarms[c]) for c in cats]
+    return RulesEvaluation(scores, len(records), errors)
 
 
 def micro(ev: RulesEvaluation) -> CategoryScore:
     """All categories pooled: the overall precision and recall of the rules."""
     return CategoryScore(
-        "all (micro)", sum(s.tp for s in ev.scores), sum(s.fp for s in ev.scores), sum(s.fn for s in ev.scores)
+        "all (micro)",
+        *(
+            sum(getattr(s, name) for s in ev.scores)
+            for name in ("tp", "fp", "fn", "positives", "near_misses", "near_alarms")
+        ),
     )
 
 
 def rules_table(title: str, ev: RulesEvaluation) -> Table:
     table = Table(title=f"rules on {title} ({ev.n} texts)", header_style="bold")
-    for col in ("category", "precision", "recall", "F1", "TP", "FP", "FN"):
+    for col in ("category", "precision", "recall", "F1", "TP", "FP", "FN", "positives", "near-misses (flagged)"):
         table.add_column(col, justify="left" if col == "category" else "right")
     for s in [*ev.scores, micro(ev)]:
         table.add_row(
@@ -167,6 +246,8 @@ def rules_table(title: str, ev: RulesEvaluation) -> Table:
             str(s.tp),
             str(s.fp),
             str(s.fn),
+            str(s.positives),
+            f"{s.near_misses} ({s.near_alarms})",
             style="bold" if s.category == "all (micro)" else None,
         )
     return table
