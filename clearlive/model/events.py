@@ -135,6 +135,7 @@ class Product(EventBase, tag="product"):
     origin: str | None = None
     brand: str | None = None
     qualifications: list[str] | None = None
+    ingredients: list[str] | None = None  # extension: the label's ingredient list, for ingredient claims
 
 
 class Order(EventBase, tag="order"):
