@@ -235,8 +235,9 @@ def micro(ev: RulesEvaluation) -> CategoryScore:
 
 def rules_table(title: str, ev: RulesEvaluation) -> Table:
     table = Table(title=f"rules on {title} ({ev.n} texts)", header_style="bold")
-    for col in ("category", "precision", "recall", "F1", "TP", "FP", "FN", "positives", "near-misses (flagged)"):
-        table.add_column(col, justify="left" if col == "category" else "right")
+    for col in ("category", "P", "R", "F1", "TP", "FP", "FN", "pos", "near (hit)"):
+        table.add_column(col, justify="left" if col == "category" else "right", no_wrap=True)
+    table.caption = "P precision, R recall; pos: texts labeled with the category; near (hit): its hard negatives (flagged)"
     for s in [*ev.scores, micro(ev)]:
         table.add_row(
             s.category,

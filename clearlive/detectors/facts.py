@@ -18,15 +18,13 @@ import opencc
 import yaml
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.metric import detector_finding
-from clearlive.legal import citation_table
+from clearlive.detectors.listing import ListingTracker, PendingClaim, basis, fact_finding, listing
 from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
-from clearlive.model.findings import Evidence, Finding, LegalBasis
-from clearlive.normalize import NormalizedText, normalize
+from clearlive.model.findings import Finding
+from clearlive.normalize import normalize
 
 _CN_NUM = "零一二三四五六七八九十百千万两点"
 _NUMBER = rf"(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|[{_CN_NUM}]+)"
-CONTEXT = 24
 
 
 def parse_amount(text: str) -> float | None:
@@ -42,95 +40,6 @@ def parse_amount(text: str) -> float | None:
         return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def _basis(*ids: str) -> list[LegalBasis]:
-    table = citation_table()
-    return [table[i] for i in ids]
-
-
-@dataclass
-class Listing:
-    """What the room's product events said, latest first wins."""
-
-    products: dict[str, Product] = field(default_factory=dict)
-    last_sku: str | None = None
-
-    def update(self, ev: Product) -> None:
-        self.products[ev.sku] = ev
-        self.last_sku = ev.sku
-
-    @property
-    def current(self) -> Product | None:
-        return self.products.get(self.last_sku) if self.last_sku else None
-
-
-def listing(room: RoomState) -> Listing:
-    state = room.slots.get("listing")
-    if state is None:
-        state = room.slots["listing"] = Listing()
-    return state
-
-
-def fact_finding(
-    *,
-    rule_id: str,
-    title: str,
-    category: str,
-    severity: str,
-    confidence: float,
-    ev: EventBase,
-    room: RoomState,
-    norm: NormalizedText,
-    span: tuple[int, int],
-    message: str,
-    suggestion: str,
-    basis: list[LegalBasis],
-    facts: dict[str, object],
-    extra_events: Iterable[str] = (),
-) -> Finding:
-    """A finding quoting a claim (normalised span mapped back to the original) with its facts."""
-    original = norm.original
-    start, end = norm.span(*span)
-    lo, hi = max(0, start - CONTEXT), min(len(original), end + CONTEXT)
-    quote_norm = norm.text[span[0] : span[1]]
-    evidence = Evidence(
-        text=original[start:end],
-        start=start,
-        end=end,
-        context=original[lo:hi],
-        field="text",
-        normalized=quote_norm,
-        matched=rule_id,
-    )
-    return detector_finding(
-        rule_id=rule_id,
-        title=title,
-        category=category,
-        severity=severity,
-        confidence=confidence,
-        ev=ev,
-        room=room,
-        ts_ms=ev.ts,
-        fingerprint=ev.id or "",
-        evidence=evidence,
-        event_ids=[ev.id or "", *extra_events],  # type: ignore[arg-type]
-        basis=basis,
-        message=message,
-        suggestion=suggestion,
-        facts=facts,
-    )
-
-
-class ListingTracker(Detector):
-    """Keeps the latest product listing per room for the fact detectors (emits nothing)."""
-
-    id = "listing"
-    event_types = frozenset({"product"})
-
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        listing(room).update(event)  # type: ignore[arg-type]
-        return ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,14 +62,6 @@ _PRICE_GATE = re.compile(
 PRICE_TOLERANCE = 1.02  # rounding in speech: 199 said for 198.9
 
 
-@dataclass
-class _PendingClaim:
-    ev: Utterance
-    norm: NormalizedText
-    span: tuple[int, int]
-    value: float
-
-
 class ReferencePriceDetector(Detector):
     id = "facts.price.reference_above_lowest"
     event_types = frozenset({"utterance"})
@@ -178,7 +79,7 @@ class ReferencePriceDetector(Detector):
             if m.group(2) and not m.group(1).replace(".", "").isdigit():
                 jiao = parse_amount(m.group(2))  # 三十九块九 -> 39.9
                 value += (jiao or 0) / 10
-            claim = _PendingClaim(event, norm, (m.start(), m.end()), value)
+            claim = PendingClaim(event, norm, (m.start(), m.end()), value)
             product = listing(room).current
             if product is None:
                 room.slots.setdefault(self.id, []).append(claim)
@@ -195,7 +96,7 @@ class ReferencePriceDetector(Detector):
         found = [self._judge(c, product, room) for c in room.slots.pop(self.id, [])]
         return [f for f in found if f is not None]
 
-    def _judge(self, claim: _PendingClaim, product: Product, room: RoomState) -> Finding | None:
+    def _judge(self, claim: PendingClaim, product: Product, room: RoomState) -> Finding | None:
         eu = product.lowest_price_7d is None and product.lowest_price_30d is not None
         lowest = product.lowest_price_30d if eu else product.lowest_price_7d
         if lowest is None or claim.value <= lowest * PRICE_TOLERANCE:
@@ -219,7 +120,7 @@ class ReferencePriceDetector(Detector):
             ),
             suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。"
             " / Compare with the real lowest price of the period, or say what the reference price is.",
-            basis=_basis("CN-PR-16", "CN-PR-19", "CN-LSE-32") if not eu else _basis("EU-PID-6A", "US-233"),
+            basis=basis("CN-PR-16", "CN-PR-19", "CN-LSE-32") if not eu else basis("EU-PID-6A", "US-233"),
             facts={
                 "claimed_reference_price": claim.value,
                 f"lowest_price_{window}d": lowest,
@@ -248,7 +149,7 @@ REPEAT_SPAN_MS = 10 * 60_000  # ... over at least ten minutes, never running low
 class _ScarcityState:
     claims: list[tuple[int, float, str]] = field(default_factory=list)  # (ts, N, event id)
     reported_repeat: bool = False
-    open_claims: list[tuple[_PendingClaim, int, list[str]]] = field(default_factory=list)  # claim, orders since, ids
+    open_claims: list[tuple[PendingClaim, int, list[str]]] = field(default_factory=list)  # claim, orders since, ids
 
 
 class ScarcityDetector(Detector):
@@ -275,7 +176,7 @@ class ScarcityDetector(Detector):
             n = parse_amount(raw)
             if n is None or n <= 0:
                 continue
-            claim = _PendingClaim(event, norm, (m.start(), m.end()), n)
+            claim = PendingClaim(event, norm, (m.start(), m.end()), n)
             state.claims.append((event.ts, n, event.id or ""))  # type: ignore[arg-type]
             state.open_claims.append((claim, 0, []))
             product = listing(room).current
@@ -350,7 +251,7 @@ class ScarcityDetector(Detector):
     def _finding(
         self,
         rule_id: str,
-        claim: _PendingClaim,
+        claim: PendingClaim,
         room: RoomState,
         severity: str,
         message: str,
@@ -369,7 +270,7 @@ class ScarcityDetector(Detector):
             span=claim.span,
             message=message,
             suggestion="只在库存确实有限时说明，并与页面库存一致。/ State real stock levels only.",
-            basis=_basis("CN-OTM-14", "CN-AD-28", "EU-UCPD-AI-7"),
+            basis=basis("CN-OTM-14", "CN-AD-28", "EU-UCPD-AI-7"),
             facts=facts,
             extra_events=extra,
         )
@@ -423,7 +324,7 @@ class OriginClaimDetector(Detector):
         out = []
         for m in _ORIGIN_RE.finditer(norm.text):
             place = m.group(1) or m.group(2)
-            claim = _PendingClaim(event, norm, (m.start(), m.end()), 0)
+            claim = PendingClaim(event, norm, (m.start(), m.end()), 0)
             product = listing(room).current
             if product is None:
                 room.slots.setdefault(self.id, []).append((claim, place))
@@ -441,7 +342,7 @@ class OriginClaimDetector(Detector):
         found = [self._judge(c, place, product, room) for c, place in pending]
         return [f for f in found if f is not None]
 
-    def _judge(self, claim: _PendingClaim, place: str, product: Product, room: RoomState) -> Finding | None:
+    def _judge(self, claim: PendingClaim, place: str, product: Product, room: RoomState) -> Finding | None:
         if not product.origin:
             return None  # no facts: the text rule's info finding asks for a check
         origin = product.origin.lower()
@@ -460,7 +361,7 @@ class OriginClaimDetector(Detector):
             message=f"口播声称产地为“{place}”，商品 {product.sku} 页面产地为“{product.origin}”。 / The host claims "
             f"{place}; the listing says {product.origin}.",
             suggestion="口播产地与商品页面一致，进口商品提供报关或产地证明。/ Say the origin the listing shows.",
-            basis=_basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
+            basis=basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
             facts={"claimed_origin": place, "listing_origin": product.origin, "sku": product.sku},
         )
 
@@ -503,7 +404,7 @@ class BrandClaimDetector(Detector):
                 continue  # "雅诗兰黛同款" says it is not Estée Lauder
             if any(alias in listed for alias in _BRANDS[brand]) or brand.lower() in listed:
                 continue
-            claim = _PendingClaim(event, norm, (m.start(), m.end()), 0)
+            claim = PendingClaim(event, norm, (m.start(), m.end()), 0)
             out.append(
                 fact_finding(
                     rule_id=self.id,
@@ -519,7 +420,7 @@ class BrandClaimDetector(Detector):
                     "涉嫌冒用品牌、虚假宣传。"
                     f" / The host presents the product as {brand}; the listing's brand is {product.brand}.",
                     suggestion="只说商品页面上的真实品牌；不借用他人品牌名。 / Name only the brand on the listing.",
-                    basis=_basis("CN-AD-28", "CN-LSE-34", "CN-AUCL-9", "US-FTCA-5"),
+                    basis=basis("CN-AD-28", "CN-LSE-34", "CN-AUCL-9", "US-FTCA-5"),
                     facts={"claimed_brand": brand, "listing_brand": product.brand, "sku": product.sku},
                 )
             )
