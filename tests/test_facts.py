@@ -124,3 +124,36 @@ def test_brand_claim_against_listing() -> None:
     assert not only(run([product(brand="焕颜"), say(5, "比兰蔻还好用")]), "facts.brand")
     assert not only(run([product(), say(5, "这是雅诗兰黛的面霜")]), "facts.brand")  # no listing brand
     assert len(only(run([product(brand="焕颜"), say(5, "這是雅詩蘭黛的")]), "facts.brand")) == 1  # traditional script
+
+
+LABEL = ["水", "甘油", "透明质酸钠", "角鲨烷", "苯氧乙醇"]
+
+
+def test_ingredient_claim_missing_from_label() -> None:
+    found = only(run([product(ingredients=LABEL), say(5, "这款面霜添加了烟酰胺，提亮肤色")]), "facts.ingredient")
+    assert len(found) == 1
+    f = found[0]
+    assert f.rule_id == "facts.ingredient.mismatch" and f.severity == "medium"
+    assert f.evidence.text == "添加了烟酰胺" and f.facts["claimed_ingredient"] == "烟酰胺"
+
+
+def test_ingredient_claim_matching_the_label_under_another_name() -> None:
+    # 玻尿酸 on camera is 透明质酸钠 on the label
+    assert not only(run([product(ingredients=LABEL), say(5, "里面有玻尿酸，补水")]), "facts.ingredient")
+    assert not only(run([product(ingredients=LABEL), say(5, "跟玻尿酸比，这个更清爽")]), "facts.ingredient")
+
+
+def test_free_from_claim_against_the_label() -> None:
+    found = only(run([product(ingredients=LABEL), say(5, "零添加防腐剂，孕妇也能用")]), "facts.ingredient")
+    assert len(found) == 1 and found[0].severity == "high"
+    assert found[0].facts == {"claimed_free_of": "防腐剂", "listed_ingredient": "苯氧乙醇", "sku": "cream-50ml"}
+    assert found[0].evidence.text == "零添加防腐剂"
+    assert not only(run([product(ingredients=LABEL), say(5, "无香精，敏感肌友好")]), "facts.ingredient")
+    en_label = ["water", "glycerin", "fragrance"]
+    found = only(run([product(ingredients=en_label), say(5, "It's fragrance-free, great for sensitive skin")]), "facts")
+    assert [f.evidence.text for f in found] == ["fragrance-free"]
+
+
+def test_ingredient_claim_without_a_label_needs_checking() -> None:
+    found = only(run([say(5, "精华里富含烟酰胺"), product(60)]), "facts.ingredient")
+    assert len(found) == 1 and found[0].rule_id == "facts.ingredient.unverified" and found[0].severity == "info"

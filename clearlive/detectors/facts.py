@@ -18,6 +18,7 @@ import opencc
 import yaml
 
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.ingredients import IngredientClaimDetector
 from clearlive.detectors.listing import ListingTracker, PendingClaim, basis, fact_finding, listing
 from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
 from clearlive.model.findings import Finding
@@ -433,4 +434,5 @@ FACT_DETECTORS: tuple[type[Detector], ...] = (
     ScarcityDetector,
     OriginClaimDetector,
     BrandClaimDetector,
+    IngredientClaimDetector,
 )
