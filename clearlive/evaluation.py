@@ -37,6 +37,7 @@ from clearlive.errors import InputError
 from clearlive.model.events import TYPE_BY_NAME, EventBase, Product, SessionStart, Utterance
 from clearlive.model.findings import CATEGORIES, SEVERITY_RANK
 from clearlive.pipeline.scan import ScanConfig, build_ruleset
+from clearlive.yamlsafe import load_yaml
 
 T0 = 1_793_534_400_000
 
@@ -103,7 +104,7 @@ _ITEM_KEYS = {"text", "also", "before", "event", "product", "qualifications", "n
 
 def _read_yaml_set(path: Path) -> list[LabeledText]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("category"), str) or not doc.get("lang"):
@@ -237,7 +238,9 @@ def rules_table(title: str, ev: RulesEvaluation) -> Table:
     table = Table(title=f"rules on {title} ({ev.n} texts)", header_style="bold")
     for col in ("category", "P", "R", "F1", "TP", "FP", "FN", "pos", "near (hit)"):
         table.add_column(col, justify="left" if col == "category" else "right", no_wrap=True)
-    table.caption = "P precision, R recall; pos: texts labeled with the category; near (hit): its hard negatives (flagged)"
+    table.caption = (
+        "P precision, R recall; pos: texts labeled with the category; near (hit): its hard negatives (flagged)"
+    )
     for s in [*ev.scores, micro(ev)]:
         table.add_row(
             s.category,

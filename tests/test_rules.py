@@ -99,3 +99,12 @@ def test_allow_list_longer_phrase_beats_shorter_term(tmp_path: Path) -> None:
     assert "zh.absolute.superlative" not in hits
     hits = {m.rule.id for m in ruleset.matcher.match(normalize("这款面霜最好用"))}
     assert "zh.absolute.superlative" in hits
+
+
+def test_a_key_given_twice_in_a_rule_is_an_error(tmp_path: Path) -> None:
+    # PyYAML would keep the second `allow:` silently and drop the first.
+    text = GOOD_RULE.replace("    legal_basis:", "    allow: [a]\n    allow: [b]\n    legal_basis:", 1)
+    assert text != GOOD_RULE
+    path = _pack(tmp_path, text, "dup.yaml")
+    with pytest.raises(RuleLoadError, match="duplicate key"):
+        load_rules([path], builtin=False)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import cn2an
 import opencc
-import yaml
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.ingredients import IngredientClaimDetector
@@ -23,6 +22,7 @@ from clearlive.detectors.listing import ListingTracker, PendingClaim, basis, fac
 from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
+from clearlive.yamlsafe import load_yaml
 
 _CN_NUM = "零一二三四五六七八九十百千万两点"
 _NUMBER = rf"(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|[{_CN_NUM}]+)"
@@ -371,14 +371,14 @@ class OriginClaimDetector(Detector):
 # Brand: "这是雅诗兰黛的" / "genuine Dior" against the listing's brand. Comparisons (同款, 平替,
 # 同厂, 代工, dupe) say the product is NOT that brand and are left to the text rules.
 
-_BRANDS: dict[str, list[str]] = yaml.safe_load(Path(__file__).with_name("brands.yaml").read_text(encoding="utf-8"))
+_BRANDS: dict[str, list[str]] = load_yaml(Path(__file__).with_name("brands.yaml").read_text(encoding="utf-8"))
 _ALIAS_TO_BRAND = {alias.lower(): brand for brand, aliases in _BRANDS.items() for alias in aliases}
 _BRAND_ALT = "|".join(re.escape(a) for a in sorted(_ALIAS_TO_BRAND, key=len, reverse=True))
 _BRAND_RE = re.compile(
     rf"(?:这是|这款是|这个是|就是|正品|正宗|原装|genuine |authentic |real |this is )?({_BRAND_ALT})"
     r"(?:的|正品|官方|原装|原厂|家的| original)?(?!\s?(?:同款|平替|同厂|代工|风格|款式|dupe|inspired|style))"
 )
-_COMPARISON_RE = re.compile(r"同款|平替|同厂|代工|风格|dupe|inspired|alternative|比|像")
+_COMPARISON_RE = re.compile(r"同款|平替|同厂|代工|风格|dupe|inspired|alternative|比|像|不是|并非|\bnot\b")
 # Raw-text gate: the aliases as written, in simplified and traditional script, any case.
 _BRAND_GATE = re.compile(
     "|".join(sorted({re.escape(v) for a in _ALIAS_TO_BRAND for v in (a, opencc.OpenCC("s2t").convert(a))})),

@@ -13,15 +13,14 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
-
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.listing import PendingClaim, basis, fact_finding, listing
 from clearlive.model.events import EventBase, Product, Utterance
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
+from clearlive.yamlsafe import load_yaml
 
-_LEXICON = yaml.safe_load(Path(__file__).with_name("ingredients.yaml").read_text(encoding="utf-8"))
+_LEXICON = load_yaml(Path(__file__).with_name("ingredients.yaml").read_text(encoding="utf-8"))
 # alias -> (canonical name, is a class such as 防腐剂)
 _ALIASES: dict[str, tuple[str, bool]] = {
     a.lower(): (name, False) for name, al in _LEXICON["ingredients"].items() for a in al
@@ -51,7 +50,7 @@ _HAS_BEFORE = re.compile(
     r"added|formulated with)\s[^,.!?]{0,16}$"
 )
 _GATE = re.compile(
-    "含|添加|加了|加入|无|零|没有|没加|不加|拒绝|主打|成分|配方|蕴含|"
+    "含|添加|加了|加入|无|零|有|不加|拒绝|主打|成分|配方|蕴含|"
     "contain|with|free|has|have|there's|added|no |without",
     re.IGNORECASE,
 )

@@ -142,6 +142,7 @@ class TextRuleDetector(Detector):
         self.ruleset = ruleset
         self.languages = ruleset.languages
         self.has_coupled = any(r.spec.coupled for r in ruleset.rules)
+        self.supersedes = {r.id: r.spec.supersedes for r in ruleset.rules if r.spec.supersedes}
         self.last_event: EventBase | None = None
         self.last_found: list[RuleMatch] = []
         self.last_normalised = ""
@@ -202,6 +203,9 @@ class TextRuleDetector(Detector):
                 out.append(finding)
             elif self._couple(finding, self.ruleset.index[m.rule.id], room):
                 out.append(finding)
+        covered = {c for f in out if f.event_ids[0] == ev.id for c in self.supersedes.get(f.rule_id, ())}
+        if covered:
+            out = [f for f in out if f.category not in covered or f.event_ids[0] != ev.id]
         return out
 
     def _state(self, room: RoomState) -> CouplingState:

@@ -16,7 +16,8 @@ import unicodedata
 from pathlib import Path
 
 import opencc
-import yaml
+
+from clearlive.yamlsafe import load_yaml
 
 _DATA = Path(__file__).with_name("variants.yaml")
 
@@ -49,17 +50,6 @@ def _strip_wrapping(s: str) -> str:
     if len(s) >= 2 and s[-1] == "." and s[:-1].isdigit():
         return s[:-1]
     return s
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a key given twice (PyYAML keeps the last one silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
-        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
-        dupes = {k for k in keys if keys.count(k) > 1}
-        if dupes:
-            raise ValueError(f"{_DATA}: duplicate keys {sorted(dupes)}")
-        return super().construct_mapping(node, deep=deep)
 
 
 def _build() -> tuple[dict[int, int], dict[str, str]]:
@@ -100,7 +90,7 @@ def _build() -> tuple[dict[int, int], dict[str, str]]:
     # and leaving it keeps the common case (Chinese chat) out of the translate step.
     for keep in "，！？；：":
         table.pop(ord(keep), None)
-    spec = yaml.load(_DATA.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    spec = load_yaml(_DATA.read_text(encoding="utf-8"))
     for variant, canonical in spec["characters"].items():
         table[ord(variant)] = ord(canonical)
     for canonical, variants in spec["phrases"].items():

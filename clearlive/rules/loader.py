@@ -14,6 +14,7 @@ from clearlive.legal import citation_table
 from clearlive.model.events import TYPE_BY_NAME
 from clearlive.model.findings import CATEGORIES, SEVERITIES, LegalBasis
 from clearlive.rules.schema import PackSpec, RuleSpec
+from clearlive.yamlsafe import load_yaml
 
 BUILTIN_PACKS = Path(__file__).with_name("packs")
 MAX_TERMS_PER_RULE = 5000
@@ -51,6 +52,9 @@ def _validate(rule: RuleSpec, source: str) -> tuple[tuple[LegalBasis, ...], tupl
         raise fail("rule id must look like 'zh.absolute.superlative' (lowercase, dotted)")
     if rule.category not in CATEGORIES:
         raise fail(f"unknown category {rule.category!r}; use one of {', '.join(CATEGORIES)}")
+    unknown = [c for c in rule.supersedes if c not in CATEGORIES]
+    if unknown:
+        raise fail(f"unknown category {unknown} in supersedes; use one of {', '.join(CATEGORIES)}")
     if rule.severity not in SEVERITIES:
         raise fail(f"unknown severity {rule.severity!r}; use one of {', '.join(SEVERITIES)}")
     if not 0.0 < rule.confidence <= 1.0:
@@ -89,7 +93,7 @@ def _validate(rule: RuleSpec, source: str) -> tuple[tuple[LegalBasis, ...], tupl
 def load_pack_file(path: Path) -> tuple[PackSpec, list[Rule]]:
     source = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RuleLoadError(source, None, f"cannot read YAML: {exc}") from None
     try:

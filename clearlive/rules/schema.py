@@ -78,6 +78,9 @@ class RuleSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # matched against `qualifications` of the session_start or product events of the room.
     exempt_if_qualified: list[str] = []
     tags: list[str] = []
+    # Categories this rule's finding already covers on the same event: gifts traded for undressing
+    # are soft porn, and a second induced-tipping finding for the same words would double-count.
+    supersedes: list[str] = []
 
 
 class PackSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
