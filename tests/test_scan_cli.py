@@ -39,6 +39,7 @@ def test_jsonl_findings_follow_the_contract(run_cli, room_file: Path, tmp_path: 
     findings = findings_of(out)
     assert {f["rule_id"] for f in findings} == {
         "zh.absolute.superlative",
+        "zh.price.baseless_language",  # 全网最低价 is also a price claim
         "zh.diversion.contact_app",
         "zh.abuse.profanity",
     }
@@ -108,14 +109,14 @@ def test_unusable_arguments_exit_2(run_cli, room_file: Path, args: tuple[str, ..
 def test_json_and_table_formats(run_cli, room_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "220")
     code, _, _ = run_cli("scan", room_file, "--format", "json", "--out", tmp_path / "f.json")
-    assert code == 0 and len(json.loads((tmp_path / "f.json").read_text())) == 3
+    assert code == 0 and len(json.loads((tmp_path / "f.json").read_text())) == 4
     code, out, _ = run_cli("scan", room_file, "--format", "table")
     assert code == 0 and "zh.diversion.contact_app" in out and "全网最低价" in out
 
 
 def test_stdout_is_jsonl_by_default(run_cli, room_file: Path) -> None:
     code, out, _ = run_cli("scan", room_file)
-    assert code == 0 and len([json.loads(line) for line in out.splitlines()]) == 3
+    assert code == 0 and len([json.loads(line) for line in out.splitlines()]) == 4
 
 
 def test_user_rule_pack(run_cli, room_file: Path, tmp_path: Path) -> None:
@@ -137,14 +138,14 @@ def test_db_is_idempotent(run_cli, room_file: Path, tmp_path: Path) -> None:
         assert run_cli("scan", room_file, "--db", db, "--out", tmp_path / "f.jsonl")[0] == 0
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 7
-    assert con.execute("SELECT count(*) FROM findings").fetchone()[0] == 3
+    assert con.execute("SELECT count(*) FROM findings").fetchone()[0] == 4
     row = con.execute("SELECT session_id, n_events, n_findings, peak_online, title FROM sessions").fetchall()
-    assert row == [("s1", 7, 3, 1500, "面霜专场")]
+    assert row == [("s1", 7, 4, 1500, "面霜专场")]
 
 
 def test_transcript_options(run_cli, tmp_path: Path) -> None:
     vtt = tmp_path / "rec.vtt"
-    vtt.write_text("WEBVTT\n\n00:00:05.000 --> 00:00:07.000\n全网最低价\n", encoding="utf-8")
+    vtt.write_text("WEBVTT\n\n00:00:05.000 --> 00:00:07.000\n这是最好用的面霜\n", encoding="utf-8")
     code, out, _ = run_cli(
         "scan", vtt, "--room", "room-7", "--session", "s7", "--anchor", "a7", "--t0", "2026-11-01T20:00:00+08:00"
     )

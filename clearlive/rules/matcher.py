@@ -113,12 +113,29 @@ class Matcher:
                 if payload[5]:
                     break
             else:
-                if cues is not None:
-                    n = len(text)
-                    for end, payload in raw:
-                        if payload[6] and _on_boundaries(text, n, end, payload):
-                            cues.extend(payload[6])
+                if cues is not None and any(payload[6] for _, payload in raw):
+                    _note_cues(self._collect(text, raw), cues)
                 return _NONE
+        hits = self._collect(text, raw)
+        for rule_index, start, end, pattern in regex_hits:
+            slot = hits.get(rule_index)
+            if slot is None:
+                slot = hits[rule_index] = [[], [], [], [], []]
+            slot[DENY].append((start, end, pattern))
+        if cues is not None:
+            _note_cues(hits, cues)
+        out: list[RuleMatch] = []
+        for rule_index, (deny, allow, require, exclude, _) in hits.items():
+            if not deny or (rule_filter is not None and rule_index not in rule_filter):
+                continue
+            rule = self.rules[rule_index]
+            kept = [d for d in deny if self._passes(rule, d, allow, require, exclude)]
+            out.extend(self._merge(rule, kept, norm))
+        return out
+
+    @staticmethod
+    def _collect(text: str, raw: list) -> dict[int, list[list[tuple[int, int, str]]]]:
+        """Automaton hits on word boundaries, per rule and role."""
         n = len(text)
         hits: dict[int, list[list[tuple[int, int, str]]]] = {}
         for end, payload in raw:
@@ -131,21 +148,7 @@ class Matcher:
                 if slot is None:
                     slot = hits[rule_index] = [[], [], [], [], []]
                 slot[role].append((start, end + 1, key))
-        for rule_index, start, end, pattern in regex_hits:
-            slot = hits.get(rule_index)
-            if slot is None:
-                slot = hits[rule_index] = [[], [], [], [], []]
-            slot[DENY].append((start, end, pattern))
-        out: list[RuleMatch] = []
-        for rule_index, (deny, allow, require, exclude, cue) in hits.items():
-            if cue and cues is not None:
-                cues.append(rule_index)
-            if not deny or (rule_filter is not None and rule_index not in rule_filter):
-                continue
-            rule = self.rules[rule_index]
-            kept = [d for d in deny if self._passes(rule, d, allow, require, exclude)]
-            out.extend(self._merge(rule, kept, norm))
-        return out
+        return hits
 
     def _regex_hits(self, text: str) -> list[tuple[int, int, int, str]]:
         if self.prefilter is None or not self.prefilter.search(text):
@@ -213,3 +216,11 @@ class RuleSet:
         self.matcher = Matcher(rules)
         self.index = {rule.id: i for i, rule in enumerate(rules)}
         self.languages = sorted({lang for rule in rules for lang in rule.languages})
+
+
+def _note_cues(hits: dict[int, list[list[tuple[int, int, str]]]], cues: list[int]) -> None:
+    """Rules whose coupled cue occurs outside their allow-list ("not sponsored" is no disclosure)."""
+    for rule_index, slots in hits.items():
+        allowed = slots[ALLOW]
+        if any(not any(a <= c and d <= b for a, b, _ in allowed) for c, d, _ in slots[CUE]):
+            cues.append(rule_index)
