@@ -49,15 +49,17 @@ def parse_amount(text: str) -> float | None:
 
 _PRICE_CLAIM_RE = re.compile(
     r"(?:(?:原价|专柜价|专柜卖|专柜要|吊牌价|市场价|官方价|日常价|划线价|平时卖|外面卖|指导价|"
-    r"retail value|compare at|originally|regular price|normally sells for|msrp|list price)"
-    r"(?:是|要|都要|卖|都卖|:|：| of| is)?\s?[¥￥$]?\s?|was \$)("
+    r"retail value|compare at|originally|regular price|normally sells for|msrp|list price|was priced at|store price|"
+    r"retail price|valued at|worth|usually)"
+    r"(?:是|要|都要|卖|都卖|:|：| of| is)?\s?[¥￥$]?\s?|was \$|was (?=[0-9][0-9.,]* ?(?:dollars)?[^.!?]{0,16}"
+    r"(?:now|today|tonight|only|yours|our price|here)))("
     + _NUMBER
-    + r")(?:块|元|rmb|dollars)?([0-9一二三四五六七八九])?"
+    + r")(?:块|元|rmb| ?dollars)?([0-9一二三四五六七八九])?"
 )
 # Raw-text gates (simplified and traditional spellings): most utterances skip normalisation here.
 _PRICE_GATE = re.compile(
     "原价|原價|专柜|專櫃|吊牌|市场价|市場價|官方价|官方價|日常价|日常價|划线|劃線|平时卖|平時賣|外面卖|外面賣|指导价|指導價|"
-    "was|retail|compare|originally|regular|normally|msrp|list price",
+    "was|retail|compare|originally|regular|normally|msrp|list price|store price|valued|worth|usually",
     re.IGNORECASE,
 )
 PRICE_TOLERANCE = 1.02  # rounding in speech: 199 said for 198.9
@@ -378,7 +380,10 @@ _BRAND_RE = re.compile(
     rf"(?:这是|这款是|这个是|就是|正品|正宗|原装|genuine |authentic |real |this is )?({_BRAND_ALT})"
     r"(?:的|正品|官方|原装|原厂|家的| original)?(?!\s?(?:同款|平替|同厂|代工|风格|款式|dupe|inspired|style))"
 )
-_COMPARISON_RE = re.compile(r"同款|平替|同厂|代工|风格|dupe|inspired|alternative|比|像|不是|并非|\bnot\b")
+# Comparisons and denials say the product is NOT that brand ("雅诗兰黛同款", "不是古驰", "compared to Dior").
+_COMPARISON_RE = re.compile(
+    r"同款|平替|同厂|代工|风格|dupe|inspired|alternative|比|像|不是|并非|\bnot\b|compared|versus|\bvs\b|than"
+)
 # Raw-text gate: the aliases as written, in simplified and traditional script, any case.
 _BRAND_GATE = re.compile(
     "|".join(sorted({re.escape(v) for a in _ALIAS_TO_BRAND for v in (a, opencc.OpenCC("s2t").convert(a))})),
@@ -400,7 +405,7 @@ class BrandClaimDetector(Detector):
         listed = product.brand.lower()
         for m in _BRAND_RE.finditer(norm.text):
             brand = _ALIAS_TO_BRAND[m.group(1)]
-            window = norm.text[max(0, m.start() - 6) : m.end() + 6]
+            window = norm.text[max(0, m.start() - 12) : m.end() + 6]
             if _COMPARISON_RE.search(window):
                 continue  # "雅诗兰黛同款" says it is not Estée Lauder
             if any(alias in listed for alias in _BRANDS[brand]) or brand.lower() in listed:

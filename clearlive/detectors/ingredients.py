@@ -50,8 +50,7 @@ _HAS_BEFORE = re.compile(
     r"added|formulated with)\s[^,.!?]{0,16}$"
 )
 _GATE = re.compile(
-    "含|添加|加了|加入|无|零|有|不加|拒绝|主打|成分|配方|蕴含|"
-    "contain|with|free|has|have|there's|added|no |without",
+    "含|添加|加了|加入|无|零|有|不加|拒绝|主打|成分|配方|蕴含|contain|with|free|has|have|there's|added|no |without",
     re.IGNORECASE,
 )
 
