@@ -30,7 +30,7 @@ import msgspec
 import yaml
 from rich.table import Table
 
-from clearlive.detectors.base import RoomState
+from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.errors import InputError
@@ -180,7 +180,14 @@ def _events(rec: LabeledText) -> list[EventBase]:
 
 def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | None = None) -> RulesEvaluation:
     records = read_labeled_set(path)
-    text = TextRuleDetector(build_ruleset(config or ScanConfig()))
+    config = config or ScanConfig()
+    text = TextRuleDetector(build_ruleset(config))
+    extra: list[Detector] = []
+    if config.claims_model is not None:
+        from clearlive.classifiers.claims import ClaimsModel
+        from clearlive.detectors.model_claims import ClaimsModelDetector
+
+        extra.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), text))
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
@@ -190,7 +197,7 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
     errors = []
     floor = SEVERITY_RANK[min_severity]
     for rec in records:
-        detectors = [text, *(d() for d in FACT_DETECTORS)]
+        detectors = [text, *(d() for d in FACT_DETECTORS), *extra]
         room = RoomState("eval")
         predicted: set[str] = set()
         for ev in _events(rec):

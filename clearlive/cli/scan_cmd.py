@@ -16,7 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
 from clearlive.model.events import EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 from clearlive.store import Store
 
@@ -106,6 +106,13 @@ def scan_command(
     model: Annotated[
         Path | None, typer.Option("--model", help="A trained abuse model to run beside the rules.")
     ] = None,
+    claims_model: Annotated[
+        Path | None,
+        typer.Option("--claims-model", help="A category classifier (clearlive train claims) instead of the bundled."),
+    ] = None,
+    no_claims_model: Annotated[
+        bool, typer.Option("--no-claims-model", help="Rules and detectors only: leave out the category classifier.")
+    ] = False,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     if format not in FORMATS:
@@ -115,6 +122,7 @@ def scan_command(
     config = ScanConfig(
         rules=tuple(rules or ()),
         model=model,
+        claims_model=None if no_claims_model else (claims_model or CLAIMS_MODEL),
         inputs=InputOptions(
             room_id=room, session_id=session, anchor_id=anchor, t0=t0, table_type=table_type, lang=lang
         ),

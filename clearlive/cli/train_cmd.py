@@ -52,6 +52,32 @@ def train_abuse(
     err.print(f"model written to {out}")
 
 
+@app.command("claims")
+def train_claims(
+    data: Annotated[
+        list[Path], typer.Option("--data", help="Labeled set(s): JSONL, YAML or folders (repeat the option).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
+) -> None:
+    """Train the category classifier that runs after the rules (`make model` rebuilds the bundled one)."""
+    from clearlive.classifiers.claims import ClaimsModel
+    from clearlive.evaluation import read_labeled_set
+
+    records = [rec for path in data for rec in read_labeled_set(path)]
+    started = time.perf_counter()
+    with err.status(f"training on {len(records)} labeled texts (5-fold thresholds per category)"):
+        model = ClaimsModel.train(records)
+    err.print(f"trained on {len(records)} texts in {time.perf_counter() - started:.1f} s")
+    table = Table(title="categories modelled (threshold from 5-fold CV at precision >= 0.95)", header_style="bold")
+    table.add_column("script.category")
+    table.add_column("threshold", justify="right")
+    for name, threshold in sorted(model.meta["thresholds"].items()):  # type: ignore[union-attr]
+        table.add_row(name, f"{threshold:.2f}")
+    Console().print(table)
+    model.save(out)
+    err.print(f"model written to {out}")
+
+
 def eval_command(
     data: Annotated[Path, typer.Option("--data", help="Labeled CSV (with --model) or labeled JSONL set (rules).")],
     model: Annotated[Path | None, typer.Option("--model", help="Evaluate this abuse model on a labeled CSV.")] = None,
@@ -63,6 +89,9 @@ def eval_command(
     min_severity: Annotated[
         str, typer.Option("--min-severity", help="Rules: lowest severity counted as a detection.")
     ] = "low",
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="Rules: leave out the bundled claims classifier.")
+    ] = False,
 ) -> None:
     """Precision, recall and F1 per class: of an abuse model on a CSV, or of the rules on a labeled set."""
     if model is not None:
@@ -72,8 +101,9 @@ def eval_command(
         )
         return
     from clearlive.evaluation import evaluate_rules, rules_table
+    from clearlive.pipeline.scan import ScanConfig
 
-    evaluation = evaluate_rules(data, min_severity)
+    evaluation = evaluate_rules(data, min_severity, ScanConfig(claims_model=None) if rules_only else None)
     console = Console()
     console.print(rules_table(data.name, evaluation))
     if show_errors:

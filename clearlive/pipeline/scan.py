@@ -25,6 +25,7 @@ from clearlive.pipeline.sessions import SessionSummary, SessionTracker
 from clearlive.rules import RuleSet, load_rules
 from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
 
+CLAIMS_MODEL = Path(__file__).parents[1] / "classifiers" / "claims-model.npz"  # built by `make model`
 _NOTHING: list[Finding] = []  # shared empty result; never mutated
 
 
@@ -35,6 +36,7 @@ class ScanConfig:
     rules: tuple[Path, ...] = ()  # extra rule packs (files or folders)
     builtin_rules: bool = True
     model: Path | None = None  # a trained abuse model (clearlive train abuse) to run beside the rules
+    claims_model: Path | None = CLAIMS_MODEL  # the category classifier after the rules; None turns it off
     inputs: InputOptions = field(default_factory=InputOptions)
 
 
@@ -54,8 +56,9 @@ class Scanner:
 
     @classmethod
     def from_config(cls, config: ScanConfig) -> Scanner:
-        """The text rules, the detectors that check claims against the room's listing, and the
-        abuse classifier when a model is given."""
+        """The text rules, the detectors that check claims against the room's listing, the fraud
+        detectors, the claims classifier (unless turned off) and the abuse classifier when a model
+        is given."""
         text = TextRuleDetector(build_ruleset(config))
         detectors: list[Detector] = [
             text,
@@ -67,6 +70,11 @@ class Scanner:
             FanRaidDetector(text),
             LockstepDetector(),
         ]
+        if config.claims_model is not None:
+            from clearlive.classifiers.claims import ClaimsModel  # scikit-learn loads only when asked for
+            from clearlive.detectors.model_claims import ClaimsModelDetector
+
+            detectors.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), text))
         if config.model is not None:
             from clearlive.classifiers.abuse import AbuseModel  # scikit-learn loads only when asked for
             from clearlive.detectors.model_abuse import ModelAbuseDetector

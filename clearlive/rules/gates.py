@@ -100,3 +100,71 @@ def gate_for(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
     if not union:
         return None
     return re.compile("[" + "".join(re.escape(c) for c in sorted(union)) + "]")
+
+
+def _literal_prefix(seq: Any) -> str:
+    """The literal characters every match of `seq` starts with ('' if none)."""
+    out = []
+    for op, av in seq:
+        if op is _C.LITERAL:
+            out.append(chr(av))
+        elif op is _C.SUBPATTERN and not out:
+            inner = av[-1]
+            if len(inner) == 1 and inner[0][0] is _C.BRANCH:
+                break
+            return _literal_prefix(inner)
+        else:
+            break
+    return "".join(out)
+
+
+def _needles_of(seq: Any) -> set[str] | None:
+    """A set of strings one of which every match of `seq` contains; None when none is known.
+    Of the candidates (literal runs, and groups whose every branch starts with a literal), the
+    one whose shortest string is longest wins: it rejects the most texts."""
+    best: set[str] | None = None
+
+    def offer(cands: set[str]) -> None:
+        nonlocal best
+        if cands and all(cands) and (best is None or min(map(len, cands)) > min(map(len, best))):
+            best = cands
+
+    run: list[str] = []
+    for op, av in seq:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            offer({"".join(run)})
+            run = []
+        if op is _C.SUBPATTERN:
+            inner = av[-1]
+            if len(inner) == 1 and inner[0][0] is _C.BRANCH:
+                prefixes = {_literal_prefix(branch) for branch in inner[0][1][1]}
+                offer(prefixes)
+            else:
+                sub = _needles_of(inner)
+                if sub:
+                    offer(sub)
+        elif op is _C.BRANCH:
+            branches = [_needles_of(b) for b in av[1]]
+            if all(branches):
+                offer(set().union(*branches))  # type: ignore[arg-type]
+    if run:
+        offer({"".join(run)})
+    return best
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Strings one of which any match of `pattern` must contain (None if unknown): a pattern whose
+    needles are all absent from a text is not run on it."""
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # pragma: no cover - the pattern compiled, so it parses
+        return None
+    needles = _needles_of(list(parsed))
+    if not needles:
+        return None
+    if pattern.flags & re.IGNORECASE:
+        needles = {n.lower() for n in needles}
+    return tuple(sorted(needles))

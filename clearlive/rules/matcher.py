@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from clearlive.normalize import NormalizedText, normalize
-from clearlive.rules.gates import gate_for
+from clearlive.rules.gates import gate_for, required_literals
 from clearlive.rules.loader import Rule
 
 DENY, ALLOW, REQUIRE, EXCLUDE, CUE = 0, 1, 2, 3, 4  # CUE: a `coupled` term, looked for across events
@@ -89,11 +89,26 @@ class Matcher:
             self.automaton.make_automaton()
         self.has_terms = bool(entries)
         self.regex_rules = [(i, p) for i, r in enumerate(rules) for p in r.patterns]
-        self.prefilter = (
-            re.compile("|".join(f"(?:{p.pattern})" for _, p in self.regex_rules)) if self.regex_rules else None
-        )
-        # A character class of every first character the patterns can start with; None = always run.
-        self.gate = gate_for([p for _, p in self.regex_rules]) if self.regex_rules else None
+        # Most patterns need one of a few literal strings (a gift's name, a profession): one small
+        # automaton finds which patterns can match a text at all, and only those run.
+        self.needles = ahocorasick.Automaton()
+        unneedled = []
+        for k, (_, pattern) in enumerate(self.regex_rules):
+            literals = required_literals(pattern)
+            if literals is None:
+                unneedled.append(k)
+                continue
+            for lit in literals:
+                known = self.needles.get(lit, ())
+                self.needles.add_word(lit, (*known, k))
+        if len(self.needles):
+            self.needles.make_automaton()
+        self.unneedled = tuple(unneedled)
+        # The rest run behind a character class of their possible first characters and one union
+        # regex (None = always run).
+        rest = [self.regex_rules[k][1] for k in unneedled]
+        self.prefilter = re.compile("|".join(f"(?:{p.pattern})" for p in rest)) if rest else None
+        self.gate = gate_for(rest) if rest else None
 
     def match(
         self, norm: NormalizedText, rule_filter: set[int] | None = None, cues: list[int] | None = None
@@ -101,11 +116,7 @@ class Matcher:
         """Rule matches in `norm`; indices of rules whose `coupled` terms occur are added to `cues`."""
         text = norm.text
         raw = list(self.automaton.iter(text)) if self.has_terms else _NONE
-        gate = self.gate
-        if self.prefilter is not None and (gate is None or gate.search(text)):
-            regex_hits = self._regex_hits(text)
-        else:
-            regex_hits = _NONE
+        regex_hits = self._regex_hits(text) if self.regex_rules else _NONE
         if not regex_hits:
             # Most texts hit nothing, or only allow-list, context and cue words (第一次, 有人问, 下单):
             # note the cues (coupled rules need them from every event) and stop.
@@ -151,12 +162,19 @@ class Matcher:
         return hits
 
     def _regex_hits(self, text: str) -> list[tuple[int, int, int, str]]:
-        if self.prefilter is None or not self.prefilter.search(text):
+        candidates: set[int] = set()
+        if len(self.needles):
+            for _, ks in self.needles.iter(text):
+                candidates.update(ks)
+        if self.prefilter is not None and (self.gate is None or self.gate.search(text)) and self.prefilter.search(text):
+            candidates.update(self.unneedled)
+        if not candidates:
             return []
+        rules = self.regex_rules
         return [
-            (rule_index, m.start(), m.end(), pattern.pattern)
-            for rule_index, pattern in self.regex_rules
-            for m in pattern.finditer(text)
+            (rules[k][0], m.start(), m.end(), rules[k][1].pattern)
+            for k in sorted(candidates)
+            for m in rules[k][1].finditer(text)
             if m.end() > m.start()
         ]
 
