@@ -88,6 +88,9 @@ class Matcher:
         if entries:
             self.automaton.make_automaton()
         self.has_terms = bool(entries)
+        # Coupled rules whose cue may sit inside an allowed phrase ("not sponsored"): their cues
+        # need the allow-list check; every other rule's cue counts as soon as it is seen.
+        self.cue_allow = frozenset(i for i, r in enumerate(rules) if r.spec.coupled and r.spec.allow)
         self.regex_rules = [(i, p) for i, r in enumerate(rules) for p in r.patterns]
         # Most patterns need one of a few literal strings (a gift's name, a profession): one small
         # automaton finds which patterns can match a text at all, and only those run.
@@ -124,8 +127,8 @@ class Matcher:
                 if payload[5]:
                     break
             else:
-                if cues is not None and any(payload[6] for _, payload in raw):
-                    _note_cues(self._collect(text, raw), cues)
+                if cues is not None:
+                    self._fast_cues(text, raw, cues)
                 return _NONE
         hits = self._collect(text, raw)
         for rule_index, start, end, pattern in regex_hits:
@@ -143,6 +146,20 @@ class Matcher:
             kept = [d for d in deny if self._passes(rule, d, allow, require, exclude)]
             out.extend(self._merge(rule, kept, norm))
         return out
+
+    def _fast_cues(self, text: str, raw: list, cues: list[int]) -> None:
+        """Cues of a text with no denied term: only rules with an allow-list need the full check."""
+        n = len(text)
+        needs_check = False
+        for end, payload in raw:
+            if payload[6] and _on_boundaries(text, n, end, payload):
+                for k in payload[6]:
+                    if k in self.cue_allow:
+                        needs_check = True
+                    else:
+                        cues.append(k)
+        if needs_check:
+            _note_cues({k: v for k, v in self._collect(text, raw).items() if k in self.cue_allow}, cues)
 
     @staticmethod
     def _collect(text: str, raw: list) -> dict[int, list[list[tuple[int, int, str]]]]:
