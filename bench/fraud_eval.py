@@ -20,7 +20,9 @@ from clearlive.demo.inject import (
     honest_order_graph,
     inject_plateau,
     inject_ring,
+    inject_viewer_ramp,
     inject_viewer_step,
+    without_enters,
 )
 from clearlive.detectors.fraudar import densest_block
 from clearlive.detectors.viewers import ViewerCurveDetector
@@ -33,6 +35,13 @@ T0 = 1_793_534_400_000
 def flagged(events: list[dict]) -> bool:
     decoded = [msgspec.convert({**e, "id": f"e{i}"}, Event) for i, e in enumerate(events)]
     return any(True for _ in Scanner([ViewerCurveDetector()]).run(decoded))
+
+
+def row(label: str, hits: int, rooms: int, false_alarms: int) -> None:
+    recall = hits / rooms
+    precision = hits / (hits + false_alarms) if hits + false_alarms else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    print(f"{label:<28}{recall:>8.2f}{precision:>11.2f}{f1:>7.2f}")
 
 
 def main() -> int:
@@ -60,6 +69,22 @@ def main() -> int:
         precision = hits / (hits + false_alarms) if hits + false_alarms else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         print(f"{'step +' + format(share, '.0%') + ' of peak':<28}{recall:>8.2f}{precision:>11.2f}{f1:>7.2f}")
+    for share in (0.3, 0.5, 1.0):
+        hits = 0
+        for i in range(args.rooms):
+            events, peak, minutes = room(i)
+            at = T0 + rng.randint(minutes // 4, minutes // 2) * 60_000
+            hits += flagged(inject_viewer_ramp(events, at, int(peak * share), 10 * 60_000, 5 * 60_000))
+        row(f"ramp +{share:.0%} over 10 min", hits, args.rooms, false_alarms)
+    quiet = sum(flagged(without_enters(room(i)[0])) for i in range(args.rooms))
+    print(f"feeds without enter events: {args.rooms} honest rooms, false alarms: {quiet}")
+    for share in (1.0, 3.0):
+        hits = 0
+        for i in range(args.rooms):
+            events, peak, minutes = room(i)
+            at = T0 + rng.randint(minutes // 4, minutes // 2) * 60_000
+            hits += flagged(without_enters(inject_viewer_ramp(events, at, int(peak * share), 5 * 60_000, 5 * 60_000)))
+        row(f"no enters, ramp +{share:.0%}/5 min", hits, args.rooms, quiet)
     hits = 0
     for i in range(args.rooms):
         events, peak, minutes = room(i)

@@ -8,7 +8,13 @@ import random
 import msgspec
 import pytest
 
-from clearlive.demo.inject import honest_audience, inject_plateau, inject_viewer_step
+from clearlive.demo.inject import (
+    honest_audience,
+    inject_plateau,
+    inject_viewer_ramp,
+    inject_viewer_step,
+    without_enters,
+)
 from clearlive.model.events import Event
 from clearlive.pipeline.scan import ScanConfig, Scanner
 
@@ -107,3 +113,35 @@ def test_too_few_rooms_are_not_compared() -> None:
     rng = random.Random(22)
     rows = _room_with_chat(rng, "a", 1000, 10) + _room_with_chat(rng, "bought", 1000, 10, fake_factor=20)
     assert not [f for f in findings(sorted(rows, key=lambda e: e["ts"])) if "silent" in f.rule_id]
+
+
+def test_gradual_ramp_is_found_with_its_numbers() -> None:
+    # +100% of the audience over ten minutes, one tenth of it per minute: no single step is a jump
+    rng = random.Random(3)
+    events = inject_viewer_ramp(
+        honest_audience(rng, "r", T0, 60, 8000), T0 + 25 * 60_000, 8000, 10 * 60_000, 5 * 60_000
+    )
+    found = findings(events)
+    assert [f.rule_id for f in found][:1] == ["fraud.viewers.ramp"]
+    assert not [f for f in found if f.rule_id == "fraud.viewers.step_jump"]
+    f = found[0]
+    assert f.facts["unexplained_share"] - f.facts["usual_unexplained_share"] >= 0.10
+    assert T0 + 25 * 60_000 < f.ts_ms <= T0 + 40 * 60_000
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_feed_that_samples_half_its_enters_raises_no_ramp(seed: int) -> None:
+    # Some clients report only a sample of joins; the room's own usual absorbs the missing half.
+    rng = random.Random(seed)
+    events = honest_audience(rng, f"r{seed}", T0, 60, rng.choice([1500, 8000, 40000]))
+    sampled = [e for i, e in enumerate(events) if e["type"] != "enter" or i % 2 == 0]
+    assert not [f for f in findings(sampled) if f.rule_id == "fraud.viewers.ramp"]
+
+
+def test_engagement_drop_without_an_enter_feed() -> None:
+    rng = random.Random(11)
+    events = honest_audience(rng, "r", T0, 60, 3000)
+    ramped = without_enters(inject_viewer_ramp(events, T0 + 30 * 60_000, 9000, 5 * 60_000, 5 * 60_000))
+    found = [f for f in findings(ramped) if f.rule_id == "fraud.viewers.engagement_drop"]
+    assert found and found[0].facts["engagement_per_viewer_minute"] < 0.25 * found[0].facts["usual_engagement"]
+    assert not findings(without_enters(events))

@@ -57,6 +57,24 @@ def inject_viewer_step(events: list[dict[str, Any]], at_ms: int, extra: int, for
     return out
 
 
+def inject_viewer_ramp(
+    events: list[dict[str, Any]], at_ms: int, extra: int, ramp_ms: int, hold_ms: int
+) -> list[dict[str, Any]]:
+    """Fake viewers (no enter events) added gradually: 0 to `extra` over `ramp_ms`, then held."""
+    out = []
+    for e in events:
+        if e["type"] == "room_stats" and at_ms <= e["ts"] < at_ms + ramp_ms + hold_ms:
+            share = min(1.0, (e["ts"] - at_ms) / ramp_ms)
+            e = {**e, "online": e["online"] + int(extra * share)}
+        out.append(e)
+    return out
+
+
+def without_enters(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same room as a feed that carries no enter events (some live clients do not send them)."""
+    return [e for e in events if e["type"] != "enter"]
+
+
 def inject_plateau(events: list[dict[str, Any]], at_ms: int, for_ms: int) -> list[dict[str, Any]]:
     """Freeze the online count at its value at `at_ms` for `for_ms` (a bot panel holding a number)."""
     frozen = None

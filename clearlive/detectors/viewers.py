@@ -9,6 +9,14 @@ Three signals, each judged against the room's own behaviour rather than fixed nu
   samples spanning a minute or more, which organic audiences never do;
 - a like burst: likes_total grows by more than 300 likes per viewer per minute (every viewer
   tapping five times a second for the whole interval) and 20 times the room's median rate;
+- a ramp: over five minutes the online count grows by more than the room's enter events explain.
+  A crowd cannot grow by more people than came in, but people also leave unseen, so growth minus
+  entries is compared with the room's own history of it (median and median absolute deviation):
+  at least 10% of the level and 100 viewers above the room's usual, and six deviations out. A feed
+  that samples its enter events has a wider usual range and is judged against that;
+- an engagement drop, for rooms whose feed has no enter events: the online count rises by half
+  or more over five minutes while interactions and likes per viewer-minute fall under a quarter of
+  the room's own median;
 - a silent audience (at the end of a scan, against the population): a room of 200+ viewers on
   average whose interactions (comments, follows, gifts, shares) per viewer-minute are under a tenth
   of the median room's, judged only when at least ten rooms of ten minutes or more were scanned.
@@ -41,6 +49,13 @@ ENTER_MEMORY_MS = 600_000
 LIKES_PER_VIEWER_MINUTE = 300.0
 LIKE_BASELINE_FACTOR = 20.0
 MIN_LIKE_BURST = 2000
+RAMP_WINDOW_MS = 5 * 60_000
+RAMP_MIN = 100  # unexplained viewers above the room's usual
+RAMP_MIN_SHARE = 0.10  # the same as a share of the level five minutes earlier
+RAMP_DEVIATIONS = 6.0
+RAMP_HISTORY = 30  # windows seen before a room is judged on ramps or engagement
+ENGAGEMENT_MIN_GROWTH = 0.5
+ENGAGEMENT_FACTOR = 0.25
 POPULATION_MIN_ROOMS = 10  # rooms needed before "the median room" means something
 POPULATION_MIN_MINUTES = 10
 POPULATION_MIN_ONLINE = 200
@@ -62,6 +77,11 @@ class _CurveState:
     online_sum: int = 0
     last_stats_id: str = ""
     like_rates: deque[float] = field(default_factory=lambda: deque(maxlen=300))
+    # (ts, online, enters so far, interactions + likes so far, event id) of the last five minutes
+    window: deque[tuple[int, int, int, int, str]] = field(default_factory=deque)
+    # (ts, unexplained growth share, engagement per viewer-minute) of each five-minute window
+    unexplained: deque[tuple[int, float, float]] = field(default_factory=lambda: deque(maxlen=300))
+    quiet_until: int = 0  # a window already reported is not reported again
 
 
 class ViewerCurveDetector(Detector):
@@ -92,6 +112,8 @@ class ViewerCurveDetector(Detector):
         out.extend(self._plateau(event, room, state))
         if event.likes_total is not None:
             out.extend(self._likes(event, room, state))
+        if not out:
+            out.extend(self._window(event, room, state))
         state.last = (ts, online, event.id or "")
         return out
 
@@ -226,6 +248,93 @@ class ViewerCurveDetector(Detector):
                     "entries": entered,
                     "usual_relative_change": round(usual, 4),
                 },
+            )
+        ]
+
+    def _window(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
+        """Growth over the last five minutes against the entries and the engagement that came with it."""
+        ts: int = ev.ts  # type: ignore[assignment]
+        engaged = room.interactions + (ev.likes_total or 0)
+        state.window.append((ts, ev.online, state.total_enters, engaged, ev.id or ""))
+        while ts - state.window[0][0] > RAMP_WINDOW_MS:
+            state.window.popleft()
+        then_ts, then, enters_then, engaged_then, then_id = state.window[0]
+        if ts - then_ts < RAMP_WINDOW_MS * 0.8:
+            return []  # not five minutes of samples yet
+        growth = ev.online - then
+        entered = state.total_enters - enters_then
+        unexplained = (growth - entered) / max(then, 1)
+        minutes = (ts - then_ts) / 60_000
+        rate = (engaged - engaged_then) / max(1.0, (ev.online + then) / 2 * minutes)
+        # The room's usual is taken from windows that ended at least one window ago, so a slow ramp
+        # does not become its own baseline.
+        settled = [(u, r) for t, u, r in state.unexplained if t <= ts - RAMP_WINDOW_MS]
+        history = len(settled) >= RAMP_HISTORY
+        typical_unexplained = statistics.median(u for u, _ in settled) if history else 0.0
+        spread = statistics.median(abs(u - typical_unexplained) for u, _ in settled) if history else 0.0
+        typical_rate = statistics.median(r for _, r in settled) if history else 0.0
+        state.unexplained.append((ts, unexplained, rate))
+        if not history or ts < state.quiet_until:
+            return []
+        feed_has_enters = state.total_enters / max(1.0, (ts - state.first_ts) / 60_000) >= 1  # type: ignore[operator]
+        ids = [then_id, ev.id or ""]
+        facts: dict[str, object] = {
+            "online_before": then,
+            "online_after": ev.online,
+            "growth": growth,
+            "minutes": round(minutes, 1),
+            "entries": entered,
+        }
+        if feed_has_enters:
+            excess = unexplained - typical_unexplained
+            if excess < RAMP_MIN_SHARE or excess * then < RAMP_MIN or excess < RAMP_DEVIATIONS * max(spread, 0.01):
+                return []
+            state.quiet_until = ts + RAMP_WINDOW_MS
+            facts |= {
+                "unexplained_share": round(unexplained, 3),
+                "usual_unexplained_share": round(typical_unexplained, 4),
+            }
+            return [
+                _finding(
+                    self.id + ".ramp",
+                    "在线人数增长超出进场人数 / the audience grows by more than the people who came in",
+                    ev,
+                    room,
+                    f"online {then} -> {ev.online} in {minutes:.1f} min with {entered} entries: "
+                    f"~{excess * then:.0f} unexplained viewers",
+                    ids,
+                    f"在线人数 {minutes:.1f} 分钟内从 {then} 变为 {ev.online}（{growth:+d}），同期 {entered} 人次进场；"
+                    f"扣除该直播间平时的流失后，约 {excess * then:.0f} 人（在线人数的 {excess:.0%}）无从解释。"
+                    "疑似逐步注入虚假观看人数。"
+                    f" / The online count went from {then} to {ev.online} in {minutes:.1f} min with {entered} entries;"
+                    f" after the room's usual departures about {excess * then:.0f} viewers ({excess:.0%})"
+                    " are unexplained.",
+                    facts,
+                )
+            ]
+        if (
+            growth < ENGAGEMENT_MIN_GROWTH * max(then, 1)
+            or typical_rate <= 0
+            or rate >= ENGAGEMENT_FACTOR * typical_rate
+        ):
+            return []
+        state.quiet_until = ts + RAMP_WINDOW_MS
+        facts |= {"engagement_per_viewer_minute": round(rate, 4), "usual_engagement": round(typical_rate, 4)}
+        return [
+            _finding(
+                self.id + ".engagement_drop",
+                "人数上涨而互动骤降 / more viewers, far less engagement",
+                ev,
+                room,
+                f"online {then} -> {ev.online} in {minutes:.1f} min while engagement per viewer fell to "
+                f"{rate / typical_rate:.0%} of the room's usual",
+                ids,
+                f"在线人数 {minutes:.1f} 分钟内从 {then} 增至 {ev.online}，"
+                f"人均互动（评论、点赞、关注、礼物）却降到该直播间平时的 {rate / typical_rate:.0%}；"
+                "新增的观众几乎不互动，疑似虚假观看人数。"
+                f" / The online count rose from {then} to {ev.online} while interactions per viewer-minute fell to "
+                f"{rate / typical_rate:.0%} of the room's usual.",
+                facts,
             )
         ]
 
