@@ -132,3 +132,75 @@ def inject_ring(
 
 def as_rfc3339(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**e, "ts": format_ts(e["ts"])} for e in events]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chat, visits and orders with bots, farms and brushing rings (bench/fraud_eval.py).
+
+CHAT_QUESTIONS = [
+    "多少钱",
+    "发什么快递",
+    "有没有大码",
+    "能便宜点吗",
+    "什么时候发货",
+    "会起球吗",
+    "主播多高",
+    "适合夏天穿吗",
+]
+
+
+def honest_chat(rng: random.Random, room_id: str, t0_ms: int, per_second: float, minutes: int) -> list[dict[str, Any]]:
+    """Viewers asking the same few questions at random times: repeats, but spread out."""
+    rows, t = [], 0.0
+    while t < minutes * 60:
+        t += rng.expovariate(per_second)
+        rows.append(
+            {
+                "type": "comment",
+                "room_id": room_id,
+                "ts": t0_ms + int(t * 1000),
+                "user_id": f"u{rng.randrange(5000)}",
+                "text": rng.choice(CHAT_QUESTIONS),
+            }
+        )
+    return rows
+
+
+def bot_burst(room_id: str, at_ms: int, line: str, accounts: int) -> list[dict[str, Any]]:
+    """`accounts` bots posting one templated line (with trivial variations) a quarter second apart."""
+    return [
+        {
+            "type": "comment",
+            "room_id": room_id,
+            "ts": at_ms + k * 250,
+            "user_id": f"bot{k}",
+            "text": line + ["", "!", "~", "2"][k % 4],
+        }
+        for k in range(accounts)
+    ]
+
+
+def honest_visits(rng: random.Random, t0_ms: int, users: int, rooms: int, hours: int) -> list[dict[str, Any]]:
+    """Viewers entering 1-6 random rooms at random times."""
+    return [
+        {
+            "type": "enter",
+            "room_id": f"room{rng.randrange(rooms)}",
+            "user_id": f"u{u}",
+            "ts": t0_ms + rng.randrange(hours * 3_600_000),
+        }
+        for u in range(users)
+        for _ in range(rng.randint(1, 6))
+    ]
+
+
+def lockstep_farm(rng: random.Random, t0_ms: int, bots: int, rooms: list[str]) -> list[dict[str, Any]]:
+    """A farm visiting `rooms` together: one room an hour, every bot within the same minute."""
+    rows = []
+    for k, room in enumerate(rooms):
+        at = t0_ms + k * 3_600_000 + rng.randrange(3_000_000)
+        rows.extend(
+            {"type": "enter", "room_id": room, "user_id": f"bot{b}", "ts": at + rng.randrange(60_000)}
+            for b in range(bots)
+        )
+    return rows

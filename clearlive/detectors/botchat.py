@@ -2,12 +2,13 @@
 
 A comment's template is its normalised text with digits, punctuation, symbols, emoji and spaces
 removed ('效果绝了！！3' and '效果绝了~' share '效果绝了'). A burst is at least 8 distinct accounts
-posting the same template of at least 4 characters within 10 seconds, making up at least half of
-all comments in those seconds: bots fire together, while viewers who ask the same thing ('多少钱',
-'how much') spread out and mix with other chat. Short cheers and cue answers ('1', '666', '想要',
-'已拍') are below the length floor, so an organic '扣1' wave does not count. One finding per
-template per room every 10 minutes. Without account ages or cross-room behaviour (CopyCatch, later)
-a host-cued wave of one longer slogan can still look like a burst, hence low severity.
+posting the same template of at least 4 characters within 10 seconds, making up at least 60% of
+all comments from the first of them to the last, and at least six times as many as the room's own
+history of that line predicts: bots fire together, while viewers who ask the same thing ('多少钱',
+'how much') spread out, mix with other chat, and ask it all stream long. Short cheers and cue
+answers ('1', '666', '想要', '已拍') are below the length floor, so an organic '扣1' wave does not
+count. One finding per template per room every 10 minutes. Without account ages a host-cued wave of
+one longer slogan can still look like a burst, hence low severity.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from clearlive.normalize import normalize
 
 WINDOW_MS = 10_000
 MIN_ACCOUNTS = 8
-MIN_SHARE = 0.5
+MIN_SHARE = 0.6  # honest repeats of a popular question reach half of a few seconds' chat by chance
 MIN_TEMPLATE_CHARS = 4
 REPORT_GAP_MS = 600_000
 MAX_WINDOW = 5000
+HISTORY_FACTOR = 6.0  # the burst must be this many times the line's usual count in a window
+MAX_TEMPLATES = 20_000  # per room; the rarest are forgotten beyond this
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
 
 
@@ -43,6 +46,8 @@ class _ChatWindow:
     by_template: dict[str, deque[tuple[int, str, str]]] = field(default_factory=dict)  # ts, user, event id
     reported: dict[str, int] = field(default_factory=dict)  # template -> ts of its last finding
     seen: int = 0
+    first_ts: int | None = None
+    history: dict[str, int] = field(default_factory=dict)  # template -> comments so far in the room
 
 
 class TemplatedChatDetector(Detector):
@@ -68,8 +73,14 @@ class TemplatedChatDetector(Detector):
         w.seen += 1
         if w.seen % 1000 == 0:  # forget templates nobody used in the window
             w.by_template = {k: q for k, q in w.by_template.items() if q and ts - q[-1][0] <= WINDOW_MS}
+        if w.first_ts is None:
+            w.first_ts = ts
         if len(key) < MIN_TEMPLATE_CHARS:
             return ()
+        before = w.history.get(key, 0)
+        w.history[key] = before + 1
+        if len(w.history) > MAX_TEMPLATES:
+            w.history = {k: n for k, n in w.history.items() if n > 1}
         same = w.by_template.setdefault(key, deque())
         same.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
         while same and ts - same[0][0] > WINDOW_MS:
@@ -77,10 +88,21 @@ class TemplatedChatDetector(Detector):
         if len(same) < MIN_ACCOUNTS or ts - w.reported.get(key, -REPORT_GAP_MS - 1) <= REPORT_GAP_MS:
             return ()
         accounts = sorted({u for _, u, _ in same})
-        if len(accounts) < MIN_ACCOUNTS or len(same) < MIN_SHARE * len(w.times):
+        if len(accounts) < MIN_ACCOUNTS:
             return ()
-        w.reported[key] = ts
         start = same[0][0]
+        in_span = 0
+        for t in reversed(w.times):  # every comment from the burst's first to now
+            if t < start:
+                break
+            in_span += 1
+        if len(same) < MIN_SHARE * in_span:
+            return ()
+        elapsed = max(WINDOW_MS, start - w.first_ts)  # the room's history before this burst
+        usual = (before - (len(same) - 1)) * WINDOW_MS / elapsed
+        if len(same) < HISTORY_FACTOR * usual:
+            return ()  # a line this room's viewers keep asking, not a burst
+        w.reported[key] = ts
         seconds = (ts - start) / 1000
         summary = f"{len(same)} comments '{key}' from {len(accounts)} accounts in {seconds:g} s"
         return [
@@ -107,7 +129,8 @@ class TemplatedChatDetector(Detector):
                     "accounts": accounts[:50],
                     "n_accounts": len(accounts),
                     "comments": len(same),
-                    "share_of_chat": round(len(same) / len(w.times), 2),
+                    "share_of_chat": round(len(same) / in_span, 2),
+                    "usual_in_window": round(usual, 2),
                     "window_start": format_ts(start),
                     "window_end": format_ts(ts),
                 },
