@@ -6,6 +6,10 @@
   whose honest viewers chat at 0.5 or 2 comments a second (the same eight questions over and over).
 - Lockstep accounts (fraud.lockstep): a farm of N accounts entering the same R rooms within the
   same minute, once an hour, among 1,500 honest viewers visiting 40 rooms over 10 hours.
+- Fan raids (fraud.fan_raid.*): host A calls fans to go after room B; N of A's 30 chatting
+  viewers then post hostile lines in B over ten minutes, among B's own chat (0.3 comments a
+  second). Honest worlds: the same call with A's viewers visiting B in a friendly way, and hostile
+  strangers in B with no call.
 Each row: `--trials` injected worlds (recall: the injection found; precision: flagged accounts or
 bursts that were injected) and as many honest worlds (false alarms).
 """
@@ -32,7 +36,7 @@ def run(rows: list[dict], rule: str) -> list:
         scanner = Scanner([LockstepDetector()])
     else:
         scanner = Scanner.from_config(ScanConfig(claims_model=None))
-    return [f for f in scanner.run(events) if f.rule_id == rule]
+    return [f for f in scanner.run(events) if f.rule_id.startswith(rule)]
 
 
 def line(label: str, recall: float, precision: float, false_alarms: int, trials: int) -> None:
@@ -83,7 +87,69 @@ def main() -> int:
         recall = found / args.trials
         precision = true_accounts / flagged_accounts if flagged_accounts else 1.0
         line(f"farm of {bots}, {n_rooms} rooms together", recall, precision, honest, args.trials)
+
+    print()
+    print("fan raids (room A calls, N of its viewers attack room B)")
+    print(header)
+    honest = 0
+    for _ in range(args.trials):
+        honest += bool(run(raid_world(rng, 8, call=True, hostile=False), "fraud.fan_raid"))
+        honest += bool(run(raid_world(rng, 8, call=False, hostile=True), "fraud.fan_raid"))
+    for raiders in (3, 5, 8, 15):
+        found = 0
+        for _ in range(args.trials):
+            found += bool(run(raid_world(rng, raiders, call=True, hostile=True), "fraud.fan_raid"))
+        line(f"{raiders} raiders after the call", found / args.trials, 1.0, honest, 2 * args.trials)
     return 0
+
+
+HOSTILE = [
+    "主播是骗子",
+    "卖假货的垃圾",
+    "骗子滚出直播间",
+    "垃圾东西别买",
+    "黑心主播退钱",
+    "假货害人",
+    "智商税别买了",
+    "主播骗人",
+]
+FRIENDLY = ["这个怎么卖", "有没有大码", "从隔壁过来的", "发什么快递", "好看", "能便宜点吗", "支持一下", "什么时候开播"]
+
+
+def raid_world(rng: random.Random, raiders: int, call: bool, hostile: bool) -> list[dict]:
+    rows: list[dict] = [
+        {"type": "session_start", "room_id": "A", "ts": T0, "anchor_id": "host-a"},
+        {"type": "session_start", "room_id": "B", "ts": T0, "anchor_id": "host-b"},
+    ]
+    fans = [f"fan{k}" for k in range(30)]
+    for fan in fans:
+        rows.append(
+            {"type": "comment", "room_id": "A", "ts": T0 + rng.randrange(60_000), "user_id": fan, "text": "主播说得对"}
+        )
+    text = "兄弟们去他直播间刷屏，他卖的全是假货" if call else "今天的面霜大家觉得怎么样"
+    rows.append({"type": "utterance", "room_id": "A", "ts": T0 + 90_000, "text": text, "speaker": "host"})
+    for k in range(180):  # room B's own viewers, asking about the product
+        rows.append(
+            {
+                "type": "comment",
+                "room_id": "B",
+                "ts": T0 + rng.randrange(600_000),
+                "user_id": f"b{k}",
+                "text": rng.choice(FRIENDLY),
+            }
+        )
+    attackers = rng.sample(fans, raiders) if call else [f"stranger{k}" for k in range(raiders)]
+    for user in attackers:
+        rows.append(
+            {
+                "type": "comment",
+                "room_id": "B",
+                "ts": T0 + 120_000 + rng.randrange(480_000),
+                "user_id": user,
+                "text": rng.choice(HOSTILE if hostile else FRIENDLY),
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":
