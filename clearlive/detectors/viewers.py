@@ -54,6 +54,8 @@ RAMP_MIN = 100  # unexplained viewers above the room's usual
 RAMP_MIN_SHARE = 0.10  # the same as a share of the level five minutes earlier
 RAMP_DEVIATIONS = 6.0
 RAMP_HISTORY = 30  # windows seen before a room is judged on ramps or engagement
+WINDOW_STEP_MS = 10_000  # the five-minute window is sampled every 10 s, whatever the stats rate
+STATS_REFRESH_MS = 60_000  # the room's usual is recomputed once a minute
 ENGAGEMENT_MIN_GROWTH = 0.5
 ENGAGEMENT_FACTOR = 0.25
 POPULATION_MIN_ROOMS = 10  # rooms needed before "the median room" means something
@@ -79,8 +81,12 @@ class _CurveState:
     like_rates: deque[float] = field(default_factory=lambda: deque(maxlen=300))
     # (ts, online, enters so far, interactions + likes so far, event id) of the last five minutes
     window: deque[tuple[int, int, int, int, str]] = field(default_factory=deque)
-    # (ts, unexplained growth share, engagement per viewer-minute) of each five-minute window
-    unexplained: deque[tuple[int, float, float]] = field(default_factory=lambda: deque(maxlen=300))
+    # (ts, unexplained growth share, engagement per viewer-minute) of each five-minute window, every
+    # 10 s: the last five minutes' worth waits in `recent` until it may count towards the usual
+    recent: deque[tuple[int, float, float]] = field(default_factory=deque)
+    settled: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=180))
+    usual: tuple[float, float, float] | None = None  # (median unexplained, its MAD, median engagement)
+    usual_at: int = 0
     quiet_until: int = 0  # a window already reported is not reported again
 
 
@@ -254,6 +260,8 @@ class ViewerCurveDetector(Detector):
     def _window(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         """Growth over the last five minutes against the entries and the engagement that came with it."""
         ts: int = ev.ts  # type: ignore[assignment]
+        if state.window and ts - state.window[-1][0] < WINDOW_STEP_MS:
+            return []  # 1 Hz statistics are judged every 10 s: bounded state and time per room
         engaged = room.interactions + (ev.likes_total or 0)
         state.window.append((ts, ev.online, state.total_enters, engaged, ev.id or ""))
         while ts - state.window[0][0] > RAMP_WINDOW_MS:
@@ -268,12 +276,20 @@ class ViewerCurveDetector(Detector):
         rate = (engaged - engaged_then) / max(1.0, (ev.online + then) / 2 * minutes)
         # The room's usual is taken from windows that ended at least one window ago, so a slow ramp
         # does not become its own baseline.
-        settled = [(u, r) for t, u, r in state.unexplained if t <= ts - RAMP_WINDOW_MS]
-        history = len(settled) >= RAMP_HISTORY
-        typical_unexplained = statistics.median(u for u, _ in settled) if history else 0.0
-        spread = statistics.median(abs(u - typical_unexplained) for u, _ in settled) if history else 0.0
-        typical_rate = statistics.median(r for _, r in settled) if history else 0.0
-        state.unexplained.append((ts, unexplained, rate))
+        state.recent.append((ts, unexplained, rate))
+        while state.recent and state.recent[0][0] <= ts - RAMP_WINDOW_MS:
+            _, u, r = state.recent.popleft()
+            state.settled.append((u, r))
+        history = len(state.settled) >= RAMP_HISTORY
+        if history and (state.usual is None or ts - state.usual_at >= STATS_REFRESH_MS):
+            median_u = statistics.median(u for u, _ in state.settled)
+            state.usual = (
+                median_u,
+                statistics.median(abs(u - median_u) for u, _ in state.settled),
+                statistics.median(r for _, r in state.settled),
+            )
+            state.usual_at = ts
+        typical_unexplained, spread, typical_rate = state.usual if history and state.usual else (0.0, 0.0, 0.0)
         if not history or ts < state.quiet_until:
             return []
         feed_has_enters = state.total_enters / max(1.0, (ts - state.first_ts) / 60_000) >= 1  # type: ignore[operator]
