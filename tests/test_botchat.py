@@ -63,3 +63,18 @@ def test_organic_cue_wave_of_short_answers_is_quiet() -> None:
 def test_same_line_from_accounts_over_minutes_is_quiet() -> None:
     rows = [comment(k * 20_000, f"v{k}", "这个颜色还有货吗", k) for k in range(20)]  # one every 20 s
     assert bursts(rows) == []
+
+
+def test_line_history_stays_bounded_and_keeps_frequent_lines(monkeypatch) -> None:
+    from clearlive.detectors import botchat
+
+    monkeypatch.setattr(botchat, "MAX_TEMPLATES", 50)
+    rows = [
+        comment(k * 1000, f"v{k}", "多少钱呀姐妹" if k % 3 == 0 else f"独一无二的留言{chr(0x4E00 + k)}", k)
+        for k in range(600)
+    ]
+    events = [msgspec.convert(r, Event) for r in rows]
+    scanner = Scanner.from_config(ScanConfig(claims_model=None))
+    list(scanner.run(events))
+    history = scanner.rooms["r"].slots[botchat.TemplatedChatDetector.id].history
+    assert len(history) <= 50 and history["多少钱呀姐妹"] >= 150

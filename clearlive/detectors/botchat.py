@@ -79,8 +79,9 @@ class TemplatedChatDetector(Detector):
             return ()
         before = w.history.get(key, 0)
         w.history[key] = before + 1
-        if len(w.history) > MAX_TEMPLATES:
-            w.history = {k: n for k, n in w.history.items() if n > 1}
+        if len(w.history) > MAX_TEMPLATES:  # keep the most frequent half: the lines the room keeps repeating
+            kept = sorted(w.history.items(), key=lambda kv: kv[1], reverse=True)[: MAX_TEMPLATES // 2]
+            w.history = dict(kept)
         same = w.by_template.setdefault(key, deque())
         same.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
         while same and ts - same[0][0] > WINDOW_MS:

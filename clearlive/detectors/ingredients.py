@@ -62,10 +62,11 @@ def _claims(norm_text: str) -> Iterable[tuple[str, bool, bool, tuple[int, int]]]
         name, is_class = _ALIASES[m.group(0)]
         before = lowered[max(0, m.start() - 18) : m.start()]
         free = _FREE_BEFORE.search(before)
-        if free or _FREE_AFTER.search(lowered[m.end() : m.end() + 6]):
-            start = m.start() - len(free.group(0)) if free else m.start()
-            end = m.end() if free else m.end() + len(_FREE_AFTER.search(lowered[m.end() :]).group(0))  # type: ignore[union-attr]
-            yield name, is_class, True, (start, end)
+        after = None if free else _FREE_AFTER.search(lowered[m.end() : m.end() + 6])
+        if free:
+            yield name, is_class, True, (m.start() - len(free.group(0)), m.end())
+        elif after:
+            yield name, is_class, True, (m.start(), m.end() + after.end())
         elif not is_class and (has := _HAS_BEFORE.search(before)):
             yield name, False, False, (m.start() - len(has.group(0)), m.end())
 
