@@ -79,3 +79,27 @@ def test_templated_spam_from_the_callers_viewers_is_a_raid_too() -> None:
     found = {f.rule_id: f for f in raid_findings(events)}
     assert set(found) == {"fraud.fan_raid.caller", "fraud.fan_raid.target"}
     assert found["fraud.fan_raid.target"].category == "fake_data"
+
+
+def test_accusations_alone_count_as_hostile_for_raiders() -> None:
+    """Raiders accuse rather than swear; none of these lines is in the abuse lexicon."""
+    accusations = ["主播是骗子", "假货害人", "黑心商家", "智商税别买", "骗子滚出直播间", "大家避雷", "卖假的", "坑人"]
+    events = scenario(call=True, hostile=False, from_caller=True)
+    events = [e for e in events if not (e.room_id == "B" and e.__struct_config__.tag == "comment")]
+    for k, line in enumerate(accusations):
+        events.append(ev("comment", "B", 120 + 20 * k, 500 + k, user_id=f"fan{k}", text=line))
+    found = {f.rule_id: f for f in raid_findings(events)}
+    assert set(found) == {"fraud.fan_raid.caller", "fraud.fan_raid.target"}
+    assert found["fraud.fan_raid.target"].category == "abuse"
+
+
+def test_hostility_examples() -> None:
+    from clearlive.detectors.hostility import DATA, hostility
+    from clearlive.normalize import normalize
+    from clearlive.yamlsafe import load_yaml
+
+    examples = load_yaml(DATA.read_text(encoding="utf-8"))["examples"]
+    for text in examples["hostile"]:
+        assert hostility().terms_in(normalize(text).text), text
+    for text in examples["not_hostile"]:
+        assert not hostility().terms_in(normalize(text).text), text

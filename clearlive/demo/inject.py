@@ -204,3 +204,44 @@ def lockstep_farm(rng: random.Random, t0_ms: int, bots: int, rooms: list[str]) -
             for b in range(bots)
         )
     return rows
+
+
+def honest_shop_orders(
+    rng: random.Random, shop: str, t0_ms: int, per_hour: float, hours: int, repeat: float = 0.1
+) -> list[dict[str, Any]]:
+    """A shop's honest orders: Poisson arrivals from a pool of buyers; a `repeat` share of orders
+    come from a buyer who ordered within the hour before (a second item, a gift for a friend)."""
+    rows: list[dict[str, Any]] = []
+    t = 0.0
+    while True:
+        t += rng.expovariate(per_hour / 3600)
+        if t >= hours * 3600:
+            return rows
+        recent = sorted({r["user_id"] for r in rows[-20:] if t0_ms + t * 1000 - r["ts"] < 3_600_000})
+        user = rng.choice(recent) if recent and rng.random() < repeat else f"{shop}-buyer{rng.randrange(100_000)}"
+        rows.append(_order(shop, t0_ms + int(t * 1000), user, len(rows)))
+
+
+def brushing_burst(
+    rng: random.Random, shop: str, at_ms: int, buyers: int, orders_each: int, minutes: int = 50
+) -> list[dict[str, Any]]:
+    """Shopee-style brushing: `buyers` fake accounts each placing `orders_each` orders in the shop
+    at random times within `minutes`."""
+    return [
+        _order(shop, at_ms + rng.randrange(minutes * 60_000), f"brusher{b}", 1_000_000 + b * 1000 + k)
+        for b in range(buyers)
+        for k in range(orders_each)
+    ]
+
+
+def _order(shop: str, ts: int, user: str, n: int) -> dict[str, Any]:
+    return {
+        "type": "order",
+        "room_id": f"room-{shop}",
+        "shop_id": shop,
+        "ts": ts,
+        "order_id": f"{shop}-o{n}",
+        "user_id": user,
+        "sku": "sku1",
+        "amount": 59.0,
+    }

@@ -2,8 +2,9 @@
 
 When a host calls viewers to go after another room (a rule tagged `raid_call` fires in host
 speech), this detector watches where that room's recent viewers turn up next. If, within ten
-minutes of the call, at least five of them post hostile comments (abuse or provocation rules), or
-the same line spammed by three or more of them, in one other room, both rooms get a finding:
+minutes of the call, at least five of them post hostile comments (abuse or provocation rules, or
+the accusations of `hostility.yaml`), or the same line spammed by three or more of them, in one
+other room, both rooms get a finding:
 `provocation` in the caller's room, and in the target's `abuse` (or `fake_data` when the raid was
 only templated spam), each naming the other room, the call and the raiders.
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, template
+from clearlive.detectors.hostility import hostility
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import Comment, EventBase, Utterance, format_ts
@@ -84,8 +86,11 @@ class FanRaidDetector(Detector):
         calls = [c for c in self.calls if c.room_id == from_room and c.ts <= ts]
         if not calls:
             return []
-        hostile = any(m.rule.spec.category in HOSTILE for m in self.rules.matches_of(ev))
-        key = "" if hostile else template(self.rules.normalised_of(ev, ev.text))
+        normalised = self.rules.normalised_of(ev, ev.text)
+        hostile = any(m.rule.spec.category in HOSTILE for m in self.rules.matches_of(ev)) or bool(
+            hostility().terms_in(normalised)
+        )
+        key = "" if hostile else template(normalised)
         if not hostile and len(key) < MIN_TEMPLATE_CHARS:
             return []
         out: list[Finding] = []
