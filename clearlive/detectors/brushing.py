@@ -26,7 +26,7 @@ WINDOW_MS = 3_600_000
 CONCENTRATE_RATE = 3.0
 MIN_ORDERS = 6  # a buyer with three orders in an hour is a fan, not a ring; six or more orders is the floor
 MAX_WINDOW_ORDERS = 100_000
-MIN_SUSPECT_ORDERS = 4
+MIN_SUSPECT_ORDERS = 4  # the top buyer of the window needs this many: three orders in an hour is a keen fan
 EXACT_UP_TO = 2_000  # orders in the last hour up to which every sub-window is tried
 
 
