@@ -12,6 +12,7 @@ from clearlive.cli.demo_cmd import demo_command
 from clearlive.cli.lint_cmd import lint_command
 from clearlive.cli.report_cmd import report_command
 from clearlive.cli.scan_cmd import scan_command
+from clearlive.cli.score_cmd import score_command
 from clearlive.errors import ClearLiveError
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("scan")(scan_command)
+app.command("score")(score_command)
 app.command("lint")(lint_command)
 app.command("report")(report_command)
 app.command("demo")(demo_command)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from clearlive.errors import ClearLiveError
+from clearlive.scoring.ledger import CreditRules
 from clearlive.yamlsafe import load_yaml
 
 DEFAULT_CONFIG = Path(__file__).with_name("score.yaml")
@@ -42,6 +43,7 @@ class ScoreConfig:
     misleading_review_terms: list[str]
     shop: tuple[DimensionSpec, ...]
     host: tuple[DimensionSpec, ...]
+    credit: CreditRules
 
     @classmethod
     def load(cls, path: Path | None = None, window_days: int | None = None) -> ScoreConfig:
@@ -59,6 +61,7 @@ class ScoreConfig:
                 misleading_review_terms=[str(t) for t in raw["misleading_review_terms"]],
                 shop=_dimensions(raw["shop"]),
                 host=_dimensions(raw["host"]),
+                credit=CreditRules.from_config(raw["credit"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ClearLiveError(f"{path}: bad scoring config: {exc!r}") from exc

@@ -112,16 +112,17 @@ def _rate(name: str, opportunity: str, event: str) -> str:
 def shop_metrics(w: Window, has_shipments: bool) -> str:
     win, lag = _between("ts", w.start, w.end), _between("ts", w.lag_start, w.lag_end)
     signed = f"{win} AND delivered_ts IS NOT NULL" if has_shipments else win  # Douyin: reviews / signed orders
-    picked = _between("ts", w.start, w.end - 2 * DAY)  # orders old enough to have been picked up
-    shipped = _between("shipped_ts", w.start, w.end - 3 * DAY)
+    # orders old enough to have been picked up, and shipments old enough to have arrived
+    picked = _between("ts", w.start, w.end - 2 * DAY) if has_shipments else "FALSE"
+    shipped = _between("shipped_ts", w.start, w.end - 3 * DAY) if has_shipments else "FALSE"
     return f"""
 SELECT shop_id,
        SUM(CASE WHEN {win} THEN 1 ELSE 0 END) AS n_orders,
        SUM(CASE WHEN {win} THEN amount ELSE 0 END) AS gmv,
        {_rate("negative_review_rate", signed, "first_rating <= 2")},
        {_rate("quality_refund_rate", lag, "seller_fault = 1")},
-       {_rate("pickup_24h_rate", picked if has_shipments else "FALSE", f"shipped_ts - ts <= {24 * HOUR}")},
-       {_rate("on_time_delivery_rate", shipped if has_shipments else "FALSE", f"delivered_ts - shipped_ts <= {72 * HOUR}")},
+       {_rate("pickup_24h_rate", picked, f"shipped_ts - ts <= {24 * HOUR}")},
+       {_rate("on_time_delivery_rate", shipped, f"delivered_ts - shipped_ts <= {72 * HOUR}")},
        {_rate("complaint_rate", lag, "complained = 1")},
        {_rate("dispute_rate", lag, "disputed = 1")},
        SUM(CASE WHEN {win} AND delivered_ts IS NOT NULL THEN delivered_ts - shipped_ts ELSE 0 END) AS delivery_ms,
@@ -179,34 +180,38 @@ GROUP BY anchor_id
 
 
 def host_listings(w: Window, lookback_days: int, lag_days: int) -> str:
-    """Per host and sku sold in the window: how many orders, and how the selling shop stood when the
-    host listed it (orders paid in the `lookback_days` before the listing, lagged by `lag_days`
-    so they had time to be reviewed or refunded, counting only what was known by then)."""
+    """Per host, session and sku sold in the window: the host's orders, and how the selling shop stood
+    when the host listed the product in that session (orders the shop was paid in the
+    `lookback_days` before the listing, lagged by `lag_days` so they had time to be reviewed or
+    refunded, counting only what was known by the listing). Without a product event the session's
+    first order of the sku stands for the listing."""
     lo, hi = (lookback_days + lag_days) * DAY, lag_days * DAY
     return f"""
 WITH sold AS (
-    SELECT anchor_id, sku, shop_id, MIN(ts) AS first_order_ts, COUNT(*) AS host_orders
+    SELECT anchor_id, session_id, sku, shop_id, MIN(ts) AS first_order_ts, COUNT(*) AS host_orders
     FROM orders
     WHERE anchor_id IS NOT NULL AND shop_id IS NOT NULL AND {_between("ts", w.start, w.end)}
-    GROUP BY anchor_id, sku, shop_id
+    GROUP BY anchor_id, session_id, sku, shop_id
 ),
 listed AS (
-    SELECT anchor_id, sku, MIN(ts) AS listed_ts FROM products WHERE anchor_id IS NOT NULL GROUP BY anchor_id, sku
+    SELECT anchor_id, session_id, sku, MIN(ts) AS listed_ts
+    FROM products WHERE anchor_id IS NOT NULL GROUP BY anchor_id, session_id, sku
 ),
 listing AS (
-    SELECT s.anchor_id, s.sku, s.shop_id, s.host_orders,
-           CASE WHEN l.listed_ts IS NOT NULL AND l.listed_ts < s.first_order_ts THEN l.listed_ts
+    SELECT s.anchor_id, s.session_id, s.sku, s.shop_id, s.host_orders,
+           CASE WHEN l.listed_ts IS NOT NULL AND l.listed_ts <= s.first_order_ts THEN l.listed_ts
                 ELSE s.first_order_ts END AS listed_ts
-    FROM sold s LEFT JOIN listed l ON l.anchor_id = s.anchor_id AND l.sku = s.sku
+    FROM sold s
+    LEFT JOIN listed l ON l.anchor_id = s.anchor_id AND l.session_id = s.session_id AND l.sku = s.sku
 )
-SELECT g.anchor_id, g.sku, g.shop_id, g.host_orders, g.listed_ts,
+SELECT g.anchor_id, g.session_id, g.sku, g.shop_id, g.host_orders, g.listed_ts,
        SUM(CASE WHEN f.order_id IS NOT NULL THEN 1 ELSE 0 END) AS shop_n,
        SUM(CASE WHEN (f.first_rating <= 2 AND f.review_ts < g.listed_ts) OR f.seller_fault_ts < g.listed_ts
                 THEN 1 ELSE 0 END) AS shop_x
 FROM listing g
 LEFT JOIN order_facts f
   ON f.shop_id = g.shop_id AND f.ts >= g.listed_ts - {lo} AND f.ts < g.listed_ts - {hi}
-GROUP BY g.anchor_id, g.sku, g.shop_id, g.host_orders, g.listed_ts
+GROUP BY g.anchor_id, g.session_id, g.sku, g.shop_id, g.host_orders, g.listed_ts
 """
 
 

@@ -40,35 +40,60 @@ from clearlive.model.events import (
 )
 from clearlive.model.findings import Finding
 
-S, I, F = pa.string(), pa.int64(), pa.float64()
+S, N, F = pa.string(), pa.int64(), pa.float64()  # text, integer, real
 
 SCHEMAS: dict[str, pa.Schema] = {
     "orders": pa.schema(
-        [("order_id", S), ("user_id", S), ("sku", S), ("qty", I), ("amount", F), ("room_id", S),
-         ("session_id", S), ("anchor_id", S), ("shop_id", S), ("ts", I)]
+        [
+            ("order_id", S),
+            ("user_id", S),
+            ("sku", S),
+            ("qty", N),
+            ("amount", F),
+            ("room_id", S),
+            ("session_id", S),
+            ("anchor_id", S),
+            ("shop_id", S),
+            ("ts", N),
+        ]
     ),
-    "refunds": pa.schema([("order_id", S), ("reason", S), ("ts", I)]),
-    "reviews": pa.schema([("order_id", S), ("rating", I), ("text", S), ("ts", I)]),
-    "complaints": pa.schema([("order_id", S), ("reason", S), ("text", S), ("ts", I)]),
-    "shipments": pa.schema([("order_id", S), ("status", S), ("ts", I)]),
-    "service_chats": pa.schema([("user_id", S), ("order_id", S), ("shop_id", S), ("first_response_s", F), ("ts", I)]),
+    "refunds": pa.schema([("order_id", S), ("reason", S), ("ts", N)]),
+    "reviews": pa.schema([("order_id", S), ("rating", N), ("text", S), ("ts", N)]),
+    "complaints": pa.schema([("order_id", S), ("reason", S), ("text", S), ("ts", N)]),
+    "shipments": pa.schema([("order_id", S), ("status", S), ("ts", N)]),
+    "service_chats": pa.schema([("user_id", S), ("order_id", S), ("shop_id", S), ("first_response_s", F), ("ts", N)]),
     "products": pa.schema(
-        [("sku", S), ("category", S), ("room_id", S), ("session_id", S), ("anchor_id", S), ("shop_id", S), ("ts", I)]
+        [("sku", S), ("category", S), ("room_id", S), ("session_id", S), ("anchor_id", S), ("shop_id", S), ("ts", N)]
     ),
     "sessions": pa.schema(
-        [("room_id", S), ("session_id", S), ("anchor_id", S), ("shop_id", S), ("start_ts", I), ("end_ts", I),
-         ("peak_online", I)]
+        [
+            ("room_id", S),
+            ("session_id", S),
+            ("anchor_id", S),
+            ("shop_id", S),
+            ("start_ts", N),
+            ("end_ts", N),
+            ("peak_online", N),
+        ]
     ),
     # a viewer taking part in a session (entered, chatted, liked, ...): for returning viewers
-    "visits": pa.schema([("anchor_id", S), ("session_id", S), ("user_id", S), ("ts", I)]),
+    "visits": pa.schema([("anchor_id", S), ("session_id", S), ("user_id", S), ("ts", N)]),
     # ClearLive findings (from a scan, a findings file or the store), for content honesty
     "findings": pa.schema(
-        [("id", S), ("room_id", S), ("session_id", S), ("anchor_id", S), ("rule_id", S), ("category", S),
-         ("severity", S), ("ts", I)]
+        [
+            ("id", S),
+            ("room_id", S),
+            ("session_id", S),
+            ("anchor_id", S),
+            ("rule_id", S),
+            ("category", S),
+            ("severity", S),
+            ("ts", N),
+        ]
     ),
     # speech and chat, for the in-room service analysis (questions and answers)
     "talk": pa.schema(
-        [("room_id", S), ("session_id", S), ("anchor_id", S), ("kind", S), ("user_id", S), ("text", S), ("ts", I)]
+        [("room_id", S), ("session_id", S), ("anchor_id", S), ("kind", S), ("user_id", S), ("text", S), ("ts", N)]
     ),
 }
 TABLES = tuple(SCHEMAS)

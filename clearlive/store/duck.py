@@ -35,6 +35,12 @@ CREATE TABLE IF NOT EXISTS findings (
     message VARCHAR, suggestion VARCHAR, title VARCHAR, speaker VARCHAR, event_type VARCHAR,
     stream_offset_s DOUBLE, record VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS scores (
+    entity_type VARCHAR NOT NULL, entity_id VARCHAR NOT NULL, window_start VARCHAR NOT NULL,
+    window_end VARCHAR NOT NULL, score DOUBLE, score_low DOUBLE, score_high DOUBLE, n_orders BIGINT,
+    category VARCHAR, record VARCHAR NOT NULL,
+    PRIMARY KEY (entity_type, entity_id, window_start, window_end)
+);
 CREATE TABLE IF NOT EXISTS sessions (
     room_id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, anchor_id VARCHAR, shop_id VARCHAR, title VARCHAR,
     first_ts_ms BIGINT, last_ts_ms BIGINT, n_events BIGINT, n_utterances BIGINT, n_comments BIGINT,
@@ -225,6 +231,26 @@ class Store:
                              FROM sev s WHERE s.room_id = a.room_id AND s.session_id = a.session_id), '{}')
             FROM ev_agg a;
         """)
+
+    def add_scores(self, scores: Iterable[Any]) -> int:
+        """Store score records (clearlive.scoring.EntityScore); scoring the same window again replaces them."""
+        rows = [
+            (
+                s.entity_type,
+                s.entity_id,
+                s.window["start"],
+                s.window["end"],
+                s.score,
+                s.interval[0] if s.interval else None,
+                s.interval[1] if s.interval else None,
+                s.n_orders,
+                s.category,
+                self._encode(s).decode(),
+            )
+            for s in scores
+        ]
+        self.con.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
 
     def counts(self) -> dict[str, int]:
         return {

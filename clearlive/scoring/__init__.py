@@ -1,0 +1,42 @@
+"""Service scores for shops and hosts (issue #5): tables in, CONTRACT section 4 records out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from clearlive.model.events import EventBase
+from clearlive.model.findings import Finding
+from clearlive.scoring.config import ScoreConfig
+from clearlive.scoring.engines import DuckDBEngine, Engine
+from clearlive.scoring.live_service import host_counts
+from clearlive.scoring.score import EntityScore, score_all
+from clearlive.scoring.tables import CommerceTables
+
+__all__ = ["CommerceTables", "EntityScore", "ScoreConfig", "score_events", "score_tables"]
+
+
+def score_tables(
+    tables: CommerceTables,
+    config: ScoreConfig,
+    engine: Engine | None = None,
+    as_of_ms: int | None = None,
+    decisions: dict[str, str] | None = None,
+) -> list[EntityScore]:
+    engine = engine or DuckDBEngine()
+    arrow = tables.tables()
+    engine.load(arrow)
+    talk = arrow["talk"].select(["anchor_id", "session_id", "kind", "text", "ts"]).to_pylist()
+    live = host_counts((r["anchor_id"], r["session_id"], r["kind"], r["text"], r["ts"]) for r in talk)
+    return score_all(engine, config, as_of_ms, live, decisions)
+
+
+def score_events(
+    events: Iterable[EventBase],
+    config: ScoreConfig | None = None,
+    findings: Iterable[Finding] = (),
+    engine: Engine | None = None,
+    as_of_ms: int | None = None,
+    decisions: dict[str, str] | None = None,
+) -> list[EntityScore]:
+    tables = CommerceTables().add_all(events).add_findings(findings)
+    return score_tables(tables, config or ScoreConfig.load(), engine, as_of_ms, decisions)
