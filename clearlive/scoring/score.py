@@ -158,7 +158,7 @@ def _listing_quality(rows: list[dict[str, Any]], config: ScoreConfig) -> dict[st
     out = {}
     for host, items in parts.items():
         total = sum(k for k, _ in items)
-        mean = sum(k * r.mean for k, r in items) / total
+        mean = sum(k * r.point for k, r in items) / total
         low = sum(k * r.low for k, r in items) / total
         high = sum(k * r.high for k, r in items) / total
         # as counts: the host's orders with a known listing (n) and their weighted share of bad shops (x)
@@ -189,7 +189,7 @@ def _score_entities(
     rates = _rates(entities, dims, config, members, benchmark_of)
     standings = {
         (bench, m.name): Standing(
-            [rates[(e.id, m.name)].mean for e in group if (e.id, m.name) in rates and _measured(e, m)],
+            [rates[(e.id, m.name)].point for e in group if (e.id, m.name) in rates and _measured(e, m)],
             m.lower_is_better,
         )
         for bench, group in members.items()
@@ -255,11 +255,11 @@ def _entity_score(
             raw[m.name] = round(x / n, 4) if n else None
             if rate is None:
                 continue
-            item: dict[str, Any] = {"x": x, "n": n, "shrunk": round(rate.mean, 4)}
+            item: dict[str, Any] = {"x": x, "n": n, "shrunk": round(rate.point, 4)}
             item["rate_interval"] = [round(rate.low, 4), round(rate.high, 4)]
             if enough and _measured(e, m):
                 standing = standings[(benchmark, m.name)]
-                score = standing.score(rate.mean)
+                score = standing.score(rate.point)
                 low, high = standing.interval(rate)
                 if m.floor is not None and x <= m.floor:  # too few bad events to rank below the median
                     score, low, high = max(score, 50.0), max(low, 50.0), max(high, 50.0)

@@ -1,9 +1,10 @@
 """Honest numbers from small counts: shrunk rates with credible intervals, and scores by rank.
 
 A shop with 3 orders and no bad review has not shown a 0% bad-review rate; it has shown almost
-nothing. Each rate is therefore the mean of a Beta posterior whose prior is the category's pooled
-rate, worth `strength` orders (empirical-Bayes shrinkage, as in the Beta-binomial models behind
-review-site ratings), and carries the posterior's equal-tailed interval. The score of a rate is
+nothing. Each rate is therefore the median of a Beta posterior whose prior is the category's
+pooled rate, worth `strength` orders (empirical-Bayes shrinkage, as in the Beta-binomial models
+behind review-site ratings), and carries the posterior's equal-tailed interval. The median, not
+the mean: with rare events the posterior is so skewed that its mean can lie outside its interval. The score of a rate is
 its standing among the other entities of the benchmark (0 = worst, 100 = best, mid-rank for
 ties), so it reads like a platform's "rank within the industry"; the interval maps the rate's
 bounds through the same standing.
@@ -23,7 +24,7 @@ EPS = 1e-4
 class Rate:
     x: int  # events (bad reviews, refunds, repeat buyers, ...)
     n: int  # opportunities (orders, buyers, chats, ...)
-    mean: float  # shrunk rate
+    point: float  # shrunk rate (posterior median)
     low: float
     high: float
 
@@ -38,7 +39,8 @@ def shrunk(x: int, n: int, prior: float, strength: float, level: float) -> Rate:
     p = min(max(prior, EPS), 1 - EPS)
     a, b = x + strength * p, n - x + strength * (1 - p)
     tail = (1 - level) / 2
-    return Rate(x, n, a / (a + b), float(betaincinv(a, b, tail)), float(betaincinv(a, b, 1 - tail)))
+    low, median, high = (float(betaincinv(a, b, q)) for q in (tail, 0.5, 1 - tail))
+    return Rate(x, n, median, low, high)
 
 
 class Standing:
