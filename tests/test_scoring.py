@@ -203,7 +203,7 @@ def test_credit_ledger_deducts_confirmed_violations_and_restores_after_clean_day
     # day 1: 12 - 3 = 9; day 8: back to 10; at 10 the next point needs 30 clean days (day 38, after the end)
     assert credit["balance"] == 10 and credit["lowest"] == 9 and not credit["withdrawn"]
     confirmed = score_events(_events(rows), findings=findings, decisions={"f3": "confirmed"})
-    credit = [s for s in confirmed if s.entity_type == "host"][0].credit
+    credit = next(s for s in confirmed if s.entity_type == "host").credit
     assert [e["points"] for e in credit["entries"] if e["points"] < 0] == [-3, -1, -6]  # type: ignore[index]
 
 
