@@ -68,3 +68,16 @@ def test_fake_data_findings_show_their_numbers_as_a_chart(demo_dir: Path) -> Non
 def test_report_requires_an_existing_db(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli("report", "--db", tmp_path / "none.duckdb", "--out", tmp_path / "r.html")
     assert code == 2 and "no such database" in err
+
+
+def test_demo_scores_shops_and_hosts_and_reports_them(demo_dir: Path) -> None:
+    con = duckdb.connect(str(demo_dir / "clearlive.duckdb"), read_only=True)
+    rows = con.execute("SELECT entity_type, entity_id, score FROM scores").fetchall()
+    scored = {(t, e): s for t, e, s in rows}
+    assert scored[("host", "host-lin")] > scored[("host", "host-qiang")]  # honest beats traffic-chasing
+    assert scored[("host", "host-new")] is None  # too few orders: no score
+    page = (demo_dir / "report_scores.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "high traffic, poor service" in page
+    host = (demo_dir / "report_hosts" / "host-qiang.html").read_text(encoding="utf-8")
+    assert "Service inside the live room" in host and "Credit ledger" in host and "<svg" in host
+    assert "report_scores.html" in (demo_dir / "report.html").read_text(encoding="utf-8")

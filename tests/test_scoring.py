@@ -234,6 +234,7 @@ def test_score_cli_writes_contract_jsonl_store_and_parquet(tmp_path: Path) -> No
     )
     lines = [msgspec.json.decode(line) for line in out.read_bytes().splitlines()]
     assert {r["entity_type"] for r in lines} == {"shop", "host"}
+
     def stored() -> int:
         with duckdb.connect(str(db), read_only=True) as con:
             return con.execute("SELECT count(*) FROM scores").fetchall()[0][0]

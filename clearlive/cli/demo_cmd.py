@@ -10,9 +10,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from clearlive.demo.commerce import generate_history
 from clearlive.demo.generate import generate
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.report import write_report
+from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 from clearlive.store import Store
 
@@ -23,12 +25,17 @@ def demo_command(
     ] = Path("demo-output"),
     seed: Annotated[int, typer.Option("--seed", help="Seed of the generated sample.")] = 20261101,
 ) -> None:
-    """Generate a realistic multi-room sample, scan it, store it in DuckDB and write the HTML report."""
+    """Generate a realistic multi-room sample and 90 days of commerce history, scan and score them,
+    store it all in DuckDB and write the HTML report."""
     console = Console(stderr=True, soft_wrap=True)
     started = time.perf_counter()
     data_dir = out / "data"
     inputs = generate(data_dir, seed)
-    console.print(f"generated {len(inputs)} input files for {len({i.room_id for i in inputs})} rooms in {data_dir}")
+    history = generate_history(data_dir / "commerce" / "history.jsonl", seed=seed % 1000)
+    console.print(
+        f"generated {len(inputs)} input files for {len({i.room_id for i in inputs})} rooms in {data_dir}, "
+        f"and 90 days of commerce history in {history}"
+    )
     db = out / "clearlive.duckdb"
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -36,6 +43,7 @@ def demo_command(
     sink = RejectSink(out / "rejects.jsonl")
     stats = ReadStats()
     n_findings = 0
+    tables = CommerceTables()  # everything scanned also feeds the scores
     sizes = [i.path.stat().st_size for i in inputs]
     with (
         Store(db) as store,
@@ -47,22 +55,41 @@ def demo_command(
             console=console,
         ) as progress,
     ):
-        task = progress.add_task("", total=len(inputs))
+        task = progress.add_task("", total=len(inputs) + 1)
+
+        def keep(ev) -> None:  # type: ignore[no-untyped-def]
+            store.add_event(ev)
+            tables.add(ev)
+
         for item, _size in zip(inputs, sizes, strict=True):
             progress.update(task, description=item.path.name)
             opts = InputOptions(
                 room_id=item.room_id, session_id=item.session_id, anchor_id=item.anchor_id, t0=item.t0, lang=item.lang
             )
-            for f in scanner.run(read_inputs([str(item.path)], opts, sink, stats), store.add_event):
+            for f in scanner.run(read_inputs([str(item.path)], opts, sink, stats), keep):
                 store.add_findings((f,))
+                tables.add_findings((f,))
                 n_findings += 1
             progress.advance(task)
+        # The history is scanned for the findings that feed content honesty and the credit ledger,
+        # but its 300 sessions are not stored: the report's session pages stay about the live rooms.
+        progress.update(task, description=f"{history.name} (for the scores)")
+        for f in scanner.run(read_inputs([str(history)], InputOptions(), sink, stats), tables.add):
+            tables.add_findings((f,))
+        progress.advance(task)
+        scores = score_tables(tables, ScoreConfig.load())
+        store.add_scores(scores)
         sink.close()
     report = write_report(db, out / "report.html")
     elapsed = time.perf_counter() - started
     console.print(f"scanned {stats.total_accepted} events ({stats.total_rejected} rejected): {n_findings} findings")
     console.print(f"database: [bold]{db}[/]")
-    console.print(f"report:   [bold]{report.index}[/] (+{len(report.sessions)} session pages)")
+    scored = sum(1 for x in scores if x.score is not None)
+    console.print(f"scored {scored} of {len(scores)} shops and hosts (the rest have too little data)")
+    console.print(
+        f"report:   [bold]{report.index}[/] (+{len(report.sessions)} session pages, "
+        f"scores: {report.scores}, {len(report.hosts)} host pages)"
+    )
     console.print(
         f"done in {elapsed:.1f} s. Next: open the report, or try "
         f"`clearlive scan {data_dir}/room-glow.jsonl --format table`"

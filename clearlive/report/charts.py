@@ -104,3 +104,76 @@ def facts_svg(facts: dict[str, Any], width: int = 300) -> str:
         "config": {"font": "sans-serif", "view": {"stroke": None}, "axis": {"labelFontSize": 10}},
     }
     return _svg(spec)
+
+
+def quadrant_svg(hosts: list[dict[str, Any]], width: int = 560) -> str:
+    """Traffic (GMV, log scale) against the service score, one point per scored host, with the
+    medians that split the four quadrants; the lower right is high traffic with poor service."""
+    if not hosts:
+        return ""
+    gmv = sorted(h["gmv"] for h in hosts)
+    score = sorted(h["score"] for h in hosts)
+    mid = {"gmv": gmv[len(gmv) // 2], "score": score[len(score) // 2]}
+    x = {"field": "gmv", "type": "quantitative", "title": "traffic: GMV in the window", "scale": {"type": "log"}}
+    y = {"field": "score", "type": "quantitative", "title": "service score", "scale": {"domain": [0, 100]}}
+    colours = {
+        "high traffic, poor service": "#e15759",
+        "high traffic, good service": "#59a14f",
+        "low traffic, good service": "#4e79a7",
+        "low traffic, poor service": "#8c8c8c",
+    }
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": width,
+        "height": 320,
+        "layer": [
+            {
+                "data": {"values": hosts},
+                "mark": {"type": "point", "filled": True, "size": 90},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {
+                        "field": "quadrant",
+                        "type": "nominal",
+                        "scale": {"domain": list(colours), "range": list(colours.values())},
+                    },
+                },
+            },
+            {
+                "data": {"values": hosts},
+                "mark": {"type": "text", "dy": -10, "fontSize": 11},
+                "encoding": {"x": x, "y": y, "text": {"field": "host"}},
+            },
+            {"data": {"values": [mid]}, "mark": {"type": "rule", "strokeDash": [4, 4]}, "encoding": {"x": x}},
+            {"data": {"values": [mid]}, "mark": {"type": "rule", "strokeDash": [4, 4]}, "encoding": {"y": y}},
+        ],
+        "config": {"font": "sans-serif", "view": {"stroke": None}},
+    }
+    return _svg(spec)
+
+
+def dimensions_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
+    """Dimension scores (0-100) with their intervals: a bar per dimension and a line for its interval."""
+    rows = [r for r in rows if r["score"] is not None]
+    if not rows:
+        return ""
+    y = {"field": "dimension", "type": "nominal", "sort": None, "title": None}
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": width,
+        "height": {"step": 26},
+        "data": {"values": rows},
+        "layer": [
+            {
+                "mark": {"type": "bar", "color": "#a0cbe8"},
+                "encoding": {"y": y, "x": {"field": "score", "type": "quantitative", "scale": {"domain": [0, 100]}}},
+            },
+            {
+                "mark": {"type": "rule", "color": "#1f3b57", "strokeWidth": 2},
+                "encoding": {"y": y, "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"}},
+            },
+        ],
+        "config": {"font": "sans-serif", "view": {"stroke": None}},
+    }
+    return _svg(spec)

@@ -18,7 +18,14 @@ from markupsafe import Markup
 from clearlive.errors import InputError
 from clearlive.model.events import format_ts
 from clearlive.model.findings import SEVERITY_RANK
-from clearlive.report.charts import SEVERITY_COLOURS, counts_svg, facts_svg, timeline_svg
+from clearlive.report.charts import (
+    SEVERITY_COLOURS,
+    counts_svg,
+    dimensions_svg,
+    facts_svg,
+    quadrant_svg,
+    timeline_svg,
+)
 from clearlive.store import Store
 
 _env = Environment(loader=PackageLoader("clearlive.report", "templates"), autoescape=select_autoescape())
@@ -29,6 +36,8 @@ HIGHLIGHT_CONTEXT = 40
 class ReportPaths:
     index: Path
     sessions: list[Path]
+    scores: Path | None = None
+    hosts: tuple[Path, ...] = ()
 
 
 def _slug(*parts: str) -> str:
@@ -133,11 +142,75 @@ def write_report(db: Path, out: Path) -> ReportPaths:
             )
             written.append(path)
         totals = store.counts()
+        scores = _latest_scores(store)
+    scores_page, host_pages = _write_scores(scores, out) if scores else (None, [])
     out.write_text(
-        _env.get_template("index.html").render(sessions=sessions, totals=totals, db=db.name, colours=SEVERITY_COLOURS),
+        _env.get_template("index.html").render(
+            sessions=sessions,
+            totals=totals,
+            db=db.name,
+            colours=SEVERITY_COLOURS,
+            scores_href=scores_page.name if scores_page else None,
+        ),
         encoding="utf-8",
     )
-    return ReportPaths(out, written)
+    return ReportPaths(out, written, scores_page, tuple(host_pages))
+
+
+def _latest_scores(store: Store) -> list[dict[str, Any]]:
+    """The score records of the newest window in the store (written by `clearlive score --db`)."""
+    rows = store.con.execute(
+        "SELECT record FROM scores WHERE window_end = (SELECT max(window_end) FROM scores) "
+        "ORDER BY entity_type DESC, score DESC NULLS LAST, entity_id"
+    ).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def _write_scores(scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[Path]]:
+    """A page of shop and host scores with the traffic-versus-service chart, and a page per host."""
+    page = out.with_name(out.stem + "_scores.html")
+    hosts_dir = out.with_name(out.stem + "_hosts")
+    hosts_dir.mkdir(exist_ok=True)
+    hosts = [s for s in scores if s["entity_type"] == "host"]
+    shops = [s for s in scores if s["entity_type"] == "shop"]
+    written = []
+    for h in hosts:
+        h["page"] = f"{hosts_dir.name}/{_slug(h['entity_id'])}.html"
+        dims = [
+            {
+                "dimension": name,
+                "score": d["score"],
+                "low": (d["interval"] or [0, 0])[0],
+                "high": (d["interval"] or [0, 0])[1],
+            }
+            for name, d in h["dimensions"].items()
+        ]
+        path = out.parent / h["page"]
+        path.write_text(
+            _env.get_template("host.html").render(
+                h=h, dims_svg=Markup(dimensions_svg(dims)), scores_href=f"../{page.name}"
+            ),
+            encoding="utf-8",
+        )
+        written.append(path)
+    points = [
+        {"host": h["entity_id"], "gmv": max(h["traffic"]["gmv"], 1.0), "score": h["score"], "quadrant": h["quadrant"]}
+        for h in hosts
+        if h["score"] is not None and h.get("traffic") and h.get("quadrant")
+    ]
+    page.write_text(
+        _env.get_template("scores.html").render(
+            hosts=hosts,
+            shops=shops,
+            host_dims=list(hosts[0]["dimensions"]) if hosts else [],
+            shop_dims=list(shops[0]["dimensions"]) if shops else [],
+            window=scores[0]["window"],
+            quadrant_svg=Markup(quadrant_svg(points)),
+            index_href=out.name,
+        ),
+        encoding="utf-8",
+    )
+    return page, written
 
 
 __all__ = ["ReportPaths", "highlight", "write_report"]

@@ -54,6 +54,8 @@ class EntityScore(msgspec.Struct, omit_defaults=False):
     benchmark: str | None = None  # what the ranks are within: "category:<name>" or "all"
     traffic: dict[str, float] | None = None  # gmv, sessions, peak viewers (hosts)
     credit: dict[str, Any] | None = None  # the credit ledger's balance (hosts), see ledger.py
+    room_service: dict[str, int] | None = None  # hosts: questions asked in chat, answered, evasive, ...
+    quadrant: str | None = None  # hosts: traffic against service, see quadrants()
 
 
 @dataclass
@@ -97,7 +99,28 @@ def score_all(
             "withdrawn": False,
             "entries": [],
         }
+    quadrants(host_scores)
     return [*_score_entities("shop", shops, config.shop, config, window), *host_scores]
+
+
+def quadrants(hosts: list[EntityScore]) -> None:
+    """Place each scored host by traffic (GMV) and service (its score) against the medians of the
+    scored hosts. 'high traffic, poor service' is where traffic has turned bad."""
+    scored = [h for h in hosts if h.score is not None and h.traffic]
+    if len(scored) < 2:
+        return
+    gmv = sorted(h.traffic["gmv"] for h in scored)  # type: ignore[index]
+    service = sorted(h.score for h in scored)  # type: ignore[type-var]
+    mid_gmv, mid_service = _median(gmv), _median(service)  # type: ignore[arg-type]
+    for h in scored:
+        traffic = "high traffic" if h.traffic["gmv"] >= mid_gmv else "low traffic"  # type: ignore[index]
+        care = "good service" if h.score >= mid_service else "poor service"  # type: ignore[operator]
+        h.quadrant = f"{traffic}, {care}"
+
+
+def _median(values: list[float]) -> float:
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
 def _shops(engine: Engine, w: sql.Window, has_shipments: bool) -> list[_Entity]:
@@ -141,6 +164,19 @@ def _hosts(
         }
         if host in listings:
             extra["listed_shop_bad_rate"] = listings[host]
+        if host in live_counts:
+            live = live_counts[host]
+            answered, asked = live["question_answer_rate"]
+            evasive, replied = live["evasive_answer_rate"]
+            statements, sessions = live["forthright_statements"]
+            extra["room_service"] = {
+                "questions": asked,
+                "answered": answered,
+                "evasive": evasive,
+                "unanswered": asked - replied,
+                "forthright_statements": statements,
+                "sessions_with_chat": sessions,
+            }
         out.append(_Entity(host, int(r["n_orders"] or 0), "", counts, extra))
     return out
 
@@ -291,4 +327,5 @@ def _entity_score(
         category=e.group or None,
         benchmark=benchmark,
         traffic=traffic or None,
+        room_service=e.extra.get("room_service"),
     )
