@@ -54,7 +54,6 @@ def order_facts(reasons: dict[str, list[str]], misleading_terms: list[str]) -> s
         _in_list(reasons.get(k, [])) for k in ("seller_fault", "content", "host", "dispute")
     )
     return f"""
-CREATE OR REPLACE TEMP VIEW order_facts AS
 WITH ship AS (
     SELECT order_id,
            MIN(CASE WHEN lower(status) = 'shipped' THEN ts END) AS shipped_ts,
@@ -179,15 +178,29 @@ GROUP BY anchor_id
 """
 
 
-def host_listings(w: Window, lookback_days: int, lag_days: int) -> str:
+def host_listings(w: Window, lookback_days: int, lag_days: int, step_days: int = 7) -> str:
     """Per host, session and sku sold in the window: the host's orders, and how the selling shop stood
-    when the host listed the product in that session (orders the shop was paid in the
-    `lookback_days` before the listing, lagged by `lag_days` so they had time to be reviewed or
-    refunded, counting only what was known by the listing). Without a product event the session's
-    first order of the sku stands for the listing."""
-    lo, hi = (lookback_days + lag_days) * DAY, lag_days * DAY
+    when the host listed the product in that session. A shop's standing is taken at weekly snapshots
+    (every `step_days` back from the window's end): its orders paid in the `lookback_days` before
+    the snapshot, lagged by `lag_days` so they had time to be reviewed or refunded, counting only the
+    bad reviews and seller-fault refunds known by the snapshot. A listing uses the latest snapshot
+    at or before it (Douyin uses the shop score of the day before the product was added). Without a
+    product event the session's first order of the sku stands for the listing. Snapshots, not
+    listings, carry the range join: a few dozen per shop however many sessions list its products."""
+    lo, hi, step = (lookback_days + lag_days) * DAY, lag_days * DAY, step_days * DAY
+    n_snaps = -(-w.days // step_days) + 1
+    snaps = " UNION ALL ".join(f"SELECT {w.end - k * step} AS snap" for k in range(n_snaps + 1))
     return f"""
-WITH sold AS (
+WITH snaps AS ({snaps}),
+standing AS (
+    SELECT p.snap, f.shop_id, COUNT(*) AS shop_n,
+           SUM(CASE WHEN (f.first_rating <= 2 AND f.review_ts < p.snap) OR f.seller_fault_ts < p.snap
+                    THEN 1 ELSE 0 END) AS shop_x
+    FROM snaps p JOIN order_facts f ON f.ts >= p.snap - {lo} AND f.ts < p.snap - {hi}
+    WHERE f.shop_id IS NOT NULL
+    GROUP BY p.snap, f.shop_id
+),
+sold AS (
     SELECT anchor_id, session_id, sku, shop_id, MIN(ts) AS first_order_ts, COUNT(*) AS host_orders
     FROM orders
     WHERE anchor_id IS NOT NULL AND shop_id IS NOT NULL AND {_between("ts", w.start, w.end)}
@@ -205,13 +218,11 @@ listing AS (
     LEFT JOIN listed l ON l.anchor_id = s.anchor_id AND l.session_id = s.session_id AND l.sku = s.sku
 )
 SELECT g.anchor_id, g.session_id, g.sku, g.shop_id, g.host_orders, g.listed_ts,
-       SUM(CASE WHEN f.order_id IS NOT NULL THEN 1 ELSE 0 END) AS shop_n,
-       SUM(CASE WHEN (f.first_rating <= 2 AND f.review_ts < g.listed_ts) OR f.seller_fault_ts < g.listed_ts
-                THEN 1 ELSE 0 END) AS shop_x
+       COALESCE(t.shop_n, 0) AS shop_n, COALESCE(t.shop_x, 0) AS shop_x
 FROM listing g
-LEFT JOIN order_facts f
-  ON f.shop_id = g.shop_id AND f.ts >= g.listed_ts - {lo} AND f.ts < g.listed_ts - {hi}
-GROUP BY g.anchor_id, g.session_id, g.sku, g.shop_id, g.host_orders, g.listed_ts
+LEFT JOIN standing t
+  ON t.shop_id = g.shop_id
+ AND t.snap = {w.end} - CAST(CEIL(({w.end} - g.listed_ts) / {float(step)}) AS BIGINT) * {step}
 """
 
 

@@ -17,7 +17,9 @@ class Engine(Protocol):
 
     def load(self, tables: dict[str, pa.Table]) -> None: ...
 
-    def execute(self, sql: str) -> None: ...
+    def materialize(self, name: str, select: str) -> None:
+        """Compute `select` once and keep it as table `name` for the queries that follow."""
+        ...
 
     def rows(self, sql: str) -> list[dict[str, Any]]: ...
 
@@ -39,8 +41,8 @@ class DuckDBEngine:
         for name, path in paths.items():
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{path}')")
 
-    def execute(self, sql: str) -> None:
-        self.con.execute(sql)
+    def materialize(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
         cur = self.con.execute(sql)
@@ -80,8 +82,8 @@ class SparkEngine:
         for name, path in paths.items():
             self.spark.read.parquet(path).createOrReplaceTempView(name)
 
-    def execute(self, sql: str) -> None:
-        self.spark.sql(sql)
+    def materialize(self, name: str, select: str) -> None:
+        self.spark.sql(select).cache().createOrReplaceTempView(name)
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
         return [r.asDict() for r in self.spark.sql(sql).collect()]

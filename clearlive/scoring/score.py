@@ -84,7 +84,7 @@ def score_all(
         ) * sql.DAY  # the end of the newest order's day (UTC), as platforms refresh daily
     w = sql.Window(as_of_ms, config.window_days, config.lag_days)
     has_shipments = bool(engine.rows("SELECT COUNT(*) AS n FROM shipments")[0]["n"])
-    engine.execute(sql.order_facts(config.reasons, config.misleading_review_terms))
+    engine.materialize("order_facts", sql.order_facts(config.reasons, config.misleading_review_terms))
     window = {"start": format_ts(w.start), "end": format_ts(w.end)}
     shops = _shops(engine, w, has_shipments)
     hosts = _hosts(engine, config, w, live_counts or {})
