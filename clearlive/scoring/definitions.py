@@ -179,14 +179,16 @@ GROUP BY anchor_id
 
 
 def host_listings(w: Window, lookback_days: int, lag_days: int, step_days: int = 7) -> str:
-    """Per host, session and sku sold in the window: the host's orders, and how the selling shop stood
-    when the host listed the product in that session. A shop's standing is taken at weekly snapshots
-    (every `step_days` back from the window's end): its orders paid in the `lookback_days` before
-    the snapshot, lagged by `lag_days` so they had time to be reviewed or refunded, counting only the
-    bad reviews and seller-fault refunds known by the snapshot. A listing uses the latest snapshot
-    at or before it (Douyin uses the shop score of the day before the product was added). Without a
-    product event the session's first order of the sku stands for the listing. Snapshots, not
-    listings, carry the range join: a few dozen per shop however many sessions list its products."""
+    """Per host, shop and snapshot: the host's orders in the window of products listed from that shop
+    while that snapshot was the latest, and how the shop stood at the snapshot.
+
+    A shop's standing is taken at weekly snapshots (every `step_days` back from the window's end):
+    its orders paid in the `lookback_days` before the snapshot, lagged by `lag_days` so they had time
+    to be reviewed or refunded, counting only the bad reviews and seller-fault refunds known by the
+    snapshot. A listing uses the latest snapshot at or before it (Douyin uses the shop score of the
+    day before the product was added). Without a product event the session's first order of the
+    sku stands for the listing. Snapshots, not listings, carry the range join: a few dozen per shop
+    however many sessions list its products."""
     lo, hi, step = (lookback_days + lag_days) * DAY, lag_days * DAY, step_days * DAY
     n_snaps = -(-w.days // step_days) + 1
     snaps = " UNION ALL ".join(f"SELECT {w.end - k * step} AS snap" for k in range(n_snaps + 1))
@@ -217,12 +219,13 @@ listing AS (
     FROM sold s
     LEFT JOIN listed l ON l.anchor_id = s.anchor_id AND l.session_id = s.session_id AND l.sku = s.sku
 )
-SELECT g.anchor_id, g.session_id, g.sku, g.shop_id, g.host_orders, g.listed_ts,
-       COALESCE(t.shop_n, 0) AS shop_n, COALESCE(t.shop_x, 0) AS shop_x
+SELECT g.anchor_id, g.shop_id, t.snap, SUM(g.host_orders) AS host_orders,
+       MAX(COALESCE(t.shop_n, 0)) AS shop_n, MAX(COALESCE(t.shop_x, 0)) AS shop_x
 FROM listing g
 LEFT JOIN standing t
   ON t.shop_id = g.shop_id
  AND t.snap = {w.end} - CAST(CEIL(({w.end} - g.listed_ts) / {float(step)}) AS BIGINT) * {step}
+GROUP BY g.anchor_id, g.shop_id, t.snap
 """
 
 

@@ -24,7 +24,7 @@ from clearlive.scoring import definitions as sql
 from clearlive.scoring.config import DimensionSpec, MetricSpec, ScoreConfig
 from clearlive.scoring.engines import Engine
 from clearlive.scoring.ledger import FindingRow, ledgers
-from clearlive.scoring.stats import Rate, Standing, pooled, shrunk, weighted
+from clearlive.scoring.stats import Rate, Standing, pooled, shrunk_many, weighted
 
 FLAG_SEVERITIES = ["medium", "high", "critical"]
 FINDINGS_SQL = "SELECT id, anchor_id, session_id, rule_id, severity, ts FROM findings ORDER BY ts, id"
@@ -186,11 +186,16 @@ def _listing_quality(rows: list[dict[str, Any]], config: ScoreConfig) -> dict[st
     (its shrunk bad-order rate) when the host listed the product. Listings whose shop had no
     matured orders then are left out of the weighting."""
     prior = pooled([(int(r["shop_x"]), int(r["shop_n"])) for r in rows]) or 0.0
+    known = sorted((r for r in rows if int(r["shop_n"] or 0)), key=lambda r: (r["anchor_id"], r["shop_id"], r["snap"]))
+    rates = shrunk_many(
+        [(int(r["shop_x"]), int(r["shop_n"])) for r in known],
+        [prior] * len(known),
+        config.prior_strength,
+        config.interval,
+    )
     parts: dict[str, list[tuple[int, Rate]]] = defaultdict(list)
-    for r in sorted(rows, key=lambda r: (r["anchor_id"], r["session_id"] or "", r["sku"], r["shop_id"])):
-        if int(r["shop_n"]):
-            rate = shrunk(int(r["shop_x"]), int(r["shop_n"]), prior, config.prior_strength, config.interval)
-            parts[r["anchor_id"]].append((int(r["host_orders"]), rate))
+    for r, rate in zip(known, rates, strict=True):
+        parts[r["anchor_id"]].append((int(r["host_orders"]), rate))
     out = {}
     for host, items in parts.items():
         total = sum(k for k, _ in items)
@@ -251,6 +256,7 @@ def _rates(
     for d in dims:
         for m in d.metrics:
             priors = {b: pooled([e.counts[m.name] for e in es if m.name in e.counts]) for b, es in members.items()}
+            todo: list[tuple[_Entity, float]] = []
             for e in entities:
                 if m.name == "listed_shop_bad_rate":
                     if m.name in e.extra:
@@ -261,10 +267,13 @@ def _rates(
                 prior = priors.get(benchmark_of[e.id])
                 if prior is None:
                     prior = priors.get("all")
-                if prior is None:
-                    continue
-                x, n = e.counts[m.name]
-                out[(e.id, m.name)] = shrunk(x, n, prior, config.prior_strength, config.interval)
+                if prior is not None:
+                    todo.append((e, prior))
+            rates = shrunk_many(
+                [e.counts[m.name] for e, _ in todo], [p for _, p in todo], config.prior_strength, config.interval
+            )
+            for (e, _), rate in zip(todo, rates, strict=True):
+                out[(e.id, m.name)] = rate
     return out
 
 

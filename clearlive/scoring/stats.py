@@ -15,6 +15,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
+import numpy as np
 from scipy.special import betaincinv
 
 EPS = 1e-4
@@ -36,11 +37,23 @@ def pooled(counts: list[tuple[int, int]]) -> float | None:
 
 
 def shrunk(x: int, n: int, prior: float, strength: float, level: float) -> Rate:
-    p = min(max(prior, EPS), 1 - EPS)
+    return shrunk_many([(x, n)], [prior], strength, level)[0]
+
+
+def shrunk_many(counts: list[tuple[int, int]], priors: list[float], strength: float, level: float) -> list[Rate]:
+    """`shrunk` for many rates at once (one vectorised call: thousands of shops cost milliseconds)."""
+    if not counts:
+        return []
+    x = np.array([c[0] for c in counts], dtype=float)
+    n = np.array([c[1] for c in counts], dtype=float)
+    p = np.clip(np.array(priors, dtype=float), EPS, 1 - EPS)
     a, b = x + strength * p, n - x + strength * (1 - p)
     tail = (1 - level) / 2
-    low, median, high = (float(betaincinv(a, b, q)) for q in (tail, 0.5, 1 - tail))
-    return Rate(x, n, median, low, high)
+    low, median, high = (betaincinv(a, b, q) for q in (tail, 0.5, 1 - tail))
+    return [
+        Rate(int(xi), int(ni), float(m), float(lo), float(hi))
+        for xi, ni, m, lo, hi in zip(x, n, median, low, high, strict=True)
+    ]
 
 
 class Standing:
