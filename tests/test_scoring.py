@@ -244,3 +244,38 @@ def test_score_cli_writes_contract_jsonl_store_and_parquet(tmp_path: Path) -> No
     # scoring the same window again replaces, not duplicates
     assert main(["score", str(hist), "--window", "30", "--out", str(out), "--db", str(db), "--no-scan"]) == 0
     assert stored() == len(lines)
+
+
+def test_tables_in_csv_and_parquet_score_like_events(tmp_path: Path, history: list[EventBase]) -> None:
+    """The same orders, refunds, reviews, complaints, shipments, chats and products as one CSV or
+    Parquet table per type give the same shop scores as the events."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    kinds = ("order", "refund", "review", "complaint", "shipment", "service_chat", "product")
+    events = [e for e in history if e.__struct_config__.tag in kinds]
+    by_kind: dict[str, list[dict]] = {k: [] for k in kinds}
+    for e in events:
+        row = msgspec.to_builtins(e)
+        row.pop("type")
+        row.pop("qualifications", None)
+        by_kind[e.__struct_config__.tag].append(row)
+    paths = []
+    for kind, rows in by_kind.items():
+        table = pa.Table.from_pylist(rows)
+        if kind in ("order", "product"):
+            path = tmp_path / f"{kind}s.csv"
+            pacsv.write_csv(table, path)
+        else:
+            path = tmp_path / f"{kind}s.parquet"
+            pq.write_table(table, path)
+        paths.append(str(path))
+    from_tables = list(read_inputs(paths, InputOptions(), RejectSink(None), ReadStats()))
+    assert len(from_tables) == len(events)
+
+    def shops(evs: list[EventBase]) -> list[object]:
+        scored = score_events(sorted(evs, key=lambda e: e.ts))  # type: ignore[arg-type,return-value]
+        return [msgspec.to_builtins(s) for s in scored if s.entity_type == "shop"]
+
+    assert shops(from_tables) == shops(events)
