@@ -9,7 +9,7 @@ import vl_convert as vlc
 SEVERITY_COLOURS = {"info": "#8c8c8c", "low": "#4e79a7", "medium": "#f28e2b", "high": "#e15759", "critical": "#76078a"}
 
 
-def _svg(spec: dict[str, Any]) -> str:
+def render_svg(spec: dict[str, Any]) -> str:
     svg = vlc.vegalite_to_svg(spec)
     # Drop the XML prolog so the SVG can be inlined into HTML.
     return svg[svg.find("<svg") :]
@@ -54,7 +54,7 @@ def timeline_svg(viewers: list[dict[str, Any]], findings: list[dict[str, Any]], 
         "layer": layers,
         "config": {"font": "sans-serif", "view": {"stroke": None}},
     }
-    return _svg(spec)
+    return render_svg(spec)
 
 
 def counts_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
@@ -78,7 +78,7 @@ def counts_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
         },
         "config": {"font": "sans-serif", "view": {"stroke": None}},
     }
-    return _svg(spec)
+    return render_svg(spec)
 
 
 def facts_svg(facts: dict[str, Any], width: int = 300) -> str:
@@ -103,7 +103,7 @@ def facts_svg(facts: dict[str, Any], width: int = 300) -> str:
         },
         "config": {"font": "sans-serif", "view": {"stroke": None}, "axis": {"labelFontSize": 10}},
     }
-    return _svg(spec)
+    return render_svg(spec)
 
 
 def quadrant_svg(hosts: list[dict[str, Any]], width: int = 560) -> str:
@@ -150,7 +150,7 @@ def quadrant_svg(hosts: list[dict[str, Any]], width: int = 560) -> str:
         ],
         "config": {"font": "sans-serif", "view": {"stroke": None}},
     }
-    return _svg(spec)
+    return render_svg(spec)
 
 
 def dimensions_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
@@ -176,4 +176,4 @@ def dimensions_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
         ],
         "config": {"font": "sans-serif", "view": {"stroke": None}},
     }
-    return _svg(spec)
+    return render_svg(spec)
