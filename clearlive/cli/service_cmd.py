@@ -1,0 +1,114 @@
+"""`clearlive serve`, `clearlive keys create` and `clearlive audit verify` (CONTRACT section 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from clearlive.errors import ClearLiveError
+
+err = Console(stderr=True, soft_wrap=True)
+DEMO_DATA = Path("demo-output/data")
+
+keys_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
+audit_app = typer.Typer(help="The service's hash-chained audit log.", no_args_is_help=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="The service store: a DuckDB file (default clearlive-service.duckdb) or postgresql://..."
+    ),
+]
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option("--role", help="ingest, reviewer or admin.")],
+    tenant: Annotated[str, typer.Option("--tenant", help="The platform or agency the key belongs to.")],
+    db: DbOption = None,
+) -> None:
+    """Print a new API key (shown once; only its hash is stored). Works while the server runs."""
+    from clearlive.service.store import open_keys
+
+    try:
+        key = open_keys(db).create(role, tenant)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    print(key)
+    err.print(f"{role} key for tenant {tenant!r} created; keep it: it cannot be shown again")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Recompute the audit log's hash chain; exit 1 if any entry was altered, removed or reordered."""
+    from clearlive.service.store import DEFAULT_DB, open_store
+
+    store = open_store(db or DEFAULT_DB)
+    ok, checked, problem = store.verify_audit()
+    store.db.close()
+    if ok:
+        err.print(f"audit log intact: {checked} entries")
+        return
+    err.print(f"[red]audit log broken[/]: {problem} ({checked} entries check out before it)")
+    raise typer.Exit(1)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    db: DbOption = None,
+    preload: Annotated[
+        list[Path] | None,
+        typer.Option("--preload", help="Event files to ingest at start (default: the demo's rooms if present)."),
+    ] = None,
+) -> None:
+    """Run the live service: ingest API, alert stream, dashboard. Embedded by default."""
+    import uvicorn
+
+    from clearlive.service.app import create_app
+    from clearlive.service.pipeline import EmbeddedPipeline
+    from clearlive.service.store import DEFAULT_DB, open_store
+
+    store = open_store(db or DEFAULT_DB)
+    if store.keys.count() == 0:
+        key = store.create_key("admin", "default")
+        err.print(f"first start: an admin key for tenant 'default' (shown once): [bold]{key}[/]")
+    pipeline = EmbeddedPipeline(store)
+    files = preload if preload is not None else _demo_files(store)
+    if files:
+        n = _preload(store, pipeline, files)
+        err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
+    app = create_app(store, pipeline)
+    err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        pipeline.close()
+        store.db.close()
+
+
+def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
+    """After `make demo`, a newcomer's first `clearlive serve` shows the demo rooms."""
+    if store.rooms("default") or not DEMO_DATA.is_dir():
+        return []
+    return sorted(DEMO_DATA.glob("*.jsonl"))
+
+
+def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-untyped-def]
+    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+
+    total = 0
+    for path in files:
+        if not path.exists():
+            raise ClearLiveError(f"{path}: no such file")
+        events = list(read_inputs([str(path)], InputOptions(), RejectSink(None), ReadStats()))
+        foreign = store.claim_rooms("default", {e.room_id for e in events})
+        events = [e for e in events if e.room_id not in foreign]
+        for i in range(0, len(events), 5000):
+            pipeline.submit("default", events[i : i + 5000])
+        total += len(events)
+    pipeline.drain(120)
+    return total

@@ -1,0 +1,411 @@
+"""The HTTP service (CONTRACT section 5): ingest, findings, the alert stream, reviews, evidence export,
+ranking, and the reviewers' dashboard.
+
+Every request is authenticated by an API key (`Authorization: Bearer KEY`, or the `clearlive_key`
+cookie the dashboard's login sets) and sees only its tenant's rooms. Roles: `ingest` sends events,
+`reviewer` decides on findings, `admin` also verifies the audit chain; every role can read its
+tenant's findings.
+
+(No `from __future__ import annotations` here: FastAPI reads the dependency annotations of the
+endpoints defined inside create_app at run time, and they name local aliases.)
+"""
+
+import asyncio
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+from fastapi import Depends, FastAPI, Form, Header, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from pydantic import BaseModel, Field
+
+from clearlive.model.events import Event, EventBase
+from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
+from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
+from clearlive.report.charts import SEVERITY_COLOURS
+from clearlive.service.keys import KeyInfo
+from clearlive.service.pipeline import QueueFull
+from clearlive.service.store import DECISIONS, ServiceStore, now_ms
+from clearlive.sources.rejects import field_of
+
+MAX_BODY_BYTES = 10 << 20  # 10 MiB per request
+MAX_EVENTS = 10_000  # per request
+MAX_LINE_BYTES = 1 << 20
+ALERT_POLL_S = 0.1
+_event_decoder = msgspec.json.Decoder(Event)
+_env = Environment(
+    loader=ChoiceLoader(
+        [PackageLoader("clearlive.service", "templates"), PackageLoader("clearlive.report", "templates")]
+    ),
+    autoescape=select_autoescape(),
+)
+
+
+class Submitter:
+    """Where accepted events go: the embedded queue or Redis Streams (same interface)."""
+
+    def submit(self, tenant: str, events: list[EventBase]) -> None: ...
+
+    def lag(self) -> int: ...
+
+
+class ReviewIn(BaseModel):
+    decision: str = Field(description="confirm, dismiss or escalate")
+    reason: str | None = Field(default=None, max_length=2000, description="required to dismiss")
+
+
+class CandidateIn(BaseModel):
+    room_id: str
+    anchor_id: str
+    predicted_engagement: float = Field(ge=0)
+    score: float | None = Field(default=None, ge=0, le=100)
+    interval: tuple[float, float] | None = None
+    credit: float | None = None
+    recent_violations: int = Field(default=0, ge=0)
+
+
+class RankIn(BaseModel):
+    candidates: list[CandidateIn] = Field(max_length=10_000)
+    policy: str = "blend"
+    uncertainty: str = "ucb"
+    seed: int = 0
+
+
+def parse_events(body: bytes) -> tuple[list[EventBase], list[dict[str, Any]]]:
+    """A JSON array or NDJSON body: the valid events and, for each bad one, where and why."""
+    events: list[EventBase] = []
+    rejects: list[dict[str, Any]] = []
+    stripped = body.lstrip()
+    if stripped.startswith(b"["):
+        try:
+            items = msgspec.json.decode(stripped, type=list[msgspec.Raw])
+        except msgspec.DecodeError as exc:
+            return [], [{"line": 1, "field": None, "error": f"body is not a JSON array: {exc}"}]
+        raws = [bytes(r) for r in items]
+    else:
+        raws = body.splitlines()
+    for n, raw in enumerate(raws, start=1):
+        if not raw.strip():
+            continue
+        if len(raw) > MAX_LINE_BYTES:
+            rejects.append({"line": n, "field": None, "error": f"event longer than {MAX_LINE_BYTES} bytes"})
+            continue
+        try:
+            ev = _event_decoder.decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            rejects.append({"line": n, "field": field_of(str(exc)), "error": str(exc)})
+            continue
+        if ev.id is None:  # the same event sent twice gets the same id, so a retry adds nothing
+            ev.id = "api:" + hashlib.sha256(_canonical(ev)).hexdigest()[:24]
+        events.append(ev)
+    return events, rejects
+
+
+def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any] | None = None) -> FastAPI:
+    app = FastAPI(
+        title="ClearLive",
+        version="1",
+        description="Live-commerce integrity: ingest room events, read findings with evidence, review them.",
+    )
+    app.state.store = store
+    app.state.submitter = submitter
+    app.state.status = status if status is not None else {}
+
+    def auth(request: Request, authorization: Annotated[str | None, Header()] = None) -> KeyInfo:
+        key = None
+        if authorization and authorization.lower().startswith("bearer "):
+            key = authorization[7:].strip()
+        elif request.cookies.get("clearlive_key"):
+            key = request.cookies["clearlive_key"]
+        info = store.key_info(key) if key else None
+        if info is None:
+            raise HTTPException(401, "a valid API key is needed", headers={"WWW-Authenticate": "Bearer"})
+        return info
+
+    def role(*allowed: str):  # type: ignore[no-untyped-def]
+        def check(info: Annotated[KeyInfo, Depends(auth)]) -> KeyInfo:
+            if info.role not in allowed:
+                raise HTTPException(403, f"this needs a key with role {' or '.join(allowed)}")
+            return info
+
+        return check
+
+    Key = Annotated[KeyInfo, Depends(auth)]
+    Reviewer = Annotated[KeyInfo, Depends(role("reviewer", "admin"))]
+
+    @app.get("/api/v1/health", tags=["service"])
+    def health() -> dict[str, Any]:
+        """Whether the service can take events, and what it is waiting for if not."""
+        waiting = list(app.state.status.get("waiting_for", []))
+        return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": submitter.lag()}
+
+    @app.post("/api/v1/events", status_code=202, tags=["ingest"])
+    async def ingest(request: Request, info: Annotated[KeyInfo, Depends(role("ingest", "admin"))]) -> dict[str, Any]:
+        """Events (CONTRACT section 2) as a JSON array or NDJSON. Answers with how many were accepted
+        and, for each rejected one, its line (or array position), field and reason."""
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            raise HTTPException(413, f"body larger than {MAX_BODY_BYTES} bytes; split it")
+        events, rejects = parse_events(body)
+        if len(events) + len(rejects) > MAX_EVENTS:
+            raise HTTPException(413, f"more than {MAX_EVENTS} events in one request; split it")
+        foreign = store.claim_rooms(info.tenant, {e.room_id for e in events})
+        if foreign:
+            kept = []
+            for n, e in enumerate(events, start=1):
+                if e.room_id in foreign:
+                    rejects.append({"line": n, "field": "room_id", "error": "room belongs to another tenant"})
+                else:
+                    kept.append(e)
+            events = kept
+        if events:
+            try:
+                submitter.submit(info.tenant, events)
+            except QueueFull as exc:
+                raise HTTPException(503, f"workers are behind ({exc}); retry", headers={"Retry-After": "1"}) from exc
+        return {"accepted": len(events), "rejected": len(rejects), "rejects": rejects[:100]}
+
+    @app.get("/api/v1/findings", tags=["findings"])
+    def findings(
+        info: Key,
+        room_id: str | None = None,
+        status: str | None = Query(default=None, description="open, confirmed, dismissed or escalated"),
+        min_severity: str | None = Query(default=None, description=", ".join(SEVERITIES)),
+        after: int = Query(default=0, ge=0, description="only findings with a larger seq"),
+        limit: int = Query(default=500, ge=1, le=5000),
+    ) -> list[dict[str, Any]]:
+        """Findings (CONTRACT section 3 shape, plus `seq` and `status`) of the key's tenant."""
+        if min_severity is not None and min_severity not in SEVERITY_RANK:
+            raise HTTPException(422, f"min_severity must be one of {', '.join(SEVERITIES)}")
+        rank_ = SEVERITY_RANK[min_severity] if min_severity else None
+        return store.findings(info.tenant, room_id, status, rank_, after, limit)
+
+    @app.get("/api/v1/findings/{finding_id}", tags=["findings"])
+    def finding(finding_id: str, info: Key) -> dict[str, Any]:
+        found = store.finding(info.tenant, finding_id)
+        if found is None:
+            raise HTTPException(404, "no such finding")
+        return found
+
+    @app.post("/api/v1/findings/{finding_id}/review", tags=["review"])
+    def review(finding_id: str, body: ReviewIn, info: Reviewer) -> dict[str, Any]:
+        """Confirm, dismiss (with a reason) or escalate; recorded in the hash-chained audit log."""
+        try:
+            return store.review(info.tenant, finding_id, body.decision, body.reason, info.prefix)
+        except KeyError as exc:
+            raise HTTPException(404, "no such finding") from exc
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+
+    @app.get("/api/v1/alerts", tags=["findings"])
+    async def alerts(
+        request: Request,
+        info: Key,
+        last_event_id: Annotated[str | None, Header()] = None,
+        after: int | None = Query(default=None, ge=0, description="resume after this seq (as Last-Event-ID)"),
+    ) -> StreamingResponse:
+        """Server-sent events: one `finding` event per new finding, `id` = its seq; `Last-Event-ID`
+        (or `after`) resumes after a disconnect without losing or repeating any."""
+        start = after if after is not None else _int_or_zero(last_event_id)
+
+        async def stream() -> AsyncIterator[bytes]:
+            seen = start
+            yield b": connected\n\n"
+            idle = 0.0
+            while not await request.is_disconnected():
+                rows = await asyncio.to_thread(store.findings, info.tenant, None, None, None, seen, 200)
+                for f in rows:
+                    seen = f["seq"]
+                    yield f"id: {seen}\nevent: finding\ndata: {json.dumps(f, ensure_ascii=False)}\n\n".encode()
+                if not rows:
+                    await asyncio.sleep(ALERT_POLL_S)
+                    idle += ALERT_POLL_S
+                    if idle >= 15:  # a comment now and then keeps proxies from closing the stream
+                        idle = 0.0
+                        yield b": keep-alive\n\n"
+                if app.state.status.get("stream_once"):
+                    return
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/api/v1/rooms", tags=["findings"])
+    def rooms(info: Key) -> list[dict[str, Any]]:
+        return store.rooms(info.tenant)
+
+    @app.get("/api/v1/rooms/{room_id}/evidence.zip", tags=["review"])
+    def evidence(room_id: str, info: Reviewer) -> Response:
+        """Everything a regulator needs about a room's findings, with a SHA-256 manifest."""
+        if store.tenant_of_room(room_id) != info.tenant:
+            raise HTTPException(404, "no such room")
+        data = evidence_zip(store, info.tenant, room_id)
+        store.audit(info.tenant, info.prefix, "evidence.export", room_id, {"bytes": len(data)})
+        return Response(
+            data,
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{room_id}-evidence.zip"'},
+        )
+
+    @app.get("/api/v1/audit/verify", tags=["service"])
+    def audit_verify(info: Annotated[KeyInfo, Depends(role("admin"))]) -> dict[str, Any]:
+        ok, checked, problem = store.verify_audit()
+        return {"intact": ok, "entries": checked, "problem": problem or None}
+
+    @app.post("/api/v1/rank", tags=["ranking"])
+    def rank_rooms(body: RankIn, info: Key) -> list[dict[str, Any]]:
+        """Rank candidate rooms under a policy (clearlive.ranking; docs/simulation.md)."""
+        if body.policy not in POLICIES or body.uncertainty not in UNCERTAINTY:
+            raise HTTPException(422, f"policy: {', '.join(POLICIES)}; uncertainty: {', '.join(UNCERTAINTY)}")
+        cands = [Candidate(**c.model_dump()) for c in body.candidates]
+        return [asdict(r) for r in rank(cands, body.policy, body.uncertainty, seed=body.seed)]
+
+    _dashboard(app, store, auth)
+    return app
+
+
+def _canonical(ev: EventBase) -> bytes:
+    """The event's content however it was written (spacing, escapes, key order, RFC 3339 or epoch)."""
+    return msgspec.json.encode(msgspec.to_builtins(ev), order="sorted")
+
+
+def _int_or_zero(value: str | None) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except ValueError:
+        return 0
+
+
+def evidence_zip(store: ServiceStore, tenant: str, room_id: str) -> bytes:
+    findings = store.findings(tenant, room_id=room_id, limit=100_000)
+    files: dict[str, bytes] = {
+        "findings.jsonl": b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in findings),
+        "evidence.csv": _evidence_csv(findings),
+        "events.jsonl": b"".join(
+            json.dumps(e, ensure_ascii=False).encode() + b"\n" for e in store.room_events(tenant, room_id, 1_000_000)
+        ),
+    }
+    manifest = {
+        "room_id": room_id,
+        "tenant": tenant,
+        "exported_ms": now_ms(),
+        "files": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)} for name, data in files.items()
+        },
+    }
+    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _evidence_csv(findings: list[dict[str, Any]]) -> bytes:
+    import csv
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(
+        ["finding_id", "time", "room_id", "rule_id", "severity", "status", "quote", "start", "end", "legal_basis"]
+    )
+    for f in findings:
+        ev = f["evidence"]
+        basis = "; ".join(f"{b['id']} {b['citation']}" for b in f.get("legal_basis", []))
+        w.writerow(
+            [
+                f["id"],
+                f["ts"],
+                f["room_id"],
+                f["rule_id"],
+                f["severity"],
+                f["status"],
+                ev["text"],
+                ev["start"],
+                ev["end"],
+                basis,
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")  # with a BOM, so spreadsheet programs read the Chinese right
+
+
+def _dashboard(app: FastAPI, store: ServiceStore, auth: Any) -> None:
+    """The reviewers' pages: the live alert feed, rooms, the review queue. Log in with an API key."""
+
+    def page(name: str, **context: Any) -> HTMLResponse:
+        return HTMLResponse(_env.get_template(name).render(**context))
+
+    def viewer(request: Request) -> KeyInfo | None:
+        key = request.cookies.get("clearlive_key")
+        return store.key_info(key) if key else None
+
+    @app.get("/login", include_in_schema=False)
+    def login_form(error: str | None = None) -> HTMLResponse:
+        return page("login.html", error=error)
+
+    @app.post("/login", include_in_schema=False)
+    def login(key: Annotated[str, Form()]) -> Response:
+        if store.key_info(key.strip()) is None:
+            return RedirectResponse("/login?error=1", status_code=303)
+        resp = RedirectResponse("/", status_code=303)
+        resp.set_cookie("clearlive_key", key.strip(), httponly=True, samesite="strict")
+        return resp
+
+    @app.get("/logout", include_in_schema=False)
+    def logout() -> Response:
+        resp = RedirectResponse("/login", status_code=303)
+        resp.delete_cookie("clearlive_key")
+        return resp
+
+    @app.get("/", include_in_schema=False)
+    def feed(request: Request) -> Response:
+        info = viewer(request)
+        if info is None:
+            return RedirectResponse("/login", status_code=303)
+        recent = store.findings(info.tenant, limit=100_000)[-200:][::-1]
+        return page("feed.html", info=info, findings=recent, rooms=store.rooms(info.tenant), colours=SEVERITY_COLOURS)
+
+    @app.get("/rooms/{room_id}", include_in_schema=False)
+    def room_page(room_id: str, request: Request) -> Response:
+        info = viewer(request)
+        if info is None:
+            return RedirectResponse("/login", status_code=303)
+        if store.tenant_of_room(room_id) != info.tenant:
+            raise HTTPException(404, "no such room")
+        from clearlive.service.views import room_view
+
+        return page("room.html", info=info, **room_view(store, info.tenant, room_id))
+
+    @app.get("/queue", include_in_schema=False)
+    def queue_page(request: Request) -> Response:
+        info = viewer(request)
+        if info is None:
+            return RedirectResponse("/login", status_code=303)
+        open_ = store.findings(info.tenant, status="open", limit=100_000)
+        open_.sort(key=lambda f: (-SEVERITY_RANK[f["severity"]], f["seq"]))
+        return page("queue.html", info=info, findings=open_[:300], total=len(open_), decisions=DECISIONS)
+
+    @app.post("/queue/{finding_id}", include_in_schema=False)
+    def queue_decide(
+        finding_id: str, request: Request, decision: Annotated[str, Form()], reason: Annotated[str, Form()] = ""
+    ) -> Response:
+        info = viewer(request)
+        if info is None:
+            return RedirectResponse("/login", status_code=303)
+        if info.role not in ("reviewer", "admin"):
+            raise HTTPException(403, "this needs a reviewer key")
+        try:
+            store.review(info.tenant, finding_id, decision, reason or None, info.prefix)
+        except KeyError as exc:
+            raise HTTPException(404, "no such finding") from exc
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return RedirectResponse("/queue", status_code=303)
+
+
+TEMPLATES = Path(__file__).with_name("templates")

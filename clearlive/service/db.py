@@ -1,0 +1,150 @@
+"""Two databases behind one small interface: DuckDB embedded (the default) and PostgreSQL (service mode).
+
+SQL is written once with `?` placeholders; the PostgreSQL side turns them into psycopg's `%s`.
+Only statements both engines accept are used (see schema.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from clearlive.service.schema import DDL_V1, SCHEMA_VERSION
+
+
+class Database(Protocol):
+    kind: str
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def transaction(self, lock_key: int | None = None) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class DuckDatabase:
+    """One DuckDB file (or memory) shared by the service's threads; writes are serialised by a lock."""
+
+    kind = "duckdb"
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.con = duckdb.connect(str(path))
+        self.lock = threading.RLock()
+        self._local = threading.local()
+        with self.lock:
+            for stmt in DDL_V1:
+                self.con.execute(stmt)
+            self.con.execute(
+                "INSERT INTO service_meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
+                [str(SCHEMA_VERSION)],
+            )
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self.con.cursor()
+        return cur
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self.lock:
+            self._cursor().execute(sql, list(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self.lock:
+                self._cursor().executemany(sql, [list(r) for r in rows])
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return self._cursor().execute(sql, list(params)).fetchall()
+
+    @contextmanager
+    def transaction(self, lock_key: int | None = None) -> Iterator[None]:
+        with self.lock:
+            cur = self._cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def close(self) -> None:
+        with self.lock:
+            self.con.close()
+
+
+class PostgresDatabase:
+    """PostgreSQL through psycopg, a connection per thread; the schema comes from Alembic."""
+
+    kind = "postgresql"
+
+    def __init__(self, url: str, migrate: bool = True) -> None:
+        import psycopg
+
+        self._psycopg = psycopg
+        self.url = url
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._guard = threading.Lock()
+        if migrate:
+            from clearlive.service.migrate import upgrade
+
+            upgrade(url)
+
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._psycopg.connect(self.url, autocommit=True)
+            self._local.conn = conn
+            with self._guard:
+                self._all.append(conn)
+        return conn
+
+    @staticmethod
+    def _pg(sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._conn().execute(self._pg(sql), list(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self._conn().cursor() as cur:
+                cur.executemany(self._pg(sql), [list(r) for r in rows])
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn().execute(self._pg(sql), list(params)).fetchall()
+
+    @contextmanager
+    def transaction(self, lock_key: int | None = None) -> Iterator[None]:
+        conn = self._conn()
+        with conn.transaction():
+            if lock_key is not None:  # serialise writers across processes (the audit chain)
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
+            yield
+
+    def close(self) -> None:
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+
+
+def open_database(url: str | None) -> Database:
+    """`None` or a path: embedded DuckDB; `postgresql://...`: PostgreSQL (migrated to the latest schema)."""
+    if url is None:
+        return DuckDatabase(":memory:")
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url)
+    return DuckDatabase(url.removeprefix("duckdb://"))

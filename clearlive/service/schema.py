@@ -1,0 +1,74 @@
+"""The service's tables, in SQL that DuckDB (embedded) and PostgreSQL (service mode) both accept.
+
+One list of statements per schema version. Embedded DuckDB applies them directly and records the
+version; PostgreSQL gets them through Alembic (clearlive/service/migrations), whose first revision
+runs the same list, so the two never drift apart.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+DDL_V1 = [
+    """CREATE TABLE IF NOT EXISTS api_keys (
+        key_hash VARCHAR PRIMARY KEY,
+        key_prefix VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        tenant VARCHAR NOT NULL,
+        created_ms BIGINT NOT NULL,
+        revoked BOOLEAN NOT NULL DEFAULT FALSE
+    )""",
+    """CREATE TABLE IF NOT EXISTS rooms (
+        room_id VARCHAR PRIMARY KEY,
+        tenant VARCHAR NOT NULL,
+        first_ms BIGINT NOT NULL
+    )""",
+    "CREATE SEQUENCE IF NOT EXISTS finding_seq",
+    """CREATE TABLE IF NOT EXISTS findings (
+        id VARCHAR PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        tenant VARCHAR NOT NULL,
+        room_id VARCHAR NOT NULL,
+        anchor_id VARCHAR,
+        severity VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        ts_ms BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        record VARCHAR NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS findings_tenant_seq ON findings (tenant, seq)",
+    "CREATE INDEX IF NOT EXISTS findings_room ON findings (room_id)",
+    """CREATE TABLE IF NOT EXISTS events (
+        id VARCHAR PRIMARY KEY,
+        tenant VARCHAR NOT NULL,
+        room_id VARCHAR NOT NULL,
+        type VARCHAR NOT NULL,
+        ts_ms BIGINT NOT NULL,
+        payload VARCHAR NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS events_room ON events (room_id, ts_ms)",
+    """CREATE TABLE IF NOT EXISTS reviews (
+        finding_id VARCHAR NOT NULL,
+        tenant VARCHAR NOT NULL,
+        decision VARCHAR NOT NULL,
+        reason VARCHAR,
+        reviewer VARCHAR NOT NULL,
+        ts_ms BIGINT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        seq BIGINT PRIMARY KEY,
+        ts_ms BIGINT NOT NULL,
+        tenant VARCHAR NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL,
+        prev_hash VARCHAR NOT NULL,
+        hash VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS service_meta (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    )""",
+]

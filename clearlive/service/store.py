@@ -1,0 +1,259 @@
+"""What the live service keeps: API keys (hashed, see keys.py), room ownership per tenant, events, findings with a
+sequence number for the alert stream, reviewers' decisions, and a hash-chained audit log.
+
+Every read takes the tenant and returns only that tenant's rows: isolation is in the queries, not
+left to the callers. Findings are inserted by their deterministic ids with ON CONFLICT DO NOTHING,
+so a redelivered event (at-least-once transport) never duplicates a finding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from clearlive.model.events import EventBase, event_type
+from clearlive.model.findings import Finding
+from clearlive.service.db import Database, DuckDatabase, PostgresDatabase, open_database
+from clearlive.service.keys import KeyInfo, KeyStore, SqliteKeyStore, SqlKeyStore
+
+DECISIONS = ("confirm", "dismiss", "escalate")
+STATUS_OF = {"confirm": "confirmed", "dismiss": "dismissed", "escalate": "escalated"}
+AUDIT_LOCK = 7_204_311  # advisory lock id that serialises audit-chain appends in PostgreSQL
+GENESIS = "0" * 64
+_encode = msgspec.json.Encoder().encode
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class ServiceStore:
+    def __init__(self, db: Database, keys: KeyStore) -> None:
+        self.db = db
+        self.keys = keys
+
+    # keys ------------------------------------------------------------------------------------
+    def create_key(self, role: str, tenant: str) -> str:
+        return self.keys.create(role, tenant)
+
+    def key_info(self, key: str) -> KeyInfo | None:
+        return self.keys.lookup(key) if key else None
+
+    # rooms and events ------------------------------------------------------------------------
+    def claim_rooms(self, tenant: str, room_ids: Iterable[str]) -> set[str]:
+        """Give unowned rooms to `tenant`; return the rooms among `room_ids` that another tenant owns."""
+        rooms = sorted(set(room_ids))
+        if not rooms:
+            return set()
+        self.db.executemany(
+            "INSERT INTO rooms (room_id, tenant, first_ms) VALUES (?, ?, ?) ON CONFLICT (room_id) DO NOTHING",
+            [(r, tenant, now_ms()) for r in rooms],
+        )
+        owners = self._owners(rooms)
+        return {r for r in rooms if owners.get(r) != tenant}
+
+    def _owners(self, rooms: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(rooms), 500):
+            chunk = rooms[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            out.update(dict(self.db.query(f"SELECT room_id, tenant FROM rooms WHERE room_id IN ({marks})", chunk)))
+        return out
+
+    def tenant_of_room(self, room_id: str) -> str | None:
+        rows = self.db.query("SELECT tenant FROM rooms WHERE room_id = ?", [room_id])
+        return rows[0][0] if rows else None
+
+    def rooms(self, tenant: str) -> list[dict[str, Any]]:
+        rows = self.db.query(
+            """SELECT r.room_id, r.first_ms,
+                      (SELECT count(*) FROM findings f WHERE f.room_id = r.room_id AND f.tenant = r.tenant),
+                      (SELECT count(*) FROM findings f WHERE f.room_id = r.room_id AND f.tenant = r.tenant
+                                                           AND f.status = 'open')
+               FROM rooms r WHERE r.tenant = ? ORDER BY r.room_id""",
+            [tenant],
+        )
+        return [{"room_id": r, "first_seen": f, "findings": n, "open": o} for r, f, n, o in rows]
+
+    def add_events(self, tenant: str, events: Iterable[EventBase]) -> list[EventBase]:
+        """Store events; return those not stored before (a redelivered event is seen once)."""
+        batch: dict[str, EventBase] = {}
+        for e in events:
+            batch.setdefault(e.id or "", e)
+        old = self._existing_ids("events", list(batch))
+        new = [e for eid, e in batch.items() if eid not in old]
+        self.db.executemany(
+            "INSERT INTO events (id, tenant, room_id, type, ts_ms, payload) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode()) for e in new],
+        )
+        return new
+
+    def room_events(self, tenant: str, room_id: str, limit: int = 5000) -> list[dict[str, Any]]:
+        rows = self.db.query(
+            "SELECT payload FROM events WHERE tenant = ? AND room_id = ? ORDER BY ts_ms, id LIMIT ?",
+            [tenant, room_id, limit],
+        )
+        return [json.loads(r[0]) for r in rows]
+
+    # findings --------------------------------------------------------------------------------
+    def add_findings(self, tenant: str, findings: Iterable[Finding]) -> int:
+        """Insert new findings; a finding already stored (same id) is left as it was. Returns how many were new."""
+        rows = [
+            (f.id, tenant, f.room_id, f.anchor_id, f.severity, f.category, f.rule_id, f.ts_ms, _encode(f).decode())
+            for f in findings
+        ]
+        if not rows:
+            return 0
+        ids = [r[0] for r in rows]
+        before = self._existing_ids("findings", ids)
+        self.db.executemany(
+            "INSERT INTO findings (id, seq, tenant, room_id, anchor_id, severity, category, rule_id, ts_ms, "
+            "status, record) VALUES (?, nextval('finding_seq'), ?, ?, ?, ?, ?, ?, ?, 'open', ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            [r for r in rows if r[0] not in before],
+        )
+        return len(set(ids) - before)
+
+    def _existing_ids(self, table: str, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(r[0] for r in self.db.query(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk))
+        return found
+
+    def findings(
+        self,
+        tenant: str,
+        room_id: str | None = None,
+        status: str | None = None,
+        min_severity_rank: int | None = None,
+        after_seq: int = 0,
+        limit: int = 500,
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT seq, status, record FROM findings WHERE tenant = ? AND seq > ?"
+        params: list[Any] = [tenant, after_seq]
+        if room_id is not None:
+            sql += " AND room_id = ?"
+            params.append(room_id)
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        if min_severity_rank is not None:
+            from clearlive.model.findings import SEVERITIES
+
+            allowed = list(SEVERITIES[min_severity_rank:])
+            sql += f" AND severity IN ({', '.join('?' for _ in allowed)})"
+            params.extend(allowed)
+        sql += " ORDER BY seq LIMIT ?"
+        params.append(limit)
+        return [{**json.loads(rec), "seq": seq, "status": st} for seq, st, rec in self.db.query(sql, params)]
+
+    def finding(self, tenant: str, finding_id: str) -> dict[str, Any] | None:
+        rows = self.db.query(
+            "SELECT seq, status, record FROM findings WHERE tenant = ? AND id = ?", [tenant, finding_id]
+        )
+        return {**json.loads(rows[0][2]), "seq": rows[0][0], "status": rows[0][1]} if rows else None
+
+    def review(self, tenant: str, finding_id: str, decision: str, reason: str | None, actor: str) -> dict[str, Any]:
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+        if decision == "dismiss" and not (reason or "").strip():
+            raise ValueError("a dismissal needs a reason")
+        if self.finding(tenant, finding_id) is None:
+            raise KeyError(finding_id)
+        ts = now_ms()
+        with self.db.transaction(AUDIT_LOCK):
+            self.db.execute(
+                "UPDATE findings SET status = ? WHERE tenant = ? AND id = ?", [STATUS_OF[decision], tenant, finding_id]
+            )
+            self.db.execute(
+                "INSERT INTO reviews (finding_id, tenant, decision, reason, reviewer, ts_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                [finding_id, tenant, decision, reason, actor, ts],
+            )
+            self._append_audit(tenant, actor, f"finding.{decision}", finding_id, {"reason": reason}, ts)
+        return {"finding_id": finding_id, "decision": decision, "status": STATUS_OF[decision], "reviewer": actor}
+
+    def decisions(self, tenant: str) -> dict[str, str]:
+        """Each reviewed finding's latest decision, as the credit ledger reads them."""
+        rows = self.db.query("SELECT finding_id, decision FROM reviews WHERE tenant = ? ORDER BY ts_ms", [tenant])
+        verdict = {"confirm": "confirmed", "dismiss": "dismissed"}
+        return {fid: verdict[d] for fid, d in rows if d in verdict}
+
+    # audit -----------------------------------------------------------------------------------
+    def audit(self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
+        with self.db.transaction(AUDIT_LOCK):
+            self._append_audit(tenant, actor, action, subject, detail, now_ms())
+
+    def _append_audit(
+        self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any], ts: int
+    ) -> None:
+        last = self.db.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
+        body = json.dumps(detail, sort_keys=True, ensure_ascii=False)
+        digest = entry_hash(prev, seq, ts, tenant, actor, action, subject, body)
+        self.db.execute(
+            "INSERT INTO audit_log (seq, ts_ms, tenant, actor, action, subject, detail, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [seq, ts, tenant, actor, action, subject, body, prev, digest],
+        )
+
+    def audit_entries(self, tenant: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT seq, ts_ms, tenant, actor, action, subject, detail, prev_hash, hash FROM audit_log"
+        params: list[Any] = []
+        if tenant is not None:
+            sql += " WHERE tenant = ?"
+            params.append(tenant)
+        cols = ("seq", "ts_ms", "tenant", "actor", "action", "subject", "detail", "prev_hash", "hash")
+        return [dict(zip(cols, r, strict=True)) for r in self.db.query(sql + " ORDER BY seq", params)]
+
+    def verify_audit(self) -> tuple[bool, int, str]:
+        """Recompute the chain: (intact, entries checked, what is wrong at the first broken entry)."""
+        prev = GENESIS
+        entries = self.audit_entries()
+        for n, e in enumerate(entries, start=1):
+            if e["seq"] != n:
+                return False, n - 1, f"entry {n} is missing (found seq {e['seq']})"
+            if e["prev_hash"] != prev:
+                return False, n - 1, f"entry {n} does not follow entry {n - 1}"
+            expected = entry_hash(
+                prev, e["seq"], e["ts_ms"], e["tenant"], e["actor"], e["action"], e["subject"], e["detail"]
+            )
+            if expected != e["hash"]:
+                return False, n - 1, f"entry {n} was altered"
+            prev = e["hash"]
+        return True, len(entries), ""
+
+
+def entry_hash(prev: str, seq: int, ts: int, tenant: str, actor: str, action: str, subject: str, detail: str) -> str:
+    canonical = json.dumps([prev, seq, ts, tenant, actor, action, subject, detail], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def open_store(url: str | None) -> ServiceStore:
+    """The embedded store (a DuckDB file, or memory when `url` is None; keys in SQLite beside it) or
+    PostgreSQL (`postgresql://...`, keys in it too)."""
+    db = open_database(url)
+    if isinstance(db, PostgresDatabase):
+        return ServiceStore(db, SqlKeyStore(db))
+    assert isinstance(db, DuckDatabase)
+    keys_path = ":memory:" if url is None else Path(url.removeprefix("duckdb://")).with_suffix(".keys.sqlite")
+    return ServiceStore(db, SqliteKeyStore(keys_path))
+
+
+def open_keys(url: str | None) -> KeyStore:
+    """Only the key store: what `clearlive keys create` needs, usable while the server runs."""
+    if url is not None and url.startswith(("postgresql://", "postgres://")):
+        return SqlKeyStore(PostgresDatabase(url))
+    path = Path((url or DEFAULT_DB).removeprefix("duckdb://")).with_suffix(".keys.sqlite")
+    return SqliteKeyStore(path)
+
+
+DEFAULT_DB = "clearlive-service.duckdb"

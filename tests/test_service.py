@@ -1,0 +1,258 @@
+"""The live service in-process (embedded store and queue): keys, tenants, ingest, findings, the
+alert stream, reviews, the audit chain, evidence export, ranking and the dashboard."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clearlive.service.app import MAX_EVENTS, create_app
+from clearlive.service.pipeline import EmbeddedPipeline
+from clearlive.service.store import ServiceStore, open_store
+
+ROOM = [
+    {"type": "session_start", "room_id": "r1", "ts": "2026-11-01T12:00:00Z", "anchor_id": "a1", "session_id": "s1"},
+    {
+        "type": "utterance",
+        "room_id": "r1",
+        "ts": "2026-11-01T12:00:05Z",
+        "speaker": "host",
+        "text": "这款面霜是全网最低价，最后三单",
+    },
+    {
+        "type": "comment",
+        "room_id": "r1",
+        "ts": "2026-11-01T12:00:06Z",
+        "user_id": "u1",
+        "text": "加我微信 abc12345 领优惠",
+    },
+    {"type": "utterance", "room_id": "r1", "ts": "2026-11-01T12:00:09Z", "speaker": "host", "text": "用了保证治好湿疹"},
+]
+
+
+def ndjson(rows: list[dict]) -> bytes:
+    return b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in rows)
+
+
+class Service:
+    def __init__(self, store: ServiceStore) -> None:
+        self.store = store
+        self.pipeline = EmbeddedPipeline(store)
+        self.status: dict = {}
+        self.client = TestClient(create_app(store, self.pipeline, self.status))
+        self.keys = {
+            (role, tenant): store.create_key(role, tenant)
+            for role in ("ingest", "reviewer", "admin")
+            for tenant in ("acme", "other")
+        }
+
+    def h(self, role: str, tenant: str = "acme") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[(role, tenant)]}"}
+
+    def ingest(self, rows: list[dict], tenant: str = "acme", as_array: bool = False) -> dict:
+        body = json.dumps(rows).encode() if as_array else ndjson(rows)
+        r = self.client.post("/api/v1/events", content=body, headers=self.h("ingest", tenant))
+        assert r.status_code == 202, r.text
+        self.pipeline.drain()
+        return r.json()
+
+
+@pytest.fixture
+def svc() -> Iterator[Service]:
+    s = Service(open_store(None))
+    yield s
+    s.pipeline.close()
+
+
+def test_every_endpoint_needs_a_valid_key(svc: Service) -> None:
+    for method, path in [
+        ("get", "/api/v1/findings"),
+        ("post", "/api/v1/events"),
+        ("get", "/api/v1/rooms"),
+        ("get", "/api/v1/alerts"),
+        ("get", "/api/v1/audit/verify"),
+    ]:
+        assert getattr(svc.client, method)(path).status_code == 401
+        bad = {"Authorization": "Bearer cl_not-a-key"}
+        assert getattr(svc.client, method)(path, headers=bad).status_code == 401
+    assert svc.client.get("/api/v1/health").status_code == 200
+
+
+def test_ingest_finds_stores_and_isolates_tenants(svc: Service) -> None:
+    answer = svc.ingest(ROOM)
+    assert answer == {"accepted": 4, "rejected": 0, "rejects": []}
+    found = svc.client.get("/api/v1/findings", params={"room_id": "r1"}, headers=svc.h("reviewer")).json()
+    rules = {f["rule_id"] for f in found}
+    assert any(r.startswith("zh.absolute") for r in rules) and any("diversion" in r for r in rules)
+    assert all(f["status"] == "open" and f["seq"] > 0 for f in found)
+    f0 = found[0]
+    assert f0["evidence"]["text"] in next(
+        r["text"] for r in ROOM if r.get("text") and f0["evidence"]["text"] in r["text"]
+    )
+    # another tenant sees nothing of it, and cannot write into its room
+    assert svc.client.get("/api/v1/findings", headers=svc.h("reviewer", "other")).json() == []
+    assert svc.client.get(f"/api/v1/findings/{f0['id']}", headers=svc.h("admin", "other")).status_code == 404
+    other = svc.ingest(ROOM[1:2], tenant="other")
+    assert other["accepted"] == 0 and other["rejects"][0]["error"] == "room belongs to another tenant"
+    assert svc.client.get("/api/v1/rooms", headers=svc.h("ingest", "other")).json() == []
+
+
+def test_redelivered_events_add_no_findings(svc: Service) -> None:
+    svc.ingest(ROOM)
+    first = svc.client.get("/api/v1/findings", headers=svc.h("reviewer")).json()
+    svc.ingest(ROOM)  # a client retrying the same request
+    svc.ingest(ROOM, as_array=True)  # and once more as a JSON array
+    assert svc.client.get("/api/v1/findings", headers=svc.h("reviewer")).json() == first
+
+
+def test_bad_events_are_rejected_with_line_and_field(svc: Service) -> None:
+    rows = [ROOM[0], {"type": "comment", "room_id": "r1", "ts": "2026-11-01T12:00:06Z", "user_id": 7, "text": "x"}]
+    body = ndjson(rows) + b"\n{not json\n"
+    r = svc.client.post("/api/v1/events", content=body, headers=svc.h("ingest"))
+    assert r.status_code == 202
+    out = r.json()
+    assert out["accepted"] == 1 and out["rejected"] == 2
+    assert out["rejects"][0]["line"] == 2 and out["rejects"][0]["field"] == "user_id"
+    assert out["rejects"][1]["line"] == 3
+    too_many = ndjson([ROOM[2]] * (MAX_EVENTS + 1))
+    assert svc.client.post("/api/v1/events", content=too_many, headers=svc.h("ingest")).status_code == 413
+    assert svc.client.post("/api/v1/events", content=ndjson(ROOM), headers=svc.h("reviewer")).status_code == 403
+
+
+def test_alert_stream_resumes_after_last_event_id(svc: Service) -> None:
+    svc.ingest(ROOM)
+    svc.status["stream_once"] = True  # the test client cannot hang up mid-stream: end after one poll
+
+    def stream(**headers: str) -> list[dict]:
+        with svc.client.stream("GET", "/api/v1/alerts", headers={**svc.h("reviewer"), **headers}) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            body = "".join(r.iter_text())
+        events = []
+        for block in body.split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
+            if fields:
+                events.append({"id": int(fields["id"]), "finding": json.loads(fields["data"])})
+        return events
+
+    everything = stream()
+    assert len(everything) >= 3 and [e["id"] for e in everything] == sorted(e["id"] for e in everything)
+    resumed = stream(**{"Last-Event-ID": str(everything[1]["id"])})
+    assert [e["id"] for e in resumed] == [e["id"] for e in everything[2:]]
+    assert stream(**{"Authorization": f"Bearer {svc.keys[('reviewer', 'other')]}"}) == []
+
+
+def test_reviews_are_audited_and_tampering_is_detected(svc: Service, tmp_path: Path) -> None:
+    svc.ingest(ROOM)
+    fid = svc.client.get("/api/v1/findings", headers=svc.h("reviewer")).json()[0]["id"]
+    url = f"/api/v1/findings/{fid}/review"
+    assert svc.client.post(url, json={"decision": "confirm"}, headers=svc.h("ingest")).status_code == 403
+    assert svc.client.post(url, json={"decision": "dismiss"}, headers=svc.h("reviewer")).status_code == 422
+    assert svc.client.post(url, json={"decision": "confirm"}, headers=svc.h("reviewer", "other")).status_code == 404
+    r = svc.client.post(
+        url, json={"decision": "dismiss", "reason": "a quote from a competitor's ad"}, headers=svc.h("reviewer")
+    )
+    assert r.status_code == 200 and r.json()["status"] == "dismissed"
+    svc.client.post(url, json={"decision": "confirm"}, headers=svc.h("admin"))
+    assert svc.client.get(f"/api/v1/findings/{fid}", headers=svc.h("reviewer")).json()["status"] == "confirmed"
+    assert svc.store.decisions("acme") == {fid: "confirmed"}
+    verify = svc.client.get("/api/v1/audit/verify", headers=svc.h("admin")).json()
+    assert verify == {"intact": True, "entries": 2, "problem": None}
+    assert svc.client.get("/api/v1/audit/verify", headers=svc.h("reviewer")).status_code == 403
+    svc.store.db.execute("UPDATE audit_log SET detail = ? WHERE seq = 1", ['{"reason": "nothing"}'])
+    verify = svc.client.get("/api/v1/audit/verify", headers=svc.h("admin")).json()
+    assert verify["intact"] is False and verify["problem"] == "entry 1 was altered"
+
+
+def test_audit_verify_command(tmp_path: Path) -> None:
+    from clearlive.cli.main import main
+
+    db = tmp_path / "svc.duckdb"
+    store = open_store(str(db))
+    store.audit("acme", "cl_abc", "finding.confirm", "f_1", {"reason": None})
+    store.audit("acme", "cl_abc", "finding.dismiss", "f_2", {"reason": "no"})
+    store.db.close()
+    assert main(["audit", "verify", "--db", str(db)]) == 0
+    store = open_store(str(db))
+    store.db.execute("DELETE FROM audit_log WHERE seq = 1")
+    store.db.close()
+    assert main(["audit", "verify", "--db", str(db)]) == 1
+
+
+def test_evidence_export_has_a_manifest_of_hashes(svc: Service) -> None:
+    import hashlib
+
+    svc.ingest(ROOM)
+    assert svc.client.get("/api/v1/rooms/r1/evidence.zip", headers=svc.h("reviewer", "other")).status_code == 404
+    r = svc.client.get("/api/v1/rooms/r1/evidence.zip", headers=svc.h("reviewer"))
+    assert r.status_code == 200
+    zf = zipfile.ZipFile(io.BytesIO(r.content))
+    manifest = json.loads(zf.read("manifest.json"))
+    assert set(manifest["files"]) == {"findings.jsonl", "evidence.csv", "events.jsonl"}
+    for name, meta in manifest["files"].items():
+        assert hashlib.sha256(zf.read(name)).hexdigest() == meta["sha256"]
+    assert "最低价" in zf.read("evidence.csv").decode("utf-8-sig")
+    assert svc.store.audit_entries("acme")[-1]["action"] == "evidence.export"
+
+
+def test_rank_endpoint(svc: Service) -> None:
+    body = {
+        "policy": "service",
+        "uncertainty": "mean",
+        "candidates": [
+            {"room_id": "a", "anchor_id": "good", "predicted_engagement": 100, "score": 85, "interval": [80, 90]},
+            {"room_id": "b", "anchor_id": "bad", "predicted_engagement": 250, "score": 20, "interval": [10, 30]},
+        ],
+    }
+    r = svc.client.post("/api/v1/rank", json=body, headers=svc.h("ingest"))
+    assert r.status_code == 200 and [x["anchor_id"] for x in r.json()] == ["good", "bad"]
+    assert (
+        svc.client.post("/api/v1/rank", json={**body, "policy": "clicks"}, headers=svc.h("ingest")).status_code == 422
+    )
+
+
+def test_openapi_describes_the_api(svc: Service) -> None:
+    spec = svc.client.get("/openapi.json").json()
+    for path in ("/api/v1/events", "/api/v1/findings", "/api/v1/alerts", "/api/v1/findings/{finding_id}/review"):
+        assert path in spec["paths"]
+
+
+def test_dashboard_login_feed_room_and_queue(svc: Service) -> None:
+    svc.ingest(ROOM)
+    assert svc.client.get("/", follow_redirects=False).status_code == 303
+    r = svc.client.post("/login", data={"key": "cl_wrong"}, follow_redirects=False)
+    assert r.headers["location"] == "/login?error=1"
+    r = svc.client.post("/login", data={"key": svc.keys[("reviewer", "acme")]}, follow_redirects=False)
+    assert r.status_code == 303 and "clearlive_key" in r.cookies
+    svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "acme")])
+    feed = svc.client.get("/").text
+    assert "Live alerts" in feed and "r1" in feed and "EventSource" in feed
+    room = svc.client.get("/rooms/r1").text
+    assert "<mark>" in room and "evidence.zip" in room
+    queue = svc.client.get("/queue").text
+    fid = svc.client.get("/api/v1/findings").json()[0]["id"]  # the cookie authenticates the API too
+    assert fid in queue
+    r = svc.client.post(f"/queue/{fid}", data={"decision": "escalate"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert svc.client.get(f"/api/v1/findings/{fid}").json()["status"] == "escalated"
+    svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
+    assert svc.client.get("/rooms/r1").status_code == 404
+
+
+def test_keys_create_command_prints_a_working_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from clearlive.cli.main import main
+
+    db = tmp_path / "svc.duckdb"
+    assert main(["keys", "create", "--role", "reviewer", "--tenant", "acme", "--db", str(db)]) == 0
+    key = capsys.readouterr().out.strip()
+    assert key.startswith("cl_") and len(key) > 40
+    store = open_store(str(db))  # the server opening the same store sees the key
+    info = store.key_info(key)
+    assert info is not None and (info.role, info.tenant) == ("reviewer", "acme")
+    assert key not in (tmp_path / "svc.keys.sqlite").read_bytes().decode("latin-1")  # stored hashed
+    assert main(["keys", "create", "--role", "owner", "--tenant", "acme", "--db", str(db)]) == 2
