@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import pyarrow as pa
 
 from clearlive.service.schema import DDL_V1, SCHEMA_VERSION
 
@@ -22,9 +23,13 @@ class Database(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
-
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq_column: str | None = None
+    ) -> None:
+        """INSERT ... ON CONFLICT DO NOTHING of many rows; `seq_column` is filled from finding_seq."""
+        ...
 
     def transaction(self, lock_key: int | None = None) -> Any: ...
 
@@ -58,14 +63,29 @@ class DuckDatabase:
         with self.lock:
             self._cursor().execute(sql, list(params))
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            with self.lock:
-                self._cursor().executemany(sql, [list(r) for r in rows])
-
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.lock:
             return self._cursor().execute(sql, list(params)).fetchall()
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq_column: str | None = None
+    ) -> None:
+        # DuckDB's executemany runs row by row (400 rows/s here); an Arrow table goes in at once.
+        if not rows:
+            return
+        data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+        names = ([seq_column] if seq_column else []) + list(columns)
+        values = (["nextval('finding_seq')"] if seq_column else []) + list(columns)
+        with self.lock:
+            cur = self._cursor()
+            cur.register("_incoming", data)
+            try:
+                cur.execute(
+                    f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(values)} FROM _incoming "
+                    "ON CONFLICT DO NOTHING"
+                )
+            finally:
+                cur.unregister("_incoming")
 
     @contextmanager
     def transaction(self, lock_key: int | None = None) -> Iterator[None]:
@@ -118,13 +138,18 @@ class PostgresDatabase:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._conn().execute(self._pg(sql), list(params))
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            with self._conn().cursor() as cur:
-                cur.executemany(self._pg(sql), [list(r) for r in rows])
-
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn().execute(self._pg(sql), list(params)).fetchall()
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq_column: str | None = None
+    ) -> None:
+        names = ([seq_column] if seq_column else []) + list(columns)
+        marks = (["nextval('finding_seq')"] if seq_column else []) + ["%s"] * len(columns)
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING"
+        if rows:
+            with self._conn().cursor() as cur:
+                cur.executemany(sql, [list(r) for r in rows])
 
     @contextmanager
     def transaction(self, lock_key: int | None = None) -> Iterator[None]:

@@ -51,10 +51,7 @@ class ServiceStore:
         rooms = sorted(set(room_ids))
         if not rooms:
             return set()
-        self.db.executemany(
-            "INSERT INTO rooms (room_id, tenant, first_ms) VALUES (?, ?, ?) ON CONFLICT (room_id) DO NOTHING",
-            [(r, tenant, now_ms()) for r in rooms],
-        )
+        self.db.insert_rows("rooms", ("room_id", "tenant", "first_ms"), [(r, tenant, now_ms()) for r in rooms])
         owners = self._owners(rooms)
         return {r for r in rooms if owners.get(r) != tenant}
 
@@ -88,9 +85,9 @@ class ServiceStore:
             batch.setdefault(e.id or "", e)
         old = self._existing_ids("events", list(batch))
         new = [e for eid, e in batch.items() if eid not in old]
-        self.db.executemany(
-            "INSERT INTO events (id, tenant, room_id, type, ts_ms, payload) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO NOTHING",
+        self.db.insert_rows(
+            "events",
+            ("id", "tenant", "room_id", "type", "ts_ms", "payload"),
             [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode()) for e in new],
         )
         return new
@@ -113,11 +110,11 @@ class ServiceStore:
             return 0
         ids = [r[0] for r in rows]
         before = self._existing_ids("findings", ids)
-        self.db.executemany(
-            "INSERT INTO findings (id, seq, tenant, room_id, anchor_id, severity, category, rule_id, ts_ms, "
-            "status, record) VALUES (?, nextval('finding_seq'), ?, ?, ?, ?, ?, ?, ?, 'open', ?) "
-            "ON CONFLICT (id) DO NOTHING",
-            [r for r in rows if r[0] not in before],
+        self.db.insert_rows(
+            "findings",
+            ("id", "tenant", "room_id", "anchor_id", "severity", "category", "rule_id", "ts_ms", "record", "status"),
+            [(*r, "open") for r in rows if r[0] not in before],
+            seq_column="seq",
         )
         return len(set(ids) - before)
 
