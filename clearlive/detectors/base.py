@@ -54,6 +54,9 @@ class RoomState:
 class Detector(ABC):
     id: str
     event_types: frozenset[str]
+    # Attributes holding state across rooms (most detectors keep theirs in RoomState.slots): what a
+    # checkpoint must save beside the rooms so that a restarted worker resumes where it was.
+    state_attrs: tuple[str, ...] = ()
 
     @abstractmethod
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:

@@ -79,6 +79,7 @@ def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], floa
 class FraudarDetector(Detector):
     id = "fraud.fraudar"
     event_types = frozenset({"order"})
+    state_attrs = ("edges", "first_order", "last_ts")
 
     def __init__(self) -> None:
         self.edges: set[tuple[str, str]] = set()

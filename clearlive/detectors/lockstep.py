@@ -51,6 +51,7 @@ class LockstepDetector(Detector):
     # Presence and endorsement actions, as in CopyCatch (page likes); comments are judged by the
     # templated-chat and fan-raid detectors, and leaving them out keeps this off the chat hot path.
     event_types = frozenset({"enter", "like", "gift", "follow", "share"})
+    state_attrs = ("tokens", "first_seen", "rooms", "first_event", "last_ts")
 
     def __init__(self) -> None:
         self.tokens: dict[str, set[tuple[str, int, int]]] = {}  # accounts seen in two rooms or more

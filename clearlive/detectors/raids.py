@@ -50,6 +50,7 @@ class _Call:
 class FanRaidDetector(Detector):
     id = "fraud.fan_raid"
     event_types = frozenset({"utterance", "comment", "enter", "like", "gift", "follow", "share"})
+    state_attrs = ("seen", "calls")
 
     def __init__(self, rules: TextRuleDetector) -> None:
         self.rules = rules

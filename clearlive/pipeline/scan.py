@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clearlive.detectors import Detector, RoomState, TextRuleDetector
 from clearlive.detectors.botchat import TemplatedChatDetector
@@ -111,6 +112,22 @@ class Scanner:
         for f in out:
             self.sessions.add_finding(f)
         return out
+
+    def state(self) -> dict[str, Any]:
+        """Everything the scanner has learned, for a checkpoint (rooms, sessions, cross-room detector
+        state). Pickle it in one piece: detectors' state refers to the same RoomState objects."""
+        return {
+            "rooms": self.rooms,
+            "sessions": self.sessions,
+            "detectors": {d.id: {a: getattr(d, a) for a in d.state_attrs} for d in self.detectors if d.state_attrs},
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.rooms = state["rooms"]
+        self.sessions = state["sessions"]
+        for d in self.detectors:
+            for attr, value in state["detectors"].get(d.id, {}).items():
+                setattr(d, attr, value)
 
     def finish(self) -> list[Finding]:
         out: list[Finding] = []

@@ -12,8 +12,10 @@ import logging
 import queue
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
@@ -24,15 +26,44 @@ log = logging.getLogger("clearlive.service")
 
 
 class TenantScanners:
+    """A scanner per tenant, and the ids of the events each has seen: an event delivered twice (a
+    client's retry, a transport's redelivery) is processed once, so detector state never counts it
+    twice. The seen ids are bounded (the most recent SEEN_IDS per tenant) and part of the state."""
+
+    SEEN_IDS = 200_000
+
     def __init__(self, config: ScanConfig | None = None) -> None:
         self.config = config or ScanConfig()
         self.scanners: dict[str, Scanner] = {}
+        self.seen: dict[str, OrderedDict[str, None]] = {}
 
-    def process(self, tenant: str, events: Iterable[EventBase]) -> list[Finding]:
+    def _scanner(self, tenant: str) -> Scanner:
         scanner = self.scanners.get(tenant)
         if scanner is None:
             scanner = self.scanners[tenant] = Scanner.from_config(self.config)
-        return [f for ev in events for f in scanner.process(ev)]
+            self.seen[tenant] = OrderedDict()
+        return scanner
+
+    def process(self, tenant: str, events: Iterable[EventBase]) -> list[Finding]:
+        scanner = self._scanner(tenant)
+        seen = self.seen[tenant]
+        out: list[Finding] = []
+        for ev in events:
+            if ev.id in seen:
+                continue
+            seen[ev.id or ""] = None
+            if len(seen) > self.SEEN_IDS:
+                seen.popitem(last=False)
+            out.extend(scanner.process(ev))
+        return out
+
+    def state(self) -> dict[str, Any]:
+        return {"scanners": {t: s.state() for t, s in self.scanners.items()}, "seen": self.seen}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        for tenant, scanner_state in state["scanners"].items():
+            self._scanner(tenant).restore(scanner_state)
+        self.seen = state["seen"]
 
 
 @dataclass
@@ -68,8 +99,8 @@ class EmbeddedPipeline:
             if batch is None:
                 return
             try:
-                new = self.store.add_events(batch.tenant, batch.events)  # a redelivered event is skipped
-                found = self.scanners.process(batch.tenant, new)
+                self.store.add_events(batch.tenant, batch.events)
+                found = self.scanners.process(batch.tenant, batch.events)
                 self.store.add_findings(batch.tenant, found)
                 self.processed += len(batch.events)
             except Exception:  # a bad batch must not stop the worker; it is logged with its size
