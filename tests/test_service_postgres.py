@@ -39,9 +39,8 @@ def pg_url() -> Iterator[str]:
 
 
 def test_service_on_postgresql(pg_url: str) -> None:
-    from tests.test_service import ROOM, Service
-
     from clearlive.service.store import open_store
+    from tests.test_service import ROOM, Service
 
     store = open_store(pg_url)
     rows = store.db.query("SELECT version_num FROM alembic_version")
