@@ -64,30 +64,72 @@ def serve_command(
         list[Path] | None,
         typer.Option("--preload", help="Event files to ingest at start (default: the demo's rooms if present)."),
     ] = None,
+    redis_url: Annotated[
+        str | None, typer.Option("--redis", help="Redis URL: events go through Redis Streams to worker processes.")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="With --redis: worker processes to start.")] = 2,
+    shards: Annotated[int, typer.Option("--shards", min=1, help="With --redis: streams to shard rooms over.")] = 4,
 ) -> None:
     """Run the live service: ingest API, alert stream, dashboard. Embedded by default."""
+    import multiprocessing as mp
+
     import uvicorn
 
     from clearlive.service.app import create_app
     from clearlive.service.pipeline import EmbeddedPipeline
     from clearlive.service.store import DEFAULT_DB, open_store
 
+    if redis_url and not (db or "").startswith(("postgresql://", "postgres://")):
+        raise typer.BadParameter("worker processes share the store: use --db postgresql://...", param_hint="--redis")
     store = open_store(db or DEFAULT_DB)
     if store.keys.count() == 0:
         key = store.create_key("admin", "default")
         err.print(f"first start: an admin key for tenant 'default' (shown once): [bold]{key}[/]")
-    pipeline = EmbeddedPipeline(store)
+    procs: list[mp.Process] = []
+    if redis_url:
+        from clearlive.service.redis_transport import RedisSubmitter, worker_main
+
+        pipeline = RedisSubmitter(redis_url, shards)
+        ctx = mp.get_context("spawn")
+        for k in range(workers):
+            owned = [s for s in range(shards) if s % workers == k]
+            proc = ctx.Process(target=worker_main, args=(redis_url, db, owned), name=f"clearlive-worker-{k}")
+            proc.start()
+            procs.append(proc)
+        err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s)")
+    else:
+        pipeline = EmbeddedPipeline(store)
     files = preload if preload is not None else _demo_files(store)
     if files:
         n = _preload(store, pipeline, files)
         err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
-    app = create_app(store, pipeline)
+    app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs})
     err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
-        pipeline.close()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.join(timeout=15)
+        if isinstance(pipeline, EmbeddedPipeline):
+            pipeline.close()
         store.db.close()
+
+
+def worker_command(
+    redis_url: Annotated[str, typer.Option("--redis", help="The Redis the service front writes to.")],
+    db: Annotated[str, typer.Option("--db", help="The service's PostgreSQL: postgresql://...")],
+    shards: Annotated[str, typer.Option("--shards", help="Comma-separated shard numbers this worker owns, e.g. 0,2.")],
+) -> None:
+    """Run one detector worker over some Redis stream shards (scale-out beside `clearlive serve --redis`)."""
+    from clearlive.service.redis_transport import worker_main
+
+    try:
+        owned = [int(s) for s in shards.split(",") if s.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter("shard numbers, e.g. 0,2", param_hint="--shards") from exc
+    worker_main(redis_url, db, owned)
 
 
 def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
@@ -110,5 +152,6 @@ def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-unty
         for i in range(0, len(events), 5000):
             pipeline.submit("default", events[i : i + 5000])
         total += len(events)
-    pipeline.drain(120)
+    if hasattr(pipeline, "drain"):
+        pipeline.drain(120)
     return total

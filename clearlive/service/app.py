@@ -143,8 +143,19 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     @app.get("/api/v1/health", tags=["service"])
     def health() -> dict[str, Any]:
         """Whether the service can take events, and what it is waiting for if not."""
-        waiting = list(app.state.status.get("waiting_for", []))
-        return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": submitter.lag()}
+        waiting = []
+        try:
+            store.db.query("SELECT 1")
+        except Exception as exc:  # any driver error means the same thing to an operator
+            waiting.append(f"database: {type(exc).__name__}")
+        lag = None
+        try:
+            lag = submitter.lag()
+        except Exception as exc:
+            waiting.append(f"queue: {type(exc).__name__}")
+        dead = [p.name for p in app.state.status.get("workers", []) if not p.is_alive()]
+        waiting += [f"worker {name} stopped" for name in dead]
+        return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": lag}
 
     @app.post("/api/v1/events", status_code=202, tags=["ingest"])
     async def ingest(request: Request, info: Annotated[KeyInfo, Depends(role("ingest", "admin"))]) -> dict[str, Any]:
