@@ -118,7 +118,8 @@ class EmbeddedPipeline:
         return True
 
     def lag(self) -> int:
-        return self.queue.qsize()
+        """Batches waiting or being processed."""
+        return self.queue.unfinished_tasks
 
     def close(self) -> None:
         self.queue.put(None)
