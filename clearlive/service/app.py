@@ -38,7 +38,7 @@ from clearlive.sources.rejects import field_of
 MAX_BODY_BYTES = 10 << 20  # 10 MiB per request
 MAX_EVENTS = 10_000  # per request
 MAX_LINE_BYTES = 1 << 20
-ALERT_POLL_S = 0.1
+ALERT_POLL_S = 0.05
 _event_decoder = msgspec.json.Decoder(Event)
 _env = Environment(
     loader=ChoiceLoader(
@@ -164,6 +164,11 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             raise HTTPException(413, f"body larger than {MAX_BODY_BYTES} bytes; split it")
+        # Parsing, room ownership and the queue are blocking work: off the event loop, so that the
+        # alert streams it also serves are not held up by a large request.
+        return await asyncio.to_thread(accept, body, info)
+
+    def accept(body: bytes, info: KeyInfo) -> dict[str, Any]:
         events, rejects = parse_events(body)
         if len(events) + len(rejects) > MAX_EVENTS:
             raise HTTPException(413, f"more than {MAX_EVENTS} events in one request; split it")

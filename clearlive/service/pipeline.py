@@ -36,11 +36,19 @@ class TenantScanners:
         self.config = config or ScanConfig()
         self.scanners: dict[str, Scanner] = {}
         self.seen: dict[str, OrderedDict[str, None]] = {}
+        self._spare: Scanner | None = None
+
+    def warm(self) -> None:
+        """Build a scanner ahead of the first tenant (rules, models: most of a second the first
+        time), so that the first events a worker sees are not late."""
+        if self._spare is None:
+            self._spare = Scanner.from_config(self.config)
 
     def _scanner(self, tenant: str) -> Scanner:
         scanner = self.scanners.get(tenant)
         if scanner is None:
-            scanner = self.scanners[tenant] = Scanner.from_config(self.config)
+            scanner, self._spare = self._spare or Scanner.from_config(self.config), None
+            self.scanners[tenant] = scanner
             self.seen[tenant] = OrderedDict()
         return scanner
 
@@ -94,6 +102,7 @@ class EmbeddedPipeline:
             raise QueueFull(f"{self.queue.maxsize} batches waiting") from exc
 
     def _work(self) -> None:
+        self.scanners.warm()
         while True:
             batch = self.queue.get()
             if batch is None:

@@ -155,6 +155,9 @@ class ShardWorker:
 
     def run(self, idle_exit_s: float | None = None) -> None:
         """Work until stopped (SIGTERM, SIGINT) or, with `idle_exit_s`, until idle that long."""
+        for state in self.states.values():
+            if not state.scanners:
+                state.warm()
         self.recover()
         last_cp, since_cp, idle_since = time.monotonic(), 0, time.monotonic()
         while not self.stopping:
