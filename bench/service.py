@@ -84,7 +84,8 @@ def run(mode: str, args: argparse.Namespace) -> dict[str, float]:
     else:
         key_db = str(work / "clearlive-service.duckdb")
         cmd = [*cmd, "--db", key_db]
-    server = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = (work / "serve.log").open("w")  # not a pipe: nobody would read it, and a full pipe blocks the server
+    server = subprocess.Popen(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT)
     try:
         key = subprocess.run(
             [*CLI, "keys", "create", "--role", "admin", "--tenant", "bench", "--db", key_db],
@@ -160,6 +161,8 @@ def run(mode: str, args: argparse.Namespace) -> dict[str, float]:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
+        print(f"  ({mode} server log: {work / 'serve.log'})", file=sys.stderr)
         if db_name:
             import psycopg
 
