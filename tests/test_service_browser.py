@@ -1,0 +1,107 @@
+"""The dashboard end to end in headless Chromium (Debian's chromium driven by Playwright): log in,
+watch a finding arrive live on the alert feed, open the room, decide in the review queue.
+
+Needs /usr/bin/chromium (.ci/run installs Debian's package) and the playwright package; skipped
+without them. The server runs as a real `clearlive serve` subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
+CLI = [sys.executable, "-m", "clearlive"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    db = str(tmp_path / "svc.duckdb")
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--db", db], cwd=tmp_path, stdout=log, stderr=log)
+    keys = {
+        role: subprocess.run(
+            [*CLI, "keys", "create", "--role", role, "--tenant", "acme", "--db", db],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for role in ("ingest", "reviewer")
+    }
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield base, keys
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def _send(base: str, key: str, rows: list[dict]) -> None:
+    body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    r = httpx.post(f"{base}/api/v1/events", content=body, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 202 and r.json()["rejected"] == 0
+
+
+def test_reviewer_works_the_dashboard(server: tuple[str, dict[str, str]]) -> None:
+    from tests.test_service import ROOM
+
+    base, keys = server
+    _send(base, keys["ingest"], ROOM)
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{base}/login")
+        page.fill("input[name=key]", keys["reviewer"])
+        page.click("#login")
+        page.wait_for_selector("#alert-rows tr", timeout=15_000)
+        assert "Live alerts" in page.content()
+        before = page.locator("#alert-rows tr").count()
+        # a new violation arrives while the reviewer watches: it appears without a reload
+        _send(
+            base,
+            keys["ingest"],
+            [
+                {
+                    "type": "utterance",
+                    "room_id": "r1",
+                    "ts": "2026-11-01T12:01:00Z",
+                    "speaker": "host",
+                    "text": "这个药酒包治百病，三天见效",
+                },
+            ],
+        )
+        page.wait_for_selector("#alert-rows tr.new-alert", timeout=15_000)
+        assert page.locator("#alert-rows tr").count() > before
+        page.click("text=r1")
+        page.wait_for_selector("mark", timeout=15_000)
+        assert "evidence.zip" in page.content()
+        page.goto(f"{base}/queue")
+        first = page.locator("form.decide").first
+        finding_id = first.get_attribute("action").rsplit("/", 1)[1]  # type: ignore[union-attr]
+        first.locator("button[value=confirm]").click()
+        page.wait_for_url(f"{base}/queue")
+        browser.close()
+    r = httpx.get(f"{base}/api/v1/findings/{finding_id}", headers={"Authorization": f"Bearer {keys['reviewer']}"})
+    assert r.json()["status"] == "confirmed"
