@@ -256,3 +256,28 @@ def test_keys_create_command_prints_a_working_key(tmp_path: Path, capsys: pytest
     assert info is not None and (info.role, info.tenant) == ("reviewer", "acme")
     assert key not in (tmp_path / "svc.keys.sqlite").read_bytes().decode("latin-1")  # stored hashed
     assert main(["keys", "create", "--role", "owner", "--tenant", "acme", "--db", str(db)]) == 2
+
+
+def test_host_page_shows_score_and_credit_ledger(svc: Service) -> None:
+    orders = [
+        {
+            "type": "order",
+            "room_id": "r1",
+            "ts": f"2026-11-01T12:{10 + k // 60:02d}:{k % 60:02d}Z",
+            "order_id": f"o{k}",
+            "user_id": f"b{k}",
+            "sku": "cream",
+            "amount": 99.0,
+        }
+        for k in range(40)
+    ]
+    svc.ingest([*ROOM, *orders])
+    svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "acme")])
+    assert "/hosts/a1" in svc.client.get("/").text
+    page = svc.client.get("/hosts/a1").text
+    assert "Host a1" in page and "Credit ledger" in page and "Service inside the live room" in page
+    assert "40</b>orders" in page
+    assert "disease" in page and "<td>-" in page  # the auto-confirmed critical claim cost credit points
+    assert svc.client.get("/hosts/nobody").status_code == 404
+    svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
+    assert svc.client.get("/hosts/a1").status_code == 404

@@ -383,8 +383,17 @@ def _dashboard(app: FastAPI, store: ServiceStore, auth: Any) -> None:
         info = viewer(request)
         if info is None:
             return RedirectResponse("/login", status_code=303)
+        from clearlive.service.views import hosts_of
+
         recent = store.findings(info.tenant, limit=100_000)[-200:][::-1]
-        return page("feed.html", info=info, findings=recent, rooms=store.rooms(info.tenant), colours=SEVERITY_COLOURS)
+        return page(
+            "feed.html",
+            info=info,
+            findings=recent,
+            rooms=store.rooms(info.tenant),
+            hosts=hosts_of(store, info.tenant),
+            colours=SEVERITY_COLOURS,
+        )
 
     @app.get("/rooms/{room_id}", include_in_schema=False)
     def room_page(room_id: str, request: Request) -> Response:
@@ -396,6 +405,18 @@ def _dashboard(app: FastAPI, store: ServiceStore, auth: Any) -> None:
         from clearlive.service.views import room_view
 
         return page("room.html", info=info, **room_view(store, info.tenant, room_id))
+
+    @app.get("/hosts/{anchor_id}", include_in_schema=False)
+    def host_page(anchor_id: str, request: Request) -> Response:
+        info = viewer(request)
+        if info is None:
+            return RedirectResponse("/login", status_code=303)
+        from clearlive.service.views import host_view
+
+        view = host_view(store, info.tenant, anchor_id)
+        if view is None:
+            raise HTTPException(404, "no such host among this tenant's orders and rooms")
+        return page("host.html", **view)
 
     @app.get("/queue", include_in_schema=False)
     def queue_page(request: Request) -> Response:

@@ -108,8 +108,8 @@ class EmbeddedPipeline:
             if batch is None:
                 return
             try:
-                self.store.add_events(batch.tenant, batch.events)
                 found = self.scanners.process(batch.tenant, batch.events)
+                self.store.add_events(batch.tenant, batch.events)  # now with their room's session and host
                 self.store.add_findings(batch.tenant, found)
                 self.processed += len(batch.events)
             except Exception:  # a bad batch must not stop the worker; it is logged with its size

@@ -136,8 +136,9 @@ class ShardWorker:
             by_tenant.setdefault(fields[b"t"].decode(), []).append(_decode_event(fields[b"e"]))
         state = self.states[shard]
         for tenant, events in by_tenant.items():
-            self.store.add_events(tenant, events)
-            self.store.add_findings(tenant, state.process(tenant, events))
+            found = state.process(tenant, events)
+            self.store.add_events(tenant, events)  # after the scanner filled in session and host
+            self.store.add_findings(tenant, found)
         self.unacked[shard].extend(e[0] for e in entries)
         return len(entries)
 
