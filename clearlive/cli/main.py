@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from clearlive.cli import rules_cmd, train_cmd
+from clearlive.cli.adapt_cmd import adapt_command
 from clearlive.cli.demo_cmd import demo_command
 from clearlive.cli.lint_cmd import lint_command
 from clearlive.cli.report_cmd import report_command
@@ -33,6 +34,7 @@ app.command("worker")(worker_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.command("lint")(lint_command)
+app.command("adapt")(adapt_command)
 app.command("report")(report_command)
 app.command("demo")(demo_command)
 app.add_typer(rules_cmd.app, name="rules")

@@ -33,6 +33,8 @@ from clearlive.report.charts import SEVERITY_COLOURS
 from clearlive.service.keys import KeyInfo
 from clearlive.service.pipeline import QueueFull
 from clearlive.service.store import DECISIONS, ServiceStore, now_ms
+from clearlive.sources.adapters import SOURCES as ADAPTER_SOURCES
+from clearlive.sources.adapters import adapt_lines
 from clearlive.sources.rejects import field_of
 
 MAX_BODY_BYTES = 10 << 20  # 10 MiB per request
@@ -158,12 +160,26 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": lag}
 
     @app.post("/api/v1/events", status_code=202, tags=["ingest"])
-    async def ingest(request: Request, info: Annotated[KeyInfo, Depends(role("ingest", "admin"))]) -> dict[str, Any]:
-        """Events (CONTRACT section 2) as a JSON array or NDJSON. Answers with how many were accepted
-        and, for each rejected one, its line (or array position), field and reason."""
+    async def ingest(
+        request: Request,
+        info: Annotated[KeyInfo, Depends(role("ingest", "admin"))],
+        source: str | None = Query(default=None, description="tiktok or douyin: the body is that client's messages"),
+        room_id: str | None = Query(default=None, description="with `source`: the room the messages are from"),
+    ) -> dict[str, Any]:
+        """Events (CONTRACT section 2) as a JSON array or NDJSON, or with `source` a live client's
+        messages as NDJSON (see clearlive.sources.adapters). Answers with how many were accepted and,
+        for each rejected one, its line (or array position), field and reason."""
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             raise HTTPException(413, f"body larger than {MAX_BODY_BYTES} bytes; split it")
+        if source is not None:
+            if source not in ADAPTER_SOURCES or not room_id:
+                raise HTTPException(422, f"source must be one of {', '.join(ADAPTER_SOURCES)}, with room_id")
+            body, adapter_rejects = adapt_body(body, room_id, source)
+            answer = await asyncio.to_thread(accept, body, info)
+            answer["rejected"] += len(adapter_rejects)
+            answer["rejects"] = (adapter_rejects + answer["rejects"])[:100]
+            return answer
         # Parsing, room ownership and the queue are blocking work: off the event loop, so that the
         # alert streams it also serves are not held up by a large request.
         return await asyncio.to_thread(accept, body, info)
@@ -283,6 +299,17 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
 
     _dashboard(app, store, auth)
     return app
+
+
+def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict[str, Any]]]:
+    """A client's recorded messages as ClearLive NDJSON, and the messages that could not be read."""
+    out, rejects = [], []
+    for n, events, field, error in adapt_lines(iter(body.splitlines()), room_id, source):
+        if events is None:
+            rejects.append({"line": n, "field": field, "error": error})
+            continue
+        out.extend(json.dumps(ev, ensure_ascii=False).encode() for ev in events)
+    return b"\n".join(out), rejects
 
 
 def _canonical(ev: EventBase) -> bytes:

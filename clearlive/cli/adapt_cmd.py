@@ -1,0 +1,65 @@
+"""`clearlive adapt`: recorded TikTok LIVE or Douyin webcast messages to ClearLive events."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+import typer
+from rich.console import Console
+
+from clearlive.errors import InputError
+from clearlive.model.events import Event
+from clearlive.sources.adapters import SOURCES, adapt_lines
+from clearlive.sources.rejects import Reject, RejectSink, field_of
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+def adapt_command(
+    path: Annotated[Path, typer.Argument(help="A recording: JSON Lines of the client's messages.")],
+    source: Annotated[str, typer.Option("--from", help="tiktok (TikTokLive event names) or douyin (Webcast methods).")],
+    room: Annotated[str, typer.Option("--room", help="The room id the recording is of.")],
+    anchor: Annotated[str | None, typer.Option("--anchor", help="The host's anchor id.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write events here instead of stdout.")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="Where unreadable messages go (default: beside --out).")
+    ] = None,
+) -> None:
+    """Turn a recording of a live client's messages into ClearLive events (JSON Lines), ready to scan."""
+    if source not in SOURCES:
+        raise typer.BadParameter(f"use one of {', '.join(SOURCES)}", param_hint="--from")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    sink = RejectSink(
+        rejects or (out.with_name(out.name + ".rejects.jsonl") if out else Path("clearlive-rejects.jsonl"))
+    )
+    fh = out.open("wb") if out else sys.stdout.buffer
+    written = skipped = 0
+    try:
+        with path.open("rb") as lines:
+            for n, events, field, error in adapt_lines(iter(lines), room, source):
+                if events is None:
+                    sink(Reject(source=path.name, line=n, field=field, error=error or "", raw=""))
+                    continue
+                if not events:
+                    skipped += 1
+                for ev in events:
+                    if anchor:
+                        ev["anchor_id"] = anchor
+                    try:
+                        msgspec.convert(ev, Event)  # what scan will accept
+                    except msgspec.ValidationError as exc:
+                        sink(Reject(source=path.name, line=n, field=field_of(str(exc)), error=str(exc), raw=""))
+                        continue
+                    fh.write(msgspec.json.encode(ev) + b"\n")
+                    written += 1
+    finally:
+        if out:
+            fh.close()
+        sink.close()
+    err.print(f"{written} events written, {skipped} messages with nothing to read, {sink.count} rejected")
+    for r in sink.first[:10]:
+        err.print(f"  rejected {r.describe()}", markup=False, highlight=False)
