@@ -281,3 +281,27 @@ def test_host_page_shows_score_and_credit_ledger(svc: Service) -> None:
     assert svc.client.get("/hosts/nobody").status_code == 404
     svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
     assert svc.client.get("/hosts/a1").status_code == 404
+
+
+def test_decisions_become_training_labels(svc: Service, tmp_path: Path) -> None:
+    from clearlive.evaluation import read_labeled_set
+
+    svc.ingest(ROOM)
+    found = svc.client.get("/api/v1/findings", headers=svc.h("reviewer")).json()
+    confirmed, dismissed = found[0], found[1]
+    base = "/api/v1/findings/{}/review"
+    svc.client.post(base.format(confirmed["id"]), json={"decision": "confirm"}, headers=svc.h("reviewer"))
+    svc.client.post(
+        base.format(dismissed["id"]),
+        json={"decision": "dismiss", "reason": "quoting a rival"},
+        headers=svc.h("reviewer"),
+    )
+    r = svc.client.get("/api/v1/labels", headers=svc.h("reviewer"))
+    assert r.status_code == 200
+    path = tmp_path / "labels.jsonl"
+    path.write_text(r.text, encoding="utf-8")
+    labeled = {x.id: x for x in read_labeled_set(path)}
+    assert labeled[f"review-{confirmed['id']}"].categories == [confirmed["category"]]
+    neg = labeled[f"review-{dismissed['id']}"]
+    assert neg.categories == [] and neg.near == dismissed["category"]
+    assert svc.client.get("/api/v1/labels", headers=svc.h("ingest")).status_code == 403

@@ -284,6 +284,15 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
             headers={"Content-Disposition": f'attachment; filename="{room_id}-evidence.zip"'},
         )
 
+    @app.get("/api/v1/labels", tags=["review"])
+    def labels(info: Reviewer) -> Response:
+        """Reviewers' decisions as a labeled set (JSON Lines): confirmed findings as positives,
+        dismissed ones as hard negatives with the reason; `clearlive eval --data` and
+        `clearlive train claims --data` read it as it is."""
+        rows = store.labels(info.tenant)
+        body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        return Response(body, media_type="application/x-ndjson")
+
     @app.get("/api/v1/audit/verify", tags=["service"])
     def audit_verify(info: Annotated[KeyInfo, Depends(role("admin"))]) -> dict[str, Any]:
         ok, checked, problem = store.verify_audit()

@@ -184,6 +184,37 @@ class ServiceStore:
         verdict = {"confirm": "confirmed", "dismiss": "dismissed"}
         return {fid: verdict[d] for fid, d in rows if d in verdict}
 
+    def labels(self, tenant: str) -> list[dict[str, Any]]:
+        """Reviewed findings as a labeled set (the format `clearlive eval` and `clearlive train claims`
+        read): a confirmed finding is a positive of its category, a dismissed one a hard negative
+        that nearly belonged to it, with the reviewer's reason as a note. The latest decision counts."""
+        latest: dict[str, tuple[str, str | None]] = {}
+        for fid, decision, reason in self.db.query(
+            "SELECT finding_id, decision, reason FROM reviews WHERE tenant = ? ORDER BY ts_ms", [tenant]
+        ):
+            if decision in ("confirm", "dismiss"):
+                latest[fid] = (decision, reason)
+        out = []
+        for fid, (decision, reason) in sorted(latest.items()):
+            f = self.finding(tenant, fid)
+            if f is None:
+                continue
+            text, kind = f["evidence"]["context"], f.get("event_type") or "utterance"
+            events = self.db.query(
+                "SELECT payload FROM events WHERE tenant = ? AND id = ?", [tenant, (f.get("event_ids") or [""])[0]]
+            )
+            if events:
+                payload = json.loads(events[0][0])
+                text, kind = payload.get("text") or text, payload.get("type", kind)
+            row: dict[str, Any] = {"id": f"review-{fid}", "text": text, "event": kind, "categories": []}
+            if decision == "confirm":
+                row["categories"] = [f["category"]]
+            else:
+                row["near"] = f["category"]
+                row["note"] = reason
+            out.append(row)
+        return out
+
     # audit -----------------------------------------------------------------------------------
     def audit(self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
         with self.db.transaction(AUDIT_LOCK):
