@@ -231,14 +231,20 @@ def test_dashboard_login_feed_room_and_queue(svc: Service) -> None:
     assert r.status_code == 303 and "clearlive_key" in r.cookies
     svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "acme")])
     feed = svc.client.get("/").text
-    assert "Live alerts" in feed and "r1" in feed and "EventSource" in feed
+    assert "Live alerts" in feed and "r1" in feed and 'sse-connect="/feed/alerts' in feed
+    assert svc.client.get("/static/htmx-2.0.11.min.js").status_code == 200
     room = svc.client.get("/rooms/r1").text
     assert "<mark>" in room and "evidence.zip" in room
     queue = svc.client.get("/queue").text
     fid = svc.client.get("/api/v1/findings").json()[0]["id"]  # the cookie authenticates the API too
     assert fid in queue
     r = svc.client.post(f"/queue/{fid}", data={"decision": "escalate"}, follow_redirects=False)
-    assert r.status_code == 303
+    assert r.status_code == 303  # a plain form post: back to the queue
+    fid2 = svc.client.get("/api/v1/findings").json()[1]["id"]
+    r = svc.client.post(f"/queue/{fid2}", data={"decision": "dismiss"}, headers={"HX-Request": "true"})
+    assert r.status_code == 422 and "reason" in r.text  # htmx: the error replaces the row
+    r = svc.client.post(f"/queue/{fid2}", data={"decision": "confirm"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "confirmed" in r.text and r.text.startswith("<tr")
     assert svc.client.get(f"/api/v1/findings/{fid}").json()["status"] == "escalated"
     svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
     assert svc.client.get("/rooms/r1").status_code == 404

@@ -100,8 +100,9 @@ def test_reviewer_works_the_dashboard(server: tuple[str, dict[str, str]]) -> Non
         page.goto(f"{base}/queue")
         first = page.locator("form.decide").first
         finding_id = first.get_attribute("action").rsplit("/", 1)[1]  # type: ignore[union-attr]
-        first.locator("button[value=confirm]").click()
-        page.wait_for_url(f"{base}/queue")
+        first.locator("button[value=confirm]").click()  # htmx posts it and swaps the row in place
+        page.wait_for_selector("b.decision", timeout=15_000)
+        assert page.locator("b.decision").first.inner_text() == "confirmed"
         browser.close()
     r = httpx.get(f"{base}/api/v1/findings/{finding_id}", headers={"Authorization": f"Bearer {keys['reviewer']}"})
     assert r.json()["status"] == "confirmed"

@@ -23,7 +23,9 @@ from typing import Annotated, Any
 import msgspec
 from fastapi import Depends, FastAPI, Form, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import escape
 from pydantic import BaseModel, Field
 
 from clearlive.model.events import Event, EventBase
@@ -246,16 +248,20 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         """Server-sent events: one `finding` event per new finding, `id` = its seq; `Last-Event-ID`
         (or `after`) resumes after a disconnect without losing or repeating any."""
         start = after if after is not None else _int_or_zero(last_event_id)
+        return alert_stream(request, info.tenant, start, lambda f: json.dumps(f, ensure_ascii=False))
+
+    def alert_stream(request: Request, tenant: str, start: int, render: Any) -> StreamingResponse:
+        """Findings of `tenant` after seq `start`, as they are stored: `render(finding)` is the data."""
 
         async def stream() -> AsyncIterator[bytes]:
             seen = start
             yield b": connected\n\n"
             idle = 0.0
             while not await request.is_disconnected():
-                rows = await asyncio.to_thread(store.findings, info.tenant, None, None, None, seen, 200)
+                rows = await asyncio.to_thread(store.findings, tenant, None, None, None, seen, 200)
                 for f in rows:
                     seen = f["seq"]
-                    yield f"id: {seen}\nevent: finding\ndata: {json.dumps(f, ensure_ascii=False)}\n\n".encode()
+                    yield f"id: {seen}\nevent: finding\ndata: {render(f)}\n\n".encode()
                 if not rows:
                     await asyncio.sleep(ALERT_POLL_S)
                     idle += ALERT_POLL_S
@@ -266,6 +272,8 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
                     return
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+    app.state.alert_stream = alert_stream
 
     @app.get("/api/v1/rooms", tags=["findings"])
     def rooms(info: Key) -> list[dict[str, Any]]:
@@ -396,6 +404,22 @@ def _dashboard(app: FastAPI, store: ServiceStore, auth: Any) -> None:
         key = request.cookies.get("clearlive_key")
         return store.key_info(key) if key else None
 
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+
+    @app.get("/feed/alerts", include_in_schema=False)
+    def feed_alerts(request: Request, after: int = 0) -> Response:
+        """The alert feed's rows as server-sent HTML for htmx's SSE extension."""
+        info = viewer(request)
+        if info is None:
+            raise HTTPException(401, "log in first")
+        row = _env.get_template("_alert_row.html")
+        return app.state.alert_stream(
+            request,
+            info.tenant,
+            after,
+            lambda f: row.render(f=f, colours=SEVERITY_COLOURS, new=True).replace("\n", " "),
+        )
+
     @app.get("/login", include_in_schema=False)
     def login_form(error: str | None = None) -> HTMLResponse:
         return page("login.html", error=error)
@@ -473,11 +497,16 @@ def _dashboard(app: FastAPI, store: ServiceStore, auth: Any) -> None:
         if info.role not in ("reviewer", "admin"):
             raise HTTPException(403, "this needs a reviewer key")
         try:
-            store.review(info.tenant, finding_id, decision, reason or None, info.prefix)
+            done = store.review(info.tenant, finding_id, decision, reason or None, info.prefix)
         except KeyError as exc:
             raise HTTPException(404, "no such finding") from exc
         except ValueError as exc:
+            if request.headers.get("HX-Request"):
+                return HTMLResponse(f'<td colspan="6" class="error">{escape(str(exc))}</td>', status_code=422)
             raise HTTPException(422, str(exc)) from exc
+        if request.headers.get("HX-Request"):  # htmx: replace the row in place, no reload
+            f = store.finding(info.tenant, finding_id)
+            return page("_decided_row.html", f=f, done=done)
         return RedirectResponse("/queue", status_code=303)
 
 
