@@ -56,6 +56,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     proc.terminate()
     proc.wait(timeout=30)
     log.close()
+    printed = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    assert not any(key in printed for key in keys.values())  # no secrets in logs
 
 
 def _send(base: str, key: str, rows: list[dict]) -> None:
