@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import yaml
@@ -30,7 +31,7 @@ class Rule:
     source: str
     language: str
     legal_basis: tuple[LegalBasis, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Any, ...]  # re.Pattern for built-in packs, an RE2 pattern for user packs
     languages: frozenset[str]  # primary language subtags ('zh', 'en') or 'any'
 
     @property
@@ -44,7 +45,7 @@ def _pack_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _validate(rule: RuleSpec, source: str) -> tuple[tuple[LegalBasis, ...], tuple[re.Pattern[str], ...]]:
+def _validate(rule: RuleSpec, source: str, trusted: bool) -> tuple[tuple[LegalBasis, ...], tuple[Any, ...]]:
     def fail(msg: str) -> RuleLoadError:
         return RuleLoadError(source, rule.id, msg)
 
@@ -84,13 +85,33 @@ def _validate(rule: RuleSpec, source: str) -> tuple[tuple[LegalBasis, ...], tupl
         if len(pattern) > MAX_PATTERN_LENGTH:
             raise fail(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
         try:
-            compiled.append(re.compile(pattern))
+            compiled.append(re.compile(pattern) if trusted else linear_time(pattern))
         except re.error as exc:
             raise fail(f"pattern {pattern!r} does not compile: {exc}") from None
+        except ValueError as exc:
+            raise fail(str(exc)) from None
     return tuple(table[cid] for cid in rule.legal_basis), tuple(compiled)
 
 
-def load_pack_file(path: Path) -> tuple[PackSpec, list[Rule]]:
+def linear_time(pattern: str) -> Any:
+    """A user's pattern, compiled by RE2, whose matching time is linear in the text: a pattern like
+    `(a+)+b` cannot stall a scan on hostile input. RE2 refuses what could backtrack (backreferences,
+    lookaround); the built-in packs, which are reviewed, may use Python's engine."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(
+            f"pattern {pattern!r} is not RE2-compatible ({reason}): user rule packs may not use "
+            "backreferences or lookaround, which can take exponential time"
+        ) from None
+
+
+def load_pack_file(path: Path, trusted: bool = False) -> tuple[PackSpec, list[Rule]]:
     source = str(path)
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
@@ -108,7 +129,7 @@ def load_pack_file(path: Path) -> tuple[PackSpec, list[Rule]]:
         raise RuleLoadError(source, rule_id, str(exc)) from None
     rules = []
     for spec in pack.rules:
-        basis, patterns = _validate(spec, source)
+        basis, patterns = _validate(spec, source, trusted)
         if pack.allow:
             spec.allow = [*spec.allow, *pack.allow]
         languages = frozenset(lang.split("-")[0].lower() for lang in (spec.languages or [pack.language]))
@@ -118,16 +139,16 @@ def load_pack_file(path: Path) -> tuple[PackSpec, list[Rule]]:
 
 def load_rules(extra: list[Path] | None = None, builtin: bool = True) -> tuple[list[PackSpec], list[Rule]]:
     """Built-in packs plus user packs (files or folders). Duplicate rule ids are an error."""
-    paths: list[Path] = _pack_files(BUILTIN_PACKS) if builtin else []
+    paths: list[tuple[Path, bool]] = [(f, True) for f in _pack_files(BUILTIN_PACKS)] if builtin else []
     for p in extra or []:
         if not p.exists():
             raise RuleLoadError(str(p), None, "no such file or directory")
-        paths.extend(_pack_files(p))
+        paths.extend((f, False) for f in _pack_files(p))
     packs: list[PackSpec] = []
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in paths:
-        pack, pack_rules = load_pack_file(path)
+    for path, trusted in paths:
+        pack, pack_rules = load_pack_file(path, trusted)
         packs.append(pack)
         for rule in pack_rules:
             if rule.id in seen:

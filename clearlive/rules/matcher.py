@@ -106,10 +106,13 @@ class Matcher:
                 self.needles.add_word(lit, (*known, k))
         if len(self.needles):
             self.needles.make_automaton()
-        self.unneedled = tuple(unneedled)
         # The rest run behind a character class of their possible first characters and one union
         # regex (None = always run).
-        rest = [self.regex_rules[k][1] for k in unneedled]
+        # User patterns (RE2) stay out of the union: Python's engine could backtrack on them. They
+        # are linear-time on their own, so they simply run.
+        self.always = tuple(k for k in unneedled if not isinstance(self.regex_rules[k][1], re.Pattern))
+        self.unneedled = tuple(k for k in unneedled if k not in self.always)
+        rest = [self.regex_rules[k][1] for k in self.unneedled]
         self.prefilter = re.compile("|".join(f"(?:{p.pattern})" for p in rest)) if rest else None
         self.gate = gate_for(rest) if rest else None
 
@@ -185,6 +188,7 @@ class Matcher:
                 candidates.update(ks)
         if self.prefilter is not None and (self.gate is None or self.gate.search(text)) and self.prefilter.search(text):
             candidates.update(self.unneedled)
+        candidates.update(self.always)
         if not candidates:
             return []
         rules = self.regex_rules

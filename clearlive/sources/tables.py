@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from clearlive.model.events import TYPE_BY_NAME, Event, EventBase
 from clearlive.sources.rejects import Reject, field_of
 
 LIST_FIELDS = {"qualifications"}
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes decoding left as surrogates
 
 
 def table_type_for(path: Path, explicit: str | None) -> str | None:
@@ -52,6 +55,11 @@ def _convert_rows(
 ) -> Iterator[tuple[int, EventBase | None]]:
     for number, row in rows:
         try:
+            bad = next(
+                (k for k, v in row.items() if any(isinstance(x, str) and _NOT_UTF8.search(x) for x in (k, v))), None
+            )
+            if bad is not None:
+                raise msgspec.ValidationError(f"not UTF-8 text - at `$.{bad.encode('utf-8', 'replace').decode()}`")
             ev = _row_to_event(row, kind, source, number)
         except msgspec.ValidationError as exc:
             msg = str(exc)
@@ -61,7 +69,7 @@ def _convert_rows(
                     line=number,
                     field=field_of(msg),
                     error=msg,
-                    raw=msgspec.json.encode({k: str(v) for k, v in row.items() if k}).decode()[:2000],
+                    raw=json.dumps({k: str(v) for k, v in row.items() if k})[:2000],  # escapes what is not UTF-8
                     unit=unit,
                 )
             )
@@ -75,11 +83,24 @@ def _convert_rows(
 def read_csv(
     path: Path, kind: str | None, on_reject: Callable[[Reject], None], lang: str | None = None
 ) -> Iterator[tuple[int, EventBase | None]]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    # Bytes that are not UTF-8 are kept as surrogates so that their row, not the file, is rejected.
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
         reader = csv.DictReader(fh)
-        # DictReader counts physical lines: line_num after a row is the row's last line.
-        rows = ((reader.line_num, row) for row in reader)
-        yield from _convert_rows(rows, kind, path.name, "line", on_reject, lang)
+
+        def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:  # e.g. a field over the csv module's size limit: no way to resync
+                    on_reject(Reject(source=path.name, line=reader.line_num, field=None,
+                                     error=f"unreadable CSV from here on: {exc}", raw=""))  # fmt: skip
+                    return
+                # DictReader counts physical lines: line_num after a row is the row's last line.
+                yield reader.line_num, row
+
+        yield from _convert_rows(rows(), kind, path.name, "line", on_reject, lang)
 
 
 def read_parquet(

@@ -7,6 +7,7 @@ while the rest of the file is read; each block is parsed by the format's own lib
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,16 +62,30 @@ def _utterance(
     )
 
 
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept as surrogates
+
+
+def _read_text(path: Path) -> str:
+    """The file's text; bytes that are not UTF-8 stay visible (as surrogates) so their cue is rejected."""
+    return path.read_text(encoding="utf-8-sig", errors="surrogateescape")
+
+
+def _check_utf8(block: str) -> None:
+    if _NOT_UTF8.search(block):
+        raise ValueError("not UTF-8 text")
+
+
 def read_vtt(
     path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], None]
 ) -> Iterator[tuple[int, EventBase | None]]:
     source = path.name
     # Each block is parsed on its own behind a synthetic header, so a file without its WEBVTT
     # header line still reads.
-    for line, block in _blocks(path.read_text(encoding="utf-8-sig")):
+    for line, block in _blocks(_read_text(path)):
         if block.startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
             continue
         try:
+            _check_utf8(block)
             captions = webvtt.from_buffer(io.StringIO("WEBVTT\n\n" + block + "\n")).captions
             if len(captions) != 1:
                 raise ValueError("expected exactly one cue with a timing line")
@@ -94,8 +109,9 @@ def read_srt(
     path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], None]
 ) -> Iterator[tuple[int, EventBase | None]]:
     source = path.name
-    for line, block in _blocks(path.read_text(encoding="utf-8-sig")):
+    for line, block in _blocks(_read_text(path)):
         try:
+            _check_utf8(block)
             subs = list(srt.parse(block + "\n"))
             if len(subs) != 1:
                 raise ValueError("expected exactly one cue")
