@@ -311,3 +311,35 @@ def test_decisions_become_training_labels(svc: Service, tmp_path: Path) -> None:
     neg = labeled[f"review-{dismissed['id']}"]
     assert neg.categories == [] and neg.near == dismissed["category"]
     assert svc.client.get("/api/v1/labels", headers=svc.h("ingest")).status_code == 403
+
+
+def test_no_endpoint_shows_one_tenant_anything_of_another(svc: Service) -> None:
+    """Every route of the OpenAPI spec, called with the other tenant's keys and this tenant's ids."""
+    svc.ingest(ROOM)
+    fid = svc.client.get("/api/v1/findings", headers=svc.h("reviewer")).json()[0]["id"]
+    svc.client.post(f"/api/v1/findings/{fid}/review", json={"decision": "confirm"}, headers=svc.h("reviewer"))
+    svc.status["stream_once"] = True
+    spec = svc.client.get("/openapi.json").json()
+    seen = 0
+    for path, methods in spec["paths"].items():
+        url = path.replace("{finding_id}", fid).replace("{room_id}", "r1")
+        for method in methods:
+            for role in ("ingest", "reviewer", "admin"):
+                headers = svc.h(role, "other")
+                if method == "get":
+                    r = svc.client.get(url, headers=headers, params={"room_id": "r1"} if "findings" in url else None)
+                elif path.endswith("/review"):
+                    r = svc.client.post(url, json={"decision": "dismiss", "reason": "x"}, headers=headers)
+                elif path == "/api/v1/events":
+                    r = svc.client.post(url, content=ndjson(ROOM[1:2]), headers=headers)
+                else:
+                    continue  # /api/v1/rank reads no stored data
+                seen += 1
+                assert r.status_code in (200, 202, 403, 404), (path, role, r.status_code)
+                body = r.text
+                assert fid not in body and "最低价" not in body and "abc12345" not in body, (path, role)
+                if path == "/api/v1/events" and r.status_code == 202:
+                    assert r.json()["accepted"] == 0  # may not write into another tenant's room
+    assert seen >= 25
+    # and the owner's data is untouched
+    assert svc.client.get(f"/api/v1/findings/{fid}", headers=svc.h("reviewer")).json()["status"] == "confirmed"

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import msgspec
 from fastapi import Depends, FastAPI, Form, Header, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from markupsafe import escape
@@ -151,12 +151,12 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         try:
             store.db.query("SELECT 1")
         except Exception as exc:  # any driver error means the same thing to an operator
-            waiting.append(f"database: {type(exc).__name__}")
+            waiting.append(f"database ({store.db.kind}): {type(exc).__name__}")
         lag = None
         try:
             lag = submitter.lag()
         except Exception as exc:
-            waiting.append(f"queue: {type(exc).__name__}")
+            waiting.append(f"queue ({type(submitter).__name__}): {type(exc).__name__}")
         dead = [p.name for p in app.state.status.get("workers", []) if not p.is_alive()]
         waiting += [f"worker {name} stopped" for name in dead]
         return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": lag}
@@ -314,8 +314,37 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         cands = [Candidate(**c.model_dump()) for c in body.candidates]
         return [asdict(r) for r in rank(cands, body.policy, body.uncertainty, seed=body.seed)]
 
+    _unavailable_as_503(app)
     _dashboard(app, store, auth)
     return app
+
+
+def _unavailable_as_503(app: FastAPI) -> None:
+    """A backing service that is down is not the client's fault nor a bug: 503 with what the
+    service is waiting for and when to retry; nothing was accepted, so a retry loses nothing."""
+    waits: list[tuple[type[BaseException], str]] = []
+    try:
+        import redis
+
+        waits.append((redis.RedisError, "Redis"))
+    except ImportError:
+        pass
+    try:
+        import psycopg
+
+        waits.append((psycopg.OperationalError, "PostgreSQL"))
+    except ImportError:
+        pass
+    for exc_type, name in waits:
+
+        def handler(request: Request, exc: BaseException, name: str = name) -> JSONResponse:
+            return JSONResponse(
+                {"detail": f"waiting for {name}: {type(exc).__name__}; retry"},
+                status_code=503,
+                headers={"Retry-After": "2"},
+            )
+
+        app.add_exception_handler(exc_type, handler)  # type: ignore[arg-type]
 
 
 def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict[str, Any]]]:
