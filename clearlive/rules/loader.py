@@ -85,7 +85,8 @@ def _validate(rule: RuleSpec, source: str, trusted: bool) -> tuple[tuple[LegalBa
         if len(pattern) > MAX_PATTERN_LENGTH:
             raise fail(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
         try:
-            compiled.append(re.compile(pattern) if trusted else linear_time(pattern))
+            python = re.compile(pattern)  # compiling never backtracks; a syntax error is reported as such
+            compiled.append(python if trusted else linear_time(pattern))
         except re.error as exc:
             raise fail(f"pattern {pattern!r} does not compile: {exc}") from None
         except ValueError as exc:
