@@ -36,7 +36,14 @@ def test_database_down_means_503(tmp_path: Path) -> None:
     keys = SqliteKeyStore(tmp_path / "keys.sqlite")
     store = ServiceStore(db, keys)
     key = keys.create("reviewer", "acme")
-    client = TestClient(create_app(store, EmbeddedPipeline(store)), raise_server_exceptions=False)
+
+    class Idle:  # the queue is not what is down here
+        def submit(self, tenant: str, events: list) -> None: ...
+
+        def lag(self) -> int:
+            return 0
+
+    client = TestClient(create_app(store, Idle()), raise_server_exceptions=False)
     r = client.get("/api/v1/findings", headers={"Authorization": f"Bearer {key}"})
     assert r.status_code == 503 and "PostgreSQL" in r.json()["detail"]
     health = client.get("/api/v1/health").json()
@@ -60,3 +67,37 @@ def test_embedded_service_restarted_keeps_findings_and_keys(tmp_path: Path) -> N
     store = open_store(path)  # the service starts again
     client = TestClient(create_app(store, EmbeddedPipeline(store)))
     assert client.get("/api/v1/findings", headers={"Authorization": f"Bearer {key}"}).json() == before
+
+
+def test_embedded_crash_loses_no_accepted_event(tmp_path: Path) -> None:
+    """Events answered 202 and then the process dies before the worker ran: the next start replays
+    them from the store on top of the last detector checkpoint, and finds exactly what an
+    uninterrupted run finds."""
+    from clearlive.service.pipeline import TenantScanners
+
+    path = tmp_path / "svc.duckdb"
+    store = open_store(str(path))
+    key = store.create_key("admin", "acme")
+    first, second = ROOM[:2], ROOM[2:]
+    pipeline = EmbeddedPipeline(store, state_path=path.with_suffix(".state"))
+    client = TestClient(create_app(store, pipeline))
+    auth = {"Authorization": f"Bearer {key}"}
+    assert client.post("/api/v1/events", content=ndjson(first), headers=auth).json()["accepted"] == 2
+    pipeline.drain()
+    pipeline.close()  # a checkpoint covers the first part
+    stalled = EmbeddedPipeline(store, state_path=path.with_suffix(".state"), start=False)  # its worker never runs
+    client = TestClient(create_app(store, stalled))
+    assert client.post("/api/v1/events", content=ndjson(second), headers=auth).json()["accepted"] == 2
+    store.db.close()  # the process dies: accepted, not processed
+    store = open_store(str(path))
+    pipeline = EmbeddedPipeline(store, state_path=path.with_suffix(".state"))
+    pipeline.drain()
+    client = TestClient(create_app(store, pipeline))
+    got = {f["id"] for f in client.get("/api/v1/findings", headers=auth).json()}
+    from clearlive.service.app import parse_events
+
+    events, _ = parse_events(ndjson(ROOM))  # the ids the service gave them
+    expected = {f.id for f in TenantScanners().process("acme", events)}
+    assert got == expected and len(expected) >= 3
+    assert store.pending_events() == []
+    pipeline.close()

@@ -98,7 +98,8 @@ def serve_command(
             procs.append(proc)
         err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s)")
     else:
-        pipeline = EmbeddedPipeline(store)
+        path = Path(db or DEFAULT_DB)
+        pipeline = EmbeddedPipeline(store, state_path=path.with_suffix(".state"))
     files = preload if preload is not None else _demo_files(store)
     if files:
         n = _preload(store, pipeline, files)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
-from clearlive.service.schema import DDL_V1, SCHEMA_VERSION
+from clearlive.service.schema import DDL_V1, DDL_V2, SCHEMA_VERSION
 
 
 class Database(Protocol):
@@ -28,7 +28,8 @@ class Database(Protocol):
     def insert_rows(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq_column: str | None = None
     ) -> None:
-        """INSERT ... ON CONFLICT DO NOTHING of many rows; `seq_column` is filled from finding_seq."""
+        """INSERT ... ON CONFLICT DO NOTHING of many rows; `seq_column` is filled from `<table>` sequence
+        (finding_seq, event_seq)."""
         ...
 
     def transaction(self, lock_key: int | None = None) -> Any: ...
@@ -46,11 +47,11 @@ class DuckDatabase:
         self.lock = threading.RLock()
         self._local = threading.local()
         with self.lock:
-            for stmt in DDL_V1:
+            for stmt in [*DDL_V1, *DDL_V2]:
                 self.con.execute(stmt)
             self.con.execute(
-                "INSERT INTO service_meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
-                [str(SCHEMA_VERSION)],
+                "INSERT INTO service_meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = ?",
+                [str(SCHEMA_VERSION), str(SCHEMA_VERSION)],
             )
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -75,7 +76,7 @@ class DuckDatabase:
             return
         data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
         names = ([seq_column] if seq_column else []) + list(columns)
-        values = (["nextval('finding_seq')"] if seq_column else []) + list(columns)
+        values = ([f"nextval('{table.rstrip('s')}_seq')"] if seq_column else []) + list(columns)
         with self.lock:
             cur = self._cursor()
             cur.register("_incoming", data)
@@ -145,7 +146,7 @@ class PostgresDatabase:
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq_column: str | None = None
     ) -> None:
         names = ([seq_column] if seq_column else []) + list(columns)
-        marks = (["nextval('finding_seq')"] if seq_column else []) + ["%s"] * len(columns)
+        marks = ([f"nextval('{table.rstrip('s')}_seq')"] if seq_column else []) + ["%s"] * len(columns)
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING"
         if rows:
             with self._conn().cursor() as cur:

@@ -9,12 +9,15 @@ bounded in-process queue and one worker thread; `clearlive.service.redis_transpo
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import queue
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from clearlive.model.events import EventBase
@@ -85,42 +88,102 @@ class QueueFull(Exception):
 
 
 class EmbeddedPipeline:
-    """A bounded queue and a worker thread: events in, findings in the store."""
+    """A bounded queue and a worker thread: events in, findings in the store.
 
-    def __init__(self, store: ServiceStore, config: ScanConfig | None = None, max_batches: int = 1000) -> None:
+    Accepted events are stored (not done) before the 202 answer, and the worker marks them done only
+    after saving the detector state to `state_path` (every second): a process that dies loses
+    nothing accepted; the next start restores the state and replays what was not done, in the order
+    it was accepted. Without `state_path` (an in-memory store) events are marked done at once."""
+
+    def __init__(
+        self,
+        store: ServiceStore,
+        config: ScanConfig | None = None,
+        max_batches: int = 1000,
+        state_path: Path | None = None,
+        start: bool = True,
+        checkpoint_every_s: float = 1.0,
+    ) -> None:
         self.store = store
         self.scanners = TenantScanners(config)
         self.queue: queue.Queue[Batch | None] = queue.Queue(maxsize=max_batches)
         self.processed = 0
+        self.state_path = state_path
+        self.every_s = checkpoint_every_s
+        self.unchecked: list[str] = []
+        self.last_checkpoint = time.monotonic()
+        if state_path is not None and state_path.exists():
+            self.scanners.restore(pickle.loads(state_path.read_bytes()))  # our own file
+        self.replay = self._pending()
         self.thread = threading.Thread(target=self._work, name="clearlive-worker", daemon=True)
+        if start:
+            self.thread.start()
+
+    def _pending(self) -> list[Batch]:
+        batches: list[Batch] = []
+        for tenant, ev in self.store.pending_events():
+            if not batches or batches[-1].tenant != tenant or len(batches[-1].events) >= 1000:
+                batches.append(Batch(tenant, []))
+            batches[-1].events.append(ev)
+        return batches
+
+    def start(self) -> None:
         self.thread.start()
 
     def submit(self, tenant: str, events: list[EventBase]) -> None:
-        try:
-            self.queue.put_nowait(Batch(tenant, events))
-        except queue.Full as exc:
-            raise QueueFull(f"{self.queue.maxsize} batches waiting") from exc
+        if self.queue.full():
+            raise QueueFull(f"{self.queue.maxsize} batches waiting")
+        new = self.store.add_events(tenant, events, done=False)  # durable before the client hears 202
+        if new:
+            self.queue.put(Batch(tenant, new), timeout=30)
 
     def _work(self) -> None:
         self.scanners.warm()
+        for batch in self.replay:
+            self._process(batch)
+        self.replay = []
+        self._checkpoint()
         while True:
-            batch = self.queue.get()
+            try:
+                batch = self.queue.get(timeout=self.every_s)
+            except queue.Empty:
+                self._checkpoint()
+                continue
             if batch is None:
+                self._checkpoint()
                 return
             try:
-                found = self.scanners.process(batch.tenant, batch.events)
-                self.store.add_events(batch.tenant, batch.events)  # now with their room's session and host
-                self.store.add_findings(batch.tenant, found)
-                self.processed += len(batch.events)
-            except Exception:  # a bad batch must not stop the worker; it is logged with its size
-                log.exception("batch of %d events for tenant %s failed", len(batch.events), batch.tenant)
+                self._process(batch)
+                if time.monotonic() - self.last_checkpoint >= self.every_s or self.queue.empty():
+                    self._checkpoint()
             finally:
                 self.queue.task_done()
+
+    def _process(self, batch: Batch) -> None:
+        try:
+            found = self.scanners.process(batch.tenant, batch.events)
+            self.store.add_findings(batch.tenant, found)
+            self.processed += len(batch.events)
+        except Exception:  # a bad batch must not stop the worker; it is logged with its size
+            log.exception("batch of %d events for tenant %s failed", len(batch.events), batch.tenant)
+        self.unchecked.extend(e.id or "" for e in batch.events)
+
+    def _checkpoint(self) -> None:
+        """Save the detector state, then mark the events it covers done (in that order)."""
+        if not self.unchecked:
+            return
+        if self.state_path is not None:
+            tmp = self.state_path.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(self.scanners.state(), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, self.state_path)  # atomic: a crash leaves the old state or the new one
+        self.store.mark_done(self.unchecked)
+        self.unchecked = []
+        self.last_checkpoint = time.monotonic()
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every submitted batch is processed (tests, shutdown)."""
         deadline = time.monotonic() + timeout
-        while self.queue.unfinished_tasks:
+        while self.queue.unfinished_tasks or self.replay:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
@@ -128,8 +191,9 @@ class EmbeddedPipeline:
 
     def lag(self) -> int:
         """Batches waiting or being processed."""
-        return self.queue.unfinished_tasks
+        return self.queue.unfinished_tasks + len(self.replay)
 
     def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join(timeout=10)
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join(timeout=10)

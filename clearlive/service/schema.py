@@ -7,7 +7,7 @@ runs the same list, so the two never drift apart.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL_V1 = [
     """CREATE TABLE IF NOT EXISTS api_keys (
@@ -71,4 +71,13 @@ DDL_V1 = [
         key VARCHAR PRIMARY KEY,
         value VARCHAR NOT NULL
     )""",
+]
+
+# Version 2: accepted events are stored before they are processed (embedded mode keeps nothing only
+# in memory): `seq` orders them as accepted, `done` marks those covered by a detector checkpoint.
+DDL_V2 = [
+    "CREATE SEQUENCE IF NOT EXISTS event_seq",
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS seq BIGINT",
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS done BOOLEAN DEFAULT TRUE",
+    "CREATE INDEX IF NOT EXISTS events_pending ON events (done, seq)",
 ]

@@ -78,8 +78,9 @@ class ServiceStore:
         )
         return [{"room_id": r, "first_seen": f, "findings": n, "open": o} for r, f, n, o in rows]
 
-    def add_events(self, tenant: str, events: Iterable[EventBase]) -> list[EventBase]:
-        """Store events; return those not stored before (a redelivered event is seen once)."""
+    def add_events(self, tenant: str, events: Iterable[EventBase], done: bool = True) -> list[EventBase]:
+        """Store events; return those not stored before (a redelivered event is seen once). `done=False`
+        marks them accepted but not yet covered by a detector checkpoint (embedded mode)."""
         batch: dict[str, EventBase] = {}
         for e in events:
             batch.setdefault(e.id or "", e)
@@ -87,10 +88,23 @@ class ServiceStore:
         new = [e for eid, e in batch.items() if eid not in old]
         self.db.insert_rows(
             "events",
-            ("id", "tenant", "room_id", "type", "ts_ms", "payload"),
-            [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode()) for e in new],
+            ("id", "tenant", "room_id", "type", "ts_ms", "payload", "done"),
+            [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode(), done) for e in new],
+            seq_column="seq",
         )
         return new
+
+    def pending_events(self) -> list[tuple[str, EventBase]]:
+        """Events accepted but not covered by a checkpoint, in the order they were accepted."""
+        from clearlive.model.events import Event
+
+        rows = self.db.query("SELECT tenant, payload FROM events WHERE NOT done ORDER BY seq")
+        return [(t, msgspec.json.decode(p, type=Event)) for t, p in rows]
+
+    def mark_done(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            self.db.execute(f"UPDATE events SET done = TRUE WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
 
     def room_events(self, tenant: str, room_id: str, limit: int = 5000) -> list[dict[str, Any]]:
         rows = self.db.query(
