@@ -26,10 +26,9 @@ class Database(Protocol):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     def insert_rows(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq_column: str | None = None
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq: tuple[str, str] | None = None
     ) -> None:
-        """INSERT ... ON CONFLICT DO NOTHING of many rows; `seq_column` is filled from `<table>` sequence
-        (finding_seq, event_seq)."""
+        """INSERT ... ON CONFLICT DO NOTHING of many rows; `seq` = (column, sequence) numbers them."""
         ...
 
     def transaction(self, lock_key: int | None = None) -> Any: ...
@@ -69,14 +68,14 @@ class DuckDatabase:
             return self._cursor().execute(sql, list(params)).fetchall()
 
     def insert_rows(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq_column: str | None = None
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq: tuple[str, str] | None = None
     ) -> None:
         # DuckDB's executemany runs row by row (400 rows/s here); an Arrow table goes in at once.
         if not rows:
             return
         data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
-        names = ([seq_column] if seq_column else []) + list(columns)
-        values = ([f"nextval('{table.rstrip('s')}_seq')"] if seq_column else []) + list(columns)
+        names = ([seq[0]] if seq else []) + list(columns)
+        values = ([f"nextval('{seq[1]}')"] if seq else []) + list(columns)
         with self.lock:
             cur = self._cursor()
             cur.register("_incoming", data)
@@ -143,10 +142,10 @@ class PostgresDatabase:
         return self._conn().execute(self._pg(sql), list(params)).fetchall()
 
     def insert_rows(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq_column: str | None = None
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], seq: tuple[str, str] | None = None
     ) -> None:
-        names = ([seq_column] if seq_column else []) + list(columns)
-        marks = ([f"nextval('{table.rstrip('s')}_seq')"] if seq_column else []) + ["%s"] * len(columns)
+        names = ([seq[0]] if seq else []) + list(columns)
+        marks = ([f"nextval('{seq[1]}')"] if seq else []) + ["%s"] * len(columns)
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING"
         if rows:
             with self._conn().cursor() as cur:

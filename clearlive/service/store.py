@@ -90,7 +90,7 @@ class ServiceStore:
             "events",
             ("id", "tenant", "room_id", "type", "ts_ms", "payload", "done"),
             [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode(), done) for e in new],
-            seq_column="seq",
+            seq=("seq", "event_seq"),
         )
         return new
 
@@ -128,7 +128,7 @@ class ServiceStore:
             "findings",
             ("id", "tenant", "room_id", "anchor_id", "severity", "category", "rule_id", "ts_ms", "record", "status"),
             [(*r, "open") for r in rows if r[0] not in before],
-            seq_column="seq",
+            seq=("seq", "finding_seq"),
         )
         return len(set(ids) - before)
 
