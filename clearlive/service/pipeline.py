@@ -110,7 +110,9 @@ class EmbeddedPipeline:
         self.processed = 0
         self.state_path = state_path
         self.every_s = checkpoint_every_s
-        self.unchecked: list[str] = []
+        self.unchecked = 0  # events processed since the last checkpoint
+        self.last_id: str | None = None  # the last event processed: everything accepted before it is done
+        self.accepting = threading.Lock()  # store-then-queue in one step: queue order = acceptance order
         self.last_checkpoint = time.monotonic()
         if state_path is not None and state_path.exists():
             self.scanners.restore(pickle.loads(state_path.read_bytes()))  # our own file
@@ -133,9 +135,10 @@ class EmbeddedPipeline:
     def submit(self, tenant: str, events: list[EventBase]) -> None:
         if self.queue.full():
             raise QueueFull(f"{self.queue.maxsize} batches waiting")
-        new = self.store.add_events(tenant, events, done=False)  # durable before the client hears 202
-        if new:
-            self.queue.put(Batch(tenant, new), timeout=30)
+        with self.accepting:
+            new = self.store.add_events(tenant, events, done=False)  # durable before the client hears 202
+            if new:
+                self.queue.put(Batch(tenant, new), timeout=30)
 
     def _work(self) -> None:
         self.scanners.warm()
@@ -166,7 +169,9 @@ class EmbeddedPipeline:
             self.processed += len(batch.events)
         except Exception:  # a bad batch must not stop the worker; it is logged with its size
             log.exception("batch of %d events for tenant %s failed", len(batch.events), batch.tenant)
-        self.unchecked.extend(e.id or "" for e in batch.events)
+        if batch.events:
+            self.unchecked += len(batch.events)
+            self.last_id = batch.events[-1].id
 
     def _checkpoint(self) -> None:
         """Save the detector state, then mark the events it covers done (in that order)."""
@@ -176,8 +181,9 @@ class EmbeddedPipeline:
             tmp = self.state_path.with_suffix(".tmp")
             tmp.write_bytes(pickle.dumps(self.scanners.state(), protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, self.state_path)  # atomic: a crash leaves the old state or the new one
-        self.store.mark_done(self.unchecked)
-        self.unchecked = []
+        if self.last_id is not None:
+            self.store.mark_done_through(self.last_id)
+        self.unchecked = 0
         self.last_checkpoint = time.monotonic()
 
     def drain(self, timeout: float = 30.0) -> bool:

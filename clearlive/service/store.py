@@ -101,10 +101,12 @@ class ServiceStore:
         rows = self.db.query("SELECT tenant, payload FROM events WHERE NOT done ORDER BY seq")
         return [(t, msgspec.json.decode(p, type=Event)) for t, p in rows]
 
-    def mark_done(self, ids: list[str]) -> None:
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            self.db.execute(f"UPDATE events SET done = TRUE WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
+    def mark_done_through(self, event_id: str) -> None:
+        """Mark done every event accepted up to and including `event_id` (one worker processes them
+        in the order they were accepted)."""
+        rows = self.db.query("SELECT seq FROM events WHERE id = ?", [event_id])
+        if rows and rows[0][0] is not None:
+            self.db.execute("UPDATE events SET done = TRUE WHERE NOT done AND seq <= ?", [rows[0][0]])
 
     def room_events(self, tenant: str, room_id: str, limit: int = 5000) -> list[dict[str, Any]]:
         rows = self.db.query(
