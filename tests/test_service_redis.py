@@ -108,3 +108,72 @@ def test_killed_worker_loses_and_duplicates_nothing(tmp_path: Path, pg_url: str)
         assert r.xlen(stream_key(s)) == 0
         assert r.xpending(stream_key(s), "clearlive")["pending"] == 0
     store.db.close()
+
+
+def test_worker_rides_out_a_database_outage(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    """PostgreSQL fails in the middle of a batch (the findings of events already run through the
+    detectors are not stored): the worker waits, goes back to its last checkpoint, processes the
+    pending entries again and ends with exactly the findings of an uninterrupted run."""
+    import psycopg
+
+    from clearlive.service.redis_transport import RedisSubmitter, ShardWorker
+    from clearlive.service.store import open_store
+
+    r = redis.Redis.from_url(REDIS_URL)
+    r.flushdb()
+    store = open_store(pg_url)
+    events = _events(tmp_path)
+    expected = _expected(events)
+    RedisSubmitter(REDIS_URL, SHARDS).submit("acme", events)
+    real = store.add_findings
+    calls = {"n": 0}
+
+    def flaky(tenant, findings):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] in (5, 6):  # two failures in a row, a few batches in
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return real(tenant, findings)
+
+    store.add_findings = flaky  # type: ignore[method-assign]
+    worker = ShardWorker(REDIS_URL, store, list(range(SHARDS)), checkpoint_every_n=1000)
+    worker.run(idle_exit_s=2.0)
+    assert calls["n"] > 6
+    assert {row[0] for row in store.db.query("SELECT id FROM findings")} == expected
+    for s in range(SHARDS):
+        assert r.xpending(f"clearlive:events:{s}", "clearlive")["pending"] == 0
+    store.db.close()
+
+
+def _exit_at_once() -> None:
+    pass
+
+
+def test_supervisor_restarts_dead_workers() -> None:
+    import multiprocessing as mp
+    import threading
+
+    from clearlive.service.redis_transport import supervise
+
+    ctx = mp.get_context("spawn")
+    started: list[int] = []
+
+    def start(k: int):  # type: ignore[no-untyped-def]
+        started.append(k)
+        proc = ctx.Process(
+            target=_exit_at_once if len(started) <= 2 else time.sleep, args=() if len(started) <= 2 else (30,)
+        )
+        proc.start()
+        return proc
+
+    procs = [start(0)]
+    stop = threading.Event()
+    t = threading.Thread(target=supervise, args=(procs, start, stop, 0.2), daemon=True)
+    t.start()
+    deadline = time.monotonic() + 30
+    while len(started) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    t.join(5)
+    assert started[:3] == [0, 0, 0]  # died twice, started again each time, with the same shard set
+    assert procs[0].is_alive()
+    procs[0].terminate()

@@ -72,6 +72,7 @@ def serve_command(
 ) -> None:
     """Run the live service: ingest API, alert stream, dashboard. Embedded by default."""
     import multiprocessing as mp
+    import threading
 
     import uvicorn
 
@@ -86,17 +87,22 @@ def serve_command(
         key = store.create_key("admin", "default")
         err.print(f"first start: an admin key for tenant 'default' (shown once): [bold]{key}[/]")
     procs: list[mp.Process] = []
+    stopping = threading.Event()
     if redis_url:
-        from clearlive.service.redis_transport import RedisSubmitter, worker_main
+        from clearlive.service.redis_transport import RedisSubmitter, supervise, worker_main
 
         pipeline = RedisSubmitter(redis_url, shards)
         ctx = mp.get_context("spawn")
-        for k in range(workers):
+
+        def start_worker(k: int) -> mp.Process:
             owned = [s for s in range(shards) if s % workers == k]
             proc = ctx.Process(target=worker_main, args=(redis_url, db, owned), name=f"clearlive-worker-{k}")
             proc.start()
-            procs.append(proc)
-        err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s)")
+            return proc
+
+        procs.extend(start_worker(k) for k in range(workers))
+        threading.Thread(target=supervise, args=(procs, start_worker, stopping), daemon=True).start()
+        err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s), restarted if they die")
     else:
         path = Path(db or DEFAULT_DB)
         pipeline = EmbeddedPipeline(store, state_path=path.with_suffix(".state"))
@@ -109,6 +115,7 @@ def serve_command(
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
+        stopping.set()
         for proc in procs:
             proc.terminate()
         for proc in procs:

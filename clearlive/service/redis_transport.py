@@ -32,6 +32,13 @@ from clearlive.service.pipeline import QueueFull, TenantScanners
 from clearlive.service.store import ServiceStore, open_store
 
 log = logging.getLogger("clearlive.worker")
+TRANSIENT: tuple[type[BaseException], ...] = (redis.RedisError, OSError)  # a dependency down, not a bug
+try:
+    import psycopg
+
+    TRANSIENT = (*TRANSIENT, psycopg.OperationalError)
+except ImportError:  # pragma: no cover - psycopg is a dependency; kept optional for embedded-only installs
+    pass
 GROUP = "clearlive"
 BATCH = 500
 _encode = msgspec.json.Encoder().encode
@@ -154,24 +161,49 @@ class ShardWorker:
             pipe.execute()
             self.unacked[s] = []
 
+    def reset(self) -> None:
+        """Back to the last checkpoint, as if the process had restarted: after a failure half-way
+        through a batch, the in-memory state may be ahead of what was stored."""
+        for s in self.shards:
+            self.states[s] = self._load(s)
+            self.unacked[s] = []
+
     def run(self, idle_exit_s: float | None = None) -> None:
-        """Work until stopped (SIGTERM, SIGINT) or, with `idle_exit_s`, until idle that long."""
+        """Work until stopped (SIGTERM, SIGINT) or, with `idle_exit_s`, until idle that long. When
+        Redis or the database fails, wait (backing off up to 5 s), go back to the last checkpoint
+        and carry on: nothing acknowledged was lost, and what was pending is processed again."""
         for state in self.states.values():
             if not state.scanners:
                 state.warm()
-        self.recover()
+        backoff = 0.2
+        need_recovery = True
         last_cp, since_cp, idle_since = time.monotonic(), 0, time.monotonic()
         while not self.stopping:
-            got = 0
-            for s in self.shards:
-                resp = self.redis.xreadgroup(GROUP, self.consumer(s), {stream_key(s): ">"}, count=BATCH, block=50)
-                if resp:
-                    got += self._process(s, resp[0][1])
-            since_cp += got
-            now = time.monotonic()
-            if since_cp >= self.every_n or (since_cp and now - last_cp >= self.every_s):
-                self.checkpoint()
-                last_cp, since_cp = now, 0
+            try:
+                if need_recovery:
+                    self.recover()
+                    need_recovery = False
+                got = 0
+                for s in self.shards:
+                    resp = self.redis.xreadgroup(GROUP, self.consumer(s), {stream_key(s): ">"}, count=BATCH, block=50)
+                    if resp:
+                        got += self._process(s, resp[0][1])
+                since_cp += got
+                now = time.monotonic()
+                if since_cp >= self.every_n or (since_cp and now - last_cp >= self.every_s):
+                    self.checkpoint()
+                    last_cp, since_cp = now, 0
+                backoff = 0.2
+            except TRANSIENT as exc:
+                log.warning("waiting for %s (%s); back to the last checkpoint", type(exc).__module__, exc)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                try:
+                    self.reset()
+                except TRANSIENT:
+                    continue
+                need_recovery, since_cp = True, 0
+                continue
             if got:
                 idle_since = now
             elif idle_exit_s is not None and now - idle_since >= idle_exit_s:
@@ -193,3 +225,14 @@ def worker_main(redis_url: str, db_url: str | None, shards: list[int], idle_exit
         worker.run(idle_exit_s)
     finally:
         store.db.close()
+
+
+def supervise(procs: list[Any], start: Any, stop: Any, every_s: float = 2.0) -> None:
+    """Keep worker processes running: a worker that died (killed, out of memory) is started again
+    with the same shards, and resumes from its checkpoint. `start(k)` starts worker k; `stop` is a
+    threading.Event. Runs until `stop` is set (in a thread of `clearlive serve --redis`)."""
+    while not stop.wait(every_s):
+        for k, proc in enumerate(procs):
+            if not proc.is_alive():
+                log.warning("worker %s stopped (exit code %s); starting it again", proc.name, proc.exitcode)
+                procs[k] = start(k)
