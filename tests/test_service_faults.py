@@ -101,3 +101,28 @@ def test_embedded_crash_loses_no_accepted_event(tmp_path: Path) -> None:
     assert got == expected and len(expected) >= 3
     assert store.pending_events() == []
     pipeline.close()
+
+
+def test_disk_full_means_503_and_the_retry_goes_through(tmp_path: Path) -> None:
+    """The store cannot write (disk full): the request is refused with 503, nothing is half-accepted,
+    and once there is room the client's retry is accepted and processed."""
+    import errno
+
+    store = open_store(str(tmp_path / "svc.duckdb"))
+    key = store.create_key("ingest", "acme")
+    pipeline = EmbeddedPipeline(store)
+    client = TestClient(create_app(store, pipeline), raise_server_exceptions=False)
+    real = store.add_events
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    store.add_events = full  # type: ignore[method-assign]
+    auth = {"Authorization": f"Bearer {key}"}
+    r = client.post("/api/v1/events", content=ndjson(ROOM), headers=auth)
+    assert r.status_code == 503 and "disk" in r.json()["detail"] and r.headers["Retry-After"]
+    store.add_events = real  # type: ignore[method-assign]
+    assert client.post("/api/v1/events", content=ndjson(ROOM), headers=auth).json()["accepted"] == 4
+    pipeline.drain()
+    assert len(client.get("/api/v1/findings", headers=auth).json()) >= 3
+    pipeline.close()

@@ -322,7 +322,12 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
 def _unavailable_as_503(app: FastAPI) -> None:
     """A backing service that is down is not the client's fault nor a bug: 503 with what the
     service is waiting for and when to retry; nothing was accepted, so a retry loses nothing."""
-    waits: list[tuple[type[BaseException], str]] = []
+    import duckdb
+
+    waits: list[tuple[type[BaseException], str]] = [
+        (duckdb.IOException, "the embedded store (disk full or unwritable?)"),
+        (OSError, "the disk"),
+    ]
     try:
         import redis
 
