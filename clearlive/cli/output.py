@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 
 import msgspec
 from rich.console import Console
 from rich.table import Table
 
+from clearlive.errors import InputError
 from clearlive.model.findings import Finding
 
 FORMATS = ("jsonl", "json", "table")
@@ -52,3 +54,21 @@ def findings_table(findings: list[Finding]) -> Table:
 
 def write_table(findings: list[Finding], console: Console) -> None:
     console.print(findings_table(findings))
+
+
+def read_records(path: Path, kind: type[Any]) -> list[Any]:
+    """Every non-blank line of a JSON Lines file as `kind`; a bad line is an InputError naming it."""
+    out = []
+    try:
+        lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror}") from exc
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                out.append(msgspec.json.decode(line, type=kind))
+            except msgspec.ValidationError as exc:
+                raise InputError(f"{path}:{number}: {exc}") from exc
+            except msgspec.DecodeError as exc:
+                raise InputError(f"{path}:{number}: not JSON: {exc}") from exc
+    return out

@@ -5,15 +5,16 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from clearlive.cli.output import read_records
 from clearlive.cli.scan_cmd import default_rejects_path, with_progress
-from clearlive.errors import ClearLiveError, InputError
+from clearlive.errors import ClearLiveError
 from clearlive.model.events import parse_ts
 from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
@@ -25,41 +26,15 @@ from clearlive.store import Store
 
 err = Console(stderr=True, soft_wrap=True)
 FORMATS = ("jsonl", "json", "table")
-DECISIONS = ("confirmed", "dismissed")
 
 
 class Decision(msgspec.Struct):
     finding_id: str
-    decision: str
-
-
-def read_findings(path: Path) -> list[Finding]:
-    out = []
-    with path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                out.append(msgspec.json.decode(line, type=Finding))
-            except msgspec.DecodeError as exc:
-                raise InputError(f"{path}:{number}: not a finding: {exc}") from exc
-    return out
+    decision: Literal["confirmed", "dismissed"]
 
 
 def read_decisions(path: Path) -> dict[str, str]:
-    out = {}
-    with path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                d = msgspec.json.decode(line, type=Decision)
-            except msgspec.DecodeError as exc:
-                raise InputError(f"{path}:{number}: not a decision: {exc}") from exc
-            if d.decision not in DECISIONS:
-                raise InputError(f"{path}:{number}: field 'decision' must be one of {', '.join(DECISIONS)}")
-            out[d.finding_id] = d.decision
-    return out
+    return {d.finding_id: d.decision for d in read_records(path, Decision)}
 
 
 def scores_table(scores: list[EntityScore]) -> Table:
@@ -135,7 +110,7 @@ def score_command(
     decisions = read_decisions(decisions_path) if decisions_path else {}
     tables = CommerceTables()
     for path in findings_path or ():
-        tables.add_findings(read_findings(path))
+        tables.add_findings(read_records(path, Finding))
     scanner = Scanner.from_config(ScanConfig()) if scan else None
     sink = RejectSink(rejects or default_rejects_path(out, db))
     stats = ReadStats()

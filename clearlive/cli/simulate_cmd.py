@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clearlive.cli.output import read_records
 from clearlive.errors import InputError
 from clearlive.model.events import parse_ts
 from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
@@ -93,28 +94,11 @@ class _CandidateIn(msgspec.Struct):
     recent_violations: int | None = None
 
 
-def _read_jsonl(path: Path, kind: type[Any]) -> list[Any]:
-    out = []
-    try:
-        lines = path.read_bytes().splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror}") from exc
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            try:
-                out.append(msgspec.json.decode(line, type=kind))
-            except msgspec.ValidationError as exc:
-                raise InputError(f"{path}:{number}: {exc}") from exc
-            except msgspec.DecodeError as exc:
-                raise InputError(f"{path}:{number}: not JSON: {exc}") from exc
-    return out
-
-
 def _host_facts(scores_path: Path) -> dict[str, dict[str, Any]]:
     """From `clearlive score` output: each host's score, interval, credit and violations of the
     window's last 30 days."""
     facts = {}
-    for r in _read_jsonl(scores_path, dict):
+    for r in read_records(scores_path, dict):
         if r.get("entity_type") != "host":
             continue
         credit = r.get("credit") or {}
@@ -150,7 +134,7 @@ def rank_command(
     _check(format, ("jsonl", "table"), "--format")
     facts = _host_facts(scores) if scores else {}
     candidates = []
-    for c in _read_jsonl(candidates_path, _CandidateIn):
+    for c in read_records(candidates_path, _CandidateIn):
         known = facts.get(c.anchor_id, {})
         candidates.append(
             Candidate(
