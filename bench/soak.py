@@ -1,13 +1,14 @@
 """A bounded soak test of the live service on loopback: a fixed rate for a fixed time, then check that
 nothing was lost and that the server's memory stayed flat.
 
-    python bench/soak.py [--seconds 120] [--rate 5000] [--rooms 200]
+    python bench/soak.py [--seconds 120] [--rate 5000] [--rooms 200] [--mode embedded|redis]
 
-Starts an embedded `clearlive serve` (DuckDB, one worker thread), sends `--rate` events a second
-for `--seconds` (chat over `--rooms` rooms, every 50th line a violation), samples the server's
-resident memory every second, and prints: events sent and accepted, findings stored and expected
-(the same events scanned in this process afterwards), and the memory at 25%, 50%, 75% and 100% of
-the run. Exit status 1
+Starts `clearlive serve` (embedded: DuckDB and one worker thread; redis: Redis Streams, 2 worker
+processes, PostgreSQL in a fresh database dropped afterwards), sends `--rate` events a second
+for `--seconds` (chat over `--rooms` rooms, every 50th line a violation), samples the resident
+memory of the server and its worker processes every second, and prints: events sent and accepted,
+findings stored and expected (the same events scanned in this process afterwards), and the memory
+at 25%, 50%, 75% and 100% of the run. Exit status 1
 if a finding is missing or the memory grew by more than 25% over the second half of the run.
 """
 
@@ -24,14 +25,22 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from service import CLI, _wait_up, make_batch
+from service import CLI, PG_ADMIN, REDIS_URL, _wait_up, make_batch
+
+SHARDS = 4
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of a process and all its descendants (the service's worker processes)."""
+    total = 0.0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(rss_mib(int(c)) for c in children)
 
 
 def main() -> int:
@@ -43,12 +52,27 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=5000)
     ap.add_argument("--rooms", type=int, default=200)
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--mode", choices=["embedded", "redis"], default="embedded")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="clearlive-soak-"))
     db = str(work / "svc.duckdb")
+    extra: list[str] = []
+    db_name = None
+    if args.mode == "redis":
+        import psycopg
+        import redis
+
+        db_name = f"clearlive_soak_{random.randrange(10**9)}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+            con.execute(f'CREATE DATABASE "{db_name}"')
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        db = PG_ADMIN.rsplit("/", 1)[0] + "/" + db_name
+        extra = ["--redis", REDIS_URL, "--workers", "2", "--shards", str(SHARDS)]
     port = 19_000 + random.randrange(1000)
     log = (work / "serve.log").open("w")
-    server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--db", db], cwd=work, stdout=log, stderr=log)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--db", db, *extra], cwd=work, stdout=log, stderr=log
+    )
     try:
         key = subprocess.run(
             [*CLI, "keys", "create", "--role", "admin", "--tenant", "soak", "--db", db],
@@ -93,13 +117,23 @@ def main() -> int:
         from clearlive.model.events import Event
         from clearlive.service.pipeline import TenantScanners
 
-        expected = len(TenantScanners().process("soak", [msgspec.convert(r, Event) for r in all_rows]))
+        events = [msgspec.convert(r, Event) for r in all_rows]
+        if args.mode == "redis":  # a scanner per shard, as the workers have
+            from clearlive.service.redis_transport import shard_of
+
+            per_shard = {s: TenantScanners() for s in range(SHARDS)}
+            expected = sum(len(per_shard[shard_of(e.room_id, SHARDS)].process("soak", [e])) for e in events)
+        else:
+            expected = len(TenantScanners().process("soak", events))
         n = len(samples)
         points = {q: samples[min(n - 1, int(q * n))][1] for q in (0.25, 0.5, 0.75)} | {1.0: samples[-1][1]}
         growth = (points[1.0] - points[0.5]) / points[0.5]
-        print(f"{args.seconds:g} s at {args.rate:,.0f} events/s over {args.rooms} rooms")
+        print(f"{args.mode}: {args.seconds:g} s at {args.rate:,.0f} events/s over {args.rooms} rooms")
         print(f"events sent {sent:,}, accepted {accepted:,}; findings stored {stored:,}, expected {expected:,}")
-        print("server RSS MiB at 25/50/75/100% of the run: " + " / ".join(f"{v:.0f}" for v in points.values()))
+        print(
+            "server (and workers) RSS MiB at 25/50/75/100% of the run: "
+            + " / ".join(f"{v:.0f}" for v in points.values())
+        )
         print(f"growth over the second half: {100 * growth:+.1f}%")
         ok = accepted == sent and stored == expected and growth <= 0.25
         print("OK" if ok else "FAILED")
@@ -108,6 +142,11 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+        if db_name:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as con:
+                con.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
