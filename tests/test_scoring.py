@@ -279,3 +279,16 @@ def test_tables_in_csv_and_parquet_score_like_events(tmp_path: Path, history: li
         return [msgspec.to_builtins(s) for s in scored if s.entity_type == "shop"]
 
     assert shops(from_tables) == shops(events)
+
+
+def test_question_answer_examples() -> None:
+    """questions.yaml's own examples: a viewer's question and the host's reply, and what they are."""
+    from clearlive.scoring.live_service import analyse_session, lexicon
+
+    assert lexicon().examples
+    for question, reply, expected in lexicon().examples:
+        (q,) = analyse_session([("chat", question, 0), ("host", reply, 5_000)]).questions
+        got = "unanswered" if q.answered_ts is None else ("evasive" if q.evasive else "answered")
+        assert got == expected, (question, reply)
+    late = analyse_session([("chat", "发什么快递", 0), ("host", "默认中通快递", 10 * 60_000)])
+    assert late.questions[0].answered_ts is None  # an answer ten minutes later is not an answer to it

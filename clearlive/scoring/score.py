@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -63,8 +63,9 @@ class _Entity:
     id: str
     n_orders: int
     group: str
-    counts: dict[str, tuple[int, int]]  # metric -> (x, n)
+    counts: dict[str, tuple[int, int]]  # metric -> (x, n), shrunk here
     extra: dict[str, Any]
+    given: dict[str, Rate] = field(default_factory=dict)  # metrics already shrunk where they were made
 
 
 def score_all(
@@ -162,8 +163,7 @@ def _hosts(
             "peak_viewers": int(merged.get("peak_viewers") or 0),
             "buyers": int(r["n_buyers"] or 0),
         }
-        if host in listings:
-            extra["listed_shop_bad_rate"] = listings[host]
+        given = {"listed_shop_bad_rate": listings[host]} if host in listings else {}
         if host in live_counts:
             live = live_counts[host]
             answered, asked = live["question_answer_rate"]
@@ -177,7 +177,7 @@ def _hosts(
                 "forthright_statements": statements,
                 "sessions_with_chat": sessions,
             }
-        out.append(_Entity(host, int(r["n_orders"] or 0), "", counts, extra))
+        out.append(_Entity(host, int(r["n_orders"] or 0), "", counts, extra, given))
     return out
 
 
@@ -242,7 +242,7 @@ def _score_entities(
 
 
 def _measured(e: _Entity, m: MetricSpec) -> bool:
-    return m.name == "listed_shop_bad_rate" or e.counts.get(m.name, (0, 0))[1] >= m.min_count
+    return m.name in e.given or e.counts.get(m.name, (0, 0))[1] >= m.min_count
 
 
 def _rates(
@@ -258,9 +258,8 @@ def _rates(
             priors = {b: pooled([e.counts[m.name] for e in es if m.name in e.counts]) for b, es in members.items()}
             todo: list[tuple[_Entity, float]] = []
             for e in entities:
-                if m.name == "listed_shop_bad_rate":
-                    if m.name in e.extra:
-                        out[(e.id, m.name)] = e.extra.pop(m.name)
+                if m.name in e.given:
+                    out[(e.id, m.name)] = e.given[m.name]
                     continue
                 if m.name not in e.counts:
                     continue

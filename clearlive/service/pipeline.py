@@ -129,9 +129,6 @@ class EmbeddedPipeline:
             batches[-1].events.append(ev)
         return batches
 
-    def start(self) -> None:
-        self.thread.start()
-
     def submit(self, tenant: str, events: list[EventBase]) -> None:
         if self.queue.full():
             raise QueueFull(f"{self.queue.maxsize} batches waiting")
