@@ -31,9 +31,9 @@ lint: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/scan.py
 
-# Coverage-guided fuzzing of every reader (atheris); a crash stops with the input that caused it.
+# Coverage-guided fuzzing of every reader, the normaliser and the rule loader (atheris); a crash stops with the input that caused it.
 fuzz: $(DEV_STAMP)
-	for t in jsonl vtt srt whisper csv adapter; do $(BIN)/python bench/fuzz.py $$t -runs=20000 -max_len=4096 || exit 1; done
+	for t in jsonl vtt srt whisper csv parquet adapter normalize rules; do $(BIN)/python bench/fuzz.py $$t -runs=20000 -max_len=4096 || exit 1; done
 
 # A bounded soak test of the live service: 2 minutes at 5,000 events/s; nothing lost, memory flat.
 soak: $(DEV_STAMP)

@@ -47,6 +47,121 @@ def test_any_bytes_in_any_reader_never_crash(data: bytes, suffix: str) -> None:
         assert r.line >= 1 and r.error
 
 
+def _counts_add_up(stats: ReadStats, events: list, sink: RejectSink) -> None:
+    assert stats.total_read == stats.total_accepted + stats.total_rejected
+    assert len(events) == stats.total_accepted and sink.count == stats.total_rejected
+
+
+_cell = st.one_of(
+    st.none(),
+    st.text(max_size=20),
+    st.binary(max_size=8),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(),
+    st.booleans(),
+    st.datetimes(),
+)
+_column = st.sampled_from(["order_id", "user_id", "shop_id", "sku", "amount", "ts", "room_id", "type", "text", "x"])
+
+
+@SETTINGS
+@given(st.dictionaries(_column, st.lists(_cell, min_size=3, max_size=3), max_size=7))
+def test_parquet_tables_of_any_shape(columns: dict[str, list]) -> None:
+    """Parquet files with any columns and cell types (bytes, datetimes, NaN, huge integers): each
+    row is accepted or rejected with its number, never a crash."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = {}
+    for name, cells in columns.items():
+        try:
+            arrays[name] = pa.array(cells)
+        except (pa.ArrowException, OverflowError):  # cells of mixed types make no column
+            arrays[name] = pa.array([None if c is None else str(c) for c in cells])
+    path = _DIR / "orders.parquet"
+    pq.write_table(pa.table(arrays) if arrays else pa.table({"x": [None, None, None]}), path)
+    events, stats, sink = read_all(path.read_bytes(), ".parquet")
+    _counts_add_up(stats, events, sink)
+    assert stats.total_read == 3
+
+
+def test_a_file_that_is_not_parquet_is_one_clean_error(tmp_path: Path) -> None:
+    path = tmp_path / "orders.parquet"
+    for data in (b"", b"garbage", b"PAR1" + b"\0" * 20 + b"PAR1"):
+        path.write_bytes(data)
+        with pytest.raises(ClearLiveError, match="not a readable Parquet file"):
+            list(read_inputs([str(path)], InputOptions(), RejectSink(None)))
+
+
+def test_a_corrupt_parquet_row_group_rejects_the_rest_and_counts_add_up(tmp_path: Path) -> None:
+    """Rows before the damage are read; from the first unreadable batch on, one reject says so."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 30_000
+    table = pa.table(
+        {
+            "room_id": ["r"] * n,
+            "order_id": [f"o{i}" for i in range(n)],
+            "user_id": [f"u{i % 50}" for i in range(n)],
+            "shop_id": ["s"] * n,
+            "sku": ["k"] * n,
+            "amount": [9.9] * n,
+            "ts": ["2026-11-01T12:00:00Z"] * n,
+        }
+    )
+    buf = io.BytesIO()
+    pq.write_table(table, buf, row_group_size=10_000)
+    data = bytearray(buf.getvalue())
+    for i in range(len(data) // 2, len(data) // 2 + 64):  # the middle of the second row group's pages
+        data[i] ^= 0x5A
+    path = tmp_path / "orders.parquet"
+    path.write_bytes(bytes(data))
+    sink, stats = RejectSink(None), ReadStats()
+    events = list(read_inputs([str(path)], InputOptions(), sink, stats))
+    _counts_add_up(stats, events, sink)
+    assert 0 < len(events) < n and sink.count == 1
+    assert "unreadable Parquet from here on" in sink.first[0].error and sink.first[0].unit == "row"
+    assert sink.first[0].line == len(events) + 1
+
+
+def test_a_parquet_string_that_is_not_utf8_rejects_its_row_only(tmp_path: Path) -> None:
+    """Parquet does not check that string cells are UTF-8 (found by bench/fuzz.py parquet)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    users = pa.array([b"u1", b"\xff\xfe", b"u3"], pa.binary()).view(pa.string())
+    table = pa.table({"room_id": ["r"] * 3, "user_id": users, "text": ["a", "b", "c"], "ts": [1, 2, 3]})
+    path = tmp_path / "comments.parquet"
+    pq.write_table(table, path)
+    sink, stats = RejectSink(None), ReadStats()
+    events = list(read_inputs([str(path)], InputOptions(), sink, stats))
+    _counts_add_up(stats, events, sink)
+    assert [e.user_id for e in events] == ["u1", "u3"]  # type: ignore[attr-defined]
+    assert sink.first[0].line == 2 and "unreadable cell" in sink.first[0].error
+
+
+def test_a_rule_pack_that_is_not_utf8_is_a_named_error(tmp_path: Path) -> None:
+    from clearlive.rules.loader import load_pack_file
+
+    path = tmp_path / "pack.yaml"
+    path.write_bytes(b"pack: \xec")  # found by bench/fuzz.py rules
+    with pytest.raises(RuleLoadError, match="UTF-8"):
+        load_pack_file(path)
+
+
+def test_a_csv_field_over_the_limit_rejects_the_rest_and_counts_add_up(tmp_path: Path) -> None:
+    path = tmp_path / "orders.csv"
+    good = "r,o1,u1,s,k,9.9,2026-11-01T12:00:00Z\n"
+    path.write_text("room_id,order_id,user_id,shop_id,sku,amount,ts\n" + good + f'r,"{"x" * 200_000}",u\n' + good)
+    sink, stats = RejectSink(None), ReadStats()
+    events = list(read_inputs([str(path)], InputOptions(), sink, stats))
+    _counts_add_up(stats, events, sink)
+    assert len(events) == 1 and "unreadable CSV from here on" in sink.first[0].error and sink.first[0].line == 3
+
+
 _scalar = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=40))
 _value = st.recursive(
     _scalar, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3), max_leaves=8

@@ -116,8 +116,8 @@ def load_pack_file(path: Path, trusted: bool = False) -> tuple[PackSpec, list[Ru
     source = str(path)
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleLoadError(source, None, f"cannot read YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RuleLoadError(source, None, f"cannot read YAML (UTF-8 text): {exc}") from None
     try:
         pack = msgspec.convert(raw, PackSpec)
     except msgspec.ValidationError as exc:

@@ -43,6 +43,7 @@ MAX_BODY_BYTES = 10 << 20  # 10 MiB per request
 MAX_EVENTS = 10_000  # per request
 MAX_LINE_BYTES = 1 << 20
 ALERT_POLL_S = 0.05
+LOW_DISK_BYTES = 64 << 20  # /health warns below this: a full request (10 MiB) takes a few times that to store
 _event_decoder = msgspec.json.Decoder(Event)
 _env = Environment(
     loader=ChoiceLoader(
@@ -152,11 +153,15 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
             store.db.query("SELECT 1")
         except Exception as exc:  # any driver error means the same thing to an operator
             waiting.append(f"database ({store.db.kind}): {type(exc).__name__}")
+        free = getattr(store.db, "free_bytes", lambda: None)()
+        if free is not None and free < LOW_DISK_BYTES:
+            waiting.append(f"the disk: {free // 1024} KiB free beside the embedded store")
         lag = None
         try:
             lag = submitter.lag()
         except Exception as exc:
             waiting.append(f"queue ({type(submitter).__name__}): {type(exc).__name__}")
+        waiting += getattr(submitter, "waiting_for", list)()  # e.g. the embedded worker waiting for the disk
         dead = [p.name for p in app.state.status.get("workers", []) if not p.is_alive()]
         waiting += [f"worker {name} stopped" for name in dead]
         return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": lag}
@@ -326,7 +331,7 @@ def _unavailable_as_503(app: FastAPI) -> None:
 
     waits: list[tuple[type[BaseException], str]] = [
         (duckdb.IOException, "the embedded store (disk full or unwritable?)"),
-        (OSError, "the disk"),
+        (OSError, "the disk"),  # StoreUnwritable: DuckDB could not write for lack of space
     ]
     try:
         import redis

@@ -6,6 +6,7 @@ Only statements both engines accept are used (see schema.py).
 
 from __future__ import annotations
 
+import errno
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,12 +37,32 @@ class Database(Protocol):
     def close(self) -> None: ...
 
 
+class StoreUnwritable(OSError):
+    """The embedded store cannot write its files (the disk is full, or gone): the service waits for
+    the disk instead of failing; nothing that was not written was acknowledged."""
+
+
+@contextmanager
+def _unwritable_as_oserror() -> Iterator[None]:
+    # DuckDB reports a full disk as an IOException, or as a TransactionException when the commit's
+    # WAL write fails; both mean "waiting for the disk", which callers handle as an OSError.
+    try:
+        yield
+    except duckdb.Error as exc:
+        text = str(exc)
+        if isinstance(exc, duckdb.IOException) or "No space left on device" in text:
+            code = errno.ENOSPC if "No space left" in text else errno.EIO
+            raise StoreUnwritable(code, f"the embedded store cannot write: {text}") from exc
+        raise
+
+
 class DuckDatabase:
     """One DuckDB file (or memory) shared by the service's threads; writes are serialised by a lock."""
 
     kind = "duckdb"
 
     def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = None if str(path) == ":memory:" else Path(path)
         self.con = duckdb.connect(str(path))
         self.lock = threading.RLock()
         self._local = threading.local()
@@ -60,11 +81,11 @@ class DuckDatabase:
         return cur
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        with self.lock:
+        with self.lock, _unwritable_as_oserror():
             self._cursor().execute(sql, list(params))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self.lock:
+        with self.lock, _unwritable_as_oserror():
             return self._cursor().execute(sql, list(params)).fetchall()
 
     def insert_rows(
@@ -76,7 +97,7 @@ class DuckDatabase:
         data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
         names = ([seq[0]] if seq else []) + list(columns)
         values = ([f"nextval('{seq[1]}')"] if seq else []) + list(columns)
-        with self.lock:
+        with self.lock, _unwritable_as_oserror():
             cur = self._cursor()
             cur.register("_incoming", data)
             try:
@@ -89,15 +110,24 @@ class DuckDatabase:
 
     @contextmanager
     def transaction(self, lock_key: int | None = None) -> Iterator[None]:
-        with self.lock:
+        with self.lock, _unwritable_as_oserror():
             cur = self._cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield
+                cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # a failed COMMIT has already ended the transaction
                 raise
-            cur.execute("COMMIT")
+
+    def free_bytes(self) -> int | None:
+        """Room left beside the store's file (None in memory): /health warns before writes fail."""
+        import shutil
+
+        return None if self.path is None else shutil.disk_usage(self.path.parent).free
 
     def close(self) -> None:
         with self.lock:

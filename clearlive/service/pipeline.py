@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,7 @@ class EmbeddedPipeline:
         self.last_id: str | None = None  # the last event processed: everything accepted before it is done
         self.accepting = threading.Lock()  # store-then-queue in one step: queue order = acceptance order
         self.last_checkpoint = time.monotonic()
+        self.waiting: str | None = None  # what the worker waits for (the disk), for /health
         if state_path is not None and state_path.exists():
             self.scanners.restore(pickle.loads(state_path.read_bytes()))  # our own file
         self.replay = self._pending()
@@ -162,24 +163,56 @@ class EmbeddedPipeline:
     def _process(self, batch: Batch) -> None:
         try:
             found = self.scanners.process(batch.tenant, batch.events)
-            self.store.add_findings(batch.tenant, found)
-            self.processed += len(batch.events)
-        except Exception:  # a bad batch must not stop the worker; it is logged with its size
+        except Exception:  # a detector bug must not stop the worker; it is logged with the batch's size
             log.exception("batch of %d events for tenant %s failed", len(batch.events), batch.tenant)
+            found = []
+        self._until_written(lambda: self.store.add_findings(batch.tenant, found))
+        self.processed += len(batch.events)
         if batch.events:
             self.unchecked += len(batch.events)
             self.last_id = batch.events[-1].id
 
+    def _until_written(self, write: Callable[[], None]) -> None:
+        """Findings already made must reach the store: when it cannot write (the disk is full) the
+        worker waits, says so in `waiting_for`, and tries again; events keep queueing meanwhile."""
+        delay = 0.05
+        while True:
+            try:
+                write()
+            except OSError as exc:  # StoreUnwritable included
+                if self.waiting is None:
+                    log.warning("store cannot write, waiting: %s", exc)
+                self.waiting = f"the disk (the embedded store cannot write: {exc.strerror or exc})"
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            self.waiting = None
+            return
+
+    def waiting_for(self) -> list[str]:
+        return [self.waiting] if self.waiting else []
+
     def _checkpoint(self) -> None:
-        """Save the detector state, then mark the events it covers done (in that order)."""
+        """Save the detector state, then mark the events it covers done (in that order). When the
+        disk is full the checkpoint is skipped: the events stay pending, a restart replays them."""
         if not self.unchecked:
             return
-        if self.state_path is not None:
-            tmp = self.state_path.with_suffix(".tmp")
-            tmp.write_bytes(pickle.dumps(self.scanners.state(), protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, self.state_path)  # atomic: a crash leaves the old state or the new one
-        if self.last_id is not None:
-            self.store.mark_done_through(self.last_id)
+        try:
+            if self.state_path is not None:
+                tmp = self.state_path.with_suffix(".tmp")
+                try:
+                    tmp.write_bytes(pickle.dumps(self.scanners.state(), protocol=pickle.HIGHEST_PROTOCOL))
+                except OSError:
+                    tmp.unlink(missing_ok=True)  # give back what the half-written file took
+                    raise
+                os.replace(tmp, self.state_path)  # atomic: a crash leaves the old state or the new one
+            if self.last_id is not None:
+                self.store.mark_done_through(self.last_id)
+        except OSError as exc:
+            self.waiting = f"the disk (checkpoint not written: {exc.strerror or exc})"
+            log.warning("checkpoint skipped: %s", exc)
+            return
+        self.waiting = None
         self.unchecked = 0
         self.last_checkpoint = time.monotonic()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from clearlive.errors import InputError
 from clearlive.model.events import TYPE_BY_NAME, Event, EventBase
 from clearlive.sources.rejects import Reject, field_of
 
@@ -46,7 +47,7 @@ def _row_to_event(row: dict[str, Any], kind: str | None, source: str, number: in
 
 
 def _convert_rows(
-    rows: Iterator[tuple[int, dict[str, Any]]],
+    rows: Iterator[tuple[int, dict[str, Any] | None]],
     kind: str | None,
     source: str,
     unit: str,
@@ -54,6 +55,9 @@ def _convert_rows(
     lang: str | None,
 ) -> Iterator[tuple[int, EventBase | None]]:
     for number, row in rows:
+        if row is None:  # the reader rejected it already (the rest of a file it cannot read)
+            yield number, None
+            continue
         try:
             bad = next(
                 (k for k, v in row.items() if any(isinstance(x, str) and _NOT_UTF8.search(x) for x in (k, v))), None
@@ -85,20 +89,27 @@ def read_csv(
 ) -> Iterator[tuple[int, EventBase | None]]:
     # Bytes that are not UTF-8 are kept as surrogates so that their row, not the file, is rejected.
     with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
-        reader = csv.DictReader(fh)
+        handed = [0]  # physical lines given to the csv module: where a row that fails to parse ends
 
-        def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        def lines() -> Iterator[str]:
+            for line in fh:
+                handed[0] += 1
+                yield line
+
+        reader = csv.DictReader(lines())
+
+        def rows() -> Iterator[tuple[int, dict[str, Any] | None]]:
             while True:
                 try:
                     row = next(reader)
                 except StopIteration:
                     return
                 except csv.Error as exc:  # e.g. a field over the csv module's size limit: no way to resync
-                    on_reject(Reject(source=path.name, line=reader.line_num, field=None,
+                    on_reject(Reject(source=path.name, line=handed[0], field=None,
                                      error=f"unreadable CSV from here on: {exc}", raw=""))  # fmt: skip
+                    yield handed[0], None
                     return
-                # DictReader counts physical lines: line_num after a row is the row's last line.
-                yield reader.line_num, row
+                yield handed[0], row  # the row's last physical line, as DictReader's line_num
 
         yield from _convert_rows(rows(), kind, path.name, "line", on_reject, lang)
 
@@ -106,13 +117,49 @@ def read_csv(
 def read_parquet(
     path: Path, kind: str | None, on_reject: Callable[[Reject], None], lang: str | None = None
 ) -> Iterator[tuple[int, EventBase | None]]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        table = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:  # not Parquet at all: the whole file is one clean error
+        raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
+
+    def rows() -> Iterator[tuple[int, dict[str, Any] | None]]:
         number = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=8192):
-            for row in batch.to_pylist():
+        batches = table.iter_batches(batch_size=8192)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except (pa.ArrowException, OSError, ValueError) as exc:  # a corrupt row group: no way to resync
+                on_reject(Reject(source=path.name, line=number + 1, field=None,
+                                 error=f"unreadable Parquet from here on: {exc}", raw="", unit="row"))  # fmt: skip
+                yield number + 1, None
+                return
+            for row in _batch_rows(batch):
                 number += 1
-                yield number, row
+                if isinstance(row, Exception):
+                    on_reject(Reject(source=path.name, line=number, field=None,
+                                     error=f"unreadable cell: {row}", raw="", unit="row"))  # fmt: skip
+                    yield number, None
+                else:
+                    yield number, row
 
     yield from _convert_rows(rows(), kind, path.name, "row", on_reject, lang)
+
+
+def _batch_rows(batch: Any) -> Iterator[dict[str, Any] | Exception]:
+    """A batch's rows as dicts; a row whose cells cannot become Python values (Parquet does not
+    check that its strings are UTF-8) comes out as the error, the batch's other rows are kept."""
+    try:
+        yield from batch.to_pylist()
+        return
+    except (ValueError, OverflowError):  # UnicodeDecodeError is a ValueError
+        pass  # find the bad rows one by one; only damaged batches pay for this
+    for i in range(batch.num_rows):
+        try:
+            yield batch.slice(i, 1).to_pylist()[0]
+        except (ValueError, OverflowError) as exc:
+            yield exc
