@@ -99,13 +99,17 @@ class ShardWorker:
         self.states: dict[int, TenantScanners] = {}
         self.unacked: dict[int, list[bytes]] = {s: [] for s in shards}
         self.stopping = False
+        self._ensure_groups()
         for s in shards:
+            self.states[s] = self._load(s)
+
+    def _ensure_groups(self) -> None:
+        for s in self.shards:
             try:
                 self.redis.xgroup_create(stream_key(s), GROUP, id="0", mkstream=True)
             except redis.ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
-            self.states[s] = self._load(s)
 
     def _load(self, shard: int) -> TenantScanners:
         scanners = TenantScanners()
@@ -168,6 +172,18 @@ class ShardWorker:
             self.states[s] = self._load(s)
             self.unacked[s] = []
 
+    def _lost_groups(self, exc: BaseException) -> bool:
+        """Redis came back without our consumer groups: it was restarted without persistence (or
+        flushed). What it held is gone; say so loudly and carry on with the events that come now."""
+        if not (isinstance(exc, redis.ResponseError) and "NOGROUP" in str(exc)):
+            return False
+        log.error(
+            "Redis lost the event streams (restarted without persistence, or flushed): events accepted "
+            "and not yet processed before that are lost. Run Redis with appendonly yes (docs/reliability.md)."
+        )
+        self._ensure_groups()
+        return True
+
     def run(self, idle_exit_s: float | None = None) -> None:
         """Work until stopped (SIGTERM, SIGINT) or, with `idle_exit_s`, until idle that long. When
         Redis or the database fails, wait (backing off up to 5 s), go back to the last checkpoint
@@ -196,6 +212,10 @@ class ShardWorker:
                 backoff = 0.2
             except TRANSIENT as exc:
                 log.warning("waiting for %s (%s); back to the last checkpoint", type(exc).__module__, exc)
+                try:
+                    self._lost_groups(exc)
+                except TRANSIENT:
+                    pass  # Redis still down: the next round tries again
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 try:
