@@ -134,6 +134,8 @@ def main() -> int:
             "server (and workers) RSS MiB at 25/50/75/100% of the run: "
             + " / ".join(f"{v:.0f}" for v in points.values())
         )
+        deciles = [samples[min(n - 1, int(q * n / 10))][1] for q in range(1, 11)]
+        print("RSS MiB at each tenth of the run: " + " ".join(f"{v:.0f}" for v in deciles))
         print(f"growth over the second half: {100 * growth:+.1f}%")
         ok = accepted == sent and stored == expected and growth <= 0.25
         print("OK" if ok else "FAILED")

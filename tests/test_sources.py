@@ -12,7 +12,7 @@ import pytest
 
 from clearlive.errors import InputError
 from clearlive.model.events import Comment, Order, Utterance
-from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
+from clearlive.sources import InputOptions, ReadStats, Reject, RejectSink, read_inputs
 
 from .conftest import event, write_jsonl
 
@@ -163,3 +163,22 @@ def test_overlong_line_is_rejected(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "big.jsonl", [big, event("comment", user_id="u", text="ok")])
     events, rejects, _ = read([path])
     assert len(events) == 1 and "longer than" in rejects[0].error
+
+
+def test_a_text_over_the_limit_is_rejected_with_its_line_never_cut(tmp_path: Path) -> None:
+    """A longer text would otherwise be scanned only in part, silently: it is rejected instead."""
+    from clearlive.model.events import MAX_TEXT_CHARS
+
+    ok = "全网最低价" * 10
+    long = "主播好看" * (MAX_TEXT_CHARS // 4) + "加V：abc12345"
+    jsonl = tmp_path / "room.jsonl"
+    rows = [{"type": "comment", "room_id": "r", "ts": i, "user_id": "u", "text": t} for i, t in enumerate([ok, long])]
+    jsonl.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    vtt = tmp_path / "talk.vtt"
+    vtt.write_text(f"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n{ok}\n\n00:00:03.000 --> 00:00:04.000\n{long}\n")
+    for path, field in ((jsonl, "text"), (vtt, "cue")):
+        sink, stats = RejectSink(None), ReadStats()
+        events = list(read_inputs([str(path)], InputOptions(room_id="r"), sink, stats))
+        assert [e.text for e in events] == [ok]  # type: ignore[attr-defined]
+        assert stats.total_rejected == 1 and sink.first[0].field == field
+        assert "20000" in sink.first[0].error.replace(",", "") and sink.first[0].line in (2, 6)

@@ -8,13 +8,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.model.events import EventBase, Utterance, event_field_of_text, event_type, format_ts, scannable_text
+from clearlive.model.events import (
+    MAX_TEXT_CHARS,
+    EventBase,
+    Utterance,
+    event_field_of_text,
+    event_type,
+    format_ts,
+    scannable_text,
+)
 from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, finding_id
 from clearlive.normalize import normalize
 from clearlive.rules.matcher import RuleMatch, RuleSet
 
 CONTEXT_CHARS = 24
-MAX_TEXT_CHARS = 20_000  # longer texts are scanned in their first MAX_TEXT_CHARS characters
+
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN_WORD_RE = re.compile("[a-z]{2}")
 
@@ -148,7 +156,7 @@ class TextRuleDetector(Detector):
         self.last_normalised = ""
 
     def matches(self, ev: EventBase, text: str, cues: list[int] | None = None) -> tuple[str, list[RuleMatch]]:
-        norm = normalize(text[:MAX_TEXT_CHARS])
+        norm = normalize(text[:MAX_TEXT_CHARS])  # readers reject longer; this guards events made in code
         hits = self.ruleset.matcher.match(norm, cues=cues)
         if not hits:
             return norm.text, hits

@@ -8,11 +8,13 @@ do not make a line invalid, so producers may add fields freely.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import msgspec
 
 FORMAT_VERSION = 1
+MAX_TEXT_CHARS = 20_000  # one event's free text; a longer one is rejected with its line, never cut silently
+Text = Annotated[str, msgspec.Meta(max_length=MAX_TEXT_CHARS)]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -66,7 +68,7 @@ class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=Tr
 
 class SessionStart(EventBase, tag="session_start"):
     TEXT_FIELD: ClassVar[str | None] = "title"
-    title: str | None = None
+    title: Text | None = None
     # Extension: the host's verified professional qualifications (执业医师, 律师执业证, ...),
     # as the platform filed them; rules with exempt_if_qualified consult them.
     qualifications: list[str] | None = None
@@ -74,12 +76,12 @@ class SessionStart(EventBase, tag="session_start"):
 
 class SessionEnd(EventBase, tag="session_end"):
     TEXT_FIELD: ClassVar[str | None] = "title"
-    title: str | None = None
+    title: Text | None = None
 
 
 class Utterance(EventBase, tag="utterance"):
     TEXT_FIELD: ClassVar[str | None] = "text"
-    text: str
+    text: Text
     speaker: str = "host"
     start: float | None = None
     end: float | None = None
@@ -88,7 +90,7 @@ class Utterance(EventBase, tag="utterance"):
 class Comment(EventBase, tag="comment"):
     TEXT_FIELD: ClassVar[str | None] = "text"
     user_id: str
-    text: str
+    text: Text
 
 
 class RoomStats(EventBase, tag="room_stats"):
@@ -125,7 +127,7 @@ class Gift(EventBase, tag="gift"):
 class Product(EventBase, tag="product"):
     TEXT_FIELD: ClassVar[str | None] = "title"
     sku: str
-    title: str
+    title: Text
     category: str | None = None
     price: float | None = None
     list_price: float | None = None
@@ -155,7 +157,7 @@ class Review(EventBase, tag="review"):
     TEXT_FIELD: ClassVar[str | None] = "text"
     order_id: str
     rating: int
-    text: str | None = None
+    text: Text | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -167,7 +169,7 @@ class Complaint(EventBase, tag="complaint"):
     TEXT_FIELD: ClassVar[str | None] = "text"
     order_id: str
     reason: str | None = None
-    text: str | None = None
+    text: Text | None = None
 
 
 class Shipment(EventBase, tag="shipment"):

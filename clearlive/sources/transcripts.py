@@ -16,7 +16,7 @@ import msgspec
 import srt
 import webvtt
 
-from clearlive.model.events import EventBase, Utterance
+from clearlive.model.events import MAX_TEXT_CHARS, EventBase, Text, Utterance
 from clearlive.sources.rejects import Reject, field_of
 
 
@@ -43,6 +43,15 @@ def _blocks(text: str) -> Iterator[tuple[int, str]]:
             buf = []
     if buf:
         yield start, "\n".join(buf)
+
+
+def _cue_text(raw: str) -> str:
+    text = raw.strip()
+    if not text:
+        raise ValueError("empty cue text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"cue text of {len(text):,} characters, over the limit of {MAX_TEXT_CHARS:,}")
+    return text
 
 
 def _utterance(
@@ -90,9 +99,7 @@ def read_vtt(
             if len(captions) != 1:
                 raise ValueError("expected exactly one cue with a timing line")
             cap = captions[0]
-            text = cap.text.strip()
-            if not text:
-                raise ValueError("empty cue text")
+            text = _cue_text(cap.text)
         except Exception as exc:  # the library raises several types for malformed cues
             on_reject(
                 Reject(source=source, line=line, field="cue", error=f"malformed WebVTT cue: {exc}", raw=block[:2000])
@@ -116,9 +123,7 @@ def read_srt(
             if len(subs) != 1:
                 raise ValueError("expected exactly one cue")
             sub = subs[0]
-            text = sub.content.strip()
-            if not text:
-                raise ValueError("empty cue text")
+            text = _cue_text(sub.content)
         except Exception as exc:  # srt raises SRTParseError and ValueError subclasses
             on_reject(
                 Reject(source=source, line=line, field="cue", error=f"malformed SRT cue: {exc}", raw=block[:2000])
@@ -131,7 +136,7 @@ def read_srt(
 class WhisperSegment(msgspec.Struct):
     start: float
     end: float
-    text: str
+    text: Text
     id: int | None = None
 
 
