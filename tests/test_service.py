@@ -8,6 +8,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -343,3 +344,44 @@ def test_no_endpoint_shows_one_tenant_anything_of_another(svc: Service) -> None:
     assert seen >= 25
     # and the owner's data is untouched
     assert svc.client.get(f"/api/v1/findings/{fid}", headers=svc.h("reviewer")).json()["status"] == "confirmed"
+
+
+HOSTILE = ["' OR '1'='1", "r1'; DROP TABLE findings; --", 'r1" OR ""="', "%", "r_", "r1%", "\\", "r1\x00"]
+
+
+def check_filters_are_only_data(svc: Service) -> None:
+    """SQL and LIKE metacharacters in every filter, id and path are compared as plain text: they
+    match nothing, widen nothing and break nothing (the store takes parameters only)."""
+    svc.ingest(ROOM)
+    reviewer, admin = svc.h("reviewer"), svc.h("admin")
+    everything = svc.client.get("/api/v1/findings", headers=reviewer).json()
+    assert len(everything) >= 3
+    for bad in HOSTILE:
+        for params in ({"room_id": bad}, {"status": bad}, {"min_severity": bad}):
+            r = svc.client.get("/api/v1/findings", params=params, headers=reviewer)
+            assert r.status_code in (200, 422) and (r.status_code == 422 or r.json() == []), (params, r.text)
+        assert svc.client.get(f"/api/v1/findings/{quote(bad, safe='')}", headers=reviewer).status_code in (404, 422)
+        r = svc.client.get(f"/api/v1/rooms/{quote(bad, safe='')}/evidence.zip", headers=admin)
+        assert r.status_code in (404, 422)
+    # a room whose id is itself hostile is stored and found as that exact text, and only it
+    hostile_room = [dict(row, room_id=HOSTILE[1]) for row in ROOM]
+    assert svc.ingest(hostile_room)["accepted"] == 4
+    mine = svc.client.get("/api/v1/findings", params={"room_id": HOSTILE[1]}, headers=reviewer).json()
+    assert len(mine) == len(everything) and {f["room_id"] for f in mine} == {HOSTILE[1]}
+    assert svc.client.get("/api/v1/findings", params={"room_id": "r1"}, headers=reviewer).json() == everything
+    review = {"decision": "confirm", "reason": HOSTILE[1]}
+    assert svc.client.post(f"/api/v1/findings/{mine[0]['id']}/review", json=review, headers=reviewer).status_code == 200
+    nul = {"decision": "dismiss", "reason": "a\x00b"}  # a NUL the database cannot keep: the client's to fix
+    assert svc.client.post(f"/api/v1/findings/{mine[1]['id']}/review", json=nul, headers=reviewer).status_code in (
+        200,
+        422,
+    )
+    nul_event = dict(ROOM[2], room_id="r9", text="加V\x00abc12345")
+    answer = svc.client.post("/api/v1/events", content=ndjson([nul_event]), headers=svc.h("ingest")).json()
+    assert answer["accepted"] == 0 and "NUL" in answer["rejects"][0]["error"]
+    assert svc.client.get("/api/v1/audit/verify", headers=admin).json()["intact"] is True
+    assert svc.client.get("/api/v1/audit/verify", headers=admin).json()["intact"] is True
+
+
+def test_filters_are_only_data(svc: Service) -> None:
+    check_filters_are_only_data(svc)

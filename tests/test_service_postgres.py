@@ -64,3 +64,16 @@ def test_service_on_postgresql(pg_url: str) -> None:
     finally:
         svc.pipeline.close()
         store.db.close()
+
+
+def test_filters_are_only_data_on_postgresql(pg_url: str) -> None:
+    from clearlive.service.store import open_store
+    from tests.test_service import Service, check_filters_are_only_data
+
+    store = open_store(pg_url)
+    svc = Service(store)
+    try:
+        check_filters_are_only_data(svc)
+    finally:
+        svc.pipeline.close()
+        store.db.close()

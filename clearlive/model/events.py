@@ -64,6 +64,13 @@ class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=Tr
                 self.ts = parse_ts(ts)  # type: ignore[arg-type]
         if not self.room_id:
             raise ValueError("room_id must not be empty - at `$.room_id`")
+        # JSON may carry U+0000 (as \u0000); PostgreSQL cannot store it, so an event holding one
+        # would stop a service-mode worker on every retry. Rejected here, the same in every mode.
+        for i, value in enumerate(msgspec.structs.astuple(self)):
+            if (type(value) is str and "\x00" in value) or (
+                type(value) is list and any("\x00" in str(v) for v in value)
+            ):
+                raise ValueError(f"NUL character (U+0000) not allowed - at `$.{self.__struct_fields__[i]}`")
 
 
 class SessionStart(EventBase, tag="session_start"):

@@ -320,6 +320,8 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         return [asdict(r) for r in rank(cands, body.policy, body.uncertainty, seed=body.seed)]
 
     _unavailable_as_503(app)
+    _unstorable_as_422(app)
+    app.add_middleware(RefuseNulInUrl)
     _dashboard(app, store, auth)
     return app
 
@@ -355,6 +357,35 @@ def _unavailable_as_503(app: FastAPI) -> None:
             )
 
         app.add_exception_handler(exc_type, handler)  # type: ignore[arg-type]
+
+
+class RefuseNulInUrl:
+    """A U+0000 in a path or a query parameter is refused (422) before any route sees it: no id or
+    filter holds one, and PostgreSQL could not compare against it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            response = JSONResponse({"detail": "NUL character (U+0000) not allowed in the URL"}, status_code=422)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _unstorable_as_422(app: FastAPI) -> None:
+    """A value the database refuses as data (psycopg's DataError: a NUL in text, say) is the
+    client's to fix, not a server error."""
+    try:
+        import psycopg
+    except ImportError:
+        return
+
+    def handler(request: Request, exc: BaseException) -> JSONResponse:
+        return JSONResponse({"detail": f"a value the database cannot store: {exc}"}, status_code=422)
+
+    app.add_exception_handler(psycopg.DataError, handler)  # type: ignore[arg-type]
 
 
 def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict[str, Any]]]:
