@@ -126,3 +126,20 @@ def test_disk_full_means_503_and_the_retry_goes_through(tmp_path: Path) -> None:
     pipeline.drain()
     assert len(client.get("/api/v1/findings", headers=auth).json()) >= 3
     pipeline.close()
+
+
+def test_pending_events_follow_the_checkpoint_watermark() -> None:
+    """What a restart replays: events after the last checkpoint's watermark, in the order accepted;
+    a store without a watermark (schema 2, or written by service-mode workers) goes by its row flags."""
+    from clearlive.service.app import parse_events
+
+    store = open_store(None)
+    events, _ = parse_events(ndjson(ROOM))
+    store.add_events("acme", events[:2])  # flagged done, as service-mode workers store them
+    assert store.pending_events() == []
+    store.add_events("acme", events[2:], done=False)  # accepted, not yet covered
+    assert [e.id for _, e in store.pending_events()] == [e.id for e in events[2:]]
+    store.mark_done_through(events[2].id)
+    assert [e.id for _, e in store.pending_events()] == [events[3].id]
+    store.mark_done_through(events[3].id)
+    assert store.pending_events() == []

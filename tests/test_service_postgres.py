@@ -44,7 +44,7 @@ def test_service_on_postgresql(pg_url: str) -> None:
 
     store = open_store(pg_url)
     rows = store.db.query("SELECT version_num FROM alembic_version")
-    assert rows == [("0002",)]
+    assert rows == [("0003",)]
     svc = Service(store)
     try:
         assert svc.ingest(ROOM)["accepted"] == 4

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
-from clearlive.service.schema import DDL_V1, DDL_V2, SCHEMA_VERSION
+from clearlive.service.schema import DDL_V1, DDL_V2, DDL_V3, SCHEMA_VERSION
 
 
 class Database(Protocol):
@@ -35,6 +35,9 @@ class Database(Protocol):
     def transaction(self, lock_key: int | None = None) -> Any: ...
 
     def close(self) -> None: ...
+
+
+MEMORY_LIMIT = "256MB"  # the embedded service store's DuckDB: cache and indexes beyond it go to disk
 
 
 class StoreUnwritable(OSError):
@@ -64,10 +67,14 @@ class DuckDatabase:
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = None if str(path) == ":memory:" else Path(path)
         self.con = duckdb.connect(str(path))
+        if self.path is not None:
+            # DuckDB's default cap is 80% of the machine: its cache and indexes would grow with the
+            # store for ever. A fixed cap keeps a long-running service's memory flat (bench/soak.py).
+            self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.lock = threading.RLock()
         self._local = threading.local()
         with self.lock:
-            for stmt in [*DDL_V1, *DDL_V2]:
+            for stmt in [*DDL_V1, *DDL_V2, *DDL_V3]:
                 self.con.execute(stmt)
             self.con.execute(
                 "INSERT INTO service_meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = ?",

@@ -26,6 +26,7 @@ DECISIONS = ("confirm", "dismiss", "escalate")
 STATUS_OF = {"confirm": "confirmed", "dismiss": "dismissed", "escalate": "escalated"}
 AUDIT_LOCK = 7_204_311  # advisory lock id that serialises audit-chain appends in PostgreSQL
 GENESIS = "0" * 64
+DONE_THROUGH = "events_done_through"  # service_meta: the last event seq a detector checkpoint covers
 _encode = msgspec.json.Encoder().encode
 
 
@@ -98,15 +99,29 @@ class ServiceStore:
         """Events accepted but not covered by a checkpoint, in the order they were accepted."""
         from clearlive.model.events import Event
 
-        rows = self.db.query("SELECT tenant, payload FROM events WHERE NOT done ORDER BY seq")
+        rows = self.db.query("SELECT tenant, payload FROM events WHERE seq > ? ORDER BY seq", [self._done_through()])
         return [(t, msgspec.json.decode(p, type=Event)) for t, p in rows]
 
     def mark_done_through(self, event_id: str) -> None:
-        """Mark done every event accepted up to and including `event_id` (one worker processes them
-        in the order they were accepted)."""
+        """Everything accepted up to and including `event_id` is covered by a checkpoint (one worker
+        processes events in the order they were accepted): one watermark, whatever the store's size."""
         rows = self.db.query("SELECT seq FROM events WHERE id = ?", [event_id])
         if rows and rows[0][0] is not None:
-            self.db.execute("UPDATE events SET done = TRUE WHERE NOT done AND seq <= ?", [rows[0][0]])
+            self.db.execute(
+                "INSERT INTO service_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [DONE_THROUGH, str(rows[0][0])],
+            )
+
+    def _done_through(self) -> int:
+        rows = self.db.query("SELECT value FROM service_meta WHERE key = ?", [DONE_THROUGH])
+        if rows:
+            return int(rows[0][0])
+        # A store written before the watermark (schema 2) flagged each row: start below the first
+        # event not flagged done.
+        first_pending = self.db.query("SELECT min(seq) FROM events WHERE NOT done")[0][0]
+        if first_pending is not None:
+            return int(first_pending) - 1
+        return int(self.db.query("SELECT coalesce(max(seq), 0) FROM events")[0][0])
 
     def room_events(self, tenant: str, room_id: str, limit: int = 5000) -> list[dict[str, Any]]:
         rows = self.db.query(

@@ -147,7 +147,10 @@ def read_parquet(
                 else:
                     yield number, row
 
-    yield from _convert_rows(rows(), kind, path.name, "row", on_reject, lang)
+    try:
+        yield from _convert_rows(rows(), kind, path.name, "row", on_reject, lang)
+    finally:
+        table.close()
 
 
 def _batch_rows(batch: Any) -> Iterator[dict[str, Any] | Exception]:
