@@ -95,16 +95,19 @@ def main() -> int:
         rng, counter, sent, accepted = random.Random(1), [0], 0, 0
         all_rows: list[dict] = []
         interval = args.batch / args.rate
-        next_at = time.monotonic()
+        next_at = start = time.monotonic()
         deadline = next_at + args.seconds
+        answers: list[tuple[float, float]] = []  # (when asked, seconds to the answer) per request
         with httpx.Client(headers=headers, timeout=60) as http:
             while time.monotonic() < deadline:
                 rows, _ = make_batch(rng, args.rooms, args.batch, counter)
                 all_rows.extend(rows)
                 body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
+                asked = time.monotonic()
                 while (r := http.post(f"{base}/api/v1/events", content=body)).status_code == 503:
                     time.sleep(0.2)  # not accepted: the same events go again
                 r.raise_for_status()
+                answers.append((asked - start, time.monotonic() - asked))
                 sent += len(rows)
                 accepted += r.json()["accepted"]
                 next_at += interval
@@ -139,6 +142,16 @@ def main() -> int:
         )
         deciles = [samples[min(n - 1, int(q * n / 10))][1] for q in range(1, 11)]
         print("RSS MiB at each tenth of the run: " + " ".join(f"{v:.0f}" for v in deciles))
+        tenths = [
+            [d for t, d in answers if k * args.seconds / 10 <= t < (k + 1) * args.seconds / 10] for k in range(10)
+        ]
+        print(
+            "events/s in each tenth: " + " ".join(f"{len(x) * args.batch / (args.seconds / 10):,.0f}" for x in tenths)
+        )
+        print(
+            "median answer ms in each tenth: "
+            + " ".join(f"{1000 * sorted(x)[len(x) // 2]:.0f}" if x else "-" for x in tenths)
+        )
         print(f"growth over the second half: {100 * growth:+.1f}%")
         ok = accepted == sent and stored == expected and growth <= 0.25 and achieved >= 0.95 * args.rate
         print("OK" if ok else "FAILED")

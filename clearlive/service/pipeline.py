@@ -114,6 +114,7 @@ class EmbeddedPipeline:
         self.last_id: str | None = None  # the last event processed: everything accepted before it is done
         self.accepting = threading.Lock()  # store-then-queue in one step: queue order = acceptance order
         self.last_checkpoint = time.monotonic()
+        self.checkpoint_took = 0.0  # seconds the last checkpoint took (pickling the detector state)
         self.waiting: str | None = None  # what the worker waits for (the disk), for /health
         if state_path is not None and state_path.exists():
             self.scanners.restore(pickle.loads(state_path.read_bytes()))  # our own file
@@ -155,7 +156,7 @@ class EmbeddedPipeline:
                 return
             try:
                 self._process(batch)
-                if time.monotonic() - self.last_checkpoint >= self.every_s or self.queue.empty():
+                if time.monotonic() - self.last_checkpoint >= self.checkpoint_gap():
                     self._checkpoint()
             finally:
                 self.queue.task_done()
@@ -192,11 +193,19 @@ class EmbeddedPipeline:
     def waiting_for(self) -> list[str]:
         return [self.waiting] if self.waiting else []
 
+    def checkpoint_gap(self) -> float:
+        """Seconds between checkpoints under load: `every_s`, or longer when a checkpoint is slow
+        (a large detector state), so that checkpoints take at most a fifth of the worker's time.
+        (Checkpointing whenever the queue ran empty pickled the state after every request: at
+        5,000 events/s the service could take only 1,700.)"""
+        return max(self.every_s, 4 * self.checkpoint_took)
+
     def _checkpoint(self) -> None:
         """Save the detector state, then mark the events it covers done (in that order). When the
         disk is full the checkpoint is skipped: the events stay pending, a restart replays them."""
         if not self.unchecked:
             return
+        began = time.monotonic()
         try:
             if self.state_path is not None:
                 tmp = self.state_path.with_suffix(".tmp")
@@ -215,6 +224,7 @@ class EmbeddedPipeline:
         self.waiting = None
         self.unchecked = 0
         self.last_checkpoint = time.monotonic()
+        self.checkpoint_took = self.last_checkpoint - began
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every submitted batch is processed (tests, shutdown)."""
