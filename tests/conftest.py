@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from clearlive.cli.main import main
+
+# The suite's property tests take the same examples on every run, so that CI cannot fail by luck;
+# `make fuzz` (atheris) and HYPOTHESIS_PROFILE=explore search afresh.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 T0 = "2026-11-01T12:00:00Z"
 

@@ -197,7 +197,7 @@ def test_json_lines_of_nearly_right_events(records: list[dict]) -> None:
 
 
 SCANNER = Scanner.from_config(ScanConfig(claims_model=None))
-_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=200) | st.sampled_from(
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=200) | st.sampled_from(
     ["全网最低价", "加V：abc12345", "ＶＸ ｌｉｎｇ８８", "包治百病", "最后3单", "a" * 3000, "\u202e\u200b\ufeff"]
 )
 
@@ -205,6 +205,7 @@ _text = st.text(alphabet=st.characters(codec="utf-8"), max_size=200) | st.sample
 @SETTINGS
 @given(st.lists(st.tuples(st.sampled_from(["utterance", "comment"]), _text, st.integers(0, 10**7)), max_size=25))
 def test_scanner_takes_any_text(items: list[tuple[str, str, int]]) -> None:
+    # (any text but U+0000, which no event may hold: rejected with its field where events come in)
     events = [
         msgspec.convert(
             {"type": k, "room_id": "r", "ts": ts, "id": f"e{n}", "text": t, "user_id": "u", "speaker": "host"}, Event
