@@ -73,6 +73,19 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         server.kill()
 
 
+def drain_and_stop(r: redis.Redis, worker: subprocess.Popen, timeout: float = 180) -> None:
+    """Wait until the worker has checkpointed and deleted every entry of every shard, then stop it."""
+    from clearlive.service.redis_transport import stream_key
+
+    deadline = time.monotonic() + timeout
+    while any(r.xlen(stream_key(s)) for s in range(SHARDS)):
+        assert worker.poll() is None, "the worker died"
+        assert time.monotonic() < deadline, "the streams were never drained"
+        time.sleep(0.1)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0
+
+
 def _worker(redis_url: str, pg: str) -> subprocess.Popen:
     import sys
 
@@ -129,13 +142,7 @@ def test_redis_killed_and_restarted_loses_and_duplicates_nothing(
         for chunk in rest:
             assert post(chunk) == 202
         r = redis.Redis.from_url(private_redis.url)
-        deadline = time.monotonic() + 180
-        while any(r.xlen(stream_key(s)) for s in range(SHARDS)):
-            assert worker.poll() is None, "the worker died"
-            assert time.monotonic() < deadline, "the stream was never drained"
-            time.sleep(0.1)
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=60) == 0
+        drain_and_stop(r, worker)
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -154,7 +161,7 @@ def test_redis_restarted_without_persistence_the_worker_carries_on(
     """Redis restarted with no append-only file loses its streams and consumer groups: what it held
     is gone (the docs say to run it with AOF), but the worker recreates its groups, says so, and
     every event accepted after the restart is processed."""
-    from clearlive.service.redis_transport import RedisSubmitter, stream_key
+    from clearlive.service.redis_transport import RedisSubmitter
     from clearlive.service.store import open_store
 
     server = PrivateRedis(tmp_path)
@@ -175,14 +182,7 @@ def test_redis_restarted_without_persistence_the_worker_carries_on(
         server.start()
         time.sleep(1.0)  # the worker finds its groups gone and makes them again
         submitter.submit("acme", after)
-        r = redis.Redis.from_url(server.url)
-        deadline = time.monotonic() + 120
-        while any(r.xlen(stream_key(s)) for s in range(SHARDS)):
-            assert worker.poll() is None, "the worker died"
-            assert time.monotonic() < deadline, "the events after the restart were never processed"
-            time.sleep(0.1)
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=60) == 0
+        drain_and_stop(redis.Redis.from_url(server.url), worker)
     finally:
         if worker.poll() is None:
             worker.kill()
