@@ -78,3 +78,21 @@ def test_line_history_stays_bounded_and_keeps_frequent_lines(monkeypatch) -> Non
     list(scanner.run(events))
     history = scanner.rooms["r"].slots[botchat.TemplatedChatDetector.id].history
     assert len(history) <= 50 and history["多少钱呀姐妹"] >= 150
+
+
+def test_a_burst_arriving_out_of_time_order_is_scanned_not_crashed() -> None:
+    """Identical lines whose timestamps run backwards (a disordered feed, a replay) once divided by
+    zero in the share of chat; found by an orphan worker in the Redis soak."""
+    rows = [
+        {"type": "comment", "room_id": "r", "ts": 1_000_000 + i * 1000, "id": f"a{i}", "user_id": f"x{i}",
+         "text": f"随便聊聊{i}"}
+        for i in range(50)
+    ] + [
+        {"type": "comment", "room_id": "r", "ts": 900_000 - i * 100, "id": f"b{i}", "user_id": f"u{i}",
+         "text": "主播能便宜点吗能便宜点吗"}
+        for i in range(12)
+    ]  # fmt: skip
+    scanner = Scanner.from_config(ScanConfig(claims_model=None))
+    found = list(scanner.run([msgspec.convert(r, Event) for r in rows]))
+    burst = [f for f in found if f.rule_id == "fraud.templated_chat"]
+    assert burst and all(f.facts["share_of_chat"] <= 1.0 for f in burst)

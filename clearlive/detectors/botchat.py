@@ -97,6 +97,9 @@ class TemplatedChatDetector(Detector):
             if t < start:
                 break
             in_span += 1
+        # Events out of time order (a replay, a disordered feed) can leave the burst's own lines
+        # outside that count; they are comments of the span all the same (and never divide by 0).
+        in_span = max(in_span, len(same))
         if len(same) < MIN_SHARE * in_span:
             return ()
         elapsed = max(WINDOW_MS, start - w.first_ts)  # the room's history before this burst
