@@ -90,12 +90,14 @@ class ShardWorker:
         shards: list[int],
         checkpoint_every_s: float = 1.0,
         checkpoint_every_n: int = 5000,
+        stranded_after_s: float = 30.0,
     ) -> None:
         self.redis = redis.Redis.from_url(redis_url)
         self.store = store
         self.shards = shards
         self.every_s = checkpoint_every_s
         self.every_n = checkpoint_every_n
+        self.stranded_after_s = stranded_after_s
         self.states: dict[int, TenantScanners] = {}
         self.unacked: dict[int, list[bytes]] = {s: [] for s in shards}
         self.stopping = False
@@ -172,6 +174,16 @@ class ShardWorker:
             self.states[s] = self._load(s)
             self.unacked[s] = []
 
+    def stranded(self) -> bool:
+        """Whether a pending entry of my shards has waited longer than any checkpoint would take: it
+        was delivered and then lost (a second worker on the shard took it and died, say). Then the
+        worker goes back to its checkpoint and processes every pending entry again, in order."""
+        idle_ms = int(self.stranded_after_s * 1000)
+        for s in self.shards:
+            if self.redis.xpending_range(stream_key(s), GROUP, min="-", max="+", count=1, idle=idle_ms):
+                return True
+        return False
+
     def _lost_groups(self, exc: BaseException) -> bool:
         """Redis came back without our consumer groups: it was restarted without persistence (or
         flushed). What it held is gone; say so loudly and carry on with the events that come now."""
@@ -194,8 +206,15 @@ class ShardWorker:
         backoff = 0.2
         need_recovery = True
         last_cp, since_cp, idle_since = time.monotonic(), 0, time.monotonic()
+        last_sweep = time.monotonic()
         while not self.stopping:
             try:
+                if time.monotonic() - last_sweep >= self.stranded_after_s / 2:
+                    last_sweep = time.monotonic()
+                    if self.stranded():
+                        log.warning("entries pending for over %g s: back to the last checkpoint", self.stranded_after_s)
+                        self.reset()
+                        need_recovery, since_cp = True, 0
                 if need_recovery:
                     self.recover()
                     need_recovery = False
