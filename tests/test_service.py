@@ -372,10 +372,8 @@ def check_filters_are_only_data(svc: Service) -> None:
     review = {"decision": "confirm", "reason": HOSTILE[1]}
     assert svc.client.post(f"/api/v1/findings/{mine[0]['id']}/review", json=review, headers=reviewer).status_code == 200
     nul = {"decision": "dismiss", "reason": "a\x00b"}  # a NUL the database cannot keep: the client's to fix
-    assert svc.client.post(f"/api/v1/findings/{mine[1]['id']}/review", json=nul, headers=reviewer).status_code in (
-        200,
-        422,
-    )
+    status = svc.client.post(f"/api/v1/findings/{mine[1]['id']}/review", json=nul, headers=reviewer).status_code
+    assert status == (422 if svc.store.db.kind == "postgresql" else 200)
     nul_event = dict(ROOM[2], room_id="r9", text="加V\x00abc12345")
     answer = svc.client.post("/api/v1/events", content=ndjson([nul_event]), headers=svc.h("ingest")).json()
     assert answer["accepted"] == 0 and "NUL" in answer["rejects"][0]["error"]

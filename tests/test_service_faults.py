@@ -43,6 +43,9 @@ def test_database_down_means_503(tmp_path: Path) -> None:
         def lag(self) -> int:
             return 0
 
+        def waiting_for(self) -> list[str]:
+            return []
+
     client = TestClient(create_app(store, Idle()), raise_server_exceptions=False)
     r = client.get("/api/v1/findings", headers={"Authorization": f"Bearer {key}"})
     assert r.status_code == 503 and "PostgreSQL" in r.json()["detail"]

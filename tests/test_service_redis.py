@@ -61,6 +61,19 @@ def _expected(events: list) -> set[str]:
     return found
 
 
+def _all_submitted(tmp_path: Path, pg: str) -> tuple:
+    """A flushed Redis with every demo event submitted, a fresh store, and the expected findings."""
+    from clearlive.service.redis_transport import RedisSubmitter
+    from clearlive.service.store import open_store
+
+    r = redis.Redis.from_url(REDIS_URL)
+    r.flushdb()
+    store = open_store(pg)
+    events = _events(tmp_path)
+    RedisSubmitter(REDIS_URL, SHARDS).submit("acme", events)
+    return r, store, events, _expected(events)
+
+
 def _worker(pg: str, idle_exit_s: float | None = None) -> subprocess.Popen:
     code = (
         "from clearlive.service.redis_transport import worker_main; "
@@ -116,15 +129,9 @@ def test_worker_rides_out_a_database_outage(tmp_path: Path, pg_url: str) -> None
     pending entries again and ends with exactly the findings of an uninterrupted run."""
     import psycopg
 
-    from clearlive.service.redis_transport import RedisSubmitter, ShardWorker
-    from clearlive.service.store import open_store
+    from clearlive.service.redis_transport import ShardWorker
 
-    r = redis.Redis.from_url(REDIS_URL)
-    r.flushdb()
-    store = open_store(pg_url)
-    events = _events(tmp_path)
-    expected = _expected(events)
-    RedisSubmitter(REDIS_URL, SHARDS).submit("acme", events)
+    r, store, _, expected = _all_submitted(tmp_path, pg_url)
     real = store.add_findings
     calls = {"n": 0}
 
@@ -183,15 +190,9 @@ def test_entries_delivered_and_lost_are_taken_back(tmp_path: Path, pg_url: str) 
     """A batch delivered under this worker's consumer name and then lost (a second worker on the
     same shard read it and died: found by the Redis soak) stays pending; the worker notices entries
     pending for longer than a checkpoint would take, goes back to its checkpoint and processes them."""
-    from clearlive.service.redis_transport import RedisSubmitter, ShardWorker, stream_key
-    from clearlive.service.store import open_store
+    from clearlive.service.redis_transport import ShardWorker, stream_key
 
-    r = redis.Redis.from_url(REDIS_URL)
-    r.flushdb()
-    store = open_store(pg_url)
-    events = _events(tmp_path)
-    expected = _expected(events)
-    RedisSubmitter(REDIS_URL, SHARDS).submit("acme", events)
+    r, store, events, expected = _all_submitted(tmp_path, pg_url)
     worker = ShardWorker(REDIS_URL, store, list(range(SHARDS)), stranded_after_s=1.0)
     real = worker._process
     lost = {"n": 0}

@@ -60,6 +60,10 @@ class Submitter:
 
     def lag(self) -> int: ...
 
+    def waiting_for(self) -> list[str]:
+        """What the submitter's own workers wait for (the embedded worker: the disk), for /health."""
+        ...
+
 
 class ReviewIn(BaseModel):
     decision: str = Field(description="confirm, dismiss or escalate")
@@ -153,7 +157,7 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
             store.db.query("SELECT 1")
         except Exception as exc:  # any driver error means the same thing to an operator
             waiting.append(f"database ({store.db.kind}): {type(exc).__name__}")
-        free = getattr(store.db, "free_bytes", lambda: None)()
+        free = store.db.free_bytes()
         if free is not None and free < LOW_DISK_BYTES:
             waiting.append(f"the disk: {free // 1024} KiB free beside the embedded store")
         lag = None
@@ -161,7 +165,7 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
             lag = submitter.lag()
         except Exception as exc:
             waiting.append(f"queue ({type(submitter).__name__}): {type(exc).__name__}")
-        waiting += getattr(submitter, "waiting_for", list)()  # e.g. the embedded worker waiting for the disk
+        waiting += submitter.waiting_for()
         dead = [p.name for p in app.state.status.get("workers", []) if not p.is_alive()]
         waiting += [f"worker {name} stopped" for name in dead]
         return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": lag}

@@ -34,6 +34,10 @@ class Database(Protocol):
 
     def transaction(self, lock_key: int | None = None) -> Any: ...
 
+    def free_bytes(self) -> int | None:
+        """Room left for the store's files, if the store is on this machine's disk."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -195,6 +199,9 @@ class PostgresDatabase:
             if lock_key is not None:  # serialise writers across processes (the audit chain)
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
             yield
+
+    def free_bytes(self) -> None:
+        return None  # the database server's disk: its own errors say when it is full
 
     def close(self) -> None:
         with self._guard:
