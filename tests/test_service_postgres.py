@@ -77,3 +77,20 @@ def test_filters_are_only_data_on_postgresql(pg_url: str) -> None:
     finally:
         svc.pipeline.close()
         store.db.close()
+
+
+def test_processes_starting_together_migrate_once(pg_url: str) -> None:
+    """`clearlive serve --redis`, its workers and `clearlive keys create` may all open a fresh database
+    at the same moment; each runs the migrations. Without a lock two of them created alembic_version
+    at once and one failed (found by the Redis soak, whose key creation races the server's start)."""
+    import concurrent.futures
+    import multiprocessing
+
+    from clearlive.service.migrate import upgrade
+
+    # processes, as in the service (Alembic's context is process-global, so threads would not do)
+    with concurrent.futures.ProcessPoolExecutor(6, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for done in [pool.submit(upgrade, pg_url) for _ in range(6)]:
+            done.result(timeout=120)
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
