@@ -8,54 +8,27 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.serve_process import create_key, start_serve
+
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
-CLI = [sys.executable, "-m", "clearlive"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     db = str(tmp_path / "svc.duckdb")
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--db", db], cwd=tmp_path, stdout=log, stderr=log)
-    keys = {
-        role: subprocess.run(
-            [*CLI, "keys", "create", "--role", role, "--tenant", "acme", "--db", db],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        for role in ("ingest", "reviewer")
-    }
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    keys = {role: create_key(db, role, "acme") for role in ("ingest", "reviewer")}
+    proc, base = start_serve(tmp_path, db)
     yield base, keys
     proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    assert proc.wait(timeout=30) == 0
     printed = (tmp_path / "serve.log").read_text(encoding="utf-8")
     assert not any(key in printed for key in keys.values())  # no secrets in logs
 

@@ -214,3 +214,45 @@ def test_entries_delivered_and_lost_are_taken_back(tmp_path: Path, pg_url: str) 
     for s in range(SHARDS):
         assert r.xpending(stream_key(s), "clearlive")["pending"] == 0
     store.db.close()
+
+
+def test_two_workers_given_the_same_shards_never_share_one(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    """Two workers started for the same shards (an operator's overlapping `clearlive worker
+    --shards`, or a worker that outlived its service) must not split a shard's entries between them:
+    each would judge half a room. A shard is leased to one worker at a time; the findings are
+    exactly those of one uninterrupted worker."""
+    r, store, events, expected = _all_submitted(tmp_path, pg_url)
+    workers = [_worker(pg_url, idle_exit_s=4.0) for _ in range(2)]
+    try:
+        assert [w.wait(timeout=300) for w in workers] == [0, 0]
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+    assert {row[0] for row in store.db.query("SELECT id FROM findings")} == expected
+    assert store.db.query("SELECT count(*) FROM events")[0][0] == len({e.id for e in events})
+    for s in range(SHARDS):
+        assert r.xpending(f"clearlive:events:{s}", "clearlive")["pending"] == 0
+    store.db.close()
+
+
+def test_a_worker_that_lost_its_lease_does_not_checkpoint(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    """A worker that stalled past its lease (and a successor took the shard) must neither
+    overwrite the successor's checkpoint nor acknowledge entries the successor will redo."""
+    from clearlive.service.redis_transport import ShardWorker, checkpoint_key, lease_key, stream_key
+
+    r, store, _, _ = _all_submitted(tmp_path, pg_url)
+    worker = ShardWorker(REDIS_URL, store, [0])
+    worker.keep_leases()
+    assert worker.held == {0}
+    resp = r.xreadgroup("clearlive", worker.consumer(0), {stream_key(0): ">"}, count=200)
+    worker._process(0, resp[0][1])
+    r.set(lease_key(0), "a successor")  # the lease ran out and another worker took it
+    r.set(checkpoint_key(0), b"the successor's checkpoint")
+    worker.checkpoint()
+    assert worker.held == set() and 0 not in worker.states
+    assert r.get(checkpoint_key(0)) == b"the successor's checkpoint"
+    assert r.xpending(stream_key(0), "clearlive")["pending"] == 200
+    worker.keep_leases()  # still the successor's: this worker waits
+    assert worker.held == set() and worker.waiting == {0}
+    store.db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -88,8 +89,9 @@ def serve_command(
         err.print(f"first start: an admin key for tenant 'default' (shown once): [bold]{key}[/]")
     procs: list[mp.Process] = []
     stopping = threading.Event()
+    supervisor: threading.Thread | None = None
     if redis_url:
-        from clearlive.service.redis_transport import RedisSubmitter, supervise, worker_main
+        from clearlive.service.redis_transport import RedisSubmitter, stop_workers, supervise, worker_main
 
         pipeline = RedisSubmitter(redis_url, shards)
         ctx = mp.get_context("spawn")
@@ -101,7 +103,8 @@ def serve_command(
             return proc
 
         procs.extend(start_worker(k) for k in range(workers))
-        threading.Thread(target=supervise, args=(procs, start_worker, stopping), daemon=True).start()
+        supervisor = threading.Thread(target=supervise, args=(procs, start_worker, stopping), daemon=True)
+        supervisor.start()
         err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s), restarted if they die")
     else:
         path = Path(db or DEFAULT_DB)
@@ -112,17 +115,25 @@ def serve_command(
         err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
     app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs})
     err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the shutdown short
         stopping.set()
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.join(timeout=15)
+        if supervisor is not None:
+            supervisor.join()  # so that it cannot start a worker after this
+            stop_workers(procs)
         if isinstance(pipeline, EmbeddedPipeline):
             pipeline.close()
         store.db.close()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """uvicorn shuts down on SIGTERM and then raises the signal again with the handler it found.
+    Left at the default, that handler ends the process on the spot, skipping the shutdown below:
+    worker processes left running, the embedded pipeline's last checkpoint not written."""
+    raise SystemExit(0)
 
 
 def worker_command(

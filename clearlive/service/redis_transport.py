@@ -9,6 +9,10 @@
   deleted. A worker killed at any point restarts from its last checkpoint, claims the entries still
   pending (XAUTOCLAIM) and processes them again in order: the state comes out as if nothing had
   happened, and findings already stored are not stored twice.
+- **One worker per shard at a time.** A worker works a shard only while it holds the shard's lease
+  (a Redis key with a 10 s time to live that the holder extends); a second worker given the same
+  shard waits, and the checkpoint itself refuses to write for a worker that lost its lease. So
+  recovery may take over every pending entry (XAUTOCLAIM, minimum idle 0): no live worker has them.
 - **Back-pressure.** The front refuses new events (HTTP 503, Retry-After) while the unprocessed
   backlog over all shards is above `max_backlog`.
 
@@ -18,9 +22,12 @@ Checkpoints are pickles in the operator's own Redis: trusted state, never user i
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import signal
+import socket
 import time
+import uuid
 import zlib
 from typing import Any
 
@@ -53,6 +60,10 @@ def checkpoint_key(shard: int) -> str:
     return f"clearlive:checkpoint:{shard}"
 
 
+def lease_key(shard: int) -> str:
+    return f"clearlive:lease:{shard}"
+
+
 def shard_of(room_id: str, shards: int) -> int:
     return zlib.crc32(room_id.encode()) % shards
 
@@ -83,8 +94,44 @@ class RedisSubmitter:
         return int(sum(pipe.execute()))
 
 
+# A shard is leased to one worker at a time, so that two workers given the same shards (overlapping
+# `clearlive worker --shards`, a worker outliving its service) take turns instead of each judging
+# half of a room. The lease is a Redis key with a time to live that its holder extends; a worker
+# killed outright holds it until it runs out.
+LEASE_S = 10.0
+# 2: the lease was free and is now mine; 1: it was mine and is extended; 0: another worker holds it.
+_TAKE_LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
+end
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+# Save the state and acknowledge the entries it covers in one step, and only while the lease is mine:
+# a worker that stalled past its lease must not overwrite its successor's checkpoint.
+_CHECKPOINT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+for i = 4, #ARGV, 1000 do
+  local j = math.min(i + 999, #ARGV)
+  redis.call('XACK', KEYS[3], ARGV[3], unpack(ARGV, i, j))
+  redis.call('XDEL', KEYS[3], unpack(ARGV, i, j))
+end
+return 1
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 class ShardWorker:
-    """Owns some shards: reads, detects, stores, checkpoints, acknowledges."""
+    """Owns some shards: leases, reads, detects, stores, checkpoints, acknowledges."""
 
     def __init__(
         self,
@@ -94,6 +141,7 @@ class ShardWorker:
         checkpoint_every_s: float = 1.0,
         checkpoint_every_n: int = 5000,
         stranded_after_s: float = 30.0,
+        lease_s: float = LEASE_S,
     ) -> None:
         self.redis = redis.Redis.from_url(redis_url)
         self.store = store
@@ -101,12 +149,19 @@ class ShardWorker:
         self.every_s = checkpoint_every_s
         self.every_n = checkpoint_every_n
         self.stranded_after_s = stranded_after_s
+        self.lease_s = lease_s
+        self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.held: set[int] = set()  # shards whose lease I hold
+        self.waiting: set[int] = set()  # shards another worker holds (said once in the log)
+        self.to_recover: set[int] = set()  # shards back at their checkpoint, pending entries to redo
+        self.leases_checked = float("-inf")
         self.states: dict[int, TenantScanners] = {}
         self.unacked: dict[int, list[bytes]] = {s: [] for s in shards}
         self.stopping = False
+        self._take_lease = self.redis.register_script(_TAKE_LEASE)
+        self._checkpoint = self.redis.register_script(_CHECKPOINT)
+        self._release = self.redis.register_script(_RELEASE)
         self._ensure_groups()
-        for s in shards:
-            self.states[s] = self._load(s)
 
     def _ensure_groups(self) -> None:
         for s in self.shards:
@@ -121,29 +176,76 @@ class ShardWorker:
         blob = self.redis.get(checkpoint_key(shard))
         if blob:
             scanners.restore(pickle.loads(blob))  # our own checkpoint, in our own Redis
+        if not scanners.scanners:
+            scanners.warm()
         return scanners
 
     def consumer(self, shard: int) -> str:
         return f"shard-{shard}"
 
-    def recover(self) -> int:
-        """Take over every entry still pending in my shards (a predecessor died before acknowledging
-        them) and process them again, oldest first, on top of the last checkpoint."""
-        n = 0
+    def keep_leases(self) -> None:
+        """Take the lease of each free shard of mine and extend those I hold. A shard just taken
+        (or taken again after its lease ran out) starts from its checkpoint, with its pending entries
+        to redo; a shard lost to another worker is left to it, with what I had not checkpointed."""
+        self.leases_checked = time.monotonic()
         for s in self.shards:
+            got = int(self._take_lease(keys=[lease_key(s)], args=[self.token, int(self.lease_s * 1000)]))
+            if got == 1 and s in self.held:
+                continue
+            if got == 0:
+                if s in self.held:
+                    log.error("shard %d: lease lost to another worker (this one stalled over %g s)", s, self.lease_s)
+                    self._leave(s)
+                elif s not in self.waiting:
+                    log.warning("shard %d is leased to another worker; waiting for it to stop", s)
+                    self.waiting.add(s)
+                continue
+            if s in self.held:
+                log.warning("shard %d: lease ran out (a stall, or Redis restarted); back to the checkpoint", s)
+            self.held.add(s)
+            self.waiting.discard(s)
+            self.states[s] = self._load(s)
+            self.unacked[s] = []
+            self.to_recover.add(s)
+
+    def _keep_leases_if_due(self) -> None:
+        if time.monotonic() - self.leases_checked >= self.lease_s / 5:
+            self.keep_leases()
+
+    def _leave(self, shard: int) -> None:
+        self.held.discard(shard)
+        self.to_recover.discard(shard)
+        self.states.pop(shard, None)
+        self.unacked[shard] = []
+
+    def release_leases(self) -> None:
+        """On a clean stop, after the last checkpoint: a successor need not wait for them to run out."""
+        for s in sorted(self.held):
+            self._release(keys=[lease_key(s)], args=[self.token])
+        self.held.clear()
+
+    def recover(self) -> int:
+        """Take over every entry still pending in the shards back at their checkpoint (a
+        predecessor died before acknowledging them, or this worker failed half-way) and process
+        them again, oldest first, on top of the checkpoint. Only the lease holder gets here, so
+        taking entries from other consumers (XAUTOCLAIM) takes them from no live worker."""
+        n = 0
+        for s in sorted(self.to_recover):
             start = "0-0"
             while True:
                 start, _, _ = self.redis.xautoclaim(stream_key(s), GROUP, self.consumer(s), 0, start, count=BATCH)[:3]
                 if start in (b"0-0", "0-0"):
                     break
             after = "0"
-            while True:  # my pending entries, oldest first, a page at a time
+            while s in self.held:  # my pending entries, oldest first, a page at a time
                 resp = self.redis.xreadgroup(GROUP, self.consumer(s), {stream_key(s): after}, count=BATCH)
                 entries = resp[0][1] if resp else []
                 if not entries:
                     break
                 n += self._process(s, entries)
                 after = entries[-1][0]
+                self._keep_leases_if_due()  # a long backlog must not outlast the lease
+            self.to_recover.discard(s)
         return n
 
     def _process(self, shard: int, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
@@ -159,33 +261,43 @@ class ShardWorker:
         return len(entries)
 
     def checkpoint(self) -> None:
-        for s in self.shards:
+        for s in sorted(self.held):
             ids = self.unacked[s]
             if not ids:
                 continue
-            self.redis.set(checkpoint_key(s), pickle.dumps(self.states[s].state(), protocol=pickle.HIGHEST_PROTOCOL))
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.xack(stream_key(s), GROUP, *ids)
-            pipe.xdel(stream_key(s), *ids)
-            pipe.execute()
+            blob = pickle.dumps(self.states[s].state(), protocol=pickle.HIGHEST_PROTOCOL)
+            if not self._checkpoint(
+                keys=[lease_key(s), checkpoint_key(s), stream_key(s)], args=[self.token, blob, GROUP, *ids]
+            ):
+                log.error("shard %d: lease lost before the checkpoint; its holder redoes the pending entries", s)
+                self._leave(s)
+                continue
             self.unacked[s] = []
 
     def reset(self) -> None:
         """Back to the last checkpoint, as if the process had restarted: after a failure half-way
         through a batch, the in-memory state may be ahead of what was stored."""
-        for s in self.shards:
+        for s in self.held:
             self.states[s] = self._load(s)
             self.unacked[s] = []
+        self.to_recover = set(self.held)
 
     def stranded(self) -> bool:
         """Whether a pending entry of my shards has waited longer than any checkpoint would take: it
-        was delivered and then lost (a second worker on the shard took it and died, say). Then the
+        was delivered and then lost (a failure between reading and recording it, say). Then the
         worker goes back to its checkpoint and processes every pending entry again, in order."""
         idle_ms = int(self.stranded_after_s * 1000)
-        for s in self.shards:
+        for s in sorted(self.held):
             if self.redis.xpending_range(stream_key(s), GROUP, min="-", max="+", count=1, idle=idle_ms):
                 return True
         return False
+
+    def _all_done(self) -> bool:
+        """Every entry of my shards processed and acknowledged, by me or by another worker."""
+        pipe = self.redis.pipeline(transaction=False)
+        for s in self.shards:
+            pipe.xlen(stream_key(s))
+        return not any(pipe.execute()) and not any(self.unacked.values())
 
     def _lost_groups(self, exc: BaseException) -> bool:
         """Redis came back without our consumer groups: it was restarted without persistence (or
@@ -200,32 +312,31 @@ class ShardWorker:
         return True
 
     def run(self, idle_exit_s: float | None = None) -> None:
-        """Work until stopped (SIGTERM, SIGINT) or, with `idle_exit_s`, until idle that long. When
-        Redis or the database fails, wait (backing off up to 5 s), go back to the last checkpoint
-        and carry on: nothing acknowledged was lost, and what was pending is processed again."""
-        for state in self.states.values():
-            if not state.scanners:
-                state.warm()
+        """Work until stopped (SIGTERM, SIGINT) or, with `idle_exit_s`, until idle that long with
+        nothing left in any of my shards (another worker may hold one of them). When Redis or the database fails, wait (backing off up to 5 s), go
+        back to the last checkpoint and carry on: nothing acknowledged was lost, and what was pending
+        is processed again."""
         backoff = 0.2
-        need_recovery = True
         last_cp, since_cp, idle_since = time.monotonic(), 0, time.monotonic()
         last_sweep = time.monotonic()
         while not self.stopping:
             try:
+                self._keep_leases_if_due()
                 if time.monotonic() - last_sweep >= self.stranded_after_s / 2:
                     last_sweep = time.monotonic()
                     if self.stranded():
                         log.warning("entries pending for over %g s: back to the last checkpoint", self.stranded_after_s)
                         self.reset()
-                        need_recovery, since_cp = True, 0
-                if need_recovery:
+                        since_cp = 0
+                if self.to_recover:
                     self.recover()
-                    need_recovery = False
                 got = 0
-                for s in self.shards:
+                for s in sorted(self.held):
                     resp = self.redis.xreadgroup(GROUP, self.consumer(s), {stream_key(s): ">"}, count=BATCH, block=50)
                     if resp:
                         got += self._process(s, resp[0][1])
+                if not self.held:
+                    time.sleep(0.1)
                 since_cp += got
                 now = time.monotonic()
                 if since_cp >= self.every_n or (since_cp and now - last_cp >= self.every_s):
@@ -244,13 +355,18 @@ class ShardWorker:
                     self.reset()
                 except TRANSIENT:
                     continue
-                need_recovery, since_cp = True, 0
+                since_cp = 0
                 continue
-            if got:
+            if idle_exit_s is None:
+                continue
+            if got or not self._all_done():
                 idle_since = now
-            elif idle_exit_s is not None and now - idle_since >= idle_exit_s:
+            elif now - idle_since >= idle_exit_s:
                 break
-        self.checkpoint()
+        try:
+            self.checkpoint()
+        finally:
+            self.release_leases()
 
 
 def worker_main(redis_url: str, db_url: str | None, shards: list[int], idle_exit_s: float | None = None) -> None:
@@ -269,12 +385,29 @@ def worker_main(redis_url: str, db_url: str | None, shards: list[int], idle_exit
         store.db.close()
 
 
+def stop_workers(procs: list[Any], grace_s: float = 15.0) -> None:
+    """Ask every worker process to stop (SIGTERM: it finishes its batch and checkpoints), wait up to
+    `grace_s` for them all, then kill what is left. Killing is safe, as killing at any point is (see
+    above), and a worker must not outlive its service: a second service started on the same Redis
+    would find two workers per shard."""
+    for proc in procs:
+        proc.terminate()
+    deadline = time.monotonic() + grace_s
+    for proc in procs:
+        proc.join(timeout=max(0.0, deadline - time.monotonic()))
+    for proc in procs:
+        if proc.is_alive():
+            log.warning("worker %s did not stop within %g s; killing it", proc.name, grace_s)
+            proc.kill()
+            proc.join()
+
+
 def supervise(procs: list[Any], start: Any, stop: Any, every_s: float = 2.0) -> None:
     """Keep worker processes running: a worker that died (killed, out of memory) is started again
     with the same shards, and resumes from its checkpoint. `start(k)` starts worker k; `stop` is a
     threading.Event. Runs until `stop` is set (in a thread of `clearlive serve --redis`)."""
     while not stop.wait(every_s):
         for k, proc in enumerate(procs):
-            if not proc.is_alive():
+            if not proc.is_alive() and not stop.is_set():
                 log.warning("worker %s stopped (exit code %s); starting it again", proc.name, proc.exitcode)
                 procs[k] = start(k)
