@@ -313,9 +313,9 @@ class ShardWorker:
 
     def run(self, idle_exit_s: float | None = None) -> None:
         """Work until stopped (SIGTERM, SIGINT) or, with `idle_exit_s`, until idle that long with
-        nothing left in any of my shards (another worker may hold one of them). When Redis or the database fails, wait (backing off up to 5 s), go
-        back to the last checkpoint and carry on: nothing acknowledged was lost, and what was pending
-        is processed again."""
+        nothing left in any of my shards (another worker may hold one of them). When Redis or the
+        database fails, wait (backing off up to 5 s), go back to the last checkpoint and carry on:
+        nothing acknowledged was lost, and what was pending is processed again."""
         backoff = 0.2
         last_cp, since_cp, idle_since = time.monotonic(), 0, time.monotonic()
         last_sweep = time.monotonic()
