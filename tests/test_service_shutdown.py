@@ -56,7 +56,10 @@ def test_sigterm_writes_the_last_checkpoint(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not (_redis_up() and pg_up()), reason="needs Redis and PostgreSQL")
-def test_sigterm_stops_the_worker_processes(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_worker_processes_end_with_the_service(tmp_path: Path, pg_url: str, how: signal.Signals) -> None:  # noqa: F811
+    """Stopped (SIGTERM) or killed outright (SIGKILL, which runs no shutdown code: the worker
+    processes learn of it from Linux, PR_SET_PDEATHSIG), the service leaves no worker running."""
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -65,10 +68,12 @@ def test_sigterm_stops_the_worker_processes(tmp_path: Path, pg_url: str) -> None
     while len(workers := [c for c in _children(proc.pid) if "multiprocessing.spawn" in _cmdline(c)]) < 2:
         assert time.monotonic() < deadline, "worker processes did not start"
         time.sleep(0.2)
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 0
-    time.sleep(0.5)
-    assert [w for w in workers if _alive(w)] == []
+    proc.send_signal(how)
+    assert proc.wait(timeout=60) == (0 if how == signal.SIGTERM else -signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while alive := [w for w in workers if _alive(w)]:
+        assert time.monotonic() < deadline, f"worker processes {alive} outlived the service"
+        time.sleep(0.2)
 
 
 def _cmdline(pid: int) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -90,39 +91,45 @@ def serve_command(
     procs: list[mp.Process] = []
     stopping = threading.Event()
     supervisor: threading.Thread | None = None
-    if redis_url:
-        from clearlive.service.redis_transport import RedisSubmitter, stop_workers, supervise, worker_main
-
-        pipeline = RedisSubmitter(redis_url, shards)
-        ctx = mp.get_context("spawn")
-
-        def start_worker(k: int) -> mp.Process:
-            owned = [s for s in range(shards) if s % workers == k]
-            proc = ctx.Process(target=worker_main, args=(redis_url, db, owned), name=f"clearlive-worker-{k}")
-            proc.start()
-            return proc
-
-        procs.extend(start_worker(k) for k in range(workers))
-        supervisor = threading.Thread(target=supervise, args=(procs, start_worker, stopping), daemon=True)
-        supervisor.start()
-        err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s), restarted if they die")
-    else:
-        path = Path(db or DEFAULT_DB)
-        pipeline = EmbeddedPipeline(store, state_path=path.with_suffix(".state"))
-    files = preload if preload is not None else _demo_files(store)
-    if files:
-        n = _preload(store, pipeline, files)
-        err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
-    app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs})
-    err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    pipeline: Any = None
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # from here on, SIGTERM ends in the finally below
     try:
+        if redis_url:
+            from clearlive.service.redis_transport import RedisSubmitter, supervise
+
+            pipeline = RedisSubmitter(redis_url, shards)
+            ctx = mp.get_context("spawn")
+
+            def start_worker(k: int) -> mp.Process:
+                owned = [s for s in range(shards) if s % workers == k]
+                proc = ctx.Process(
+                    target=_serve_worker, args=(os.getpid(), redis_url, db, owned), name=f"clearlive-worker-{k}"
+                )
+                proc.start()
+                return proc
+
+            procs.extend(start_worker(k) for k in range(workers))
+            supervisor = threading.Thread(target=supervise, args=(procs, start_worker, stopping), daemon=True)
+            supervisor.start()
+            err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s), restarted if they die")
+        else:
+            path = Path(db or DEFAULT_DB)
+            pipeline = EmbeddedPipeline(store, state_path=path.with_suffix(".state"))
+        files = preload if preload is not None else _demo_files(store)
+        if files:
+            n = _preload(store, pipeline, files)
+            err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
+        app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs})
+        err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the shutdown short
         stopping.set()
         if supervisor is not None:
             supervisor.join()  # so that it cannot start a worker after this
+        if procs:
+            from clearlive.service.redis_transport import stop_workers
+
             stop_workers(procs)
         if isinstance(pipeline, EmbeddedPipeline):
             pipeline.close()
@@ -134,6 +141,21 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     Left at the default, that handler ends the process on the spot, skipping the shutdown below:
     worker processes left running, the embedded pipeline's last checkpoint not written."""
     raise SystemExit(0)
+
+
+def _serve_worker(parent: int, redis_url: str, db: str | None, shards: list[int]) -> None:
+    """A worker process of `clearlive serve --redis`: it ends with the service even when the
+    service is killed outright (SIGKILL, the OOM killer), which runs no shutdown code. Linux tells it
+    with SIGTERM (PR_SET_PDEATHSIG); then it checkpoints and stops as on any SIGTERM."""
+    import ctypes
+
+    from clearlive.service.redis_transport import worker_main
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # the service died before the line above
+        return
+    worker_main(redis_url, db, shards)
 
 
 def worker_command(
