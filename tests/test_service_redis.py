@@ -256,3 +256,29 @@ def test_a_worker_that_lost_its_lease_does_not_checkpoint(tmp_path: Path, pg_url
     worker.keep_leases()  # still the successor's: this worker waits
     assert worker.held == set() and worker.waiting == {0}
     store.db.close()
+
+
+def test_a_dead_workers_lease_is_taken_at_once(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    """A worker restarted after its predecessor was killed takes the shard at once when that
+    predecessor was a process of this machine that is gone; a live process's lease, or another
+    machine's, it waits for."""
+    from clearlive.service.redis_transport import HOST, ShardWorker, lease_key
+
+    r, store, _, _ = _all_submitted(tmp_path, pg_url)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    try:
+        for holder, taken in [
+            (f"{HOST}|{alive.pid}|a", False),
+            ("another machine/pid:[1]|1|b", False),
+            (f"{HOST}|{dead.pid}|c", True),
+        ]:
+            r.set(lease_key(0), holder, px=60_000)
+            worker = ShardWorker(REDIS_URL, store, [0])
+            worker.keep_leases()
+            assert (worker.held == {0}) is taken, holder
+            assert r.get(lease_key(0)) == (worker.token if taken else holder).encode()
+    finally:
+        alive.kill()
+    store.db.close()

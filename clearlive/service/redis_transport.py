@@ -29,6 +29,7 @@ import socket
 import time
 import uuid
 import zlib
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -97,12 +98,14 @@ class RedisSubmitter:
 # A shard is leased to one worker at a time, so that two workers given the same shards (overlapping
 # `clearlive worker --shards`, a worker outliving its service) take turns instead of each judging
 # half of a room. The lease is a Redis key with a time to live that its holder extends; a worker
-# killed outright holds it until it runs out.
+# killed outright holds it until it runs out, unless its successor is on the same machine and sees
+# that the holder's process is gone.
 LEASE_S = 10.0
-# 2: the lease was free and is now mine; 1: it was mine and is extended; 0: another worker holds it.
+# 2: the lease was free (or held by ARGV[3], a holder known dead) and is now mine; 1: it was mine
+# and is extended; otherwise the holder's token (another worker's).
 _TAKE_LEASE = """
 local holder = redis.call('GET', KEYS[1])
-if not holder then
+if not holder or holder == ARGV[3] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 2
 end
@@ -110,7 +113,7 @@ if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
-return 0
+return holder
 """
 # Save the state and acknowledge the entries it covers in one step, and only while the lease is mine:
 # a worker that stalled past its lease must not overwrite its successor's checkpoint.
@@ -128,6 +131,34 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+
+def _host() -> str:
+    """This machine since its last boot, and this PID namespace: where a process id means one process."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        return f"{boot}/{os.readlink('/proc/self/ns/pid')}"
+    except OSError:  # not Linux: process ids cannot be checked, a dead holder's lease runs out instead
+        return f"{socket.gethostname()}/{uuid.uuid4().hex}"
+
+
+HOST = _host()
+
+
+def holder_alive(token: str) -> bool:
+    """Whether the worker holding a lease may still be running. A worker of this machine whose
+    process is gone (killed, crashed) is not: its successor (restarted by `serve`'s supervisor) takes
+    the shard at once instead of waiting for the lease to run out."""
+    host, _, rest = token.partition("|")
+    if host != HOST:
+        return True  # another machine's, or another PID namespace's: only its expiry tells
+    try:
+        os.kill(int(rest.partition("|")[0]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
 
 
 class ShardWorker:
@@ -150,7 +181,7 @@ class ShardWorker:
         self.every_n = checkpoint_every_n
         self.stranded_after_s = stranded_after_s
         self.lease_s = lease_s
-        self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.token = f"{HOST}|{os.getpid()}|{uuid.uuid4().hex[:8]}"
         self.held: set[int] = set()  # shards whose lease I hold
         self.waiting: set[int] = set()  # shards another worker holds (said once in the log)
         self.to_recover: set[int] = set()  # shards back at their checkpoint, pending entries to redo
@@ -190,10 +221,14 @@ class ShardWorker:
         to redo; a shard lost to another worker is left to it, with what I had not checkpointed."""
         self.leases_checked = time.monotonic()
         for s in self.shards:
-            got = int(self._take_lease(keys=[lease_key(s)], args=[self.token, int(self.lease_s * 1000)]))
+            ttl_ms = int(self.lease_s * 1000)
+            got = self._take_lease(keys=[lease_key(s)], args=[self.token, ttl_ms, ""])
+            if isinstance(got, bytes) and not holder_alive(got.decode()):
+                log.warning("shard %d: its lease holder (%s) is gone; taking the shard over", s, got.decode())
+                got = self._take_lease(keys=[lease_key(s)], args=[self.token, ttl_ms, got])
             if got == 1 and s in self.held:
                 continue
-            if got == 0:
+            if isinstance(got, bytes):
                 if s in self.held:
                     log.error("shard %d: lease lost to another worker (this one stalled over %g s)", s, self.lease_s)
                     self._leave(s)
