@@ -94,8 +94,8 @@ def test_service_mode_restarted_mid_stream(tmp_path: Path, pg_url: str) -> None:
     import msgspec
     import redis
 
-    from clearlive.service.redis_transport import stream_key
     from tests.test_service_redis import SHARDS, _events, _expected
+    from tests.test_service_redis_restart import drain_and_stop
 
     r = redis.Redis.from_url(REDIS_URL)
     r.flushdb()
@@ -114,13 +114,10 @@ def test_service_mode_restarted_mid_stream(tmp_path: Path, pg_url: str) -> None:
         assert proc.wait(timeout=60) == 0
     proc, base = start_serve(tmp_path, pg_url, *args)  # to work off what the second stop left
     try:
-        deadline = time.monotonic() + 180
-        while any(r.xlen(stream_key(s)) for s in range(SHARDS)):
-            assert time.monotonic() < deadline, "the restarted workers did not finish"
-            time.sleep(0.5)
+        drain_and_stop(r, proc)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
+        if proc.poll() is None:
+            proc.kill()
     with psycopg.connect(pg_url) as con:
         ids = [row[0] for row in con.execute("SELECT id FROM findings WHERE tenant = 'acme'")]
         stored = con.execute("SELECT count(*) FROM events")

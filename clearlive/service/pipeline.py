@@ -28,6 +28,13 @@ from clearlive.service.store import ServiceStore
 log = logging.getLogger("clearlive.service")
 
 
+def checkpoint_gap(every_s: float, took_s: float) -> float:
+    """Seconds between a worker's checkpoints under load: `every_s`, or longer when a checkpoint is
+    slow (a large detector state), so that checkpoints take at most a fifth of the worker's time.
+    Both workers, embedded and Redis, pace theirs by this."""
+    return max(every_s, 4 * took_s)
+
+
 class TenantScanners:
     """A scanner per tenant, and the ids of the events each has seen: an event delivered twice (a
     client's retry, a transport's redelivery) is processed once, so detector state never counts it
@@ -156,7 +163,9 @@ class EmbeddedPipeline:
                 return
             try:
                 self._process(batch)
-                if time.monotonic() - self.last_checkpoint >= self.checkpoint_gap():
+                # (checkpointing whenever the queue ran empty pickled the state after every
+                # request: at 5,000 events/s the service could take only 1,700)
+                if time.monotonic() - self.last_checkpoint >= checkpoint_gap(self.every_s, self.checkpoint_took):
                     self._checkpoint()
             finally:
                 self.queue.task_done()
@@ -192,13 +201,6 @@ class EmbeddedPipeline:
 
     def waiting_for(self) -> list[str]:
         return [self.waiting] if self.waiting else []
-
-    def checkpoint_gap(self) -> float:
-        """Seconds between checkpoints under load: `every_s`, or longer when a checkpoint is slow
-        (a large detector state), so that checkpoints take at most a fifth of the worker's time.
-        (Checkpointing whenever the queue ran empty pickled the state after every request: at
-        5,000 events/s the service could take only 1,700.)"""
-        return max(self.every_s, 4 * self.checkpoint_took)
 
     def _checkpoint(self) -> None:
         """Save the detector state, then mark the events it covers done (in that order). When the

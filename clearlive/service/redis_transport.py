@@ -36,7 +36,7 @@ import msgspec
 import redis
 
 from clearlive.model.events import Event, EventBase
-from clearlive.service.pipeline import QueueFull, TenantScanners
+from clearlive.service.pipeline import QueueFull, TenantScanners, checkpoint_gap
 from clearlive.service.store import ServiceStore, open_store
 
 log = logging.getLogger("clearlive.worker")
@@ -297,16 +297,8 @@ class ShardWorker:
         return len(entries)
 
     def checkpoint(self) -> None:
-        """Save each held shard's state and acknowledge what it covers. Checkpoints come every
-        `every_s` or `every_n` events, but never closer than four times the last one took, so that
-        they take at most a fifth of the worker's time: the state grows with the rooms (4 MB a
-        shard, 0.3 s to pickle, after 150,000 events), and at one a second the ten-minute soak's
-        workers spent 84% of their time pickling and fell behind."""
+        """Save each held shard's state and acknowledge what it covers, and time it (see run)."""
         began = time.monotonic()
-        self._checkpoint_held()
-        self.checkpoint_took = time.monotonic() - began
-
-    def _checkpoint_held(self) -> None:
         for s in sorted(self.held):
             ids = self.unacked[s]
             if not ids:
@@ -319,6 +311,7 @@ class ShardWorker:
                 self._leave(s)
                 continue
             self.unacked[s] = []
+        self.checkpoint_took = time.monotonic() - began
 
     def reset(self) -> None:
         """Back to the last checkpoint, as if the process had restarted: after a failure half-way
@@ -385,8 +378,12 @@ class ShardWorker:
                     time.sleep(0.1)
                 since_cp += got
                 now = time.monotonic()
-                due = since_cp >= self.every_n or (since_cp and now - last_cp >= self.every_s)
-                if due and now - last_cp >= 4 * self.checkpoint_took:
+                # every `every_s` (at once when `every_n` events wait), paced by the checkpoint's
+                # own time: the state grows with the rooms (4 MB a shard after 150,000 events), and
+                # checkpointing once a second the ten-minute soak's workers spent 84% of their time
+                # pickling and fell behind
+                every_s = 0.0 if since_cp >= self.every_n else self.every_s
+                if since_cp and now - last_cp >= checkpoint_gap(every_s, self.checkpoint_took):
                     self.checkpoint()
                     last_cp, since_cp = time.monotonic(), 0
                 backoff = 0.2
