@@ -22,6 +22,7 @@ A directory is read whole (every *.jsonl and *.yaml below it).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ import yaml
 from rich.table import Table
 
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.claims import ClaimFrameDetector
 from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.errors import InputError
@@ -40,6 +42,20 @@ from clearlive.pipeline.scan import ScanConfig, build_ruleset
 from clearlive.yamlsafe import load_yaml
 
 T0 = 1_793_534_400_000
+
+
+class Source(msgspec.Struct, forbid_unknown_fields=True):
+    """Where a real statement comes from (tests/data/real): nobody on the project wrote it."""
+
+    url: str
+    title: str
+    publisher: str
+    date: str
+    jurisdiction: str
+    licence: str
+    speaker: str  # host, guest, viewer, brand_post, influencer_post, platform_notice, other
+    provenance: str  # quoted (verbatim words) or paraphrased-from-case (the case's own wording of the claim)
+    original: str | None = None  # the original publisher and title when `url` is a republication
 
 
 class LabeledText(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,6 +69,8 @@ class LabeledText(msgspec.Struct, forbid_unknown_fields=True):
     qualifications: list[str] = []
     note: str | None = None
     near: str | None = None  # for a hard negative: the category it nearly belongs to
+    source: Source | None = None  # real statements: their provenance
+    hard_negative: bool = False  # a compliant text with trigger words, a warning, a quote or a question
 
 
 @dataclass
@@ -79,11 +97,37 @@ class CategoryScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default): honest at small n and at 0 or 1,
+    where the normal approximation gives intervals of width zero."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 @dataclass
 class RulesEvaluation:
     scores: list[CategoryScore]
     n: int
     errors: list[tuple[str, list[str], list[str]]]  # record id, expected, predicted (when they differ)
+    # Statement level, whatever the category: violations with any finding, compliant texts with any.
+    violations: int = 0
+    caught: int = 0
+    compliant: int = 0
+    alarmed: int = 0
+    hard_negatives: int = 0
+    hard_alarmed: int = 0
+
+    @property
+    def detection_rate(self) -> float:
+        return self.caught / self.violations if self.violations else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.alarmed / self.compliant if self.compliant else 0.0
 
 
 def read_labeled_set(path: Path) -> list[LabeledText]:
@@ -195,9 +239,10 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
     near: Counter[str] = Counter()
     near_alarms: Counter[str] = Counter()
     errors = []
+    statement = Counter[str]()
     floor = SEVERITY_RANK[min_severity]
     for rec in records:
-        detectors = [text, *(d() for d in FACT_DETECTORS), *extra]
+        detectors = [text, *(d() for d in FACT_DETECTORS), ClaimFrameDetector(text), *extra]
         room = RoomState("eval")
         predicted: set[str] = set()
         for ev in _events(rec):
@@ -214,6 +259,14 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
                     predicted.add(f.category)
         expected = set(rec.categories)
         positives.update(expected)
+        if expected:
+            statement["violations"] += 1
+            statement["caught"] += bool(predicted)
+        else:
+            statement["compliant"] += 1
+            statement["alarmed"] += bool(predicted)
+            statement["hard_negatives"] += rec.hard_negative
+            statement["hard_alarmed"] += rec.hard_negative and bool(predicted)
         if rec.near:
             near[rec.near] += 1
             near_alarms[rec.near] += rec.near in predicted
@@ -227,7 +280,7 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
             errors.append((rec.id, sorted(expected), sorted(predicted)))
     cats = sorted(set(tp) | set(fp) | set(fn) | set(near))
     scores = [CategoryScore(c, tp[c], fp[c], fn[c], positives[c], near[c], near_alarms[c]) for c in cats]
-    return RulesEvaluation(scores, len(records), errors)
+    return RulesEvaluation(scores, len(records), errors, **statement)
 
 
 def micro(ev: RulesEvaluation) -> CategoryScore:
@@ -241,18 +294,24 @@ def micro(ev: RulesEvaluation) -> CategoryScore:
     )
 
 
+def _with_interval(successes: int, n: int) -> str:
+    lo, hi = wilson(successes, n)
+    return f"{successes / n:.2f} [{lo:.2f}-{hi:.2f}]" if n else "-"
+
+
 def rules_table(title: str, ev: RulesEvaluation) -> Table:
-    table = Table(title=f"rules on {title} ({ev.n} texts)", header_style="bold")
-    for col in ("category", "P", "R", "F1", "TP", "FP", "FN", "pos", "near (hit)"):
+    table = Table(title=f"detection on {title} ({ev.n} texts)", header_style="bold")
+    for col in ("category", "P [95% CI]", "R [95% CI]", "F1", "TP", "FP", "FN", "pos", "near (hit)"):
         table.add_column(col, justify="left" if col == "category" else "right", no_wrap=True)
     table.caption = (
-        "P precision, R recall; pos: texts labeled with the category; near (hit): its hard negatives (flagged)"
+        "P precision, R recall, each with its Wilson 95% interval; pos: texts labeled with the category; "
+        "near (hit): its hard negatives (flagged)"
     )
     for s in [*ev.scores, micro(ev)]:
         table.add_row(
             s.category,
-            f"{s.precision:.3f}",
-            f"{s.recall:.3f}",
+            _with_interval(s.tp, s.tp + s.fp),
+            _with_interval(s.tp, s.tp + s.fn),
             f"{s.f1:.3f}",
             str(s.tp),
             str(s.fp),
@@ -262,3 +321,19 @@ def rules_table(title: str, ev: RulesEvaluation) -> Table:
             style="bold" if s.category == "all (micro)" else None,
         )
     return table
+
+
+def statement_summary(ev: RulesEvaluation) -> str:
+    """Statement level, whatever the category: how many violations got any finding, how many
+    compliant texts raised one (a false alarm), with 95% intervals."""
+    lines = []
+    if ev.violations:
+        lines.append(
+            f"violations caught (any finding): {ev.caught}/{ev.violations} = {_with_interval(ev.caught, ev.violations)}"
+        )
+    if ev.compliant:
+        lines.append(
+            f"false alarms on compliant texts: {ev.alarmed}/{ev.compliant} = {_with_interval(ev.alarmed, ev.compliant)}"
+            + (f"; on hard negatives {ev.hard_alarmed}/{ev.hard_negatives}" if ev.hard_negatives else "")
+        )
+    return "\n".join(lines)

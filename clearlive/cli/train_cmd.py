@@ -100,12 +100,15 @@ def eval_command(
             evaluation_table(f"{model.name} on {data.name}", AbuseModel.load(model).evaluate(texts, labels))
         )
         return
-    from clearlive.evaluation import evaluate_rules, rules_table
+    from clearlive.evaluation import evaluate_rules, rules_table, statement_summary
     from clearlive.pipeline.scan import ScanConfig
 
     evaluation = evaluate_rules(data, min_severity, ScanConfig(claims_model=None) if rules_only else None)
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     console.print(rules_table(data.name, evaluation))
+    summary = statement_summary(evaluation)
+    if summary:
+        console.print(summary, highlight=False)
     if show_errors:
         for rec_id, expected, predicted in evaluation.errors:
             console.print(f"{rec_id}: expected {expected}, found {predicted}", highlight=False)

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from clearlive.claims.speech_acts import counts, speech_act
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.model.events import (
     MAX_TEXT_CHARS,
@@ -202,6 +203,9 @@ class TextRuleDetector(Detector):
         for m in sorted(drop_contained(found, text), key=lambda m: (m.start, m.end, m.rule.id)):
             spec = m.rule.spec
             if spec.exempt_if_qualified and _qualified(room, spec.exempt_if_qualified):
+                continue
+            # Warnings, denials, cited phrases and questions make no claim (clearlive/claims/speech_acts.py).
+            if not counts(spec.category, speech_act(normalised, m.norm_start, m.norm_end, spec.category)):
                 continue
             key = (m.rule.id, normalised[m.norm_start : m.norm_end])
             occurrence = seen.get(key, 0)

@@ -15,6 +15,7 @@ from typing import Any
 from clearlive.detectors import Detector, RoomState, TextRuleDetector
 from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
+from clearlive.detectors.claims import ClaimFrameDetector
 from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.fraudar import FraudarDetector
 from clearlive.detectors.lockstep import LockstepDetector
@@ -64,6 +65,7 @@ class Scanner:
         detectors: list[Detector] = [
             text,
             *(d() for d in FACT_DETECTORS),
+            ClaimFrameDetector(text),
             OrderBrushingDetector(),
             FraudarDetector(),
             ViewerCurveDetector(),

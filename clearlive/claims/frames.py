@@ -1,0 +1,230 @@
+"""Claims understood, not only matched: product + target + effect (+ quantity and time).
+
+A health claim is an effect said of a target: 降 + 血糖, "melt" + "belly fat", 瘦 + 20斤. The
+targets are disease, symptom and body-function names from grounded vocabularies (vocab/), the
+effects the claim grammar of vocab/frames.yaml. A frame is a target and an effect in the same
+clause, close together, in an assertion: the sentence's speech act (speech_acts.py) must be
+``assert``, so warnings, denials, cited phrases and questions make no claim.
+
+Frames work on normalised text (lower case, simplified Chinese) and report normalised offsets;
+the detector maps them back to the original words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+from clearlive.claims.speech_acts import is_latin, speech_act
+from clearlive.claims.vocab import terms, vocabulary
+
+_CLAUSE_BREAK = re.compile(r"[，,。！？!?；;\n]")
+_CN_DIGITS = "零一二三四五六七八九十百千两几半"
+_QTY = rf"(?:[0-9]+(?:\.[0-9]+)?|[{_CN_DIGITS}]+)"
+MAX_GAP_ZH = 10  # characters between a target and its effect
+MAX_GAP_EN = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    kind: str  # disease, body, weight, rate
+    strength: str  # cure, prevent, improve
+    target: str
+    effect: str
+    start: int  # normalised span covering target and effect
+    end: int
+    quantity: str | None = None
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    zh: ahocorasick.Automaton  # targets and effects, values (role, kind/strength, term)
+    en_target: re.Pattern[str]
+    en_effect: re.Pattern[str]
+    en_disease: frozenset[str]
+    en_strength: dict[str, str]
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@cache
+def lexicon() -> _Lexicon:
+    grammar = vocabulary("frames")
+    effects = grammar.get("effects") or {}
+    targets = grammar.get("targets") or {}
+    zh = ahocorasick.Automaton()
+    diseases_zh = set(terms("diseases_zh")) | set(terms("food_medical_terms_zh"))
+    for word in diseases_zh:
+        if len(word) >= 2 or word in {"癌", "瘤"}:
+            zh.add_word(word, ("target", "disease", word))
+    for word in targets.get("zh") or []:
+        if word not in diseases_zh:
+            zh.add_word(word, ("target", "body", word))
+    for strength, words in (effects.get("zh") or {}).items():
+        for word in words:
+            if zh.exists(word):
+                continue  # a target that is also an effect word (反弹): the target reading wins
+            zh.add_word(word, ("effect", strength, word))
+    zh.make_automaton()
+    diseases_en = {t for t in terms("diseases_en") if len(t) >= 4}
+    body_en = set(targets.get("en") or [])
+    strength_en = {w: s for s, words in (effects.get("en") or {}).items() for w in words}
+    return _Lexicon(
+        zh=zh,
+        en_target=re.compile(rf"\b(?:{_alternation(sorted(diseases_en | body_en))})\b"),
+        en_effect=re.compile(rf"\b(?:{_alternation(list(strength_en))})\b"),
+        en_disease=frozenset(diseases_en - body_en),
+        en_strength=strength_en,
+    )
+
+
+def _clause_bounds(text: str) -> list[int]:
+    return [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+
+
+def _same_clause(breaks: list[int], a: int, b: int) -> bool:
+    lo, hi = min(a, b), max(a, b)
+    return not any(lo <= x < hi for x in breaks)
+
+
+_WEIGHT_ZH = re.compile(
+    rf"(?:瘦|减|掉|甩|轻|降|少)了?(?:整整|足足|将近|近|差不多|至少|最少|最多)?({_QTY})(?:多)?"
+    r"(斤|公斤|千克|kg|磅|厘米|cm|个码|码)"
+)
+_WEIGHT_ZH_AFTER = re.compile(
+    rf"({_QTY})(?:多)?(斤|公斤|kg)(?:肉|赘肉|脂肪)?(?:没了|掉了|不见了|就下去了|轻松减掉|甩掉)"
+)
+_RATE_ZH = re.compile(r"(?:治愈|有效|预防|治疗|好转|康复|显效|见效)率")
+_WEIGHT_EN = re.compile(
+    r"\b(?:lose|loses|lost|losing|drop|dropped|dropping|shed|shedding|burn|burned|burns|melt|melts|trim|down)\b"
+    r"[^.!?\n]{0,24}?\b(\d+(?:\.\d+)?(?:[-–]\d+)?\s?"
+    r"(?:%|kg|kgs|kilos?|kilograms|lbs?|pounds|stone|st|inches|cm|dress sizes?))(?![a-z])"
+    r"|\b(\d+(?:\.\d+)?\s?(?:kg|kgs|kilos?|lbs?|pounds|stone|inches|cm))\b[^.!?\n]{0,20}?"
+    r"\b(?:gone|lost|off|down|in (?:just )?\d+ (?:days|weeks?|months?))\b"
+)
+_RATE_EN = re.compile(
+    r"\b(?:cure|success|recovery|efficacy) rate\b|\b\d+(?:\.\d+)?% (?:of )?(?:cure|effective|success)"
+)
+
+
+def parse_claims(text: str) -> list[Claim]:
+    """Every asserted claim frame in normalised text."""
+    found = _parse_en(text) if is_latin(text) else _parse_zh(text)
+    return [c for c in found if speech_act(text, c.start, c.end) == "assert"]
+
+
+def _parse_zh(text: str) -> list[Claim]:
+    lex = lexicon()
+    targets: list[tuple[int, int, str, str]] = []
+    effects: list[tuple[int, int, str, str]] = []
+    for end, (role, kind, word) in lex.zh.iter_long(text):
+        start = end - len(word) + 1
+        (targets if role == "target" else effects).append((start, end + 1, kind, word))
+    out: list[Claim] = []
+    breaks = _clause_bounds(text) if targets and effects else []
+    used: set[int] = set()
+    for t_start, t_end, kind, target in targets:
+        best = None
+        for e_start, e_end, strength, effect in effects:
+            gap = t_start - e_end if e_end <= t_start else e_start - t_end
+            if gap < 0 or not _same_clause(breaks, min(t_start, e_start), max(t_end, e_end) - 1):
+                continue
+            # One-character effects (治, 防, 降, 祛) bind only right before their target: 降血糖, 防癌.
+            if len(effect) == 1 and not (e_end <= t_start and gap <= 1):
+                continue
+            if gap > MAX_GAP_ZH:
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, e_start, e_end, strength, effect)
+        if best is None:
+            continue
+        _, e_start, e_end, strength, effect = best
+        if strength == "recover":
+            if kind != "disease":
+                continue
+            strength = "cure"
+        # Permitted wording of the health-food function list (有助于改善睡眠) is no disease claim.
+        if kind == "body" and "有助于" in text[max(0, min(t_start, e_start) - 6) : t_start]:
+            continue
+        # A body function improved without a cure word, a number or a time is ordinary praise
+        # (皮肤变好, 提高免疫力 in a health-food's approved function): it needs more to be a claim.
+        if kind == "body" and strength == "improve" and not _has_quantity(text, t_start, t_end):
+            continue
+        start, end = min(t_start, e_start), max(t_end, e_end)
+        if start in used:
+            continue
+        used.add(start)
+        out.append(Claim(kind, strength, target, effect, start, end))
+    for pattern in (_WEIGHT_ZH, _WEIGHT_ZH_AFTER):
+        for m in pattern.finditer(text):
+            if not any(c.start <= m.start() < c.end for c in out):
+                out.append(Claim("weight", "improve", m.group(2), m.group(0), m.start(), m.end(), m.group(1)))
+    for m in _RATE_ZH.finditer(text):
+        out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
+    return sorted(out, key=lambda c: (c.start, c.end))
+
+
+_QUANTITY_NEAR = re.compile(
+    rf"{_QTY}\s*(?:天|周|个月|月|次|瓶|盒|疗程|%|分钟|小时|年)|立竿见影|马上|当天|一夜|很快|彻底|完全|100%|百分百"
+)
+
+
+def _has_quantity(text: str, start: int, end: int) -> bool:
+    return _QUANTITY_NEAR.search(text[max(0, start - 14) : end + 14]) is not None
+
+
+def _parse_en(text: str) -> list[Claim]:
+    lex = lexicon()
+    out: list[Claim] = []
+    targets = list(lex.en_target.finditer(text))
+    effects = list(lex.en_effect.finditer(text)) if targets else []
+    breaks = [m.start() for m in re.finditer(r"[.!?;\n]", text)]
+    for t in targets:
+        target = t.group(0)
+        kind = "disease" if target in lex.en_disease else "body"
+        best = None
+        for e in effects:
+            gap = t.start() - e.end() if e.end() <= t.start() else e.start() - t.end()
+            if (
+                gap < 0
+                or gap > MAX_GAP_EN
+                or not _same_clause(breaks, min(t.start(), e.start()), max(t.end(), e.end()) - 1)
+            ):
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, e)
+        if best is None:
+            continue
+        e = best[1]
+        strength = lex.en_strength.get(e.group(0), "improve")
+        # Authorised health-claim and structure-function wording hedges: "may reduce the risk of".
+        if _EN_HEDGE.search(text[max(0, min(t.start(), e.start()) - 24) : t.start()]):
+            continue
+        if (
+            kind == "body"
+            and strength == "improve"
+            and not _EN_QUANTITY.search(text[max(0, t.start() - 40) : t.end() + 40])
+        ):
+            if target not in _EN_WEIGHT_TARGETS:
+                continue
+        out.append(Claim(kind, strength, target, e.group(0), min(t.start(), e.start()), max(t.end(), e.end())))
+    for m in _WEIGHT_EN.finditer(text):
+        if not any(c.start <= m.start() < c.end for c in out):
+            out.append(Claim("weight", "improve", "weight", m.group(0), m.start(), m.end(), m.group(1) or m.group(2)))
+    for m in _RATE_EN.finditer(text):
+        out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
+    return sorted(out, key=lambda c: (c.start, c.end))
+
+
+_EN_HEDGE = re.compile(r"\b(?:may|might|can help|helps?|help to|supports?|supporting|contributes? to|maintain\w*)\b")
+_EN_QUANTITY = re.compile(
+    r"\d|\b(?:days?|weeks?|overnight|instantly|guarantee\w*|clinically|100%|fast|while (?:you )?sleep\w*)\b"
+)
+_EN_WEIGHT_TARGETS = frozenset(
+    {"weight", "fat", "belly fat", "body fat", "stubborn fat", "waist", "waistline", "cellulite", "hormonal weight"}
+)

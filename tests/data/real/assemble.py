@@ -1,0 +1,100 @@
+"""Assemble the real-world corpus from collected part files into dev.jsonl and test.jsonl.
+
+Usage: python tests/data/real/assemble.py PART.jsonl [PART.jsonl ...]
+
+Each part line is one statement quoted from a public source (README.md beside this file lists the
+fields). The split is by source: every statement of one page or case goes to the same side, decided
+by a hash of the source URL, so near-duplicates never straddle it. Re-running with more parts keeps
+every existing statement on its side. Lines that fail validation are reported and left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+HERE = Path(__file__).parent
+CATEGORIES = {
+    "absolute_terms", "efficacy_claim", "price_deception", "false_scarcity", "origin_brand_claim",
+    "fabricated_persona", "impersonation", "pseudo_science", "soft_porn", "diversion", "abuse",
+    "provocation", "induced_tipping", "fake_data", "disclosure", "fake_reviews",
+}  # fmt: skip
+SPEAKERS = {"host", "guest", "viewer", "brand_post", "influencer_post", "platform_notice", "other"}
+REQUIRED = ("text", "label", "lang", "jurisdiction", "source", "source_title", "publisher", "speaker", "provenance")
+
+
+def split_of(url: str) -> str:
+    """dev or test, by source: about half of the sources each."""
+    key = url.strip().lower().removeprefix("https://").removeprefix("http://").removeprefix("www.")
+    return "test" if hashlib.sha1(key.encode()).digest()[0] % 2 else "dev"
+
+
+def record_of(raw: dict) -> dict:
+    missing = [k for k in REQUIRED if not raw.get(k)]
+    if missing:
+        raise ValueError(f"missing {missing}")
+    label, category = raw["label"], raw.get("category")
+    if label not in {"violation", "compliant"}:
+        raise ValueError(f"label {label!r}")
+    if (label == "violation") != (category is not None) or (category and category not in CATEGORIES):
+        raise ValueError(f"category {category!r} for label {label}")
+    if raw["speaker"] not in SPEAKERS or raw["provenance"] not in {"quoted", "paraphrased-from-case"}:
+        raise ValueError(f"speaker {raw['speaker']!r} or provenance {raw['provenance']!r}")
+    text = unicodedata.normalize("NFC", raw["text"]).strip()
+    lang = {"zh-hant": "zh-Hant", "zh-cn": "zh", "zh-hans": "zh"}.get(raw["lang"].lower(), raw["lang"])
+    digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+    return {
+        "id": f"real-{lang}-{digest}",
+        "text": text,
+        "categories": [category] if category else [],
+        "event": "comment" if raw["speaker"] == "viewer" else "utterance",
+        "lang": lang,
+        "hard_negative": bool(raw.get("hard_negative")) and label == "compliant",
+        "note": raw.get("note"),
+        "source": {
+            "url": raw["source"],
+            "title": raw["source_title"],
+            "publisher": raw["publisher"],
+            "date": str(raw.get("date") or "unknown"),
+            "jurisdiction": raw["jurisdiction"],
+            "licence": raw.get("licence") or "short quotation with attribution",
+            "speaker": raw["speaker"],
+            "provenance": raw["provenance"],
+            "original": raw.get("original"),
+        },
+    }
+
+
+def main(parts: list[str]) -> None:
+    out: dict[str, dict[str, dict]] = {"dev": {}, "test": {}}
+    for side in out:
+        path = HERE / f"{side}.jsonl"
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                rec = json.loads(line)
+                out[side][rec["id"]] = rec
+    seen = {rec["text"] for side in out.values() for rec in side.values()}
+    for part in parts:
+        for lineno, line in enumerate(Path(part).read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = record_of(json.loads(line))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                print(f"{part}:{lineno}: left out: {exc}", file=sys.stderr)
+                continue
+            if rec["text"] in seen:
+                continue
+            seen.add(rec["text"])
+            out[split_of(rec["source"]["url"])][rec["id"]] = rec
+    for side, recs in out.items():
+        lines = [json.dumps(r, ensure_ascii=False) for r in sorted(recs.values(), key=lambda r: r["id"])]
+        (HERE / f"{side}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"{side}: {len(recs)} statements")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
