@@ -48,6 +48,14 @@ class _Lexicon:
     en_strength: dict[str, str]
 
 
+_DISEASE_ENDING = re.compile(
+    "(?:病|症|炎|癌|瘤|痛|疮|癣|疹|结节|综合征|障碍|出血|梗|梗死|梗塞|栓|溃疡|中毒|感染|衰竭|结石|增生|不全|失调|不调|硬化|"
+    "肿|疝|痔|风湿|失眠|便秘|高血压|低血压|糖尿病|高血脂|血脂异常|近视|远视|散光|弱视|痴呆|白内障|青光眼|脱发|斑秃|痛风|"
+    "贫血|哮喘|湿疹|痤疮|囊肿|息肉|抑郁|焦虑|偏头痛|眩晕|耳鸣|骨质疏松|肥胖|疱|瘫|麻痹|畸形|不孕|不育|阳痿|早泄|"
+    "病毒|细菌|幽门螺杆菌|感冒|流感|发烧|发热|咳嗽|腹泻|水肿|结石)$"
+)
+
+
 def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
@@ -58,12 +66,17 @@ def lexicon() -> _Lexicon:
     effects = grammar.get("effects") or {}
     targets = grammar.get("targets") or {}
     zh = ahocorasick.Automaton()
-    diseases_zh = set(terms("diseases_zh")) | set(terms("food_medical_terms_zh"))
+    # THUOCL's medical words mix diseases with organs and body parts (心脏, 皮肤): a word is a
+    # disease when it has a disease's ending, else a body target (which needs a stronger frame).
+    diseases_zh = set(terms("diseases_zh"))
     for word in diseases_zh:
-        if len(word) >= 2 or word in {"癌", "瘤"}:
-            zh.add_word(word, ("target", "disease", word))
+        if len(word) >= 2:
+            zh.add_word(word, ("target", "disease" if _DISEASE_ENDING.search(word) else "body", word))
+    extra = grammar.get("diseases") or {}
+    for word in extra.get("zh") or []:
+        zh.add_word(word, ("target", "disease", word))
     for word in targets.get("zh") or []:
-        if word not in diseases_zh:
+        if not zh.exists(word):
             zh.add_word(word, ("target", "body", word))
     for strength, words in (effects.get("zh") or {}).items():
         for word in words:
@@ -71,7 +84,7 @@ def lexicon() -> _Lexicon:
                 continue  # a target that is also an effect word (反弹): the target reading wins
             zh.add_word(word, ("effect", strength, word))
     zh.make_automaton()
-    diseases_en = {t for t in terms("diseases_en") if len(t) >= 4}
+    diseases_en = {t for t in terms("diseases_en") if len(t) >= 4} | set(extra.get("en") or [])
     body_en = set(targets.get("en") or [])
     strength_en = {w: s for s, words in (effects.get("en") or {}).items() for w in words}
     return _Lexicon(

@@ -2,6 +2,11 @@
 
 Usage: python tests/data/real/assemble.py PART.jsonl [PART.jsonl ...]
 
+audit.jsonl beside this file records label corrections made by a reviewer who read only the
+statements and the category definitions (never the rules): a category changed, a label flipped, or
+a line left out because it is a regulator's or reporter's narrative of behaviour, not something
+anyone said. Left-out lines go to excluded.jsonl with the reason, so the curation can be checked.
+
 Each part line is one statement quoted from a public source (README.md beside this file lists the
 fields). The split is by source: every statement of one page or case goes to the same side, decided
 by a hash of the source URL, so near-duplicates never straddle it. Re-running with more parts keeps
@@ -68,8 +73,33 @@ def record_of(raw: dict) -> dict:
     }
 
 
+def read_audit() -> dict[str, dict]:
+    path = HERE / "audit.jsonl"
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {unicodedata.normalize("NFC", r["text"]).strip(): r for r in rows}
+
+
+def apply_audit(rec: dict, audit: dict[str, dict]) -> str | None:
+    """Apply a reviewer's correction to a record; the reason when the record is left out."""
+    row = audit.get(rec["text"])
+    if row is None:
+        return None
+    proposed = row["proposed"]
+    if proposed.startswith("drop"):
+        return f"{proposed} ({row['reason']})"
+    rec["categories"] = [] if proposed == "compliant" else [proposed]
+    if proposed != "compliant":
+        rec["hard_negative"] = False
+    rec["note"] = f"{rec.get('note') or ''} [label corrected in review: {row['reason']}]".strip()
+    return None
+
+
 def main(parts: list[str]) -> None:
     out: dict[str, dict[str, dict]] = {"dev": {}, "test": {}}
+    audit = read_audit()
+    excluded: list[dict] = []
     for side in out:
         path = HERE / f"{side}.jsonl"
         if path.exists():
@@ -89,11 +119,19 @@ def main(parts: list[str]) -> None:
             if rec["text"] in seen:
                 continue
             seen.add(rec["text"])
+            reason = apply_audit(rec, audit)
+            if reason:
+                excluded.append({**rec, "excluded": reason})
+                continue
             out[split_of(rec["source"]["url"])][rec["id"]] = rec
     for side, recs in out.items():
         lines = [json.dumps(r, ensure_ascii=False) for r in sorted(recs.values(), key=lambda r: r["id"])]
         (HERE / f"{side}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{side}: {len(recs)} statements")
+    if excluded:
+        lines = [json.dumps(r, ensure_ascii=False) for r in sorted(excluded, key=lambda r: r["id"])]
+        (HERE / "excluded.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"excluded: {len(excluded)} statements (excluded.jsonl)")
 
 
 if __name__ == "__main__":
