@@ -32,13 +32,18 @@ _ADVISORY_ZH = re.compile(
     "警惕|谨防|提防|当心|切勿|切莫|不要轻信|别轻信|不轻信|勿信|别信|严禁|禁止|不得|不允许|不准|不许|不应|不宜宣传|"
     "不能宣称|不得宣称|不可宣称|不能宣传|不得宣传|避免使用|避免出现|防范|谨慎|提醒|识别|擦亮眼睛|理性消费|"
     "涉嫌|违法|违规|属于虚假|构成虚假|虚假宣传|欺诈|骗局|套路|陷阱|监管部门|市场监管|消费者协会|消协|投诉|举报|"
-    "依法|规定|条例|办法|平台规则|要求主播|主播不得|商家不得|不存在所谓"
+    "依法|规定|条例|办法|平台规则|要求主播|主播不得|商家不得|不存在所谓|虚假|假冒|伪劣|不实|诱饵|诱导|骗取|诈骗|夸大|"
+    "医生的?指导|遵医嘱|及时就医|正规医院"
+)
+# Inside quotes, followed by more quoted phrases and 等: “治疗高血压”“抗癌防癌”等功效.
+_QUOTED_LIST_AFTER_ZH = re.compile(
+    r"^[^“「『\"”」』]{0,16}[”」』\"](?:[、，,]?[“「『\"][^”」』\"]{1,24}[”」』\"])*[、，,]?(?:等|之类|这类|此类)"
 )
 # Phrases after the words that turn them into a cited example: “全网最低价”等用语.
 # Prohibitions and warnings proper: for conduct categories, where topic words (骗局, "scammer") are
 # often part of the abuse itself.
 _PROHIBITION_ZH = re.compile(
-    "警惕|谨防|提防|切勿|切莫|严禁|禁止|不得|不允许|不准|不许|不要|别再|请勿|防范|主播不得|要求主播"
+    "警惕|谨防|提防|切勿|切莫|严禁|禁止|不得|不允许|不准|不许|不要|别再|请勿|防范|主播不得|要求主播|诱饵|诱导|骗取|诈骗|违法|违规"
 )
 _PROHIBITION_EN = re.compile(
     r"\b(?:beware|watch out|must not|mustn'?t|should not|not allowed|prohibited|forbidden|not permitted|refrain|"
@@ -72,6 +77,7 @@ _NEGATION_EN = re.compile(
     r"\b(?:not|no|never|cannot|can'?t|doesn'?t|don'?t|won'?t|isn'?t|aren'?t|nothing|neither|nor|without)\b"
     r"(?:\s+\w+){0,4}\s*$"
 )
+_NOT_INTENDED_EN = re.compile(r"\bnot (?:intended|meant|designed|approved|evaluated|a (?:drug|medicine|cure))\b")
 _QUESTION_START_EN = re.compile(r"^\s*(?:can|could|does|do|did|is|are|will|would|should|has|have|any)\b")
 
 
@@ -113,7 +119,7 @@ def speech_act(text: str, start: int, end: int, category: str | None = None) -> 
         return "advisory" if _PROHIBITION_ZH.search(before) else "assert"
     if _ADVISORY_ZH.search(before) or _ADVISORY_ZH.search(after[:12]):
         return "advisory"
-    if _CITED_AFTER_ZH.search(after) or _CITED_BEFORE_ZH.search(before):
+    if _CITED_AFTER_ZH.search(after) or _CITED_BEFORE_ZH.search(before) or _QUOTED_LIST_AFTER_ZH.search(after):
         return "quoted"
     if _NEGATION_ZH.search(clause_before):
         return "negated"
@@ -126,8 +132,10 @@ def speech_act(text: str, start: int, end: int, category: str | None = None) -> 
 def _speech_act_en(sentence: str, before: str, after: str, clause_before: str) -> str:
     if _ADVISORY_EN.search(before) or _ADVISORY_EN.search(after[:24]):
         return "advisory"
-    if _CITED_EN.search(before[-40:]):
+    if _CITED_EN.search(before):
         return "quoted"
+    if _NOT_INTENDED_EN.search(before):
+        return "negated"
     if _NEGATION_EN.search(clause_before) and not re.search(
         r"\b(?:no|without) (?:diet|exercise|effort|side effects?)\b", sentence
     ):
