@@ -20,6 +20,7 @@ import ahocorasick
 
 from clearlive.claims.speech_acts import is_latin, speech_act
 from clearlive.claims.vocab import terms, vocabulary
+from clearlive.normalize import normalize
 
 _CLAUSE_BREAK = re.compile(r"[，,。！？!?；;\n]")
 _CN_DIGITS = "零一二三四五六七八九十百千两几半"
@@ -241,3 +242,111 @@ _EN_QUANTITY = re.compile(
 _EN_WEIGHT_TARGETS = frozenset(
     {"weight", "fat", "belly fat", "body fat", "stubborn fat", "waist", "waistline", "cellulite", "hormonal weight"}
 )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference prices and urgency: claims whose truth depends on facts (a price history, the stock, the
+# real end of an offer). With the facts in the room they are judged by clearlive/detectors/facts.py;
+# without them they are flagged as claims the buyer cannot check.
+
+_MONEY = r"(?:[0-9]+(?:[.,][0-9]+)*|[零一二三四五六七八九十百千万两几上]+)"
+_CURRENCY_EN = r"(?:£|\$|€|us\$|hk\$)"
+_REFERENCE_ZH = re.compile(
+    rf"(?:原价|原價|划线价|专柜价|专柜|吊牌价|市场价|日常价|官方价|官网价|指导价|零售价|平时|平常|外面|别家|别人家|旗舰店|实体店|商场|超市)"
+    rf"(?:都|要|卖|是|价){{0,2}}[^，。！？,!?]{{0,4}}?{_MONEY}(?:多|多块)?(?:元|块|米|¥)"
+    rf"|(?:恢复|回到|涨回|恢复到|涨到){_MONEY}(?:元|块)"
+    rf"|比(?:其他|其它|别的|别家|外面|线下|官方|旗舰店|实体店|商场|超市|专柜)[^，。！？,!?]{{0,8}}(?:便宜|低|省)"
+    rf"|价值(?:上千|上万|几千|几万|数千|数万)(?:元|块)"
+)
+_REFERENCE_EN = re.compile(
+    rf"\bwas {_CURRENCY_EN}\s?[0-9]|\bsave {_CURRENCY_EN}\s?[0-9]|\b(?:rrp|msrp|worth|valued at|originally|usually|"
+    rf"normally|reduced from|regular price)\s?(?:of\s)?{_CURRENCY_EN}\s?[0-9]|\bprices? (?:goes?|going) (?:back )?up\b"
+)
+_URGENCY_ZH = re.compile(
+    rf"最后{_MONEY}(?:单|件|套|份|盒|箱)(?!的)|(?:只剩|仅剩|就剩|还剩)(?:最后)?{_MONEY}(?:单|件|套|份|盒|箱)(?!的)"
+    rf"|前{_MONEY}(?:名|位|单|个人)[^，。！？,!?]{{0,6}}(?:免单|免费|送|半价|0元|一分钱)"
+    rf"|限量{_MONEY}|(?:全球|全国|全网)限量|限量(?:发行|版|供应)|手慢无|拼手速|注意手速|"
+    rf"(?:3|三)[、，,.\s]*(?:2|二)[、，,.\s]*(?:1|一)[、，,!！\s]*(?:上链接|开抢|上车|拍)|"
+    rf"只有今天|仅限今天|仅限今日|过了今天|下播(?:就|后)?(?:涨价|恢复原价|没有了|下架)|马上下架|(?:分钟|秒)(?:之?后|内)(?:就)?下架"
+)
+_URGENCY_EN = re.compile(
+    r"\b(?:ends? (?:today|tonight|soon|midnight|in\b)|ending soon|last chance|"
+    r"(?:\d+|few) (?:hours?|days?|minutes?) left|"
+    r"only \d+ (?:left|remaining)|hurry|while stocks? lasts?|limited time only|today only|closing down|"
+    r"we are closing|final hours|selling fast|almost gone|going fast)"
+)
+
+
+_CHECKABLE = re.compile(
+    r"页面|详情页|商品页|可查|截图|价格记录|历史价格|价格曲线|price history|see the listing|on the product page"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FactClaim:
+    kind: str  # reference_price or urgency
+    start: int
+    end: int
+
+
+def parse_fact_claims(text: str) -> list[FactClaim]:
+    """Reference-price and urgency claims in an assertion (normalised text)."""
+    latin = is_latin(text)
+    out = []
+    for kind, pattern in (
+        ("reference_price", _REFERENCE_EN if latin else _REFERENCE_ZH),
+        ("urgency", _URGENCY_EN if latin else _URGENCY_ZH),
+    ):
+        m = pattern.search(text)
+        # A claim that points to where it can be checked (专柜价在页面, "see the price history") is not unverifiable.
+        if m and _CHECKABLE.search(text):
+            continue
+        if m and speech_act(text, m.start(), m.end()) == "assert":
+            out.append(FactClaim(kind, m.start(), m.end()))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Gift requests: a gift of the platforms' catalogues (vocab/gifts.yaml) named with a request verb,
+# with no word for "tip" needed: 再刷一个跨时空之戀, "send me a galaxy".
+
+_ASK_ZH = "刷|送|上|砸|整|来|给我|帮我|点亮|扔|丢|安排|冲"
+_ASK_EN = r"send|sending|drop|gift|tap|spam|throw|give me"
+_COMMON_EN = frozenset(
+    {"tiktok", "rose", "heart", "like", "gg", "hi", "love", "hello", "thumbs up", "ice cream", "gift"}
+)
+
+
+@cache
+def _gift_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    names: dict[str, set[str]] = {"douyin": set(), "tiktok": set()}
+    for gift in vocabulary("gifts").get("gifts") or []:
+        name = normalize(str(gift.get("name", ""))).text.strip()
+        if gift.get("platform") in names and len(name) >= 2:
+            names[gift["platform"]].add(name)
+    zh_names = {n for n in names["douyin"] if not n.isascii() and n not in {"抖音", "亲吻", "爱你", "比心"}} | {
+        "火箭",
+        "嘉年华",
+        "跑车",
+        "飞机",
+        "游轮",
+        "小心心",
+    }
+    en_names = {n for n in names["tiktok"] if n.isascii() and n not in _COMMON_EN and len(n) >= 4}
+    zh = re.compile(rf"(?:{_ASK_ZH})(?:[个一两几][个波]?|点|些|几个)?(?:{_alternation(sorted(zh_names))})")
+    en = re.compile(
+        rf"\b(?:{_ASK_EN})\b(?: (?:me|us|her|him|them|a|an|the|some|your|more|\d+))*"
+        rf"\s(?:{_alternation(sorted(en_names))})s?\b"
+    )
+    return zh, en
+
+
+def parse_gift_requests(text: str) -> list[tuple[int, int]]:
+    """Spans where a catalogue gift is asked for, in an assertion (normalised text)."""
+    zh, en = _gift_patterns()
+    pattern = en if is_latin(text) else zh
+    return [
+        (m.start(), m.end())
+        for m in pattern.finditer(text)
+        if speech_act(text, m.start(), m.end(), "induced_tipping") == "assert"
+    ][:1]

@@ -30,10 +30,10 @@ _CLAUSE_END = re.compile(r"[，,、：:。！？!?；;\n]|(?<![0-9])\.(?![0-9])"
 # Warnings and rules. Matched anywhere in the sentence before the words (zh) or around them (en).
 _ADVISORY_ZH = re.compile(
     "警惕|谨防|提防|当心|切勿|切莫|不要轻信|别轻信|不轻信|勿信|别信|严禁|禁止|不得|不允许|不准|不许|不应|不宜宣传|"
-    "不能宣称|不得宣称|不可宣称|不能宣传|不得宣传|避免使用|避免出现|防范|谨慎|提醒|识别|擦亮眼睛|理性消费|"
+    "不能宣称|不得宣称|不可宣称|不能宣传|不得宣传|避免使用|避免出现|防范|谨慎|识别|擦亮眼睛|理性消费|"
     "涉嫌|违法|违规|属于虚假|构成虚假|虚假宣传|欺诈|骗局|套路|陷阱|监管部门|市场监管|消费者协会|消协|投诉|举报|"
     "依法|规定|条例|办法|平台规则|要求主播|主播不得|商家不得|不存在所谓|虚假|假冒|伪劣|不实|诱饵|诱导|骗取|诈骗|夸大|"
-    "医生的?指导|遵医嘱|及时就医|正规医院"
+    "医生的?指导|遵医嘱|及时就医|正规医院|制造消费焦虑|消费焦虑"
 )
 # Inside quotes, followed by more quoted phrases and 等: “治疗高血压”“抗癌防癌”等功效.
 _QUOTED_LIST_AFTER_ZH = re.compile(
@@ -117,7 +117,7 @@ def speech_act(text: str, start: int, end: int, category: str | None = None) -> 
         return _speech_act_en(sentence, before, after, clause_before)
     if conduct:
         return "advisory" if _PROHIBITION_ZH.search(before) else "assert"
-    if _ADVISORY_ZH.search(before) or _ADVISORY_ZH.search(after[:12]):
+    if _ADVISORY_ZH.search(before) or _ADVISORY_ZH.search(text[start : end + 12]):
         return "advisory"
     if _CITED_AFTER_ZH.search(after) or _CITED_BEFORE_ZH.search(before) or _QUOTED_LIST_AFTER_ZH.search(after):
         return "quoted"

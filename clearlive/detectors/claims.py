@@ -1,9 +1,13 @@
-"""Claim frames as findings: health claims understood as target + effect (clearlive/claims).
+"""Claim frames as findings (clearlive/claims): health claims understood as target + effect, gift
+requests named from the platforms' catalogues, and reference-price and urgency claims that no fact
+in the room can check.
 
 Runs on host speech, listings and titles after the text rules and speaks only where no rule of
-the same category fired on the same text (one incident, one finding). Its rules are declared in
-clearlive/claims/rules.yaml with their legal basis and examples. A host whose room carries a
-medicine or device licence (国药准字, 械字号) is exempt, as with the rule packs.
+the same category fired on the same text (one incident, one finding). Reference prices and urgency
+wait for the end of the room: with a listing that has a price history or stock, the fact detectors
+judge them (clearlive/detectors/facts.py); without one they are flagged as unverifiable. Its rules
+are declared in clearlive/claims/rules.yaml with their legal basis and examples. A host whose room
+carries a medicine or device licence (国药准字, 械字号) makes no efficacy finding, as with the packs.
 """
 
 from __future__ import annotations
@@ -13,14 +17,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from clearlive.claims.frames import Claim, parse_claims
+from clearlive.claims.frames import FactClaim, parse_claims, parse_fact_claims, parse_gift_requests
 from clearlive.claims.speech_acts import is_latin
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.listing import basis, fact_finding
+from clearlive.detectors.listing import basis, fact_finding, listing
 from clearlive.detectors.text_rules import TextRuleDetector
-from clearlive.model.events import EventBase, scannable_text
+from clearlive.model.events import EventBase, event_type, scannable_text
 from clearlive.model.findings import Finding
-from clearlive.normalize import normalize
+from clearlive.normalize import NormalizedText, normalize
 from clearlive.yamlsafe import load_yaml
 
 RULES_FILE = Path(__file__).parents[1] / "claims" / "rules.yaml"
@@ -31,6 +35,10 @@ _RULE_OF_KIND = {
     "weight": "claims.efficacy.weight",
     "rate": "claims.efficacy.rate",
 }
+_RULE_OF_FACT = {
+    "reference_price": "claims.price.unverifiable_reference",
+    "urgency": "claims.scarcity.unverifiable_urgency",
+}
 
 
 @cache
@@ -38,6 +46,10 @@ def declared_rules() -> dict[str, dict[str, Any]]:
     """The detector's rules by id, as declared in clearlive/claims/rules.yaml."""
     doc = load_yaml(RULES_FILE.read_text(encoding="utf-8"))
     return {r["id"]: r for r in doc["rules"]}
+
+
+def _script(norm: NormalizedText) -> str:
+    return "en" if is_latin(norm.text) else "zh"
 
 
 class ClaimFrameDetector(Detector):
@@ -52,20 +64,66 @@ class ClaimFrameDetector(Detector):
         if not text or not text.strip():
             return ()
         normalised = self.rules.normalised_of(event, text)
+        out: list[Finding] = []
+        if event_type(event) == "utterance":
+            self._hold_fact_claims(event, room, normalised)
+            out.extend(self._gift_requests(event, room, normalised))
         claims = parse_claims(normalised)
-        if not claims:
-            return ()
-        if any(k in q.lower() for q in room.qualifications for k in LICENSED):
-            return ()
-        by_rules = {m.rule.spec.category for m in self.rules.matches_of(event)}
-        if by_rules & {"efficacy_claim", "pseudo_science"}:
-            return ()
-        norm = normalize(text)
-        script = "en" if is_latin(norm.text) else "zh"
-        return [self._finding(c, event, room, norm, script) for c in claims[:1]]
-
-    def _finding(self, claim: Claim, ev: EventBase, room: RoomState, norm: Any, script: str) -> Finding:
+        if not claims or any(k in q.lower() for q in room.qualifications for k in LICENSED):
+            return out
+        if {m.rule.spec.category for m in self.rules.matches_of(event)} & {"efficacy_claim", "pseudo_science"}:
+            return out
+        claim = claims[0]
+        facts: dict[str, object] = {"target": claim.target, "effect": claim.effect, "kind": claim.kind}
+        facts["strength"] = claim.strength
+        if claim.quantity:
+            facts["quantity"] = claim.quantity
         rule = declared_rules()[_RULE_OF_KIND[claim.kind]]
+        out.append(self._finding(rule, event, room, normalize(text), (claim.start, claim.end), facts))
+        return out
+
+    def _gift_requests(self, event: EventBase, room: RoomState, normalised: str) -> list[Finding]:
+        spans = parse_gift_requests(normalised)
+        if not spans or "induced_tipping" in {m.rule.spec.category for m in self.rules.matches_of(event)}:
+            return []
+        norm = normalize(scannable_text(event) or "")
+        rule = declared_rules()["claims.tipping.gift_request"]
+        return [self._finding(rule, event, room, norm, s, {"gift_request": norm.text[s[0] : s[1]]}) for s in spans]
+
+    def _hold_fact_claims(self, event: EventBase, room: RoomState, normalised: str) -> None:
+        """Reference prices and urgency wait for the end of the room (see the module docstring)."""
+        found = parse_fact_claims(normalised)
+        if found:
+            room.slots.setdefault(self.id, []).extend((claim, event) for claim in found)
+
+    def finish(self, room: RoomState) -> Iterable[Finding]:
+        pending: list[tuple[FactClaim, EventBase]] = room.slots.pop(self.id, [])
+        if not pending:
+            return ()
+        product = listing(room).current
+        has_prices = product is not None and (
+            product.lowest_price_7d is not None or product.lowest_price_30d is not None
+        )
+        has_stock = product is not None and product.stock is not None
+        out = []
+        for claim, event in pending:
+            if (claim.kind == "reference_price" and has_prices) or (claim.kind == "urgency" and has_stock):
+                continue  # the fact detectors judge it against the listing
+            norm = normalize(scannable_text(event) or "")
+            facts = {"claim": claim.kind, "listing_seen": product is not None}
+            rule = declared_rules()[_RULE_OF_FACT[claim.kind]]
+            out.append(self._finding(rule, event, room, norm, (claim.start, claim.end), facts))
+        return out
+
+    def _finding(
+        self,
+        rule: dict[str, Any],
+        ev: EventBase,
+        room: RoomState,
+        norm: NormalizedText,
+        span: tuple[int, int],
+        facts: dict[str, object],
+    ) -> Finding:
         return fact_finding(
             rule_id=rule["id"],
             title=rule["title"],
@@ -75,15 +133,9 @@ class ClaimFrameDetector(Detector):
             ev=ev,
             room=room,
             norm=norm,
-            span=(claim.start, claim.end),
+            span=span,
             message=rule["message"],
             suggestion=rule["suggestion"],
-            basis=basis(*rule["legal_basis"][script]),
-            facts={
-                "target": claim.target,
-                "effect": claim.effect,
-                "kind": claim.kind,
-                "strength": claim.strength,
-                **({"quantity": claim.quantity} if claim.quantity else {}),
-            },
+            basis=basis(*rule["legal_basis"][_script(norm)]),
+            facts=facts,
         )
