@@ -122,7 +122,7 @@ _WEIGHT_EN = re.compile(
     r"\b(?:gone|lost|off|down|in (?:just )?\d+ (?:days|weeks?|months?))\b"
 )
 _RATE_EN = re.compile(
-    r"\b(?:cure|success|recovery|efficacy) rate\b|\b\d+(?:\.\d+)?% (?:of )?(?:cure|effective|success)"
+    r"\b(?:cure|recovery|efficacy|remission) rate\b|\b\d+(?:\.\d+)?% (?:of )?(?:cure|cured|effective)\b"
 )
 
 
@@ -217,7 +217,7 @@ def _parse_en(text: str) -> list[Claim]:
         e = best[1]
         strength = lex.en_strength.get(e.group(0), "improve")
         # Authorised health-claim and structure-function wording hedges: "may reduce the risk of".
-        if _EN_HEDGE.search(text[max(0, min(t.start(), e.start()) - 24) : t.start()]):
+        if strength == "improve" and _EN_HEDGE.search(text[max(0, min(t.start(), e.start()) - 24) : t.start()]):
             continue
         if (
             kind == "body"

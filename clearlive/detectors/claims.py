@@ -35,10 +35,15 @@ _RULE_OF_KIND = {
     "weight": "claims.efficacy.weight",
     "rate": "claims.efficacy.rate",
 }
+_FACT_CATEGORY = {"reference_price": "price_deception", "urgency": "false_scarcity"}
 _RULE_OF_FACT = {
     "reference_price": "claims.price.unverifiable_reference",
     "urgency": "claims.scarcity.unverifiable_urgency",
 }
+
+
+_COVERS_GIFTS = frozenset({"induced_tipping", "soft_porn", "fabricated_persona"})
+_COVERED_BY_PACKS = frozenset({"efficacy_claim", "pseudo_science", "fabricated_persona", "impersonation"})
 
 
 @cache
@@ -71,7 +76,8 @@ class ClaimFrameDetector(Detector):
         claims = parse_claims(normalised)
         if not claims or any(k in q.lower() for q in room.qualifications for k in LICENSED):
             return out
-        if {m.rule.spec.category for m in self.rules.matches_of(event)} & {"efficacy_claim", "pseudo_science"}:
+        # A pack rule already names this incident: a health claim, or the persona or credential it serves.
+        if {m.rule.spec.category for m in self.rules.matches_of(event)} & _COVERED_BY_PACKS:
             return out
         claim = claims[0]
         facts: dict[str, object] = {"target": claim.target, "effect": claim.effect, "kind": claim.kind}
@@ -84,7 +90,8 @@ class ClaimFrameDetector(Detector):
 
     def _gift_requests(self, event: EventBase, room: RoomState, normalised: str) -> list[Finding]:
         spans = parse_gift_requests(normalised)
-        if not spans or "induced_tipping" in {m.rule.spec.category for m in self.rules.matches_of(event)}:
+        # Gifts traded for innuendo are soft porn, for a hardship story persona: the packs' finding covers them.
+        if not spans or {m.rule.spec.category for m in self.rules.matches_of(event)} & _COVERS_GIFTS:
             return []
         norm = normalize(scannable_text(event) or "")
         rule = declared_rules()["claims.tipping.gift_request"]
@@ -92,7 +99,8 @@ class ClaimFrameDetector(Detector):
 
     def _hold_fact_claims(self, event: EventBase, room: RoomState, normalised: str) -> None:
         """Reference prices and urgency wait for the end of the room (see the module docstring)."""
-        found = parse_fact_claims(normalised)
+        covered = {m.rule.spec.category for m in self.rules.matches_of(event) if m.rule.spec.severity != "info"}
+        found = [c for c in parse_fact_claims(normalised) if _FACT_CATEGORY[c.kind] not in covered]
         if found:
             room.slots.setdefault(self.id, []).extend((claim, event) for claim in found)
 

@@ -1,0 +1,135 @@
+"""Claims understood: the claim-frame detector's declared rules run their examples; speech acts keep
+warnings, denials, cited phrases and questions from making claims; reference prices and urgency are
+judged against the listing when it has the facts and flagged as unverifiable when it does not; every
+vocabulary names its sources and licence."""
+
+from __future__ import annotations
+
+import pytest
+
+from clearlive.claims.speech_acts import counts, speech_act
+from clearlive.claims.vocab import VOCAB_DIR, vocabulary
+from clearlive.detectors.claims import declared_rules
+from clearlive.model.events import Product, Utterance
+from clearlive.normalize import normalize
+from clearlive.pipeline.scan import ScanConfig, Scanner
+
+SCANNER_CONFIG = ScanConfig(claims_model=None)
+
+
+def findings_of(text: str, *events: object) -> list:
+    scanner = Scanner.from_config(SCANNER_CONFIG)
+    utterance = Utterance(room_id="r", ts=1_000, id="u", text=text, speaker="host")
+    return [f for f in scanner.run([*events, utterance]) if "u" in f.event_ids]
+
+
+EXAMPLES = [
+    (rule_id, kind, text)
+    for rule_id, rule in declared_rules().items()
+    for kind in ("match", "no_match")
+    for text in rule["examples"][kind]
+]
+
+
+@pytest.mark.parametrize(("rule_id", "kind", "text"), EXAMPLES, ids=lambda v: str(v)[:30])
+def test_declared_rule_examples(rule_id: str, kind: str, text: str) -> None:
+    rule = declared_rules()[rule_id]
+    found = findings_of(text)
+    if kind == "match":
+        # the claim is caught in its category, by this rule or by a rule pack that knew it already
+        assert rule["category"] in {f.category for f in found}, (rule_id, text, found)
+    else:
+        assert rule_id not in {f.rule_id for f in found}, (rule_id, text, found)
+
+
+def test_every_declared_rule_has_a_legal_basis_per_script_and_both_kinds_of_example() -> None:
+    for rule_id, rule in declared_rules().items():
+        assert set(rule["legal_basis"]) == {"zh", "en"}, rule_id
+        assert rule["examples"]["match"] and rule["examples"]["no_match"], rule_id
+
+
+def test_evidence_quotes_the_original_words() -> None:
+    text = "70多歲多種重病老人喝完3瓶就好了"
+    found = findings_of(text)
+    claim = [f for f in found if f.rule_id == "claims.efficacy.disease"]
+    assert claim and claim[0].evidence.text == text[claim[0].evidence.start : claim[0].evidence.end]
+    assert claim[0].evidence.text == "重病老人喝完3瓶就好了"
+    assert claim[0].legal_basis and claim[0].facts["target"] == "重病"
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "act"),
+    [
+        ("警惕“全网最低价”“限量秒杀”等宣传", "全网最低价", "advisory"),
+        ("本品不能降血糖", "降血糖", "negated"),
+        ("这个能治失眠吗？", "治失眠", "question"),
+        ("夸大产品“治疗高血压”“抗癌防癌”等功效", "治疗高血压", "advisory"),
+        (
+            "This product is not intended to diagnose, treat, cure, or prevent any disease.",
+            "prevent any disease",
+            "negated",
+        ),
+        ("Does it cure acne?", "cure acne", "question"),
+        # near-misses that stay assertions
+        ("这款茶能降血糖", "降血糖", "assert"),
+        ("你想不想三天瘦五斤？", "瘦五斤", "assert"),
+        ("形成肌肉记忆，不会反弹", "不会反弹", "assert"),
+        ("律师提醒你：不报这个课，财产一分都保不住", "财产一分都保不住", "assert"),
+        ("4 STONE IN 15 DAYS NO DIET & EXERCISE", "4 stone", "assert"),
+    ],
+)
+def test_speech_acts(text: str, quote: str, act: str) -> None:
+    norm = normalize(text).text
+    i = norm.find(quote.lower())
+    assert i >= 0
+    assert speech_act(norm, i, i + len(quote)) == act
+
+
+def test_conduct_is_conduct_whatever_the_speech_act_except_a_warning() -> None:
+    assert counts("abuse", "question") and counts("diversion", "negated")
+    assert not counts("abuse", "advisory") and not counts("efficacy_claim", "negated")
+    assert counts("disclosure", "negated")  # "this is not an ad, code FIT10": the denial is the problem
+    norm = normalize("This scammer deserves to be shot").text
+    assert speech_act(norm, 5, 12, "abuse") == "assert"  # a topic word is no warning for conduct
+
+
+def test_reference_price_is_judged_against_a_listing_with_history_and_flagged_without() -> None:
+    claim = "原价959元，今天抢购价199元"
+    unverifiable = [f for f in findings_of(claim) if f.rule_id == "claims.price.unverifiable_reference"]
+    assert unverifiable and unverifiable[0].severity == "low" and unverifiable[0].category == "price_deception"
+    # a listing with a price history: the fact detector judges the claim instead, true or false
+    honest = Product(room_id="r", ts=0, sku="s", title="面霜", category="美妆", price=199.0, lowest_price_7d=959.0)
+    found = findings_of(claim, honest)
+    assert not [f for f in found if f.category == "price_deception" and f.severity != "info"]
+    inflated = Product(room_id="r", ts=0, sku="s", title="面霜", category="美妆", price=199.0, lowest_price_7d=299.0)
+    found = findings_of(claim, inflated)
+    assert {f.rule_id for f in found if f.category == "price_deception" and f.severity != "info"} == {
+        "facts.price.reference_above_lowest"
+    }
+
+
+def test_urgency_is_left_to_the_stock_check_when_the_listing_has_stock() -> None:
+    assert [f for f in findings_of("最后100单，抓紧拍") if f.rule_id == "claims.scarcity.unverifiable_urgency"]
+    stocked = Product(room_id="r", ts=0, sku="s", title="锅", category="厨具", price=99.0, stock=5000)
+    found = findings_of("最后100单，抓紧拍", stocked)
+    assert not [f for f in found if f.rule_id == "claims.scarcity.unverifiable_urgency"]
+    assert [f for f in found if f.category == "false_scarcity"]  # the stock check speaks instead
+
+
+def test_a_licensed_medicine_may_state_its_indication() -> None:
+    from clearlive.model.events import SessionStart
+
+    start = SessionStart(room_id="r", ts=0, qualifications=["国药准字H12345678"])
+    assert not [f for f in findings_of("这个药能降血压", start) if f.rule_id.startswith("claims.efficacy")]
+
+
+def test_every_vocabulary_names_its_sources_and_licence() -> None:
+    files = sorted(VOCAB_DIR.glob("*.yaml"))
+    assert {p.stem for p in files} >= {"frames", "diseases_zh", "diseases_en", "gifts", "absolute_terms_zh"}
+    for path in files:
+        doc = vocabulary(path.stem)
+        assert doc.get("sources"), path.name
+        for source in doc["sources"]:
+            assert source.get("licence") or source.get("license"), (path.name, source)
+    gifts = vocabulary("gifts")["gifts"]
+    assert {g["platform"] for g in gifts} == {"douyin", "tiktok"} and all("value" in g for g in gifts)
