@@ -350,3 +350,67 @@ def parse_gift_requests(text: str) -> list[tuple[int, int]]:
         for m in pattern.finditer(text)
         if speech_act(text, m.start(), m.end(), "induced_tipping") == "assert"
     ][:1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Credentials, sales figures and undisclosed brand promotion: claims about the speaker or the shop.
+
+_TITLE_ZH = (
+    "主任医师|主治医师|副主任医师|医师|医生|大夫|老中医|名医|明医|教授|院士|博士|营养师|营养专家|药剂师|药师|健康管理师|"
+    "护士长|专家|律师|理财师|分析师|传承人|传人"
+)
+_CREDENTIAL_ZH = re.compile(
+    rf"(?:我是|本人是|我作为|作为一名|作为|我叫|我们是)[^，。！？,!?]{{0,10}}?(?:{_TITLE_ZH})"
+    rf"|(?:国家级|国家认证的?|三甲医院的?|协和的?|中国医学科学院|中医药大学|中医院|非遗|第[0-9一二三四五六七八九十]+代|"
+    rf"祖传[0-9一二三四五六七八九十]*代?|宫廷|苗医|中医内科|中医外科)[^，。！？,!?]{{0,4}}?(?:{_TITLE_ZH})"
+)
+_CREDENTIAL_EN = re.compile(
+    r"\b(?:i'?m|i am|as) an? (?:(?:registered|licensed|board[- ]certified|qualified|practicing|practising) )?"
+    r"(?:doctor|physician|nurse|dietitian|dietician|nutritionist|pharmacist|dermatologist|surgeon|naturopath|gp)\b"
+    r"|\bworking (?:\d+ \w+|for \w+ \w+) as an? (?:doctor|nurse|dietitian|nutritionist|pharmacist)\b"
+    r"|\b(?:celebrity|famous|top|leading|harvard|tv) doctors?\b"
+    r"|\bdoctors? (?:recommend|recommended|approved|proclaims?|reveals?)\b"
+)
+_SALES_ZH = re.compile(
+    rf"(?:已售|已拼|已卖|卖出|卖了|售出|月销|累计销售|累计卖出|热销)(?:了)?(?:超过|超|突破|近)?{_MONEY}(?:万|千|w|亿)?\+?"
+    rf"(?:件|单|份|盒|瓶|套|箱)?|{_MONEY}(?:万|千)?单(?:瞬间|一下子?|马上|秒)?(?:就)?(?:被)?(?:抢空|秒空|抢光|卖光|售罄)"
+)
+_SALES_EN = re.compile(
+    r"\b(?:over |more than )?[0-9][0-9,.]*k?\+? (?:sold|units sold|happy customers|customers served|orders shipped)\b"
+    r"|\bsold (?:over|more than) [0-9][0-9,.]*k?\b"
+)
+_NOT_SELLING = re.compile(r"不卖东西|不卖货|不带货|不推荐产品|不卖产品|not selling|no products?\b")
+_BRAND_TAG_EN = re.compile(r"(?:^|\s)@[a-z0-9_.]{3,}")
+_COMMERCIAL_EN = re.compile(
+    r"\b(?:code|\d+% off|discount|get yours|shop|buy|link|outfit from|from @|by @|my fave|my go[- ]to|obsessed|loving|"
+    r"i love|topping up|staying in shape|available (?:at|from)|use my)\b"
+)
+_DISCLOSED_EN = re.compile(
+    r"#ad\b|\bad:|#advert|advertisement|#sponsored|\bsponsored\b|paid partnership|#gifted|\bgifted\b|#affiliate|"
+    r"\baffiliate\b|#partner\b|#collab|\bpr product\b|#spon\b|\bpaid\b"
+)
+
+
+def parse_speaker_claims(text: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) for a credential, a sales figure or brand promotion without disclosure,
+    each in an assertion (normalised text). Kinds: credential, sales, undisclosed_promotion."""
+    latin = is_latin(text)
+    out = []
+    for kind, pattern in (
+        ("credential", _CREDENTIAL_EN if latin else _CREDENTIAL_ZH),
+        ("sales", _SALES_EN if latin else _SALES_ZH),
+    ):
+        m = pattern.search(text)
+        if (
+            not m
+            or (kind == "sales" and _CHECKABLE.search(text))
+            or (kind == "credential" and _NOT_SELLING.search(text))
+        ):
+            continue
+        if speech_act(text, m.start(), m.end()) == "assert":
+            out.append((kind, m.start(), m.end()))
+    if latin:
+        tag = _BRAND_TAG_EN.search(text)
+        if tag and _COMMERCIAL_EN.search(text) and not _DISCLOSED_EN.search(text):
+            out.append(("undisclosed_promotion", tag.start() + (text[tag.start()] == " "), tag.end()))
+    return out

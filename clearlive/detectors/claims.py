@@ -17,7 +17,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from clearlive.claims.frames import FactClaim, parse_claims, parse_fact_claims, parse_gift_requests
+from clearlive.claims.frames import (
+    FactClaim,
+    parse_claims,
+    parse_fact_claims,
+    parse_gift_requests,
+    parse_speaker_claims,
+)
 from clearlive.claims.speech_acts import is_latin
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.listing import basis, fact_finding, listing
@@ -34,6 +40,11 @@ _RULE_OF_KIND = {
     "body": "claims.efficacy.body",
     "weight": "claims.efficacy.weight",
     "rate": "claims.efficacy.rate",
+}
+_RULE_OF_SPEAKER = {
+    "credential": "claims.impersonation.credential",
+    "sales": "claims.data.unverifiable_sales",
+    "undisclosed_promotion": "claims.disclosure.brand_tag",
 }
 _FACT_CATEGORY = {"reference_price": "price_deception", "urgency": "false_scarcity"}
 _RULE_OF_FACT = {
@@ -73,11 +84,12 @@ class ClaimFrameDetector(Detector):
         if event_type(event) == "utterance":
             self._hold_fact_claims(event, room, normalised)
             out.extend(self._gift_requests(event, room, normalised))
+            out.extend(self._speaker_claims(event, room, normalised))
         claims = parse_claims(normalised)
         if not claims or any(k in q.lower() for q in room.qualifications for k in LICENSED):
             return out
         # A pack rule already names this incident: a health claim, or the persona or credential it serves.
-        if {m.rule.spec.category for m in self.rules.matches_of(event)} & _COVERED_BY_PACKS:
+        if self._covered(event) & _COVERED_BY_PACKS:
             return out
         claim = claims[0]
         facts: dict[str, object] = {"target": claim.target, "effect": claim.effect, "kind": claim.kind}
@@ -88,18 +100,42 @@ class ClaimFrameDetector(Detector):
         out.append(self._finding(rule, event, room, normalize(text), (claim.start, claim.end), facts))
         return out
 
+    def _covered(self, event: EventBase) -> set[str]:
+        """Categories a pack rule already reports on this event: matches that assert a problem (not
+        info) and do not wait for a cue in other events (a coupled hit may never be released)."""
+        return {
+            m.rule.spec.category
+            for m in self.rules.matches_of(event)
+            if m.rule.spec.severity != "info" and m.rule.spec.coupled is None
+        }
+
     def _gift_requests(self, event: EventBase, room: RoomState, normalised: str) -> list[Finding]:
         spans = parse_gift_requests(normalised)
         # Gifts traded for innuendo are soft porn, for a hardship story persona: the packs' finding covers them.
-        if not spans or {m.rule.spec.category for m in self.rules.matches_of(event)} & _COVERS_GIFTS:
+        if not spans or self._covered(event) & _COVERS_GIFTS:
             return []
         norm = normalize(scannable_text(event) or "")
         rule = declared_rules()["claims.tipping.gift_request"]
         return [self._finding(rule, event, room, norm, s, {"gift_request": norm.text[s[0] : s[1]]}) for s in spans]
 
+    def _speaker_claims(self, event: EventBase, room: RoomState, normalised: str) -> list[Finding]:
+        found = parse_speaker_claims(normalised)
+        if not found:
+            return []
+        covered = self._covered(event)
+        norm = None
+        out = []
+        for kind, start, end in found:
+            rule = declared_rules()[_RULE_OF_SPEAKER[kind]]
+            if rule["category"] in covered or (kind == "credential" and room.qualifications):
+                continue
+            norm = norm or normalize(scannable_text(event) or "")
+            out.append(self._finding(rule, event, room, norm, (start, end), {"claim": kind}))
+        return out
+
     def _hold_fact_claims(self, event: EventBase, room: RoomState, normalised: str) -> None:
         """Reference prices and urgency wait for the end of the room (see the module docstring)."""
-        covered = {m.rule.spec.category for m in self.rules.matches_of(event) if m.rule.spec.severity != "info"}
+        covered = self._covered(event)
         found = [c for c in parse_fact_claims(normalised) if _FACT_CATEGORY[c.kind] not in covered]
         if found:
             room.slots.setdefault(self.id, []).extend((claim, event) for claim in found)
