@@ -232,6 +232,11 @@ def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | N
         from clearlive.detectors.model_claims import ClaimsModelDetector
 
         extra.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), text))
+    if config.encoder_model is not None:
+        from clearlive.classifiers.encoder import EncoderModel
+        from clearlive.detectors.model_encoder import EncoderModelDetector
+
+        extra.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), text))
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()

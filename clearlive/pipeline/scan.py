@@ -39,6 +39,7 @@ class ScanConfig:
     builtin_rules: bool = True
     model: Path | None = None  # a trained abuse model (clearlive train abuse) to run beside the rules
     claims_model: Path | None = CLAIMS_MODEL  # the category classifier after the rules; None turns it off
+    encoder_model: Path | None = None  # opt-in sentence-encoder model (clearlive train encoder; needs [encoder])
     inputs: InputOptions = field(default_factory=InputOptions)
 
 
@@ -83,6 +84,11 @@ class Scanner:
             from clearlive.detectors.model_abuse import ModelAbuseDetector
 
             detectors.append(ModelAbuseDetector(AbuseModel.load(config.model), text))
+        if config.encoder_model is not None:
+            from clearlive.classifiers.encoder import EncoderModel  # the encoder loads only when asked for
+            from clearlive.detectors.model_encoder import EncoderModelDetector
+
+            detectors.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), text))
         return cls(detectors)
 
     def _detectors_for(self, kind: str) -> list[Detector]:

@@ -1,0 +1,86 @@
+"""Runs the opt-in sentence-encoder model (clearlive/classifiers/encoder.py) after the rules.
+
+It scores host speech only, and speaks only where no rule (other than an `info` one) matched the
+same utterance, so its findings are sentences the rule packs and their phrasings do not know. A
+finding quotes the whole utterance, says the violation probability, its threshold and the
+probability of the category it names, carries the legal basis of the rules of that category, and
+is `low` severity: a learned-model lead for a reviewer, never a verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from clearlive.claims.speech_acts import counts, text_act
+from clearlive.classifiers.claims import script_of
+from clearlive.classifiers.encoder import EncoderModel
+from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.listing import fact_finding
+from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.model.events import EventBase, scannable_text
+from clearlive.model.findings import Finding, LegalBasis
+from clearlive.normalize import normalize
+
+
+class EncoderModelDetector(Detector):
+    id = "model.encoder"
+    # Host speech only: chat is most of a room's events, and the encoder embeds a few hundred texts
+    # a second, so scoring every comment would cost the scan most of its throughput.
+    event_types = frozenset({"utterance"})
+
+    def __init__(self, model: EncoderModel, rules: TextRuleDetector) -> None:
+        self.model = model
+        self.rules = rules
+        # The legal basis of a model finding: that of the first rule of its category and script.
+        self.basis: dict[tuple[str, str], list[LegalBasis]] = {}
+        for rule in rules.ruleset.rules:
+            for script in ("zh", "en"):
+                if script in rule.languages or "any" in rule.languages:
+                    self.basis.setdefault((rule.spec.category, script), list(rule.legal_basis))
+
+    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        text = scannable_text(event)
+        if not text or not text.strip():
+            return ()
+        # Speaks only where the rules are silent: any rule above `info` makes this a known case.
+        if any(m.rule.spec.severity != "info" for m in self.rules.matches_of(event)):
+            return ()
+        lang = getattr(event, "lang", None)
+        s = self.model.score(text, lang)
+        if not s.flagged or s.category is None:
+            return ()
+        category, p, threshold = s.category, s.probability, s.threshold
+        # Warnings, denials, cited phrases and questions make no claim (clearlive/claims/speech_acts.py).
+        if not counts(category, text_act(self.rules.normalised_of(event, text))):
+            return ()
+        if category == "impersonation" and room.qualifications:
+            return ()
+        norm = normalize(text)
+        return [
+            fact_finding(
+                rule_id=f"model.encoder.{category}",
+                title=f"学习模型线索：{category} / learned-model lead: {category}",
+                category=category,
+                severity="low",
+                confidence=round(p, 3),
+                ev=event,
+                room=room,
+                norm=norm,
+                span=(0, len(norm.text)),
+                message=f"句向量学习模型判定此句可能违规（概率 {p:.2f}，阈值 {threshold:.2f}），"
+                f"最可能的类别是“{category}”（概率 {s.category_probability:.2f}）；规则未命中，"
+                "这只是学习模型给出的线索，请人工复核。"
+                f" / A learned sentence-encoder model scores this text as a likely violation "
+                f"(p = {p:.2f}, threshold {threshold:.2f}), most likely {category} "
+                f"(p = {s.category_probability:.2f}); no rule matched it. This is a learned-model lead "
+                "for a reviewer to check, not a verdict.",
+                suggestion="复核原句；确认后可把新说法补进规则包。"
+                " / Review the quote; if confirmed, add the phrasing to a rule pack.",
+                basis=self.basis.get((category, script_of(text, lang)), []),
+                facts={
+                    "model_probability": round(p, 4),
+                    "threshold": round(threshold, 4),
+                    "category_probability": round(s.category_probability, 4),
+                },
+            )
+        ]
