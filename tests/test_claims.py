@@ -10,31 +10,36 @@ import pytest
 from clearlive.claims.speech_acts import counts, speech_act
 from clearlive.claims.vocab import VOCAB_DIR, vocabulary
 from clearlive.detectors.claims import declared_rules
-from clearlive.model.events import Product, Utterance
+from clearlive.model.events import Comment, Product, Utterance
 from clearlive.normalize import normalize
 from clearlive.pipeline.scan import ScanConfig, Scanner
 
 SCANNER_CONFIG = ScanConfig(claims_model=None)
 
 
-def findings_of(text: str, *events: object) -> list:
+def findings_of(text: str, *events: object, event: str = "utterance") -> list:
     scanner = Scanner.from_config(SCANNER_CONFIG)
-    utterance = Utterance(room_id="r", ts=1_000, id="u", text=text, speaker="host")
-    return [f for f in scanner.run([*events, utterance]) if "u" in f.event_ids]
+    said = (
+        Comment(room_id="r", ts=1_000, id="u", text=text, user_id="v")
+        if event == "comment"
+        else Utterance(room_id="r", ts=1_000, id="u", text=text, speaker="host")
+    )
+    return [f for f in scanner.run([*events, said]) if "u" in f.event_ids]
 
 
 EXAMPLES = [
-    (rule_id, kind, text)
+    (rule_id, kind, example)
     for rule_id, rule in declared_rules().items()
     for kind in ("match", "no_match")
-    for text in rule["examples"][kind]
+    for example in rule["examples"][kind]
 ]
 
 
-@pytest.mark.parametrize(("rule_id", "kind", "text"), EXAMPLES, ids=lambda v: str(v)[:30])
-def test_declared_rule_examples(rule_id: str, kind: str, text: str) -> None:
+@pytest.mark.parametrize(("rule_id", "kind", "example"), EXAMPLES, ids=lambda v: str(v)[:30])
+def test_declared_rule_examples(rule_id: str, kind: str, example: str | dict) -> None:
     rule = declared_rules()[rule_id]
-    found = findings_of(text)
+    text, event = (example, "utterance") if isinstance(example, str) else (example["text"], example["event"])
+    found = findings_of(text, event=event)
     if kind == "match":
         # the claim is caught in its category, by this rule or by a rule pack that knew it already
         assert rule["category"] in {f.category for f in found}, (rule_id, text, found)
@@ -43,8 +48,12 @@ def test_declared_rule_examples(rule_id: str, kind: str, text: str) -> None:
 
 
 def test_every_declared_rule_has_a_legal_basis_per_script_and_both_kinds_of_example() -> None:
+    from clearlive.legal import citation_table
+
+    known = citation_table()
     for rule_id, rule in declared_rules().items():
         assert set(rule["legal_basis"]) == {"zh", "en"}, rule_id
+        assert all(i in known for ids in rule["legal_basis"].values() for i in ids), rule_id
         assert rule["examples"]["match"] and rule["examples"]["no_match"], rule_id
 
 

@@ -113,6 +113,10 @@ _WEIGHT_ZH = re.compile(
 _WEIGHT_ZH_AFTER = re.compile(
     rf"({_QTY})(?:多)?(斤|公斤|kg)(?:肉|赘肉|脂肪)?(?:没了|掉了|不见了|就下去了|轻松减掉|甩掉)"
 )
+# Height and rebound claims: 一瓶长高不是梦, 还能再长几公分, 不会反弹.
+_GROWTH_ZH = re.compile(
+    rf"(?:长高|增高|再长|多长|长个子?)(?:了)?{_QTY}?(?:公分|厘米|cm)|长高不是梦|(?:还能|能|让孩子)再?长高|不会?反弹"
+)
 _RATE_ZH = re.compile(r"(?:治愈|有效|预防|治疗|好转|康复|显效|见效)率")
 _WEIGHT_EN = re.compile(
     r"\b(?:lose|loses|lost|losing|drop|dropped|dropping|shed|shedding|burn|burned|burns|melt|melts|trim|down)\b"
@@ -174,10 +178,11 @@ def _parse_zh(text: str) -> list[Claim]:
             continue
         used.add(start)
         out.append(Claim(kind, strength, target, effect, start, end))
-    for pattern in (_WEIGHT_ZH, _WEIGHT_ZH_AFTER):
+    for pattern in (_WEIGHT_ZH, _WEIGHT_ZH_AFTER, _GROWTH_ZH):
         for m in pattern.finditer(text):
             if not any(c.start <= m.start() < c.end for c in out):
-                out.append(Claim("weight", "improve", m.group(2), m.group(0), m.start(), m.end(), m.group(1)))
+                unit, quantity = (m.group(2), m.group(1)) if pattern.groups else ("", None)
+                out.append(Claim("weight", "improve", unit, m.group(0), m.start(), m.end(), quantity))
     for m in _RATE_ZH.finditer(text):
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
     return sorted(out, key=lambda c: (c.start, c.end))
@@ -263,7 +268,9 @@ _REFERENCE_EN = re.compile(
     rf"normally|reduced from|regular price)\s?(?:of\s)?{_CURRENCY_EN}\s?[0-9]|\bprices? (?:goes?|going) (?:back )?up\b"
 )
 _URGENCY_ZH = re.compile(
-    rf"最后{_MONEY}(?:单|件|套|份|盒|箱)(?!的)|(?:只剩|仅剩|就剩|还剩)(?:最后)?{_MONEY}(?:单|件|套|份|盒|箱)(?!的)"
+    rf"最后{_MONEY}(?:单|件|套|份|盒|箱)(?!的(?:买家|客户|朋友|宝宝|家人|顾客))"
+    rf"|(?:只剩|仅剩|就剩|还剩|剩下)(?:最后)?{_MONEY}(?:单|件|套|份|盒|箱)(?!的(?:买家|客户|朋友|宝宝|家人|顾客))"
+    rf"|最后一天[^，。！？,!?]{{0,6}}(?:优惠|价|福利|活动|机会|折扣)"
     rf"|前{_MONEY}(?:名|位|单|个人)[^，。！？,!?]{{0,6}}(?:免单|免费|送|半价|0元|一分钱)"
     rf"|限量{_MONEY}|(?:全球|全国|全网)限量|限量(?:发行|版|供应)|手慢无|拼手速|注意手速|"
     rf"(?:3|三)[、，,.\s]*(?:2|二)[、，,.\s]*(?:1|一)[、，,!！\s]*(?:上链接|开抢|上车|拍)|"

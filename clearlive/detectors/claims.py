@@ -70,7 +70,7 @@ def _script(norm: NormalizedText) -> str:
 
 class ClaimFrameDetector(Detector):
     id = "claims"
-    event_types = frozenset({"utterance", "product", "session_start"})
+    event_types = frozenset({"utterance", "comment", "product", "session_start"})
 
     def __init__(self, rules: TextRuleDetector) -> None:
         self.rules = rules
@@ -88,6 +88,13 @@ class ClaimFrameDetector(Detector):
         claims = parse_claims(normalised)
         if not claims or any(k in q.lower() for q in room.qualifications for k in LICENSED):
             return out
+        if event_type(event) == "comment":
+            # A viewer's health testimonial is no claim of the host's: it is what planted reviews say.
+            if claims[0].kind == "rate" or self._covered(event) & {"fake_reviews"}:
+                return out
+            rule = declared_rules()["claims.reviews.testimonial_in_chat"]
+            span = (claims[0].start, claims[0].end)
+            return [*out, self._finding(rule, event, room, normalize(text), span, {"testimonial": claims[0].effect})]
         # A pack rule already names this incident: a health claim, or the persona or credential it serves.
         if self._covered(event) & _COVERED_BY_PACKS:
             return out
