@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clearlive.classifiers.abuse import AbuseModel, Evaluation, read_labeled_csv
+from clearlive.classifiers.encoder import TARGET_PRECISION
 
 app = typer.Typer(help="Train classifiers that complement the rules.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -84,22 +85,31 @@ def train_encoder(
         list[Path], typer.Option("--data", help="Labeled set(s): JSONL, YAML or folders (repeat the option).")
     ],
     out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
+    precision: Annotated[
+        float, typer.Option("--precision", help="5-fold precision a script's threshold must reach on real statements.")
+    ] = TARGET_PRECISION,
 ) -> None:
     """Train the opt-in sentence-encoder model (needs `pip install clearlive[encoder]`)."""
-    from clearlive.classifiers.encoder import TARGET_PRECISION, EncoderModel
+    from clearlive.classifiers.encoder import EncoderModel
     from clearlive.evaluation import read_labeled_set
 
     records = [rec for path in data for rec in read_labeled_set(path)]
     started = time.perf_counter()
     with err.status(f"embedding and training on {len(records)} labeled texts"):
-        model = EncoderModel.train(records)
+        model = EncoderModel.train(records, precision=precision)
     err.print(f"trained on {len(records)} texts in {time.perf_counter() - started:.1f} s")
     meta = model.meta
-    err.print(
-        f"violation head: {meta['real']} real statements ({meta['real_violations']} violations), "
-        f"threshold {model.threshold:.3f} (5-fold precision {meta['oof_precision']:.2f} >= {TARGET_PRECISION:.2f}, "
-        f"recall {meta['oof_recall']:.2f}); category heads: {', '.join(model.categories)}"
-    )
+    err.print(f"violation head: {meta['real']} real statements ({meta['real_violations']} violations)")
+    for script, threshold in model.thresholds.items():
+        cv = meta["out_of_fold"][script]  # type: ignore[index]
+        if threshold is None:
+            err.print(f"  {script}: no threshold reaches 5-fold precision {precision:.2f}: never flagged")
+        else:
+            err.print(
+                f"  {script}: threshold {threshold:.3f} "
+                f"(5-fold precision {cv['precision']:.2f}, recall {cv['recall']:.2f})"
+            )
+    err.print(f"category heads: {', '.join(model.categories)}")
     model.save(out)
     err.print(f"model written to {out}")
 
