@@ -386,6 +386,10 @@ _SALES_EN = re.compile(
     r"\b(?:over |more than )?[0-9][0-9,.]*k?\+? (?:sold|units sold|happy customers|customers served|orders shipped)\b"
     r"|\bsold (?:over|more than) [0-9][0-9,.]*k?\b"
 )
+_HEALTH_PITCH_EN = re.compile(
+    r"\b(?:recommend\w*|swear by|supplements?|tea|pills?|cream|serum|vitamins?|capsules?|gumm(?:y|ies)|powder|"
+    r"this product|these products|take this|try this|proclaims?|burns?|cures?|heals?|lose|lost)\b"
+)
 _NOT_SELLING = re.compile(r"不卖东西|不卖货|不带货|不推荐产品|不卖产品|not selling|no products?\b")
 _BRAND_TAG_EN = re.compile(r"(?:^|\s)@[a-z0-9_.]{3,}")
 _COMMERCIAL_EN = re.compile(
