@@ -15,7 +15,12 @@ class DuplicateKeyError(yaml.YAMLError):
     pass
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (several times faster on the vocabularies); the
+# constructor, where duplicate keys are refused, is Python either way.
+_SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
         keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
         dupes = sorted({str(k) for k in keys if keys.count(k) > 1})

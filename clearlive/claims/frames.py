@@ -43,7 +43,8 @@ class Claim:
 @dataclass(frozen=True)
 class _Lexicon:
     zh: ahocorasick.Automaton  # targets and effects, values (role, kind/strength, term)
-    en_target: re.Pattern[str]
+    zh_targets: ahocorasick.Automaton  # targets alone: most chat names none, and then needs no more
+    en_target: ahocorasick.Automaton  # 1,500 names: an automaton, where a regex alternation tries each in turn
     en_effect: re.Pattern[str]
     en_disease: frozenset[str]
     en_strength: dict[str, str]
@@ -85,12 +86,22 @@ def lexicon() -> _Lexicon:
                 continue  # a target that is also an effect word (反弹): the target reading wins
             zh.add_word(word, ("effect", strength, word))
     zh.make_automaton()
+    zh_targets = ahocorasick.Automaton()
+    for word, (role, _, _) in zh.items():
+        if role == "target":
+            zh_targets.add_word(word, word)
+    zh_targets.make_automaton()
     diseases_en = {t for t in terms("diseases_en") if len(t) >= 4} | set(extra.get("en") or [])
     body_en = set(targets.get("en") or [])
     strength_en = {w: s for s, words in (effects.get("en") or {}).items() for w in words}
+    en_target = ahocorasick.Automaton()
+    for word in diseases_en | body_en:
+        en_target.add_word(word, word)
+    en_target.make_automaton()
     return _Lexicon(
         zh=zh,
-        en_target=re.compile(rf"\b(?:{_alternation(sorted(diseases_en | body_en))})\b"),
+        zh_targets=zh_targets,
+        en_target=en_target,
         en_effect=re.compile(rf"\b(?:{_alternation(list(strength_en))})\b"),
         en_disease=frozenset(diseases_en - body_en),
         en_strength=strength_en,
@@ -117,6 +128,7 @@ _WEIGHT_ZH_AFTER = re.compile(
 _GROWTH_ZH = re.compile(
     rf"(?:长高|增高|再长|多长|长个子?)(?:了)?{_QTY}?(?:公分|厘米|cm)|长高不是梦|(?:还能|能|让孩子)再?长高|不会?反弹"
 )
+_UNIT_GATE_ZH = re.compile("斤|公斤|千克|kg|磅|厘米|cm|码|长高|增高|再长|多长|长个|反弹")
 _RATE_ZH = re.compile(r"(?:治愈|有效|预防|治疗|好转|康复|显效|见效)率")
 _WEIGHT_EN = re.compile(
     r"\b(?:lose|loses|lost|losing|drop|dropped|dropping|shed|shedding|burn|burned|burns|melt|melts|trim|down)\b"
@@ -125,6 +137,7 @@ _WEIGHT_EN = re.compile(
     r"|\b(\d+(?:\.\d+)?\s?(?:kg|kgs|kilos?|lbs?|pounds|stone|inches|cm))\b[^.!?\n]{0,20}?"
     r"\b(?:gone|lost|off|down|in (?:just )?\d+ (?:days|weeks?|months?))\b"
 )
+_UNIT_GATE_EN = re.compile(r"\d\s?(?:%|kg|kilo|lb|pound|stone|st\b|inch|cm|dress)")
 _RATE_EN = re.compile(
     r"\b(?:cure|recovery|efficacy|remission) rate\b|\b\d+(?:\.\d+)?% (?:of )?(?:cure|cured|effective)\b"
 )
@@ -140,9 +153,11 @@ def _parse_zh(text: str) -> list[Claim]:
     lex = lexicon()
     targets: list[tuple[int, int, str, str]] = []
     effects: list[tuple[int, int, str, str]] = []
-    for end, (role, kind, word) in lex.zh.iter_long(text):
-        start = end - len(word) + 1
-        (targets if role == "target" else effects).append((start, end + 1, kind, word))
+    for _ in lex.zh_targets.iter(text):
+        for end, (role, kind, word) in lex.zh.iter_long(text):
+            start = end - len(word) + 1
+            (targets if role == "target" else effects).append((start, end + 1, kind, word))
+        break
     out: list[Claim] = []
     breaks = _clause_bounds(text) if targets and effects else []
     used: set[int] = set()
@@ -178,12 +193,12 @@ def _parse_zh(text: str) -> list[Claim]:
             continue
         used.add(start)
         out.append(Claim(kind, strength, target, effect, start, end))
-    for pattern in (_WEIGHT_ZH, _WEIGHT_ZH_AFTER, _GROWTH_ZH):
+    for pattern in (_WEIGHT_ZH, _WEIGHT_ZH_AFTER, _GROWTH_ZH) if _UNIT_GATE_ZH.search(text) else ():
         for m in pattern.finditer(text):
             if not any(c.start <= m.start() < c.end for c in out):
                 unit, quantity = (m.group(2), m.group(1)) if pattern.groups else ("", None)
                 out.append(Claim("weight", "improve", unit, m.group(0), m.start(), m.end(), quantity))
-    for m in _RATE_ZH.finditer(text):
+    for m in _RATE_ZH.finditer(text) if "率" in text else ():
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
     return sorted(out, key=lambda c: (c.start, c.end))
 
@@ -193,6 +208,44 @@ _QUANTITY_NEAR = re.compile(
 )
 
 
+class _Hit:
+    """A word found by an automaton, shaped like a regex match (start, end, group(0))."""
+
+    __slots__ = ("_end", "_start", "word")
+
+    def __init__(self, start: int, end: int, word: str) -> None:
+        self._start, self._end, self.word = start, end, word
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, _: int = 0) -> str:
+        return self.word
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "'"
+
+
+def _word_hits(automaton: ahocorasick.Automaton, text: str) -> list[_Hit]:
+    """Whole-word hits of an automaton, longest first at each start, not overlapping."""
+    hits = []
+    for end, word in automaton.iter_long(text):
+        start = end - len(word) + 1
+        if (start == 0 or not _is_word_char(text[start - 1])) and (
+            end + 1 == len(text) or not _is_word_char(text[end + 1])
+        ):
+            hits.append(_Hit(start, end + 1, word))
+        elif (
+            end + 1 < len(text) and text[end + 1] == "s" and (end + 2 == len(text) or not _is_word_char(text[end + 2]))
+        ):
+            hits.append(_Hit(start, end + 2, word))  # a plural: "tumors", "allergies" are listed, "migraines" not
+    return hits
+
+
 def _has_quantity(text: str, start: int, end: int) -> bool:
     return _QUANTITY_NEAR.search(text[max(0, start - 14) : end + 14]) is not None
 
@@ -200,7 +253,7 @@ def _has_quantity(text: str, start: int, end: int) -> bool:
 def _parse_en(text: str) -> list[Claim]:
     lex = lexicon()
     out: list[Claim] = []
-    targets = list(lex.en_target.finditer(text))
+    targets = list(_word_hits(lex.en_target, text))
     effects = list(lex.en_effect.finditer(text)) if targets else []
     breaks = [m.start() for m in re.finditer(r"[.!?;\n]", text)]
     for t in targets:
@@ -232,10 +285,10 @@ def _parse_en(text: str) -> list[Claim]:
             if target not in _EN_WEIGHT_TARGETS:
                 continue
         out.append(Claim(kind, strength, target, e.group(0), min(t.start(), e.start()), max(t.end(), e.end())))
-    for m in _WEIGHT_EN.finditer(text):
+    for m in _WEIGHT_EN.finditer(text) if _UNIT_GATE_EN.search(text) else ():
         if not any(c.start <= m.start() < c.end for c in out):
             out.append(Claim("weight", "improve", "weight", m.group(0), m.start(), m.end(), m.group(1) or m.group(2)))
-    for m in _RATE_EN.finditer(text):
+    for m in _RATE_EN.finditer(text) if " rate" in text or "%" in text else ():
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
     return sorted(out, key=lambda c: (c.start, c.end))
 
@@ -324,39 +377,48 @@ _COMMON_EN = frozenset(
 )
 
 
+_ASK_BEFORE_ZH = re.compile(rf"(?:{_ASK_ZH})(?:[个一两几][个波]?|点|些|几个)?$")
+_ASK_BEFORE_EN = re.compile(rf"\b(?:{_ASK_EN})\b(?: (?:me|us|her|him|them|a|an|the|some|your|more|\d+))* $")
+
+
 @cache
-def _gift_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _gift_automata() -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
+    """The gift names of the catalogues (vocab/gifts.yaml): Douyin's Chinese names, TikTok's
+    English ones (words too common to mean a gift left out)."""
     names: dict[str, set[str]] = {"douyin": set(), "tiktok": set()}
     for gift in vocabulary("gifts").get("gifts") or []:
         name = normalize(str(gift.get("name", ""))).text.strip()
         if gift.get("platform") in names and len(name) >= 2:
             names[gift["platform"]].add(name)
-    zh_names = {n for n in names["douyin"] if not n.isascii() and n not in {"抖音", "亲吻", "爱你", "比心"}} | {
-        "火箭",
-        "嘉年华",
-        "跑车",
-        "飞机",
-        "游轮",
-        "小心心",
-    }
+    zh_names = {n for n in names["douyin"] if not n.isascii() and n not in {"抖音", "亲吻", "爱你", "比心"}}
+    zh_names |= {"火箭", "嘉年华", "跑车", "飞机", "游轮", "小心心"}
     en_names = {n for n in names["tiktok"] if n.isascii() and n not in _COMMON_EN and len(n) >= 4}
-    zh = re.compile(rf"(?:{_ASK_ZH})(?:[个一两几][个波]?|点|些|几个)?(?:{_alternation(sorted(zh_names))})")
-    en = re.compile(
-        rf"\b(?:{_ASK_EN})\b(?: (?:me|us|her|him|them|a|an|the|some|your|more|\d+))*"
-        rf"\s(?:{_alternation(sorted(en_names))})s?\b"
-    )
-    return zh, en
+    automata = []
+    for words in (zh_names, en_names):
+        automaton = ahocorasick.Automaton()
+        for word in words:
+            automaton.add_word(word, word)
+        automaton.make_automaton()
+        automata.append(automaton)
+    return automata[0], automata[1]
 
 
 def parse_gift_requests(text: str) -> list[tuple[int, int]]:
     """Spans where a catalogue gift is asked for, in an assertion (normalised text)."""
-    zh, en = _gift_patterns()
-    pattern = en if is_latin(text) else zh
-    return [
-        (m.start(), m.end())
-        for m in pattern.finditer(text)
-        if speech_act(text, m.start(), m.end(), "induced_tipping") == "assert"
-    ][:1]
+    zh, en = _gift_automata()
+    if is_latin(text):
+        hits = [(h.start(), h.end()) for h in _word_hits(en, text)]
+        ask = _ASK_BEFORE_EN
+        window = 40
+    else:
+        hits = [(end - len(word) + 1, end + 1) for end, word in zh.iter_long(text)]
+        ask = _ASK_BEFORE_ZH
+        window = 6
+    for start, end in hits:
+        m = ask.search(text, max(0, start - window), start)
+        if m and speech_act(text, m.start(), end, "induced_tipping") == "assert":
+            return [(m.start(), end)]
+    return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,3 +487,9 @@ def parse_speaker_claims(text: str) -> list[tuple[str, int, int]]:
         if tag and _COMMERCIAL_EN.search(text) and not _DISCLOSED_EN.search(text):
             out.append(("undisclosed_promotion", tag.start() + (text[tag.start()] == " "), tag.end()))
     return out
+
+
+def warm_up() -> None:
+    """Load the vocabularies and build their automata (cached; the first scan need not pay it)."""
+    lexicon()
+    _gift_automata()

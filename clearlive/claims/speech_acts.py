@@ -97,8 +97,12 @@ def _clause_start(text: str, start: int) -> int:
     return lo
 
 
+_CJK = re.compile("[\u3400-\u9fff]")
+
+
 def is_latin(text: str) -> bool:
-    return not any("\u3400" <= ch <= "\u9fff" for ch in text)
+    """No Chinese character in the text (a C-speed search, where a generator walks every character)."""
+    return _CJK.search(text) is None
 
 
 def speech_act(text: str, start: int, end: int, category: str | None = None) -> str:

@@ -12,6 +12,7 @@ carries a medicine or device licence (国药准字, 械字号) makes no efficacy
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from clearlive.claims.frames import (
     parse_fact_claims,
     parse_gift_requests,
     parse_speaker_claims,
+    warm_up,
 )
 from clearlive.claims.speech_acts import is_latin
 from clearlive.detectors.base import Detector, RoomState
@@ -53,6 +55,20 @@ _RULE_OF_FACT = {
 }
 
 
+_TESTIMONIAL_CHARS = re.compile("[斤磅病症癥炎癌瘤痛疮瘡糖压壓脂瘦肥胖痘斑疹]")
+_TESTIMONIAL_EN = ("kg", "lb", "pound", "stone", "cancer", "diabet", "cure", "heal", "weight", "acne", "eczema", "pain")
+
+
+def _may_testify(text: str) -> bool:
+    """Whether a chat line names a weight or an illness (two C-speed searches; most lines fail the first)."""
+    if _TESTIMONIAL_CHARS.search(text) is not None:
+        return True
+    if not text.isascii():
+        return False
+    lowered = text.lower()
+    return any(word in lowered for word in _TESTIMONIAL_EN)
+
+
 _COVERS_GIFTS = frozenset({"induced_tipping", "soft_porn", "fabricated_persona"})
 _COVERED_BY_PACKS = frozenset({"efficacy_claim", "pseudo_science", "fabricated_persona", "impersonation"})
 
@@ -74,21 +90,27 @@ class ClaimFrameDetector(Detector):
 
     def __init__(self, rules: TextRuleDetector) -> None:
         self.rules = rules
+        warm_up()  # build the vocabularies' automata now, not on the first event of a scan
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         text = scannable_text(event)
         if not text or not text.strip():
             return ()
+        kind = event_type(event)
+        # Chat is most of a room's events: a viewer line is parsed only when it names a weight or
+        # an illness (a C-speed character test), the only testimonials this detector reports.
+        if kind == "comment" and not _may_testify(text):
+            return ()
         normalised = self.rules.normalised_of(event, text)
         out: list[Finding] = []
-        if event_type(event) == "utterance":
+        if kind == "utterance":
             self._hold_fact_claims(event, room, normalised)
             out.extend(self._gift_requests(event, room, normalised))
             out.extend(self._speaker_claims(event, room, normalised))
         claims = parse_claims(normalised)
         if not claims or any(k in q.lower() for q in room.qualifications for k in LICENSED):
             return out
-        if event_type(event) == "comment":
+        if kind == "comment":
             # A viewer's health testimonial is no claim of the host's: it is what planted reviews say.
             if claims[0].kind == "rate" or self._covered(event) & {"fake_reviews"}:
                 return out
