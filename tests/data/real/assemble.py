@@ -8,9 +8,10 @@ a line left out because it is a regulator's or reporter's narrative of behaviour
 anyone said. Left-out lines go to excluded.jsonl with the reason, so the curation can be checked.
 
 Each part line is one statement quoted from a public source (README.md beside this file lists the
-fields). The split is by source: every statement of one page or case goes to the same side, decided
-by a hash of the source URL, so near-duplicates never straddle it. Re-running with more parts keeps
-every existing statement on its side. Lines that fail validation are reported and left out.
+fields). The split is by source: every statement of one page goes to the same side, and so does every
+statement that nearly repeats another (the same notice on two mirror sites, a claim and the notice
+that quotes it): statements are grouped by page and by near-duplicate text (character 3-gram
+containment of 0.8 or more), and a group goes to the side a hash of its first URL picks. Lines that fail validation are reported and left out.
 """
 
 from __future__ import annotations
@@ -29,6 +30,43 @@ CATEGORIES = {
 }  # fmt: skip
 SPEAKERS = {"host", "guest", "viewer", "brand_post", "influencer_post", "platform_notice", "other"}
 REQUIRED = ("text", "label", "lang", "jurisdiction", "source", "source_title", "publisher", "speaker", "provenance")
+
+
+def _grams(text: str) -> set[str]:
+    text = text.lower()
+    return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
+
+
+def near_duplicate(a: set[str], b: set[str]) -> bool:
+    small = min(len(a), len(b))
+    return small >= 4 and len(a & b) / small >= 0.8
+
+
+def grouped_split(records: list[dict]) -> dict[str, str]:
+    """Record id -> dev or test: pages and near-duplicates kept together (union-find)."""
+    parent = list(range(len(records)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    first_of_url: dict[str, int] = {}
+    for i, rec in enumerate(records):
+        union(i, first_of_url.setdefault(rec["source"]["url"], i))
+    grams = [_grams(r["text"]) for r in records]
+    for i in range(len(records)):
+        for j in range(i):
+            if near_duplicate(grams[i], grams[j]):
+                union(i, j)
+    urls: dict[int, list[str]] = {}
+    for i, rec in enumerate(records):
+        urls.setdefault(find(i), []).append(rec["source"]["url"])
+    return {rec["id"]: split_of(min(urls[find(i)])) for i, rec in enumerate(records)}
 
 
 def split_of(url: str) -> str:
@@ -123,7 +161,12 @@ def main(parts: list[str]) -> None:
             if reason:
                 excluded.append({**rec, "excluded": reason})
                 continue
-            out[split_of(rec["source"]["url"])][rec["id"]] = rec
+            out["dev"][rec["id"]] = rec
+    everything = sorted([*out["dev"].values(), *out["test"].values()], key=lambda r: r["id"])
+    sides = grouped_split(everything)
+    out = {"dev": {}, "test": {}}
+    for rec in everything:
+        out[sides[rec["id"]]][rec["id"]] = rec
     for side, recs in out.items():
         lines = [json.dumps(r, ensure_ascii=False) for r in sorted(recs.values(), key=lambda r: r["id"])]
         (HERE / f"{side}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
