@@ -5,6 +5,8 @@ vocabulary names its sources and licence."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from clearlive.claims.speech_acts import counts, speech_act
@@ -32,19 +34,22 @@ EXAMPLES = [
     for rule_id, rule in declared_rules().items()
     for kind in ("match", "no_match")
     for example in rule["examples"][kind]
-]
+]  # an example is a text, or a mapping with the text, its event type and the room's listing
 
 
 @pytest.mark.parametrize(("rule_id", "kind", "example"), EXAMPLES, ids=lambda v: str(v)[:30])
-def test_declared_rule_examples(rule_id: str, kind: str, example: str | dict) -> None:
+def test_declared_rule_examples(rule_id: str, kind: str, example: str | dict[str, Any]) -> None:
     rule = declared_rules()[rule_id]
-    text, event = (example, "utterance") if isinstance(example, str) else (example["text"], example["event"])
-    found = findings_of(text, event=event)
+    if isinstance(example, str):
+        example = {"text": example}
+    listed = example.get("product")
+    product = [Product(room_id="r", ts=0, sku="s", **listed)] if listed else []
+    found = findings_of(example["text"], *product, event=example.get("event", "utterance"))
     if kind == "match":
         # the claim is caught in its category, by this rule or by a rule pack that knew it already
-        assert rule["category"] in {f.category for f in found}, (rule_id, text, found)
+        assert rule["category"] in {f.category for f in found}, (rule_id, example, found)
     else:
-        assert rule_id not in {f.rule_id for f in found}, (rule_id, text, found)
+        assert rule_id not in {f.rule_id for f in found}, (rule_id, example, found)
 
 
 def test_every_declared_rule_has_a_legal_basis_per_script_and_both_kinds_of_example() -> None:
@@ -142,3 +147,22 @@ def test_every_vocabulary_names_its_sources_and_licence() -> None:
             assert source.get("licence") or source.get("license"), (path.name, source)
     gifts = vocabulary("gifts")["gifts"]
     assert {g["platform"] for g in gifts} == {"douyin", "tiktok"} and all("value" in g for g in gifts)
+
+
+# Terms of the regulators' lists that are everyday words or single characters: prohibited in a
+# product's NAME (SFDA naming guides), not a claim when a host says them (最近, 全面, 高效的物流).
+NOT_CLAIMS_ALONE = {"最", "宝", "灵", "精", "高效", "全面", "全方位", "超强", "强力"}
+
+
+def test_the_regulators_absolute_terms_are_caught() -> None:
+    """Every term with a statutory or regulator basis in vocab/absolute_terms_zh.yaml fires an
+    absolute-terms finding when said of a product, unless it is listed above with its reason."""
+    missed = []
+    for entry in vocabulary("absolute_terms_zh")["terms"]:
+        grounded = any(b.startswith(("statute", "regulator")) for b in entry["basis"])
+        if not grounded or entry["term"] in NOT_CLAIMS_ALONE:
+            continue
+        found = findings_of(f"我们这款面霜是{entry['term']}的产品")
+        if "absolute_terms" not in {f.category for f in found}:
+            missed.append(entry["term"])
+    assert not missed

@@ -489,7 +489,51 @@ def parse_speaker_claims(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# Claims judged by the product's class, from the listing: a health-food function said of an ordinary
+# food, a medical term said of a cosmetic. The function list and the cosmetics' prohibited terms are
+# the regulators' (vocab/health_food_functions_zh.yaml, vocab/cosmetics_prohibited_zh.yaml).
+
+_GENERIC_COSMETIC = frozenset(
+    {"最", "第一", "全面", "全方位", "专业", "智能", "数码", "纯天然", "特级", "顶级", "冠级", "极致", "超凡"}
+)
+
+
+@cache
+def _class_automata() -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
+    functions = ahocorasick.Automaton()
+    for entry in vocabulary("health_food_functions_zh").get("functions") or []:
+        for name in [entry.get("name"), *(entry.get("previous_names") or [])]:
+            if isinstance(name, str) and len(name) >= 4:
+                functions.add_word(normalize(name).text, normalize(name).text)
+    functions.make_automaton()
+    cosmetic = ahocorasick.Automaton()
+    for entry in vocabulary("cosmetics_prohibited_zh").get("terms") or []:
+        term, reason = entry.get("term", ""), entry.get("reason", "")
+        if len(term) >= 2 and term not in _GENERIC_COSMETIC and "绝对化" not in reason and "姓名" not in reason:
+            cosmetic.add_word(normalize(term).text, normalize(term).text)
+    cosmetic.make_automaton()
+    return functions, cosmetic
+
+
+def parse_class_claims(text: str) -> list[tuple[str, int, int, str]]:
+    """(kind, start, end, term): health-food functions ("health_function") and cosmetics'
+    prohibited medical terms ("cosmetic_medical") asserted in normalised Chinese text."""
+    if is_latin(text):
+        return []
+    functions, cosmetic = _class_automata()
+    out = []
+    for kind, automaton in (("health_function", functions), ("cosmetic_medical", cosmetic)):
+        for end, term in automaton.iter_long(text):
+            start = end - len(term) + 1
+            if speech_act(text, start, end + 1) == "assert":
+                out.append((kind, start, end + 1, term))
+                break
+    return out
+
+
 def warm_up() -> None:
     """Load the vocabularies and build their automata (cached; the first scan need not pay it)."""
     lexicon()
     _gift_automata()
+    _class_automata()

@@ -21,6 +21,7 @@ from typing import Any
 from clearlive.claims.frames import (
     FactClaim,
     parse_claims,
+    parse_class_claims,
     parse_fact_claims,
     parse_gift_requests,
     parse_speaker_claims,
@@ -48,6 +49,15 @@ _RULE_OF_SPEAKER = {
     "sales": "claims.data.unverifiable_sales",
     "undisclosed_promotion": "claims.disclosure.brand_tag",
 }
+_RULE_OF_CLASS = {
+    "health_function": "claims.efficacy.unapproved_function",
+    "cosmetic_medical": "claims.efficacy.cosmetic_medical",
+}
+_HEALTH_FOOD = re.compile("保健食品|蓝帽|国食健|卫食健|食健备|health food|dietary supplement")
+_COSMETIC = re.compile(
+    "化妆品|美妆|护肤|彩妆|个护|面霜|精华|面膜|乳液|爽肤水|洗发|洗面奶|防晒|口红|粉底|"
+    "cosmetic|skincare|skin care|beauty"
+)
 _FACT_CATEGORY = {"reference_price": "price_deception", "urgency": "false_scarcity"}
 _RULE_OF_FACT = {
     "reference_price": "claims.price.unverifiable_reference",
@@ -107,6 +117,7 @@ class ClaimFrameDetector(Detector):
             self._hold_fact_claims(event, room, normalised)
             out.extend(self._gift_requests(event, room, normalised))
             out.extend(self._speaker_claims(event, room, normalised))
+            out.extend(self._class_claims(event, room, normalised))
         claims = parse_claims(normalised)
         if not claims or any(k in q.lower() for q in room.qualifications for k in LICENSED):
             return out
@@ -160,6 +171,30 @@ class ClaimFrameDetector(Detector):
                 continue
             norm = norm or normalize(scannable_text(event) or "")
             out.append(self._finding(rule, event, room, norm, (start, end), {"claim": kind}))
+        return out
+
+    def _class_claims(self, event: EventBase, room: RoomState, normalised: str) -> list[Finding]:
+        """Health-food functions and cosmetics' medical terms, judged by the product's class in the
+        room's listing (nothing without a listing: the approved wording is fine for a health food)."""
+        product = listing(room).current
+        if product is None or "efficacy_claim" in self._covered(event):
+            return []
+        found = parse_class_claims(normalised)
+        if not found:
+            return []
+        described = " ".join([product.category or "", product.title or "", *(product.qualifications or ())]).lower()
+        qualified = " ".join(room.qualifications).lower()
+        out = []
+        for kind, start, end, term in found:
+            if kind == "health_function" and (_HEALTH_FOOD.search(described) or _HEALTH_FOOD.search(qualified)):
+                continue
+            if kind == "health_function" and any(k in described or k in qualified for k in LICENSED):
+                continue
+            if kind == "cosmetic_medical" and not _COSMETIC.search(described):
+                continue
+            rule = declared_rules()[_RULE_OF_CLASS[kind]]
+            facts = {"term": term, "listing_category": product.category, "sku": product.sku}
+            out.append(self._finding(rule, event, room, normalize(scannable_text(event) or ""), (start, end), facts))
         return out
 
     def _hold_fact_claims(self, event: EventBase, room: RoomState, normalised: str) -> None:

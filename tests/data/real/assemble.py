@@ -11,7 +11,8 @@ Each part line is one statement quoted from a public source (README.md beside th
 fields). The split is by source: every statement of one page goes to the same side, and so does every
 statement that nearly repeats another (the same notice on two mirror sites, a claim and the notice
 that quotes it): statements are grouped by page and by near-duplicate text (character 3-gram
-containment of 0.8 or more), and a group goes to the side a hash of its first URL picks. Lines that fail validation are reported and left out.
+containment of 0.8 or more), and a group goes to the side a hash of its first URL picks. Lines that
+fail validation are reported and left out.
 """
 
 from __future__ import annotations
