@@ -107,6 +107,23 @@ def test_conduct_is_conduct_whatever_the_speech_act_except_a_warning() -> None:
     assert speech_act(norm, 5, 12, "abuse") == "assert"  # a topic word is no warning for conduct
 
 
+def test_a_platform_notice_in_the_room_makes_no_claim() -> None:
+    notice = "平台提醒：警惕主播宣称全网最低价、能治疗高血压，请理性消费"
+    scanner = Scanner.from_config(SCANNER_CONFIG)
+    said_by = {
+        speaker: list(scanner.run([Utterance(room_id=speaker, ts=0, id="u", text=notice, speaker=speaker)]))
+        for speaker in ("platform", "host")
+    }
+    assert said_by["platform"] == []
+    # the same words from the host: the warning still reads as a warning, so no claim either
+    assert not [f for f in said_by["host"] if f.category in {"absolute_terms", "efficacy_claim"}]
+    plain = "全网最低价，能降血压"
+    found = list(
+        Scanner.from_config(SCANNER_CONFIG).run([Utterance(room_id="r", ts=0, id="u", text=plain, speaker="platform")])
+    )
+    assert found == []  # a platform message is a notice whatever its words
+
+
 def test_reference_price_is_judged_against_a_listing_with_history_and_flagged_without() -> None:
     claim = "原价959元，今天抢购价199元"
     unverifiable = [f for f in findings_of(claim) if f.rule_id == "claims.price.unverifiable_reference"]

@@ -159,6 +159,16 @@ def _speech_act_en(sentence: str, before: str, after: str, clause_before: str) -
 NEGATABLE = frozenset({"efficacy_claim", "pseudo_science", "origin_brand_claim", "impersonation"})
 
 
+# Who speaks matters: a platform's or a moderator's message in the room is a notice, whatever its
+# words; it makes no claim of the seller's (a rule text naming 全网最低价 to forbid it).
+NOTICE_SPEAKERS = frozenset({"platform", "system", "notice", "moderator", "admin", "official"})
+
+
+def speaker_act(speaker: str | None) -> str | None:
+    """The speech act a speaker's role imposes ("advisory" for notices), or None."""
+    return "advisory" if speaker is not None and speaker.lower() in NOTICE_SPEAKERS else None
+
+
 def counts(category: str, act: str) -> bool:
     """Whether words of `category` said in speech act `act` are a finding."""
     if act == "assert":

@@ -27,7 +27,7 @@ from clearlive.claims.frames import (
     parse_speaker_claims,
     warm_up,
 )
-from clearlive.claims.speech_acts import is_latin
+from clearlive.claims.speech_acts import is_latin, speaker_act
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.listing import basis, fact_finding, listing
 from clearlive.detectors.text_rules import TextRuleDetector
@@ -107,6 +107,8 @@ class ClaimFrameDetector(Detector):
         if not text or not text.strip():
             return ()
         kind = event_type(event)
+        if speaker_act(getattr(event, "speaker", None)):
+            return ()  # a platform's or moderator's notice makes no claim
         # Chat is most of a room's events: a viewer line is parsed only when it names a weight or
         # an illness (a C-speed character test), the only testimonials this detector reports.
         if kind == "comment" and not _may_testify(text):

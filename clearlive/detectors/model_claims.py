@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from clearlive.claims.speech_acts import counts, text_act
+from clearlive.claims.speech_acts import counts, speaker_act, text_act
 from clearlive.classifiers.claims import ClaimsModel, script_of
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.listing import fact_finding
@@ -58,7 +58,7 @@ class ClaimsModelDetector(Detector):
         if not predicted:
             return ()
         by_rules = {m.rule.spec.category for m in self.rules.matches_of(event)}
-        act = text_act(self.rules.normalised_of(event, text))
+        act = speaker_act(getattr(event, "speaker", None)) or text_act(self.rules.normalised_of(event, text))
         predicted = [p for p in predicted if counts(p[0], act)]
         script = script_of(text, lang)
         out = []

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clearlive.claims.speech_acts import counts, speech_act
+from clearlive.claims.speech_acts import counts, speaker_act, speech_act
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.model.events import (
     MAX_TEXT_CHARS,
@@ -200,12 +200,14 @@ class TextRuleDetector(Detector):
         if not found:
             return out
         seen: dict[tuple[str, str], int] = {}
+        imposed = speaker_act(ev.speaker) if isinstance(ev, Utterance) else None
         for m in sorted(drop_contained(found, text), key=lambda m: (m.start, m.end, m.rule.id)):
             spec = m.rule.spec
             if spec.exempt_if_qualified and _qualified(room, spec.exempt_if_qualified):
                 continue
             # Warnings, denials, cited phrases and questions make no claim (clearlive/claims/speech_acts.py).
-            if not counts(spec.category, speech_act(normalised, m.norm_start, m.norm_end, spec.category)):
+            act = imposed or speech_act(normalised, m.norm_start, m.norm_end, spec.category)
+            if not counts(spec.category, act):
                 continue
             key = (m.rule.id, normalised[m.norm_start : m.norm_end])
             occurrence = seen.get(key, 0)
