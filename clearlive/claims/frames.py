@@ -308,11 +308,27 @@ _EN_WEIGHT_TARGETS = frozenset(
 # without them they are flagged as claims the buyer cannot check.
 
 _MONEY = r"(?:[0-9]+(?:[.,][0-9]+)*|[零一二三四五六七八九十百千万两几上]+)"
-_CURRENCY_EN = r"(?:£|\$|€|us\$|hk\$)"
+
+
+def _currencies() -> tuple[str, str]:
+    """Currency symbols (any language) and Chinese currency words, from vocab/currencies.yaml (minor
+    units left out: 分 is also a minute, 角 a corner)."""
+    entries = vocabulary("currencies").get("currencies") or []
+    symbols = [e["text"].lower() for e in entries if str(e.get("kind", "")).startswith("symbol")]
+    words_zh = [
+        normalize(e["text"]).text
+        for e in entries
+        if e.get("lang") == "zh" and "minor" not in str(e.get("kind", "")) and e["text"] not in {"分", "角", "毛"}
+    ]
+    return _alternation(symbols or ["£", "$", "€"]), _alternation(words_zh or ["元", "块"])
+
+
+_SYMBOLS, _CURRENCY_WORDS_ZH = _currencies()
+_CURRENCY_EN = rf"(?:{_SYMBOLS})"
 _REFERENCE_ZH = re.compile(
     rf"(?:原价|原價|划线价|专柜价|专柜|吊牌价|市场价|日常价|官方价|官网价|指导价|零售价|平时|平常|外面|别家|别人家|旗舰店|实体店|商场|超市)"
-    rf"(?:都|要|卖|是|价){{0,2}}[^，。！？,!?]{{0,4}}?{_MONEY}(?:多|多块)?(?:元|块|米|¥)"
-    rf"|(?:恢复|回到|涨回|恢复到|涨到){_MONEY}(?:元|块)"
+    rf"(?:都|要|卖|是|价){{0,2}}[^，。！？,!?]{{0,4}}?{_MONEY}(?:多|多块)?(?:{_CURRENCY_WORDS_ZH}|{_SYMBOLS})"
+    rf"|(?:恢复|回到|涨回|恢复到|涨到){_MONEY}(?:{_CURRENCY_WORDS_ZH})"
     rf"|比(?:其他|其它|别的|别家|外面|线下|官方|旗舰店|实体店|商场|超市|专柜)[^，。！？,!?]{{0,8}}(?:便宜|低|省)"
     rf"|价值(?:上千|上万|几千|几万|数千|数万)(?:元|块)"
 )
