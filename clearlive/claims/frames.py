@@ -25,6 +25,8 @@ from clearlive.normalize import normalize
 _CLAUSE_BREAK = re.compile(r"[，,。！？!?；;\n]")
 _CN_DIGITS = "零一二三四五六七八九十百千两几半"
 _QTY = rf"(?:[0-9]+(?:\.[0-9]+)?|[{_CN_DIGITS}]+)"
+# The frames a text can hold (see trigger_roles); a parser given roles without its own does nothing.
+ALL_ROLES = frozenset({"target", "weight", "reference", "urgency", "credential", "sales", "gift", "class"})
 MAX_GAP_ZH = 10  # characters between a target and its effect
 MAX_GAP_EN = 40
 
@@ -143,21 +145,21 @@ _RATE_EN = re.compile(
 )
 
 
-def parse_claims(text: str) -> list[Claim]:
-    """Every asserted claim frame in normalised text."""
-    found = _parse_en(text) if is_latin(text) else _parse_zh(text)
+def parse_claims(text: str, roles: frozenset[str] | None = None) -> list[Claim]:
+    """Every asserted claim frame in normalised text (`roles`: from trigger_roles, when known)."""
+    found = _parse_en(text) if is_latin(text) else _parse_zh(text, roles)
     return [c for c in found if speech_act(text, c.start, c.end) == "assert"]
 
 
-def _parse_zh(text: str) -> list[Claim]:
+def _parse_zh(text: str, roles: frozenset[str] | None = None) -> list[Claim]:
     lex = lexicon()
     targets: list[tuple[int, int, str, str]] = []
     effects: list[tuple[int, int, str, str]] = []
-    for _ in lex.zh_targets.iter(text):
+    has_target = "target" in roles if roles is not None else next(lex.zh_targets.iter(text), None) is not None
+    if has_target:
         for end, (role, kind, word) in lex.zh.iter_long(text):
             start = end - len(word) + 1
             (targets if role == "target" else effects).append((start, end + 1, kind, word))
-        break
     out: list[Claim] = []
     breaks = _clause_bounds(text) if targets and effects else []
     used: set[int] = set()
@@ -365,14 +367,16 @@ class FactClaim:
     end: int
 
 
-def parse_fact_claims(text: str) -> list[FactClaim]:
+def parse_fact_claims(text: str, roles: frozenset[str] = ALL_ROLES) -> list[FactClaim]:
     """Reference-price and urgency claims in an assertion (normalised text)."""
     latin = is_latin(text)
     out = []
-    for kind, pattern in (
-        ("reference_price", _REFERENCE_EN if latin else _REFERENCE_ZH),
-        ("urgency", _URGENCY_EN if latin else _URGENCY_ZH),
+    for kind, role, pattern in (
+        ("reference_price", "reference", _REFERENCE_EN if latin else _REFERENCE_ZH),
+        ("urgency", "urgency", _URGENCY_EN if latin else _URGENCY_ZH),
     ):
+        if role not in roles:
+            continue
         m = pattern.search(text)
         # A claim that points to where it can be checked (专柜价在页面, "see the price history") is not unverifiable.
         if m and _CHECKABLE.search(text):
@@ -419,8 +423,10 @@ def _gift_automata() -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
     return automata[0], automata[1]
 
 
-def parse_gift_requests(text: str) -> list[tuple[int, int]]:
+def parse_gift_requests(text: str, roles: frozenset[str] = ALL_ROLES) -> list[tuple[int, int]]:
     """Spans where a catalogue gift is asked for, in an assertion (normalised text)."""
+    if "gift" not in roles:
+        return []
     zh, en = _gift_automata()
     if is_latin(text):
         hits = [(h.start(), h.end()) for h in _word_hits(en, text)]
@@ -480,7 +486,7 @@ _DISCLOSED_EN = re.compile(
 )
 
 
-def parse_speaker_claims(text: str) -> list[tuple[str, int, int]]:
+def parse_speaker_claims(text: str, roles: frozenset[str] = ALL_ROLES) -> list[tuple[str, int, int]]:
     """(kind, start, end) for a credential, a sales figure or brand promotion without disclosure,
     each in an assertion (normalised text). Kinds: credential, sales, undisclosed_promotion."""
     latin = is_latin(text)
@@ -489,6 +495,8 @@ def parse_speaker_claims(text: str) -> list[tuple[str, int, int]]:
         ("credential", _CREDENTIAL_EN if latin else _CREDENTIAL_ZH),
         ("sales", _SALES_EN if latin else _SALES_ZH),
     ):
+        if kind not in roles:
+            continue
         m = pattern.search(text)
         if (
             not m
@@ -532,10 +540,10 @@ def _class_automata() -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
     return functions, cosmetic
 
 
-def parse_class_claims(text: str) -> list[tuple[str, int, int, str]]:
+def parse_class_claims(text: str, roles: frozenset[str] = ALL_ROLES) -> list[tuple[str, int, int, str]]:
     """(kind, start, end, term): health-food functions ("health_function") and cosmetics'
     prohibited medical terms ("cosmetic_medical") asserted in normalised Chinese text."""
-    if is_latin(text):
+    if is_latin(text) or "class" not in roles:
         return []
     functions, cosmetic = _class_automata()
     out = []
@@ -548,8 +556,62 @@ def parse_class_claims(text: str) -> list[tuple[str, int, int, str]]:
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# One pass to know which frames can apply to a Chinese text: the words every frame needs at least one
+# of (a target, a gift, a price anchor, a title...). Each parser then runs only when its words are
+# there, instead of each scanning every utterance with its own automaton or regex.
+
+_ANCHORS_ZH = {
+    "reference": "原价 划线价 专柜 吊牌价 市场价 日常价 官方价 官网价 指导价 零售价 平时 平常 外面 别家 别人家 旗舰店 "
+    "实体店 商场 超市 恢复 回到 涨回 涨到 价值 比其他 比其它 比别的 比别家 比外面 比线下 比官方 比旗舰店 比实体店 比商场 "
+    "比超市 比专柜".split(),
+    "urgency": "最后 只剩 仅剩 就剩 还剩 剩下 限量 手慢无 拼手速 注意手速 只有今天 仅限今 过了今天 下播 下架 2、1 2,1 2，1 21 "
+    "二一 二、一".split()
+    + [f"前{d}" for d in "0123456789一二两三四五六七八九十几百千"],
+    "credential": _TITLE_ZH.split("|"),
+    "sales": "已售 已拼 已卖 卖出 卖了 售出 月销 累计 热销 抢空 秒空 抢光 卖光 售罄".split(),
+    # weight, height and rebound figures and cure rates need no disease word (瘦了7斤, 长高不是梦, 治愈率)
+    "weight": "斤 公斤 千克 kg 磅 厘米 cm 码 长高 增高 再长 多长 长个 反弹 率".split(),
+}
+
+
+@cache
+def _trigger_automaton() -> ahocorasick.Automaton:
+    roles: dict[str, set[str]] = {}
+    for role, words in _ANCHORS_ZH.items():
+        for word in words:
+            roles.setdefault(word, set()).add(role)
+    lex = lexicon()
+    for word, (role, _, _) in lex.zh.items():
+        if role == "target":
+            roles.setdefault(word, set()).add("target")
+    zh_gifts, _ = _gift_automata()
+    for word in zh_gifts.keys():
+        roles.setdefault(word, set()).add("gift")
+    functions, cosmetic = _class_automata()
+    for word in [*functions.keys(), *cosmetic.keys()]:
+        roles.setdefault(word, set()).add("class")
+    automaton = ahocorasick.Automaton()
+    for word, rs in roles.items():
+        automaton.add_word(word, frozenset(rs))
+    automaton.make_automaton()
+    return automaton
+
+
+def trigger_roles(text: str) -> frozenset[str]:
+    """The frames whose words occur in normalised text: every frame for English (its parsers are
+    gated by their own regexes), those whose anchors occur for Chinese."""
+    if is_latin(text):
+        return ALL_ROLES
+    found: set[str] = set()
+    for _, roles in _trigger_automaton().iter(text):
+        found |= roles
+    return frozenset(found)
+
+
 def warm_up() -> None:
     """Load the vocabularies and build their automata (cached; the first scan need not pay it)."""
     lexicon()
     _gift_automata()
     _class_automata()
+    _trigger_automaton()

@@ -25,6 +25,7 @@ from clearlive.claims.frames import (
     parse_fact_claims,
     parse_gift_requests,
     parse_speaker_claims,
+    trigger_roles,
     warm_up,
 )
 from clearlive.claims.speech_acts import is_latin, speaker_act
@@ -114,13 +115,16 @@ class ClaimFrameDetector(Detector):
         if kind == "comment" and not _may_testify(text):
             return ()
         normalised = self.rules.normalised_of(event, text)
+        roles = trigger_roles(normalised)
+        if not roles:
+            return ()
         out: list[Finding] = []
         if kind == "utterance":
-            self._hold_fact_claims(event, room, normalised)
-            out.extend(self._gift_requests(event, room, normalised))
-            out.extend(self._speaker_claims(event, room, normalised))
-            out.extend(self._class_claims(event, room, normalised))
-        claims = parse_claims(normalised)
+            self._hold_fact_claims(event, room, normalised, roles)
+            out.extend(self._gift_requests(event, room, normalised, roles))
+            out.extend(self._speaker_claims(event, room, normalised, roles))
+            out.extend(self._class_claims(event, room, normalised, roles))
+        claims = parse_claims(normalised, roles)
         if not claims or any(k in q.lower() for q in room.qualifications for k in LICENSED):
             return out
         if kind == "comment":
@@ -151,8 +155,10 @@ class ClaimFrameDetector(Detector):
             if m.rule.spec.severity != "info" and m.rule.spec.coupled is None
         }
 
-    def _gift_requests(self, event: EventBase, room: RoomState, normalised: str) -> list[Finding]:
-        spans = parse_gift_requests(normalised)
+    def _gift_requests(
+        self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str]
+    ) -> list[Finding]:
+        spans = parse_gift_requests(normalised, roles)
         # Gifts traded for innuendo are soft porn, for a hardship story persona: the packs' finding covers them.
         if not spans or self._covered(event) & _COVERS_GIFTS:
             return []
@@ -160,8 +166,10 @@ class ClaimFrameDetector(Detector):
         rule = declared_rules()["claims.tipping.gift_request"]
         return [self._finding(rule, event, room, norm, s, {"gift_request": norm.text[s[0] : s[1]]}) for s in spans]
 
-    def _speaker_claims(self, event: EventBase, room: RoomState, normalised: str) -> list[Finding]:
-        found = parse_speaker_claims(normalised)
+    def _speaker_claims(
+        self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str]
+    ) -> list[Finding]:
+        found = parse_speaker_claims(normalised, roles)
         if not found:
             return []
         covered = self._covered(event)
@@ -175,13 +183,13 @@ class ClaimFrameDetector(Detector):
             out.append(self._finding(rule, event, room, norm, (start, end), {"claim": kind}))
         return out
 
-    def _class_claims(self, event: EventBase, room: RoomState, normalised: str) -> list[Finding]:
+    def _class_claims(self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str]) -> list[Finding]:
         """Health-food functions and cosmetics' medical terms, judged by the product's class in the
         room's listing (nothing without a listing: the approved wording is fine for a health food)."""
         product = listing(room).current
         if product is None or "efficacy_claim" in self._covered(event):
             return []
-        found = parse_class_claims(normalised)
+        found = parse_class_claims(normalised, roles)
         if not found:
             return []
         described = " ".join([product.category or "", product.title or "", *(product.qualifications or ())]).lower()
@@ -199,10 +207,10 @@ class ClaimFrameDetector(Detector):
             out.append(self._finding(rule, event, room, normalize(scannable_text(event) or ""), (start, end), facts))
         return out
 
-    def _hold_fact_claims(self, event: EventBase, room: RoomState, normalised: str) -> None:
+    def _hold_fact_claims(self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str]) -> None:
         """Reference prices and urgency wait for the end of the room (see the module docstring)."""
         covered = self._covered(event)
-        found = [c for c in parse_fact_claims(normalised) if _FACT_CATEGORY[c.kind] not in covered]
+        found = [c for c in parse_fact_claims(normalised, roles) if _FACT_CATEGORY[c.kind] not in covered]
         if found:
             room.slots.setdefault(self.id, []).extend((claim, event) for claim in found)
 
