@@ -562,11 +562,11 @@ def parse_class_claims(text: str, roles: frozenset[str] = ALL_ROLES) -> list[tup
 # there, instead of each scanning every utterance with its own automaton or regex.
 
 _ANCHORS_ZH = {
-    "reference": "原价 划线价 专柜 吊牌价 市场价 日常价 官方价 官网价 指导价 零售价 平时 平常 外面 别家 别人家 旗舰店 "
-    "实体店 商场 超市 恢复 回到 涨回 涨到 价值 比其他 比其它 比别的 比别家 比外面 比线下 比官方 比旗舰店 比实体店 比商场 "
-    "比超市 比专柜".split(),
-    "urgency": "最后 只剩 仅剩 就剩 还剩 剩下 限量 手慢无 拼手速 注意手速 只有今天 仅限今 过了今天 下播 下架 2、1 2,1 2，1 21 "
-    "二一 二、一".split()
+    "reference": "原价 划线价 专柜 吊牌价 市场价 日常价 官方价 官网价 指导价 零售价 平时 平常 外面 别家 "
+    "别人家 旗舰店 实体店 商场 超市 恢复 回到 涨回 涨到 价值 比其他 比其它 比别的 比别家 比外面 比线下 "
+    "比官方 比旗舰店 比实体店 比商场 比超市 比专柜".split(),
+    "urgency": "最后 只剩 仅剩 就剩 还剩 剩下 限量 手慢无 拼手速 注意手速 只有今天 仅限今 过了今天 下播 下架 "
+    "2、1 2,1 2，1 21 二一 二、一".split()
     + [f"前{d}" for d in "0123456789一二两三四五六七八九十几百千"],
     "credential": _TITLE_ZH.split("|"),
     "sales": "已售 已拼 已卖 卖出 卖了 售出 月销 累计 热销 抢空 秒空 抢光 卖光 售罄".split(),
