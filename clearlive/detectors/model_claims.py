@@ -33,6 +33,17 @@ TITLES = {
 }
 
 
+def basis_by_category(rules: TextRuleDetector) -> dict[tuple[str, str], list[LegalBasis]]:
+    """The legal basis of a model finding, by (category, script): that of the first rule of its
+    category and script in the loaded packs."""
+    basis: dict[tuple[str, str], list[LegalBasis]] = {}
+    for rule in rules.ruleset.rules:
+        for script in ("zh", "en"):
+            if script in rule.languages or "any" in rule.languages:
+                basis.setdefault((rule.spec.category, script), list(rule.legal_basis))
+    return basis
+
+
 class ClaimsModelDetector(Detector):
     id = "model.claims"
     # Host speech only: chat is most of a room's events, and scoring every comment would cost the
@@ -42,12 +53,7 @@ class ClaimsModelDetector(Detector):
     def __init__(self, model: ClaimsModel, rules: TextRuleDetector) -> None:
         self.model = model
         self.rules = rules
-        # The legal basis of a model finding: that of the first rule of its category and script.
-        self.basis: dict[tuple[str, str], list[LegalBasis]] = {}
-        for rule in rules.ruleset.rules:
-            for script in ("zh", "en"):
-                if script in rule.languages or "any" in rule.languages:
-                    self.basis.setdefault((rule.spec.category, script), list(rule.legal_basis))
+        self.basis = basis_by_category(rules)
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         text = scannable_text(event)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from clearlive.claims.speech_acts import counts, text_act
+from clearlive.claims.speech_acts import counts, speaker_act, text_act
 from clearlive.classifiers.claims import script_of
 from clearlive.classifiers.encoder import EncoderModel
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.listing import fact_finding
+from clearlive.detectors.model_claims import basis_by_category
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import EventBase, scannable_text
-from clearlive.model.findings import Finding, LegalBasis
+from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
 
 
@@ -31,12 +32,7 @@ class EncoderModelDetector(Detector):
     def __init__(self, model: EncoderModel, rules: TextRuleDetector) -> None:
         self.model = model
         self.rules = rules
-        # The legal basis of a model finding: that of the first rule of its category and script.
-        self.basis: dict[tuple[str, str], list[LegalBasis]] = {}
-        for rule in rules.ruleset.rules:
-            for script in ("zh", "en"):
-                if script in rule.languages or "any" in rule.languages:
-                    self.basis.setdefault((rule.spec.category, script), list(rule.legal_basis))
+        self.basis = basis_by_category(rules)
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         text = scannable_text(event)
