@@ -47,7 +47,8 @@ class EncoderModelDetector(Detector):
             return ()
         category, p, threshold = s.category, s.probability, s.threshold
         # Warnings, denials, cited phrases and questions make no claim (clearlive/claims/speech_acts.py).
-        if not counts(category, text_act(self.rules.normalised_of(event, text))):
+        act = speaker_act(getattr(event, "speaker", None)) or text_act(self.rules.normalised_of(event, text))
+        if not counts(category, act):
             return ()
         if category == "impersonation" and room.qualifications:
             return ()
