@@ -32,7 +32,7 @@ from clearlive.claims.speech_acts import is_latin, speaker_act
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.listing import basis, fact_finding, listing
 from clearlive.detectors.text_rules import TextRuleDetector
-from clearlive.model.events import EventBase, event_type, scannable_text
+from clearlive.model.events import EventBase, scannable_text
 from clearlive.model.findings import Finding
 from clearlive.normalize import NormalizedText, normalize
 from clearlive.yamlsafe import load_yaml
@@ -104,16 +104,19 @@ class ClaimFrameDetector(Detector):
         warm_up()  # build the vocabularies' automata now, not on the first event of a scan
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        text = scannable_text(event)
-        if not text or not text.strip():
-            return ()
-        kind = event_type(event)
-        if speaker_act(getattr(event, "speaker", None)):
-            return ()  # a platform's or moderator's notice makes no claim
-        # Chat is most of a room's events: a viewer line is parsed only when it names a weight or
-        # an illness (a C-speed character test), the only testimonials this detector reports.
-        if kind == "comment" and not _may_testify(text):
-            return ()
+        kind = event.__struct_config__.tag
+        if kind == "comment":
+            # Chat is most of a room's events: a viewer line is parsed only when it names a weight or
+            # an illness (a C-speed character test), the only testimonials this detector reports.
+            text = event.text  # type: ignore[attr-defined]
+            if not _may_testify(text):
+                return ()
+        else:
+            text = scannable_text(event)
+            if not text or not text.strip():
+                return ()
+            if kind == "utterance" and speaker_act(event.speaker):  # type: ignore[attr-defined]
+                return ()  # a platform's or moderator's notice makes no claim
         normalised = self.rules.normalised_of(event, text)
         roles = trigger_roles(normalised)
         if not roles:
