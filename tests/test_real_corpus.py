@@ -6,6 +6,7 @@ they guard against regression, they are not the issue's targets, which are not m
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -33,6 +34,14 @@ def test_every_line_has_provenance_and_no_source_straddles_the_split() -> None:
             assert r.source is not None and r.source.url.startswith("http") and r.source.licence, r.id
             assert r.source.provenance in {"quoted", "paraphrased-from-case"}, r.id
             assert urls.setdefault(r.source.url, side) == side, r.source.url
+
+
+def test_every_line_under_the_corpus_folder_names_its_source() -> None:
+    """The review's decisions and the left-out lines are real statements too: each keeps its source."""
+    for path in sorted(REAL.glob("*.jsonl")):
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            source = json.loads(line).get("source") or {}
+            assert source.get("url", "").startswith("http") and source.get("licence"), (path.name, lineno)
 
 
 def test_detection_on_the_real_test_split_does_not_regress() -> None:
