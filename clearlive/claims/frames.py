@@ -45,7 +45,6 @@ class Claim:
 @dataclass(frozen=True)
 class _Lexicon:
     zh: ahocorasick.Automaton  # targets and effects, values (role, kind/strength, term)
-    zh_targets: ahocorasick.Automaton  # targets alone: most chat names none, and then needs no more
     en_target: ahocorasick.Automaton  # 1,500 names: an automaton, where a regex alternation tries each in turn
     en_effect: re.Pattern[str]
     en_disease: frozenset[str]
@@ -88,11 +87,6 @@ def lexicon() -> _Lexicon:
                 continue  # a target that is also an effect word (反弹): the target reading wins
             zh.add_word(word, ("effect", strength, word))
     zh.make_automaton()
-    zh_targets = ahocorasick.Automaton()
-    for word, (role, _, _) in zh.items():
-        if role == "target":
-            zh_targets.add_word(word, word)
-    zh_targets.make_automaton()
     diseases_en = {t for t in terms("diseases_en") if len(t) >= 4} | set(extra.get("en") or [])
     body_en = set(targets.get("en") or [])
     strength_en = {w: s for s, words in (effects.get("en") or {}).items() for w in words}
@@ -102,7 +96,6 @@ def lexicon() -> _Lexicon:
     en_target.make_automaton()
     return _Lexicon(
         zh=zh,
-        zh_targets=zh_targets,
         en_target=en_target,
         en_effect=re.compile(rf"\b(?:{_alternation(list(strength_en))})\b"),
         en_disease=frozenset(diseases_en - body_en),
@@ -155,8 +148,7 @@ def _parse_zh(text: str, roles: frozenset[str] | None = None) -> list[Claim]:
     lex = lexicon()
     targets: list[tuple[int, int, str, str]] = []
     effects: list[tuple[int, int, str, str]] = []
-    has_target = "target" in roles if roles is not None else next(lex.zh_targets.iter(text), None) is not None
-    if has_target:
+    if "target" in (roles if roles is not None else trigger_roles(text)):
         for end, (role, kind, word) in lex.zh.iter_long(text):
             start = end - len(word) + 1
             (targets if role == "target" else effects).append((start, end + 1, kind, word))

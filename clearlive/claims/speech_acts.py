@@ -81,6 +81,14 @@ _NOT_INTENDED_EN = re.compile(r"\bnot (?:intended|meant|designed|approved|evalua
 _QUESTION_START_EN = re.compile(r"^\s*(?:can|could|does|do|did|is|are|will|would|should|has|have|any)\b")
 
 
+def _is_question_zh(sentence: str) -> bool:
+    """A yes/no question (这个能治失眠吗？), not a rhetorical one (谁不想瘦？)."""
+    tail = sentence.rstrip("。！!~～…. ")
+    return (
+        tail.endswith(("？", "?", "吗", "么")) and bool(_YES_NO_ZH.search(tail)) and not _RHETORICAL_ZH.search(sentence)
+    )
+
+
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     lo = 0
     for m in _SENTENCE_END.finditer(text, 0, start):
@@ -127,8 +135,7 @@ def speech_act(text: str, start: int, end: int, category: str | None = None) -> 
         return "quoted"
     if _NEGATION_ZH.search(clause_before):
         return "negated"
-    tail = sentence.rstrip("。！!~～…. ")
-    if (tail.endswith(("？", "?", "吗", "么")) and _YES_NO_ZH.search(tail)) and not _RHETORICAL_ZH.search(sentence):
+    if _is_question_zh(sentence):
         return "question"
     return "assert"
 
@@ -188,7 +195,6 @@ def text_act(text: str) -> str:
         return "assert"
     if _ADVISORY_ZH.search(text):
         return "advisory"
-    tail = text.rstrip("。！!~～…. ")
-    if tail.endswith(("？", "?", "吗", "么")) and _YES_NO_ZH.search(tail) and not _RHETORICAL_ZH.search(text):
+    if _is_question_zh(text):
         return "question"
     return "assert"

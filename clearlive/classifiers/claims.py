@@ -57,6 +57,26 @@ MAX_TEXT_CHARS = 2000
 BUNDLED = Path(__file__).with_name("claims-model.npz")
 
 
+def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """A model as plain arrays in a compressed .npz: no pickled objects."""
+    with path.open("wb") as fh:
+        np.savez_compressed(fh, **arrays)
+
+
+def read_arrays(path: Path, format_id: str, kind: str) -> dict[str, np.ndarray]:
+    """The arrays of a model saved by write_arrays (allow_pickle=False), checked to be `format_id`."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such model file")
+    try:
+        with np.load(path, allow_pickle=False) as blob:
+            arrays = {k: blob[k] for k in blob.files}
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a ClearLive model ({exc})") from None
+    if str(arrays.get("format", "")) != format_id:
+        raise InputError(f"{path}: not a ClearLive {kind} model")
+    return arrays
+
+
 def script_of(text: str, lang: str | None = None) -> str:
     """'zh' for Chinese text, 'en' otherwise: each has its own vectoriser."""
     if lang:
@@ -219,20 +239,11 @@ class ClaimsModel:
             arrays[f"{script}.weights"] = m.weights
             arrays[f"{script}.intercepts"] = m.intercepts
             arrays[f"{script}.thresholds"] = m.thresholds
-        with path.open("wb") as fh:
-            np.savez_compressed(fh, **arrays)
+        write_arrays(path, arrays)
 
     @classmethod
     def load(cls, path: Path = BUNDLED) -> ClaimsModel:
-        if not path.is_file():
-            raise InputError(f"{path}: no such model file")
-        try:
-            with np.load(path, allow_pickle=False) as blob:
-                arrays = {k: blob[k] for k in blob.files}
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: not a ClearLive model ({exc})") from None
-        if str(arrays.get("format", "")) != FORMAT:
-            raise InputError(f"{path}: not a ClearLive claims model")
+        arrays = read_arrays(path, FORMAT, "claims")
         scripts = {}
         for script in ("zh", "en"):
             if f"{script}.terms" not in arrays:

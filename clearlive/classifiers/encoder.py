@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from clearlive.classifiers.claims import read_arrays, write_arrays
 from clearlive.errors import InputError
 
 if TYPE_CHECKING:
@@ -243,20 +244,11 @@ class EncoderModel:
             "category.weights": self.category_weights,
             "category.intercepts": self.category_intercepts,
         }
-        with path.open("wb") as fh:
-            np.savez_compressed(fh, **arrays)
+        write_arrays(path, arrays)
 
     @classmethod
     def load(cls, path: Path) -> EncoderModel:
-        if not path.is_file():
-            raise InputError(f"{path}: no such model file")
-        try:
-            with np.load(path, allow_pickle=False) as blob:
-                arrays = {k: blob[k] for k in blob.files}
-        except (OSError, ValueError) as exc:
-            raise InputError(f"{path}: not a ClearLive model ({exc})") from None
-        if str(arrays.get("format", "")) != FORMAT:
-            raise InputError(f"{path}: not a ClearLive encoder model")
+        arrays = read_arrays(path, FORMAT, "encoder")
         _embedder()  # fail now, not at the first utterance, when the extra is not installed
         return cls(
             arrays["binary.weights"],

@@ -121,24 +121,25 @@ class ClaimFrameDetector(Detector):
         roles = trigger_roles(normalised)
         if not roles:
             return ()
+        covered = self._covered(event)
         out: list[Finding] = []
         if kind == "utterance":
-            self._hold_fact_claims(event, room, normalised, roles)
-            out.extend(self._gift_requests(event, room, normalised, roles))
-            out.extend(self._speaker_claims(event, room, normalised, roles))
-            out.extend(self._class_claims(event, room, normalised, roles))
+            self._hold_fact_claims(event, room, normalised, roles, covered)
+            out.extend(self._gift_requests(event, room, normalised, roles, covered))
+            out.extend(self._speaker_claims(event, room, normalised, roles, covered))
+            out.extend(self._class_claims(event, room, normalised, roles, covered))
         claims = parse_claims(normalised, roles)
         if not claims or any(k in q.lower() for q in room.qualifications for k in LICENSED):
             return out
         if kind == "comment":
             # A viewer's health testimonial is no claim of the host's: it is what planted reviews say.
-            if claims[0].kind == "rate" or self._covered(event) & {"fake_reviews"}:
+            if claims[0].kind == "rate" or "fake_reviews" in covered:
                 return out
             rule = declared_rules()["claims.reviews.testimonial_in_chat"]
             span = (claims[0].start, claims[0].end)
             return [*out, self._finding(rule, event, room, normalize(text), span, {"testimonial": claims[0].effect})]
         # A pack rule already names this incident: a health claim, or the persona or credential it serves.
-        if self._covered(event) & _COVERED_BY_PACKS:
+        if covered & _COVERED_BY_PACKS:
             return out
         claim = claims[0]
         facts: dict[str, object] = {"target": claim.target, "effect": claim.effect, "kind": claim.kind}
@@ -159,23 +160,22 @@ class ClaimFrameDetector(Detector):
         }
 
     def _gift_requests(
-        self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str]
+        self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str], covered: set[str]
     ) -> list[Finding]:
         spans = parse_gift_requests(normalised, roles)
         # Gifts traded for innuendo are soft porn, for a hardship story persona: the packs' finding covers them.
-        if not spans or self._covered(event) & _COVERS_GIFTS:
+        if not spans or covered & _COVERS_GIFTS:
             return []
         norm = normalize(scannable_text(event) or "")
         rule = declared_rules()["claims.tipping.gift_request"]
         return [self._finding(rule, event, room, norm, s, {"gift_request": norm.text[s[0] : s[1]]}) for s in spans]
 
     def _speaker_claims(
-        self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str]
+        self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str], covered: set[str]
     ) -> list[Finding]:
         found = parse_speaker_claims(normalised, roles)
         if not found:
             return []
-        covered = self._covered(event)
         norm = None
         out = []
         for kind, start, end in found:
@@ -186,11 +186,13 @@ class ClaimFrameDetector(Detector):
             out.append(self._finding(rule, event, room, norm, (start, end), {"claim": kind}))
         return out
 
-    def _class_claims(self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str]) -> list[Finding]:
+    def _class_claims(
+        self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str], covered: set[str]
+    ) -> list[Finding]:
         """Health-food functions and cosmetics' medical terms, judged by the product's class in the
         room's listing (nothing without a listing: the approved wording is fine for a health food)."""
         product = listing(room).current
-        if product is None or "efficacy_claim" in self._covered(event):
+        if product is None or "efficacy_claim" in covered:
             return []
         found = parse_class_claims(normalised, roles)
         if not found:
@@ -210,9 +212,10 @@ class ClaimFrameDetector(Detector):
             out.append(self._finding(rule, event, room, normalize(scannable_text(event) or ""), (start, end), facts))
         return out
 
-    def _hold_fact_claims(self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str]) -> None:
+    def _hold_fact_claims(
+        self, event: EventBase, room: RoomState, normalised: str, roles: frozenset[str], covered: set[str]
+    ) -> None:
         """Reference prices and urgency wait for the end of the room (see the module docstring)."""
-        covered = self._covered(event)
         found = [c for c in parse_fact_claims(normalised, roles) if _FACT_CATEGORY[c.kind] not in covered]
         if found:
             room.slots.setdefault(self.id, []).extend((claim, event) for claim in found)
