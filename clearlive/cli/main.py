@@ -16,6 +16,7 @@ from clearlive.cli.scan_cmd import scan_command
 from clearlive.cli.score_cmd import score_command
 from clearlive.cli.service_cmd import audit_app, keys_app, serve_command, worker_command
 from clearlive.cli.simulate_cmd import rank_command, simulate_command
+from clearlive.cli.transcribe_cmd import transcribe_command
 from clearlive.errors import ClearLiveError
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("scan")(scan_command)
+app.command("transcribe")(transcribe_command)
 app.command("score")(score_command)
 app.command("rank")(rank_command)
 app.command("simulate")(simulate_command)

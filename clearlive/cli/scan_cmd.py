@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from clearlive.cli.asr_options import AsrModelOpt, AsrSha256Opt, AsrVadOpt, AsrWindowOpt, asr_settings
 from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
 from clearlive.model.events import EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
@@ -70,7 +71,11 @@ def print_summary(stats: ReadStats, sink: RejectSink, findings: Counter[str], co
 
 def scan_command(
     paths: Annotated[
-        list[str], typer.Argument(help="Inputs: .jsonl[.gz], .vtt, .srt, Whisper .json, .csv, .parquet; '-' is stdin.")
+        list[str],
+        typer.Argument(
+            help="Inputs: .jsonl[.gz], .vtt, .srt, Whisper .json, .csv, .parquet, audio or video "
+            "(.wav .mp3 .m4a .aac .mp4 .flv .mkv ...); '-' is stdin."
+        ),
     ],
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl, json or table.")] = "jsonl",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write findings here instead of stdout.")] = None,
@@ -117,6 +122,10 @@ def scan_command(
         Path | None,
         typer.Option("--encoder-model", help="Also run this sentence-encoder model (clearlive train encoder)."),
     ] = None,
+    asr_model: AsrModelOpt = None,
+    asr_sha256: AsrSha256Opt = None,
+    asr_window: AsrWindowOpt = 0.0,
+    asr_vad: AsrVadOpt = False,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     if format not in FORMATS:
@@ -129,7 +138,13 @@ def scan_command(
         claims_model=None if no_claims_model else (claims_model or CLAIMS_MODEL),
         encoder_model=encoder_model,
         inputs=InputOptions(
-            room_id=room, session_id=session, anchor_id=anchor, t0=t0, table_type=table_type, lang=lang
+            room_id=room,
+            session_id=session,
+            anchor_id=anchor,
+            t0=t0,
+            table_type=table_type,
+            lang=lang,
+            asr=asr_settings(asr_model, asr_sha256, asr_window, asr_vad),
         ),
     )
     scanner = Scanner.from_config(config)

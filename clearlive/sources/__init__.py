@@ -8,8 +8,10 @@ from pathlib import Path
 
 import msgspec
 
+from clearlive.audio import AUDIO_SUFFIXES, is_audio_path
 from clearlive.errors import InputError
 from clearlive.model.events import TYPE_BY_NAME, EventBase, parse_ts
+from clearlive.sources.audio import AsrSettings, read_audio
 from clearlive.sources.jsonl import read_jsonl, source_name
 from clearlive.sources.rejects import ReadStats, Reject, RejectSink
 from clearlive.sources.tables import read_csv, read_parquet, table_type_for
@@ -30,6 +32,7 @@ class InputOptions:
     t0: str | int | None = None  # transcripts: wall-clock time of second 0
     table_type: str | None = None  # tables: the event type (default: from the file name)
     lang: str | None = None
+    asr: AsrSettings = AsrSettings()  # audio and video: the speech model and its windows
 
 
 def check_paths(paths: list[str]) -> None:
@@ -43,7 +46,11 @@ def check_paths(paths: list[str]) -> None:
         if path.is_dir():
             raise InputError(f"{p}: is a directory; pass the files inside it")
         if not any(p.endswith(s) for s in (*JSONL_SUFFIXES, ".vtt", ".srt", ".json", ".csv", ".parquet")):
-            raise InputError(f"{p}: unknown input format (use .jsonl[.gz], .vtt, .srt, .json, .csv or .parquet)")
+            if not is_audio_path(p):
+                raise InputError(
+                    f"{p}: unknown input format (use .jsonl[.gz], .vtt, .srt, .json, .csv, .parquet "
+                    f"or audio/video: {', '.join(AUDIO_SUFFIXES)})"
+                )
 
 
 def _transcript_options(path: Path, opts: InputOptions) -> TranscriptOptions:
@@ -65,6 +72,8 @@ def _reader(p: str, opts: InputOptions, on_reject: Callable[[Reject], None]) -> 
         return read_vtt(path, _transcript_options(path, opts), on_reject)
     if p.endswith(".srt"):
         return read_srt(path, _transcript_options(path, opts), on_reject)
+    if is_audio_path(p):
+        return read_audio(path, _transcript_options(path, opts), on_reject, opts.asr)
     if p.endswith(".json"):
         try:
             doc = msgspec.json.decode(path.read_bytes())

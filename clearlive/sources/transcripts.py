@@ -138,6 +138,7 @@ class WhisperSegment(msgspec.Struct):
     end: float
     text: Text
     id: int | None = None
+    language: str | None = None  # per segment, as `clearlive transcribe` writes for mixed rooms
 
 
 def read_whisper(
@@ -187,5 +188,5 @@ def read_whisper(
             continue
         ev = _utterance(opts, source, number, seg.text.strip(), seg.start, seg.end, None)
         ev.id = f"{source}#seg{number}"
-        ev.lang = lang
+        ev.lang = opts.lang or seg.language or lang
         yield number, ev

@@ -1,0 +1,165 @@
+"""Speech to timed segments made for scanning.
+
+A recording is transcribed whole (Whisper's own 30-second seeking, the most accurate) or in
+overlapping windows (bounded latency for live rooms). Windows overlap by `overlap_s`; each window
+owns the middle of its overlaps, and a segment is kept by the window that owns its midpoint, so a
+sentence that straddles a seam is kept once, from the window that heard it whole. Text repeated
+across a seam by neighbouring segments is trimmed.
+
+Every segment is then made comparable with written rules: traditional characters to simplified
+(unless the room speaks zh-Hant), spoken quantities to digits (九十九元 -> 99元), and a language
+tag per segment from its script, so mixed Chinese-English rooms get the right rule packs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import opencc
+
+from clearlive.audio.decode import SAMPLE_RATE
+from clearlive.audio.model import AsrModel
+from clearlive.normalize.numbers import numbers_to_digits
+
+_CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN_RE = re.compile("[A-Za-z]")
+_t2s = opencc.OpenCC("t2s")
+
+
+@dataclass(frozen=True, slots=True)
+class AsrOptions:
+    lang: str | None = None  # the room's language: zh, zh-Hant, en; None or "mixed": detect per window
+    window_s: float = 0.0  # 0: the whole recording at once
+    overlap_s: float = 4.0
+    beam_size: int = 5
+    vad: bool = False  # Silero VAD (bundled with faster-whisper) to skip music and silence
+
+
+@dataclass(slots=True)
+class AsrSegment:
+    start: float  # seconds into the recording
+    end: float
+    text: str  # as scanned: simplified, numbers as digits
+    heard: str  # as the model wrote it
+    lang: str | None
+    avg_logprob: float
+    no_speech_prob: float = 0.0
+    words: list[tuple[float, float, str, float]] = field(default_factory=list)
+
+
+def whisper_language(room_lang: str | None) -> str | None:
+    """The decoding language Whisper is given: fixed for a one-language room, None to detect."""
+    if not room_lang or room_lang == "mixed":
+        return None
+    return room_lang.split("-")[0].lower()
+
+
+def segment_language(text: str, room_lang: str | None) -> str | None:
+    """The segment's language from its script; a one-language room keeps its tag (zh-Hant stays)."""
+    has_cjk = _CJK_RE.search(text) is not None
+    has_latin = _LATIN_RE.search(text) is not None
+    if room_lang and room_lang != "mixed":
+        primary = room_lang.split("-")[0].lower()
+        if primary == "zh" and (has_cjk or not has_latin):
+            return room_lang
+        if primary == "en" and not has_cjk:
+            return room_lang
+    if has_cjk:
+        return "zh"
+    return "en" if has_latin else None
+
+
+def for_scanning(heard: str, lang: str | None, room_lang: str | None) -> str:
+    text = heard.strip()
+    if lang and lang.startswith("zh"):
+        if room_lang != "zh-Hant":
+            text = _t2s.convert(text)
+        text = numbers_to_digits(text)
+    return text
+
+
+def _decode_window(
+    model: AsrModel, samples: np.ndarray, offset: float, opts: AsrOptions
+) -> list[AsrSegment]:
+    language = whisper_language(opts.lang)
+    multilingual = language is None and model.is_multilingual
+    segments, _ = model.whisper.transcribe(  # type: ignore[attr-defined]
+        samples,
+        language=language,
+        multilingual=multilingual,
+        beam_size=opts.beam_size,
+        word_timestamps=True,
+        vad_filter=opts.vad,
+        condition_on_previous_text=False,  # a misheard sentence must not steer the next one
+    )
+    out = []
+    for s in segments:
+        heard = s.text.strip()
+        if not heard:
+            continue
+        lang = segment_language(heard, opts.lang)
+        words = [(float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability)) for w in (s.words or ())]
+        out.append(
+            AsrSegment(
+                start=round(float(s.start) + offset, 3),
+                end=round(float(s.end) + offset, 3),
+                text=for_scanning(heard, lang, opts.lang),
+                heard=heard,
+                lang=lang,
+                avg_logprob=round(float(s.avg_logprob), 4),
+                no_speech_prob=round(float(s.no_speech_prob), 4),
+                words=words,
+            )
+        )
+    return out
+
+
+def windows(total_s: float, window_s: float, overlap_s: float) -> list[tuple[float, float, float, float]]:
+    """(start, end, owned_from, owned_to) of each window; owned spans tile the recording exactly."""
+    if window_s <= 0 or total_s <= window_s:
+        return [(0.0, total_s, 0.0, math.inf)]
+    if not 0 <= overlap_s < window_s:
+        raise ValueError("the overlap must be shorter than the window")
+    step = window_s - overlap_s
+    out = []
+    start = 0.0
+    while True:
+        end = min(start + window_s, total_s)
+        last = end >= total_s
+        owned_from = 0.0 if start == 0 else start + overlap_s / 2
+        owned_to = math.inf if last else end - overlap_s / 2
+        out.append((start, end, owned_from, owned_to))
+        if last:
+            return out
+        start += step
+
+
+def _trim_seam(previous: AsrSegment, current: AsrSegment) -> None:
+    """Drop from `current` a beginning that repeats the end of `previous` (heard in both windows)."""
+    if current.start >= previous.end:
+        return
+    a, b = previous.text, current.text
+    for k in range(min(len(a), len(b)), 1, -1):
+        if a.endswith(b[:k]):
+            current.text = b[k:].lstrip(" ,，。")
+            return
+
+
+def transcribe(model: AsrModel, samples: np.ndarray, opts: AsrOptions = AsrOptions()) -> list[AsrSegment]:
+    """Timed, scan-ready segments of a whole recording (16 kHz mono float32)."""
+    total = len(samples) / SAMPLE_RATE
+    kept: list[AsrSegment] = []
+    for start, end, owned_from, owned_to in windows(total, opts.window_s, opts.overlap_s):
+        chunk = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+        for seg in _decode_window(model, chunk, start, opts):
+            middle = (seg.start + seg.end) / 2
+            if not owned_from <= middle < owned_to:
+                continue  # the neighbouring window owns it
+            if kept and kept[-1].lang == seg.lang:
+                _trim_seam(kept[-1], seg)
+            if seg.text:
+                kept.append(seg)
+    return kept
