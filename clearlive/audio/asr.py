@@ -81,9 +81,7 @@ def for_scanning(heard: str, lang: str | None, room_lang: str | None) -> str:
     return text
 
 
-def _decode_window(
-    model: AsrModel, samples: np.ndarray, offset: float, opts: AsrOptions
-) -> list[AsrSegment]:
+def _decode_window(model: AsrModel, samples: np.ndarray, offset: float, opts: AsrOptions) -> list[AsrSegment]:
     language = whisper_language(opts.lang)
     multilingual = language is None and model.is_multilingual
     segments, _ = model.whisper.transcribe(  # type: ignore[attr-defined]
@@ -101,7 +99,9 @@ def _decode_window(
         if not heard:
             continue
         lang = segment_language(heard, opts.lang)
-        words = [(float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability)) for w in (s.words or ())]
+        words = [
+            (float(w.start) + offset, float(w.end) + offset, w.word, float(w.probability)) for w in (s.words or ())
+        ]
         out.append(
             AsrSegment(
                 start=round(float(s.start) + offset, 3),

@@ -41,8 +41,10 @@ def to_whisper_json(segments: list[AsrSegment], model: str, model_sha256: str, s
                 "language": s.lang,
                 "avg_logprob": s.avg_logprob,
                 "no_speech_prob": s.no_speech_prob,
-                "words": [{"start": round(a, 3), "end": round(b, 3), "word": w, "probability": round(p, 4)}
-                          for a, b, w, p in s.words],
+                "words": [
+                    {"start": round(a, 3), "end": round(b, 3), "word": w, "probability": round(p, 4)}
+                    for a, b, w, p in s.words
+                ],
             }
             for i, s in enumerate(segments)
         ],

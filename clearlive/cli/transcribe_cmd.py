@@ -17,7 +17,8 @@ err = Console(stderr=True, soft_wrap=True)
 def transcribe_command(
     paths: Annotated[list[Path], typer.Argument(help="Audio or video files (.wav .mp3 .m4a .aac .mp4 .flv .mkv ...).")],
     out_dir: Annotated[
-        Path | None, typer.Option("--out-dir", "-o", help="Where FILE.vtt and FILE.json go (default: beside each input).")
+        Path | None,
+        typer.Option("--out-dir", "-o", help="Where FILE.vtt and FILE.json go (default: beside each input)."),
     ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", help="The room's language: zh, zh-Hant, en, or mixed (detect).")

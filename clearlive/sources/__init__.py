@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
@@ -32,7 +32,7 @@ class InputOptions:
     t0: str | int | None = None  # transcripts: wall-clock time of second 0
     table_type: str | None = None  # tables: the event type (default: from the file name)
     lang: str | None = None
-    asr: AsrSettings = AsrSettings()  # audio and video: the speech model and its windows
+    asr: AsrSettings = field(default_factory=AsrSettings)  # audio and video: the speech model and its windows
 
 
 def check_paths(paths: list[str]) -> None:

@@ -35,18 +35,21 @@ def read_audio(
         on_reject(Reject(source=path.name, line=0, field="audio", error=audio.problem, raw="", unit="file"))
     asr = AsrOptions(lang=opts.lang, window_s=settings.window_s, overlap_s=settings.overlap_s, vad=settings.vad)
     for number, seg in enumerate(transcribe(model, audio.samples, asr), start=1):
-        yield number, Utterance(
-            room_id=opts.room_id,
-            ts=opts.t0_ms + round(seg.start * 1000),
-            id=f"{path.name}#asr{number}",
-            session_id=opts.session_id,
-            anchor_id=opts.anchor_id,
-            lang=seg.lang,
-            text=seg.text,
-            speaker=opts.speaker,
-            start=seg.start,
-            end=seg.end,
-            source="asr",
-            asr_model=model.name,
-            avg_logprob=seg.avg_logprob,
+        yield (
+            number,
+            Utterance(
+                room_id=opts.room_id,
+                ts=opts.t0_ms + round(seg.start * 1000),
+                id=f"{path.name}#asr{number}",
+                session_id=opts.session_id,
+                anchor_id=opts.anchor_id,
+                lang=seg.lang,
+                text=seg.text,
+                speaker=opts.speaker,
+                start=seg.start,
+                end=seg.end,
+                source="asr",
+                asr_model=model.name,
+                avg_logprob=seg.avg_logprob,
+            ),
         )
