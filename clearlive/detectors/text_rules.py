@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import deque
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from clearlive.model.events import (
     format_ts,
     scannable_text,
 )
-from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, finding_id
+from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, SpeechEvidence, finding_id
 from clearlive.normalize import normalize
 from clearlive.rules.matcher import RuleMatch, RuleSet
 
@@ -66,12 +67,13 @@ def build_finding(
     elif room.first_ts is not None:
         offset_s = round((ev.ts - room.first_ts) / 1000, 3)  # type: ignore[operator]
     quote_norm = normalised[m.norm_start : m.norm_end]
+    speech = speech_evidence(ev, m)
     return Finding(
         id=finding_id(spec.id, ev.id or "", quote_norm, occurrence),
         rule_id=spec.id,
         category=spec.category,
         severity=spec.severity,
-        confidence=spec.confidence,
+        confidence=spec.confidence if speech is None else asr_confidence(spec.confidence, speech),
         room_id=ev.room_id,
         session_id=ev.session_id or room.session_id,
         anchor_id=ev.anchor_id or room.anchor_id,
@@ -94,7 +96,32 @@ def build_finding(
         speaker=ev.speaker if isinstance(ev, Utterance) else ("viewer" if event_type(ev) == "comment" else None),
         event_type=event_type(ev),
         stream_offset_s=offset_s,
+        source="asr" if speech is not None else None,
+        speech=speech,
     )
+
+
+SOUND_ONLY_FACTOR = 0.8  # a match on pinyin alone: the characters said something else
+
+
+def speech_evidence(ev: EventBase, m: RuleMatch) -> SpeechEvidence | None:
+    if not isinstance(ev, Utterance) or ev.source != "asr":
+        return None
+    return SpeechEvidence(
+        model=ev.asr_model or "",
+        avg_logprob=ev.avg_logprob if ev.avg_logprob is not None else 0.0,
+        start=ev.start if ev.start is not None else 0.0,
+        end=ev.end if ev.end is not None else (ev.start or 0.0),
+        matched_by="sound" if m.by_sound else "text",
+    )
+
+
+def asr_confidence(rule_confidence: float, speech: SpeechEvidence) -> float:
+    """A rule's confidence times how sure the recogniser was of the segment (exp of its average
+    log-probability, kept within 0.3-1), and lower again for a match on sound alone."""
+    certainty = min(1.0, max(0.3, math.exp(speech.avg_logprob)))
+    factor = SOUND_ONLY_FACTOR if speech.matched_by == "sound" else 1.0
+    return round(rule_confidence * certainty * factor, 3)
 
 
 def drop_contained(found: list[RuleMatch], text: str = "") -> list[RuleMatch]:
@@ -159,6 +186,11 @@ class TextRuleDetector(Detector):
     def matches(self, ev: EventBase, text: str, cues: list[int] | None = None) -> tuple[str, list[RuleMatch]]:
         norm = normalize(text[:MAX_TEXT_CHARS])  # readers reject longer; this guards events made in code
         hits = self.ruleset.matcher.match(norm, cues=cues)
+        if isinstance(ev, Utterance) and ev.source == "asr":
+            # Speech recognition swaps homophones; typed text never pays for this.
+            heard = self.ruleset.sound_matches(norm, hits)
+            if heard:
+                hits = [*hits, *heard]
         if not hits:
             return norm.text, hits
         kind = event_type(ev)

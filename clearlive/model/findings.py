@@ -45,6 +45,16 @@ class LegalBasis(msgspec.Struct, kw_only=True):
     mark: str  # V verified, M from memory/secondary, ? uncertain (taxonomy.md's markers)
 
 
+class SpeechEvidence(msgspec.Struct, kw_only=True):
+    """Where a finding's text came from when it came from speech recognition (`source: asr`)."""
+
+    model: str  # the speech model that wrote the transcript
+    avg_logprob: float  # the segment's average token log-probability: how sure the model was
+    start: float  # the segment's span in the recording, seconds
+    end: float
+    matched_by: str = "text"  # "text": the characters matched; "sound": only their toneless pinyin did
+
+
 class Finding(msgspec.Struct, kw_only=True):
     id: str
     rule_id: str
@@ -66,6 +76,8 @@ class Finding(msgspec.Struct, kw_only=True):
     stream_offset_s: float | None = None  # seconds into the recording, for transcripts
     ts_ms: int = 0
     facts: dict[str, object] | None = None  # numbers a cross-event finding rests on (prices, stock, counts)
+    source: str | None = None  # "asr" when the evidence is a speech-recognition transcript
+    speech: SpeechEvidence | None = None
 
 
 def finding_id(rule_id: str, event_id: str, normalized_quote: str, occurrence: int) -> str:

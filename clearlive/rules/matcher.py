@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ahocorasick
 
 from clearlive.normalize import NormalizedText, normalize
 from clearlive.rules.gates import gate_for, required_literals
 from clearlive.rules.loader import Rule
+from clearlive.rules.sounds import SoundMatcher
 
 DENY, ALLOW, REQUIRE, EXCLUDE, CUE = 0, 1, 2, 3, 4  # CUE: a `coupled` term, looked for across events
 _NONE: list = []  # shared empty result; never mutated
@@ -33,6 +34,7 @@ class RuleMatch:
     norm_start: int
     norm_end: int
     matched: str  # the term or pattern that fired
+    by_sound: bool = False  # matched on toneless pinyin (speech transcripts only), not on the characters
 
     def quote(self, norm: NormalizedText) -> str:
         return norm.original[self.start : self.end]
@@ -255,6 +257,33 @@ class RuleSet:
         self.matcher = Matcher(rules)
         self.index = {rule.id: i for i, rule in enumerate(rules)}
         self.languages = sorted({lang for rule in rules for lang in rule.languages})
+        self._sounds: SoundMatcher | None = None
+
+    def sound_matches(self, norm: NormalizedText, found: list[RuleMatch]) -> list[RuleMatch]:
+        """Deny terms heard by sound in a speech transcript where the characters did not match.
+
+        The same allow-lists and context windows apply as to a match on the characters. The
+        sound index is built on the first transcript from speech recognition (about a second)."""
+        if self._sounds is None:
+            self._sounds = SoundMatcher(self.rules)
+        heard = self._sounds.find(norm)
+        if not heard:
+            return []
+        text = norm.text
+        hits = Matcher._collect(text, list(self.matcher.automaton.iter(text))) if self.matcher.has_terms else {}
+        kept: dict[int, list[tuple[int, int, str]]] = {}
+        for rule_index, a, b, term in heard:
+            rule = self.rules[rule_index]
+            if any(m.rule is rule and m.norm_start < b and a < m.norm_end for m in found):
+                continue  # the characters matched already
+            slots = hits.get(rule_index) or [[], [], [], [], []]
+            if Matcher._passes(rule, (a, b, term), slots[ALLOW], slots[REQUIRE], slots[EXCLUDE]):
+                kept.setdefault(rule_index, []).append((a, b, term))
+        out: list[RuleMatch] = []
+        for rule_index, spans in kept.items():
+            merged = Matcher._merge(self.rules[rule_index], spans, norm)
+            out.extend(replace(m, by_sound=True) for m in merged)
+        return out
 
 
 def _note_cues(hits: dict[int, list[list[tuple[int, int, str]]]], cues: list[int]) -> None:
