@@ -148,6 +148,38 @@ def _trim_seam(previous: AsrSegment, current: AsrSegment) -> None:
             return
 
 
+_SENTENCE_END = tuple(".!?。！？…")
+MAX_JOIN_GAP_S = 1.0  # a longer pause ends the sentence whatever the punctuation says
+MAX_SENTENCE_CHARS = 300
+
+
+def join_sentences(segments: list[AsrSegment]) -> list[AsrSegment]:
+    """Whisper cuts segments by time, not by sentence ('... used to treat conditions including' |
+    'nausea, heartburn ...'); rules read a sentence at a time, so a segment that does not end a
+    sentence is joined to the next one when it follows within a second in the same language."""
+    out: list[AsrSegment] = []
+    for seg in segments:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and not prev.heard.rstrip().endswith(_SENTENCE_END)
+            and seg.start - prev.end <= MAX_JOIN_GAP_S
+            and seg.lang == prev.lang
+            and len(prev.text) + len(seg.text) <= MAX_SENTENCE_CHARS
+        ):
+            sep = "" if (prev.lang or "").startswith("zh") else " "
+            n_prev, n_seg = max(1, len(prev.heard)), max(1, len(seg.heard))
+            prev.avg_logprob = round((prev.avg_logprob * n_prev + seg.avg_logprob * n_seg) / (n_prev + n_seg), 4)
+            prev.no_speech_prob = max(prev.no_speech_prob, seg.no_speech_prob)
+            prev.text = prev.text + sep + seg.text
+            prev.heard = prev.heard + sep + seg.heard
+            prev.end = seg.end
+            prev.words.extend(seg.words)
+        else:
+            out.append(seg)
+    return out
+
+
 def transcribe(model: AsrModel, samples: np.ndarray, opts: AsrOptions = AsrOptions()) -> list[AsrSegment]:
     """Timed, scan-ready segments of a whole recording (16 kHz mono float32)."""
     total = len(samples) / SAMPLE_RATE
@@ -162,4 +194,4 @@ def transcribe(model: AsrModel, samples: np.ndarray, opts: AsrOptions = AsrOptio
                 _trim_seam(kept[-1], seg)
             if seg.text:
                 kept.append(seg)
-    return kept
+    return join_sentences(kept)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections import deque
 from collections.abc import Iterable
@@ -10,6 +9,7 @@ from dataclasses import dataclass, field
 
 from clearlive.claims.speech_acts import counts, speaker_act, speech_act
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.speech import asr_confidence, speech_evidence
 from clearlive.model.events import (
     MAX_TEXT_CHARS,
     EventBase,
@@ -19,7 +19,7 @@ from clearlive.model.events import (
     format_ts,
     scannable_text,
 )
-from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, SpeechEvidence, finding_id
+from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, finding_id
 from clearlive.normalize import normalize
 from clearlive.rules.matcher import RuleMatch, RuleSet
 
@@ -67,7 +67,7 @@ def build_finding(
     elif room.first_ts is not None:
         offset_s = round((ev.ts - room.first_ts) / 1000, 3)  # type: ignore[operator]
     quote_norm = normalised[m.norm_start : m.norm_end]
-    speech = speech_evidence(ev, m)
+    speech = speech_evidence(ev, m.by_sound)
     return Finding(
         id=finding_id(spec.id, ev.id or "", quote_norm, occurrence),
         rule_id=spec.id,
@@ -101,27 +101,6 @@ def build_finding(
     )
 
 
-SOUND_ONLY_FACTOR = 0.8  # a match on pinyin alone: the characters said something else
-
-
-def speech_evidence(ev: EventBase, m: RuleMatch) -> SpeechEvidence | None:
-    if not isinstance(ev, Utterance) or ev.source != "asr":
-        return None
-    return SpeechEvidence(
-        model=ev.asr_model or "",
-        avg_logprob=ev.avg_logprob if ev.avg_logprob is not None else 0.0,
-        start=ev.start if ev.start is not None else 0.0,
-        end=ev.end if ev.end is not None else (ev.start or 0.0),
-        matched_by="sound" if m.by_sound else "text",
-    )
-
-
-def asr_confidence(rule_confidence: float, speech: SpeechEvidence) -> float:
-    """A rule's confidence times how sure the recogniser was of the segment (exp of its average
-    log-probability, kept within 0.3-1), and lower again for a match on sound alone."""
-    certainty = min(1.0, max(0.3, math.exp(speech.avg_logprob)))
-    factor = SOUND_ONLY_FACTOR if speech.matched_by == "sound" else 1.0
-    return round(rule_confidence * certainty * factor, 3)
 
 
 def drop_contained(found: list[RuleMatch], text: str = "") -> list[RuleMatch]:

@@ -20,6 +20,7 @@ from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.fraudar import FraudarDetector
 from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.detectors.raids import FanRaidDetector
+from clearlive.detectors.speech import mark_speech_findings
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
@@ -117,6 +118,8 @@ class Scanner:
             out = list(out)
         else:
             out = [f for det in detectors for f in det.observe(ev, room)]
+        if out and ev.__struct_config__.tag == "utterance":
+            mark_speech_findings(out, ev)  # findings on speech-recognition transcripts say so
         for f in out:
             self.sessions.add_finding(f)
         return out

@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import ahocorasick
 
 from clearlive.normalize import NormalizedText, normalize
 from clearlive.rules.gates import gate_for, required_literals
 from clearlive.rules.loader import Rule
-from clearlive.rules.sounds import SoundMatcher
+
+if TYPE_CHECKING:
+    from clearlive.rules.sounds import SoundMatcher
 
 DENY, ALLOW, REQUIRE, EXCLUDE, CUE = 0, 1, 2, 3, 4  # CUE: a `coupled` term, looked for across events
 _NONE: list = []  # shared empty result; never mutated
@@ -265,6 +268,8 @@ class RuleSet:
         The same allow-lists and context windows apply as to a match on the characters. The
         sound index is built on the first transcript from speech recognition (about a second)."""
         if self._sounds is None:
+            from clearlive.rules.sounds import SoundMatcher  # pypinyin loads only for speech
+
             self._sounds = SoundMatcher(self.rules)
         heard = self._sounds.find(norm)
         if not heard:

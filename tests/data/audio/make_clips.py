@@ -1,0 +1,77 @@
+"""Rebuild the speech clips in this folder: statements of tests/data/real/dev.jsonl spoken by espeak-ng.
+
+Needs espeak-ng (Debian: apt-get install espeak-ng) and PyAV. Chinese is spoken from its
+pinyin with tone numbers (pypinyin, the cmn-latn-pinyin voice): Debian's espeak-ng Mandarin
+dictionary reads most characters letter by letter. The clips are small on purpose: the tests
+load one model and transcribe each clip once.
+
+    python tests/data/audio/make_clips.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import av
+import numpy as np
+from pypinyin import Style, lazy_pinyin
+
+HERE = Path(__file__).parent
+DEV = HERE.parent / "real" / "dev.jsonl"
+# (file, statement ids from dev.jsonl spoken in order with a pause between them)
+CLIPS = {
+    "en-efficacy.mp3": ["real-en-132c678853", "real-en-06671e9d50"],
+}
+RATE = 16_000
+
+
+def speak(text: str, lang: str, words_per_minute: int = 140) -> np.ndarray:
+    """Mono float32 samples at 16 kHz of espeak-ng saying `text`."""
+    if lang.startswith("zh"):
+        voice = "cmn-latn-pinyin"
+        text = " ".join(lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True))
+    else:
+        voice = "en-us"
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", tmp.name, text], check=True)
+        with av.open(tmp.name) as container:
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+            frames = [f.to_ndarray().reshape(-1) for fr in container.decode(audio=0) for f in resampler.resample(fr)]
+            frames += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    return np.concatenate(frames)
+
+
+def write(path: Path, samples: np.ndarray) -> None:
+    """16-bit PCM for .wav, MP3 for .mp3, AAC for .m4a/.mp4, with PyAV's bundled encoders."""
+    codec = {".wav": "pcm_s16le", ".mp3": "mp3"}.get(path.suffix, "aac")
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=RATE, layout="mono")
+        pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+        step = 1024
+        for i in range(0, len(pcm), step):
+            frame = av.AudioFrame.from_ndarray(pcm[i : i + step].reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = RATE
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
+def main() -> int:
+    rows = {r["id"]: r for r in map(json.loads, DEV.read_text(encoding="utf-8").splitlines())}
+    pause = np.zeros(int(0.8 * RATE), dtype=np.float32)
+    for name, ids in CLIPS.items():
+        parts = []
+        for statement in ids:
+            parts += [speak(rows[statement]["text"], rows[statement]["lang"]), pause]
+        write(HERE / name, np.concatenate(parts))
+        print(f"{name}: {sum(len(p) for p in parts) / RATE:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
