@@ -2,9 +2,10 @@
 
 A recording is transcribed whole (Whisper's own 30-second seeking, the most accurate) or in
 overlapping windows (bounded latency for live rooms). Windows overlap by `overlap_s`; each window
-owns the middle of its overlaps, and a segment is kept by the window that owns its midpoint, so a
-sentence that straddles a seam is kept once, from the window that heard it whole. Text repeated
-across a seam by neighbouring segments is trimmed.
+owns the middle of its overlaps, and each word (Whisper's word timestamps) is kept from the window
+that owns its midpoint, so words cut at a window's edge come from the neighbour that heard them
+whole, and nothing is kept twice. Text still repeated across a seam is trimmed, and the pieces of
+a sentence on both sides of a seam are joined again.
 
 Every segment is then made comparable with written rules: traditional characters to simplified
 (unless the room speaks zh-Hant), spoken quantities to digits (九十九元 -> 99元), and a language
@@ -137,6 +138,32 @@ def windows(total_s: float, window_s: float, overlap_s: float) -> list[tuple[flo
         start += step
 
 
+def _owned_part(seg: AsrSegment, owned_from: float, owned_to: float, room_lang: str | None) -> AsrSegment | None:
+    """The words of `seg` whose middle lies in the window's owned span (None if none do).
+
+    Whisper's segments can run across a seam, so ownership is decided word by word; the part of
+    a sentence on each side of a seam is joined again by join_sentences."""
+    if not seg.words:
+        middle = (seg.start + seg.end) / 2
+        return seg if owned_from <= middle < owned_to else None
+    words = [w for w in seg.words if owned_from <= (w[0] + w[1]) / 2 < owned_to]
+    if len(words) == len(seg.words):
+        return seg
+    if not words:
+        return None
+    heard = "".join(w[2] for w in words).strip()
+    return AsrSegment(
+        start=round(words[0][0], 3),
+        end=round(words[-1][1], 3),
+        text=for_scanning(heard, seg.lang, room_lang),
+        heard=heard,
+        lang=seg.lang,
+        avg_logprob=seg.avg_logprob,
+        no_speech_prob=seg.no_speech_prob,
+        words=words,
+    )
+
+
 def _trim_seam(previous: AsrSegment, current: AsrSegment) -> None:
     """Drop from `current` a beginning that repeats the end of `previous` (heard in both windows)."""
     if current.start >= previous.end:
@@ -187,11 +214,11 @@ def transcribe(model: AsrModel, samples: np.ndarray, opts: AsrOptions = AsrOptio
     for start, end, owned_from, owned_to in windows(total, opts.window_s, opts.overlap_s):
         chunk = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
         for seg in _decode_window(model, chunk, start, opts):
-            middle = (seg.start + seg.end) / 2
-            if not owned_from <= middle < owned_to:
+            owned = _owned_part(seg, owned_from, owned_to, opts.lang)
+            if owned is None:
                 continue  # the neighbouring window owns it
-            if kept and kept[-1].lang == seg.lang:
-                _trim_seam(kept[-1], seg)
-            if seg.text:
-                kept.append(seg)
+            if kept and kept[-1].lang == owned.lang:
+                _trim_seam(kept[-1], owned)
+            if owned.text:
+                kept.append(owned)
     return join_sentences(kept)

@@ -34,6 +34,6 @@ AsrVadOpt = Annotated[
 def asr_settings(model: Path | None, sha256: str | None, window: float, vad: bool) -> AsrSettings:
     if window < 0 or 0 < window < 8:
         raise typer.BadParameter("use 0 (whole file) or at least 8 seconds", param_hint="--asr-window")
-    # A quarter of the window overlaps (at least 2 s), so a sentence cut at one window's edge is
-    # whole in the next.
-    return AsrSettings(model_dir=model, model_sha256=sha256, window_s=window, overlap_s=max(2.0, window / 4), vad=vad)
+    # A third of the window overlaps: Whisper often skips a sentence that starts cut off at a
+    # window's beginning, and a quarter lost words where a third did not (docs/audio.md).
+    return AsrSettings(model_dir=model, model_sha256=sha256, window_s=window, overlap_s=window / 3, vad=vad)

@@ -29,8 +29,8 @@ def read_audio(
     from clearlive.audio.decode import decode
     from clearlive.audio.model import load_model
 
+    audio = decode(path)  # an unreadable file fails before the model loads
     model = load_model(settings.model_dir, settings.model_sha256)
-    audio = decode(path)
     if audio.problem:
         on_reject(Reject(source=path.name, line=0, field="audio", error=audio.problem, raw="", unit="file"))
     asr = AsrOptions(lang=opts.lang, window_s=settings.window_s, overlap_s=settings.overlap_s, vad=settings.vad)
