@@ -1,0 +1,116 @@
+"""Recordings in: real speech (AISHELL-1, LibriSpeech) and dev-corpus statements spoken by espeak-ng,
+decoded by PyAV and transcribed by the registry's Whisper base model, loaded once for the session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("faster_whisper", reason="the audio extra is not installed: pip install 'clearlive[audio]'")
+pytest.importorskip("av", reason="the audio extra is not installed: pip install 'clearlive[audio]'")
+
+from clearlive.audio.asr import AsrOptions, transcribe
+from clearlive.audio.decode import decode
+from clearlive.audio.model import BASE_MODEL_SHA256, AsrModel, load_model
+
+CLIPS = Path(__file__).parent / "data" / "audio"
+AISHELL = CLIPS / "real" / "aishell-BAC009S0724W0121.wav"
+AISHELL_TEXT = "广州市房地产中介协会分析"
+LIBRI = CLIPS / "real" / "librispeech-1995-1837-0001.wav"
+LIBRI_TEXT = (
+    "IT WAS THE FIRST GREAT SORROW OF HIS LIFE IT WAS NOT SO MUCH THE LOSS OF THE COTTON ITSELF "
+    "BUT THE FANTASY THE HOPES THE DREAMS BUILT AROUND IT"
+)
+SPOKEN = CLIPS / "en-efficacy.mp3"
+
+
+@pytest.fixture(scope="session")
+def model() -> AsrModel:
+    return load_model()  # cached per process: the CLI runs below reuse it
+
+
+def edit_distance(a: list[str], b: list[str]) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+def words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() or c.isspace() else " " for c in text.upper()).split()
+
+
+def test_default_model_is_the_upstream_base_model(model: AsrModel) -> None:
+    assert model.sha256 == BASE_MODEL_SHA256 and model.name == "faster-whisper-base"
+    assert load_model() is model  # loaded once
+
+
+def test_real_mandarin_speech(model: AsrModel) -> None:
+    segments = transcribe(model, decode(AISHELL).samples, AsrOptions(lang="zh"))
+    heard = "".join(s.text for s in segments)
+    cer = edit_distance(list(heard.strip("。，")), list(AISHELL_TEXT)) / len(AISHELL_TEXT)
+    assert cer <= 0.25, heard  # measured 0.17 (2 of 12 characters) with whisper-base int8
+    assert all(s.lang == "zh" for s in segments)
+    assert segments[0].start < 0.5 and 3.0 < segments[-1].end <= 4.4  # the clip is 4.3 s
+
+
+def test_real_english_speech_whole_and_windowed(model: AsrModel) -> None:
+    samples = decode(LIBRI).samples
+    whole = transcribe(model, samples, AsrOptions(lang="en"))
+    windowed = transcribe(model, samples, AsrOptions(lang="en", window_s=6.0, overlap_s=2.0))
+    for segments in (whole, windowed):
+        heard = words(" ".join(s.text for s in segments))
+        wer = edit_distance(heard, LIBRI_TEXT.split()) / len(LIBRI_TEXT.split())
+        assert wer <= 0.15, heard  # whole file: 0.0; the seam must not repeat or drop words
+    assert [s.start for s in windowed] == sorted(s.start for s in windowed)
+
+
+def test_scan_a_recording_finds_the_spoken_claim(run_cli, model: AsrModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "findings.jsonl"
+    code, _, err = run_cli("scan", SPOKEN, "--lang", "en", "--out", out)
+    assert code == 0, err
+    findings = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    claims = [f for f in findings if f["category"] == "efficacy_claim"]
+    assert claims, findings
+    f = claims[0]
+    assert f["source"] == "asr" and f["speech"]["model"] == "faster-whisper-base"
+    assert f["speech"]["avg_logprob"] < 0 and f["confidence"] < 0.8
+    # The quote is a slice of the transcript, and the span points into the recording (11.2 s).
+    assert "treat" in f["evidence"]["text"].lower()
+    assert 0 <= f["speech"]["start"] < f["speech"]["end"] <= 11.3
+    assert f["stream_offset_s"] == f["speech"]["start"]
+
+
+def test_transcribe_writes_vtt_and_json_that_scan_reads_back(run_cli, model: AsrModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli("transcribe", AISHELL, SPOKEN, "--out-dir", tmp_path)
+    assert code == 0, err
+    vtt = (tmp_path / "en-efficacy.vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT") and "-->" in vtt and "Ginger" in vtt
+    doc = json.loads((tmp_path / "aishell-BAC009S0724W0121.json").read_text(encoding="utf-8"))
+    assert doc["model"] == {"name": "faster-whisper-base", "sha256": BASE_MODEL_SHA256}
+    assert doc["segments"][0]["language"] == "zh" and doc["segments"][0]["words"]
+    # A reviewer corrects the transcript and scans it again.
+    corrected = tmp_path / "en-efficacy.vtt"
+    corrected.write_text(vtt.replace("Ginger has been used", "Ginger cures cancer and has been used"), encoding="utf-8")
+    code, out, _ = run_cli("scan", corrected, "--no-claims-model")
+    assert code == 0 and any(json.loads(line)["category"] == "efficacy_claim" for line in out.splitlines())
+
+
+def test_unreadable_audio_and_wrong_model_hash_are_clear_errors(run_cli, model: AsrModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    code, _, err = run_cli("scan", broken)
+    assert code == 2 and "broken.mp4" in err and "FFmpeg" in err
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (model_dir / name).write_bytes(b"{}")
+    (model_dir / "model.bin").write_bytes(b"not the weights")
+    code, _, err = run_cli("transcribe", SPOKEN, "--asr-model", model_dir, "--asr-sha256", BASE_MODEL_SHA256)
+    assert code == 2 and "SHA-256" in err and "model.bin" in err
+    code, _, err = run_cli("scan", tmp_path / "clip.ogx")
+    assert code == 2 and "no such file" in err
