@@ -69,6 +69,20 @@ def test_real_english_speech_whole_and_windowed(model: AsrModel) -> None:
     assert [s.start for s in windowed] == sorted(s.start for s in windowed)
 
 
+def test_live_chunks_give_the_same_utterances_as_the_recording(model: AsrModel) -> None:
+    """A live room's audio arrives in pieces; the windows, and so the utterances, are the same."""
+    from clearlive.audio.asr import StreamTranscriber
+
+    samples = decode(LIBRI).samples
+    opts = AsrOptions(lang="en", window_s=6.0, overlap_s=2.0)
+    whole = transcribe(model, samples, opts)
+    stream = StreamTranscriber(model, opts)
+    second = 16_000
+    pieces = [samples[i : i + second] for i in range(0, len(samples), second)]
+    live = [seg for piece in pieces for seg in stream.feed(piece)] + stream.feed(samples[:0], final=True)
+    assert [(s.start, s.end, s.text) for s in live] == [(s.start, s.end, s.text) for s in whole]
+
+
 def test_scan_a_recording_finds_the_spoken_claim(run_cli, model: AsrModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "findings.jsonl"
     code, _, err = run_cli("scan", SPOKEN, "--lang", "en", "--out", out)
@@ -114,3 +128,55 @@ def test_unreadable_audio_and_wrong_model_hash_are_clear_errors(run_cli, model: 
     assert code == 2 and "SHA-256" in err and "model.bin" in err
     code, _, err = run_cli("scan", tmp_path / "clip.ogx")
     assert code == 2 and "no such file" in err
+
+
+def wav_bytes(samples) -> bytes:  # type: ignore[no-untyped-def]
+    import io
+    import wave
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+def test_live_room_audio_chunks_become_utterances_and_findings(model: AsrModel) -> None:
+    from clearlive.service.store import open_store
+    from tests.test_service import Service
+
+    svc = Service(open_store(None))
+    try:
+        samples = decode(SPOKEN).samples
+        step = 3 * 16_000  # 3-second chunks, as a browser's MediaRecorder would send
+        chunks = [samples[i : i + step] for i in range(0, len(samples), step)]
+        heard = []
+        for n, chunk in enumerate(chunks):
+            r = svc.client.post(
+                "/api/v1/rooms/live-1/audio",
+                params={"lang": "en", "t0": "2026-11-01T12:00:00Z", "final": n == len(chunks) - 1, "window_s": 8},
+                content=wav_bytes(chunk),
+                headers=svc.h("ingest"),
+            )
+            assert r.status_code == 202, r.text
+            heard += r.json()["utterances"]
+        assert any("ginger" in u["text"].lower() for u in heard)
+        assert all(0 <= u["start"] < u["end"] <= 11.3 for u in heard)
+        svc.pipeline.drain()
+        found = svc.client.get("/api/v1/findings", params={"room_id": "live-1"}, headers=svc.h("reviewer")).json()
+        claim = next(f for f in found if f["category"] == "efficacy_claim")
+        assert claim["source"] == "asr" and claim["speech"]["model"] == "faster-whisper-base"
+        assert claim["ts"].startswith("2026-11-01T12:00:")
+        # a chunk that is not audio names the room; another tenant cannot send into this room
+        bad = svc.client.post("/api/v1/rooms/live-1/audio", content=b"not audio", headers=svc.h("ingest"))
+        assert bad.status_code == 422 and "live-1" in bad.json()["detail"]
+        foreign = svc.client.post(
+            "/api/v1/rooms/live-1/audio", content=wav_bytes(chunks[0]), headers=svc.h("ingest", "other")
+        )
+        assert foreign.status_code == 403
+    finally:
+        svc.pipeline.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from pathlib import Path
@@ -114,18 +113,6 @@ def test_sound_index_holds_most_chinese_terms(scanner_rules: list) -> None:
     matcher = SoundMatcher(scanner_rules)
     zh_terms = sum(len(r.spec.terms) for r in scanner_rules if "zh" in r.languages)
     assert 0.5 * zh_terms < matcher.terms < zh_terms  # some terms are exact-only by the homophone limit
-
-
-def test_windows_tile_the_recording() -> None:
-    pytest.importorskip("faster_whisper")
-    from clearlive.audio.asr import windows
-
-    spans = windows(61.0, 15.0, 5.0)
-    assert spans[0][2] == 0 and spans[-1][3] == math.inf and spans[-1][1] == 61.0
-    for (_, _, _, owned_to), (start, _, owned_from, _) in itertools.pairwise(spans):
-        assert owned_to == owned_from  # owned spans meet exactly: every word has one owner
-        assert start < owned_from
-    assert windows(10.0, 0, 0) == [(0.0, 10.0, 0.0, math.inf)]
 
 
 def test_sentences_join_across_time_cuts_and_seams() -> None:

@@ -118,26 +118,6 @@ def _decode_window(model: AsrModel, samples: np.ndarray, offset: float, opts: As
     return out
 
 
-def windows(total_s: float, window_s: float, overlap_s: float) -> list[tuple[float, float, float, float]]:
-    """(start, end, owned_from, owned_to) of each window; owned spans tile the recording exactly."""
-    if window_s <= 0 or total_s <= window_s:
-        return [(0.0, total_s, 0.0, math.inf)]
-    if not 0 <= overlap_s < window_s:
-        raise ValueError("the overlap must be shorter than the window")
-    step = window_s - overlap_s
-    out = []
-    start = 0.0
-    while True:
-        end = min(start + window_s, total_s)
-        last = end >= total_s
-        owned_from = 0.0 if start == 0 else start + overlap_s / 2
-        owned_to = math.inf if last else end - overlap_s / 2
-        out.append((start, end, owned_from, owned_to))
-        if last:
-            return out
-        start += step
-
-
 def _owned_part(seg: AsrSegment, owned_from: float, owned_to: float, room_lang: str | None) -> AsrSegment | None:
     """The words of `seg` whose middle lies in the window's owned span (None if none do).
 
@@ -209,16 +189,67 @@ def join_sentences(segments: list[AsrSegment]) -> list[AsrSegment]:
 
 def transcribe(model: AsrModel, samples: np.ndarray, opts: AsrOptions = AsrOptions()) -> list[AsrSegment]:
     """Timed, scan-ready segments of a whole recording (16 kHz mono float32)."""
-    total = len(samples) / SAMPLE_RATE
-    kept: list[AsrSegment] = []
-    for start, end, owned_from, owned_to in windows(total, opts.window_s, opts.overlap_s):
-        chunk = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
-        for seg in _decode_window(model, chunk, start, opts):
-            owned = _owned_part(seg, owned_from, owned_to, opts.lang)
-            if owned is None:
-                continue  # the neighbouring window owns it
-            if kept and kept[-1].lang == owned.lang:
-                _trim_seam(kept[-1], owned)
-            if owned.text:
-                kept.append(owned)
-    return join_sentences(kept)
+    if opts.window_s <= 0 or len(samples) / SAMPLE_RATE <= opts.window_s:
+        kept = [seg for seg in _decode_window(model, samples, 0.0, opts) if seg.text]
+        return join_sentences(kept)
+    stream = StreamTranscriber(model, opts)
+    return stream.feed(samples, final=True)
+
+
+class StreamTranscriber:
+    """Overlapping windows over audio that arrives in pieces (a live room), or all at once (a file).
+
+    `feed` returns the sentences that are complete: a sentence still open at the end of the last
+    window waits for the next one, so a live room gets the same utterances as its recording."""
+
+    def __init__(self, model: AsrModel, opts: AsrOptions) -> None:
+        if opts.window_s <= 0 or not 0 <= opts.overlap_s < opts.window_s:
+            raise ValueError("windows need window_s > 0 and 0 <= overlap_s < window_s")
+        self.model = model
+        self.opts = opts
+        self.buffer = np.zeros(0, dtype=np.float32)
+        self.buffer_start = 0.0  # recording time of buffer[0], seconds
+        self.next_start = 0.0  # recording time where the next window starts
+        self.open: list[AsrSegment] = []  # the sentence not yet ended
+
+    @property
+    def heard_until(self) -> float:
+        return self.buffer_start + len(self.buffer) / SAMPLE_RATE
+
+    def feed(self, samples: np.ndarray, final: bool = False) -> list[AsrSegment]:
+        self.buffer = np.concatenate([self.buffer, samples.astype(np.float32, copy=False)])
+        window, overlap = self.opts.window_s, self.opts.overlap_s
+        done: list[AsrSegment] = []
+        while self.heard_until >= self.next_start + window or (final and self.heard_until > self.next_start):
+            start = self.next_start
+            end = min(start + window, self.heard_until)
+            last = final and end >= self.heard_until
+            owned_from = 0.0 if start == 0 else start + overlap / 2
+            owned_to = math.inf if last else start + window - overlap / 2
+            a = round((start - self.buffer_start) * SAMPLE_RATE)
+            b = round((end - self.buffer_start) * SAMPLE_RATE)
+            for seg in _decode_window(self.model, self.buffer[a:b], start, self.opts):
+                owned = _owned_part(seg, owned_from, owned_to, self.opts.lang)
+                if owned is None:
+                    continue  # the neighbouring window owns it
+                if self.open and self.open[-1].lang == owned.lang:
+                    _trim_seam(self.open[-1], owned)
+                if owned.text:
+                    self.open.append(owned)
+            sentences = join_sentences(self.open)
+            if last:
+                done.extend(sentences)
+                self.open = []
+            else:
+                # Keep back a sentence that has not ended: the next window may continue it.
+                tail = sentences[-1] if sentences and not sentences[-1].heard.rstrip().endswith(_SENTENCE_END) else None
+                done.extend(sentences[:-1] if tail is not None else sentences)
+                self.open = [tail] if tail is not None else []
+            self.next_start = start + window - overlap
+            drop = int((self.next_start - self.buffer_start) * SAMPLE_RATE)
+            if drop > 0:
+                self.buffer = self.buffer[drop:]
+                self.buffer_start += drop / SAMPLE_RATE
+            if last:
+                break
+        return done

@@ -32,6 +32,7 @@ from clearlive.model.events import Event, EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
 from clearlive.report.charts import SEVERITY_COLOURS
+from clearlive.service.audio_api import audio_router
 from clearlive.service.keys import KeyInfo
 from clearlive.service.pipeline import QueueFull
 from clearlive.service.store import DECISIONS, ServiceStore, now_ms
@@ -214,6 +215,9 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
             except QueueFull as exc:
                 raise HTTPException(503, f"workers are behind ({exc}); retry", headers={"Retry-After": "1"}) from exc
         return {"accepted": len(events), "rejected": len(rejects), "rejects": rejects[:100]}
+
+    # Live audio chunks -> utterances (clearlive/service/audio_api.py, issue 23).
+    app.include_router(audio_router(store, submitter, role("ingest", "admin")))
 
     @app.get("/api/v1/findings", tags=["findings"])
     def findings(
