@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import av
+import cn2an
 import numpy as np
 from pypinyin import Style, lazy_pinyin
 
@@ -33,7 +34,9 @@ def speak(text: str, lang: str, words_per_minute: int = 140) -> np.ndarray:
     """Mono float32 samples at 16 kHz of espeak-ng saying `text`."""
     if lang.startswith("zh"):
         voice = "cmn-latn-pinyin"
-        text = " ".join(lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True))
+        # Digits are read as Chinese numerals (959 -> 九百五十九); the voice would spell them in English.
+        spoken = cn2an.transform(text, "an2cn")
+        text = " ".join(lazy_pinyin(spoken, style=Style.TONE3, neutral_tone_with_five=True))
     else:
         voice = "en-us"
     with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
