@@ -128,6 +128,8 @@ def test_unreadable_audio_and_wrong_model_hash_are_clear_errors(run_cli, model: 
     assert code == 2 and "SHA-256" in err and "model.bin" in err
     code, _, err = run_cli("scan", tmp_path / "clip.ogx")
     assert code == 2 and "no such file" in err
+    code, _, err = run_cli("scan", SPOKEN, "--lang", "klingon")
+    assert code == 2 and "klingon" in err
 
 
 def wav_bytes(samples) -> bytes:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ import opencc
 
 from clearlive.audio.decode import SAMPLE_RATE
 from clearlive.audio.model import AsrModel
+from clearlive.errors import InputError
 from clearlive.normalize.numbers import numbers_to_digits
 
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -56,6 +57,15 @@ def whisper_language(room_lang: str | None) -> str | None:
     if not room_lang or room_lang == "mixed":
         return None
     return room_lang.split("-")[0].lower()
+
+
+def check_language(room_lang: str | None) -> None:
+    """An InputError for a language Whisper does not know (before any audio is decoded)."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES  # the list WhisperModel.supported_languages reads
+
+    code = whisper_language(room_lang)
+    if code is not None and code not in _LANGUAGE_CODES:
+        raise InputError(f"--lang {room_lang}: not a language the speech model knows (use zh, zh-Hant, en or mixed)")
 
 
 def segment_language(text: str, room_lang: str | None) -> str | None:

@@ -30,12 +30,13 @@ def transcribe_command(
 ) -> None:
     """Transcribe recordings offline; correct the .vtt or .json and pass it to `clearlive scan`."""
     from clearlive.audio import is_audio_path, require
-    from clearlive.audio.asr import AsrOptions, transcribe
+    from clearlive.audio.asr import AsrOptions, check_language, transcribe
     from clearlive.audio.decode import decode
     from clearlive.audio.export import write_transcripts
     from clearlive.audio.model import load_model
 
     require()
+    check_language(lang)
     settings = asr_settings(asr_model, asr_sha256, asr_window, asr_vad)
     for path in paths:
         if not path.is_file():

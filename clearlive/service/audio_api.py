@@ -69,6 +69,12 @@ def audio_router(store: Any, submitter: Any, ingest_role: Callable[..., KeyInfo]
             require()
         except InputError as exc:
             raise HTTPException(501, str(exc)) from None
+        from clearlive.audio.asr import check_language
+
+        try:
+            check_language(lang)
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
         if store.claim_rooms(info.tenant, {room_id}):
             raise HTTPException(403, "room belongs to another tenant")
         try:

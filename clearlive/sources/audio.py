@@ -25,10 +25,11 @@ class AsrSettings:
 def read_audio(
     path: Path, opts: TranscriptOptions, on_reject: Callable[[Reject], None], settings: AsrSettings
 ) -> Iterator[tuple[int, EventBase | None]]:
-    from clearlive.audio.asr import AsrOptions, transcribe
+    from clearlive.audio.asr import AsrOptions, check_language, transcribe
     from clearlive.audio.decode import decode
     from clearlive.audio.model import load_model
 
+    check_language(opts.lang)
     audio = decode(path)  # an unreadable file fails before the model loads
     model = load_model(settings.model_dir, settings.model_sha256)
     if audio.problem:
