@@ -105,11 +105,136 @@ def select(rows: list[dict], per_category: int, compliant: int) -> list[dict]:
     return chosen
 
 
+def spoken_statements(chosen: list[dict], timed) -> dict:  # type: ignore[no-untyped-def]
+    """Each statement spoken and transcribed on its own: error rates, recall per category, false alarms."""
+    clips = []
+    for r in chosen:
+        samples = speak(r["text"], r["lang"])
+        segments = timed(samples, AsrOptions(lang=r["lang"]))
+        clips.append(
+            (r, samples, " ".join(s.text for s in segments) if r["lang"] == "en" else "".join(s.text for s in segments))
+        )
+    from_text = categories_found([(r["text"], r["lang"], False) for r, _, _ in clips])
+    from_audio = categories_found([(heard, r["lang"], True) for r, _, heard in clips])
+    per_cat: dict[str, dict[str, int]] = defaultdict(lambda: Counter())  # type: ignore[arg-type]
+    for (r, _, _), text_cats, audio_cats in zip(clips, from_text, from_audio, strict=True):
+        lang = r["lang"]
+        if r["categories"]:
+            for c in r["categories"]:
+                slot = per_cat[f"{lang}:{c}"]
+                slot["n"] += 1
+                slot["text"] += c in text_cats
+                slot["audio"] += c in audio_cats
+        else:
+            slot = per_cat[f"{lang}:compliant"]
+            slot["n"] += 1
+            slot["text_false_alarms"] += bool(text_cats)
+            slot["audio_false_alarms"] += bool(audio_cats)
+    result = {
+        "statements": len(clips),
+        "error_rate": {
+            lang: round(error_rate([(h, r["text"], lang) for r, _, h in clips if r["lang"] == lang]), 3)
+            for lang in ("zh", "en")
+        },
+        "per_category": {k: dict(v) for k, v in sorted(per_cat.items())},
+        "examples": [{"id": r["id"], "text": r["text"], "heard": h} for r, _, h in clips[:: max(1, len(clips) // 12)]],
+    }
+    for lang in ("zh", "en"):
+        pos = [
+            (r, t, a)
+            for (r, _, _), t, a in zip(clips, from_text, from_audio, strict=True)
+            if r["lang"] == lang and r["categories"]
+        ]
+        result[f"{lang}_recall"] = {
+            "text": round(sum(r["categories"][0] in t for r, t, _ in pos) / max(1, len(pos)), 3),
+            "audio": round(sum(r["categories"][0] in a for r, _, a in pos) / max(1, len(pos)), 3),
+            "n": len(pos),
+        }
+
+    return result
+
+
+def one_clip(chosen: list[dict], timed, model) -> dict:  # type: ignore[no-untyped-def]
+    """Twenty statements in one recording, whole and in 15-second windows: recall, false alarms on
+    compliant sentences, and how far each finding's time is from the start of its sentence."""
+    found_by_text = categories_found([(r["text"], r["lang"], False) for r in chosen])
+    picks: dict[tuple[str, bool], list[dict]] = defaultdict(list)
+    for r, cats in zip(chosen, found_by_text, strict=True):
+        violating = bool(r["categories"])
+        if (violating and r["categories"][0] not in cats) or (not violating and cats):
+            continue  # only what the text scan gets right: the clip measures what audio loses
+        if len(picks[(r["lang"], violating)]) < 5:
+            picks[(r["lang"], violating)].append(r)
+    order = []
+    for k in range(5):
+        for key in (("en", True), ("zh", False), ("zh", True), ("en", False)):
+            order += picks[key][k : k + 1]
+    pause = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    spans, parts, clock = [], [], 0.0
+    for r in order:
+        samples = speak(r["text"], r["lang"])
+        spans.append((clock, clock + len(samples) / SAMPLE_RATE, r))
+        parts += [samples, pause]
+        clock += len(samples) / SAMPLE_RATE + 1.0
+    long_clip = np.concatenate(parts)
+    out: dict[str, object] = {"seconds": round(len(long_clip) / SAMPLE_RATE, 1), "sentences": len(order)}
+    for label, opts in (
+        ("whole", AsrOptions(lang="mixed")),
+        ("windows_15s", AsrOptions(lang="mixed", window_s=15.0, overlap_s=5.0)),
+    ):
+        segments = timed(long_clip, opts)
+        events = [
+            Utterance(
+                room_id="clip",
+                ts=round(s.start * 1000),
+                id=f"seg{i}",
+                text=s.text,
+                lang=s.lang,
+                start=s.start,
+                end=s.end,
+                source="asr",
+                asr_model=model.name,
+                avg_logprob=s.avg_logprob,
+            )
+            for i, s in enumerate(segments)
+        ]
+        findings = [f for f in Scanner.from_config(ScanConfig()).run(events) if f.severity != "info"]
+        hit: set[int] = set()
+        offsets: list[float] = []
+        false_alarms: Counter[str] = Counter()
+        for f in findings:
+            start = f.speech.start if f.speech else 0.0
+            k = min(range(len(spans)), key=lambda k: abs(start - spans[k][0]))  # the nearest sentence
+            r = spans[k][2]
+            if not r["categories"]:
+                false_alarms[r["lang"]] += 1
+            elif f.category in r["categories"] and abs(start - spans[k][0]) <= PLACEMENT_S:
+                hit.add(k)
+                offsets.append(abs(start - spans[k][0]))
+        by_lang = {}
+        for lang in ("zh", "en"):
+            positives = [k for k, (_, _, r) in enumerate(spans) if r["categories"] and r["lang"] == lang]
+            by_lang[lang] = {
+                "recall": round(len(hit & set(positives)) / max(1, len(positives)), 3),
+                "n": len(positives),
+                "false_alarms_on_compliant": false_alarms[lang],
+            }
+        out[label] = {
+            "segments": len(segments),
+            "by_language": by_lang,
+            "max_offset_from_sentence_start_s": round(max(offsets), 2) if offsets else None,
+            "sentence_language_tags": dict(Counter(s.lang for s in segments)),
+            "transcript": [(round(s.start, 1), s.text) for s in segments],
+        }
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-category", type=int, default=4)
     ap.add_argument("--compliant", type=int, default=15)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--clip-only", action="store_true", help="the real speech and part 3 only")
     args = ap.parse_args()
 
     t = time.perf_counter()
@@ -136,102 +261,11 @@ def main() -> int:
     # 2. Spoken dev statements, one clip each.
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines()]
     chosen = select(rows, args.per_category, args.compliant)
-    clips = []
-    for r in chosen:
-        samples = speak(r["text"], r["lang"])
-        segments = timed(samples, AsrOptions(lang=r["lang"]))
-        clips.append(
-            (r, samples, " ".join(s.text for s in segments) if r["lang"] == "en" else "".join(s.text for s in segments))
-        )
-    from_text = categories_found([(r["text"], r["lang"], False) for r, _, _ in clips])
-    from_audio = categories_found([(heard, r["lang"], True) for r, _, heard in clips])
-    per_cat: dict[str, dict[str, int]] = defaultdict(lambda: Counter())  # type: ignore[arg-type]
-    for (r, _, _), text_cats, audio_cats in zip(clips, from_text, from_audio, strict=True):
-        lang = r["lang"]
-        if r["categories"]:
-            for c in r["categories"]:
-                slot = per_cat[f"{lang}:{c}"]
-                slot["n"] += 1
-                slot["text"] += c in text_cats
-                slot["audio"] += c in audio_cats
-        else:
-            slot = per_cat[f"{lang}:compliant"]
-            slot["n"] += 1
-            slot["text_false_alarms"] += bool(text_cats)
-            slot["audio_false_alarms"] += bool(audio_cats)
-    results["spoken_dev"] = {
-        "statements": len(clips),
-        "error_rate": {
-            lang: round(error_rate([(h, r["text"], lang) for r, _, h in clips if r["lang"] == lang]), 3)
-            for lang in ("zh", "en")
-        },
-        "per_category": {k: dict(v) for k, v in sorted(per_cat.items())},
-        "examples": [{"id": r["id"], "text": r["text"], "heard": h} for r, _, h in clips[:: max(1, len(clips) // 12)]],
-    }
-    for lang in ("zh", "en"):
-        pos = [
-            (r, t, a)
-            for (r, _, _), t, a in zip(clips, from_text, from_audio, strict=True)
-            if r["lang"] == lang and r["categories"]
-        ]
-        results["spoken_dev"][f"{lang}_recall"] = {  # type: ignore[index]
-            "text": round(sum(r["categories"][0] in t for r, t, _ in pos) / max(1, len(pos)), 3),
-            "audio": round(sum(r["categories"][0] in a for r, _, a in pos) / max(1, len(pos)), 3),
-            "n": len(pos),
-        }
+    if not args.clip_only:
+        results["spoken_dev"] = spoken_statements(chosen, timed)
 
-    # 3. Twenty statements in one clip (10 violating, 10 compliant, both languages, 1 s pauses).
-    violating = [c for c in clips if c[0]["categories"]][:10]
-    compliant = [c for c in clips if not c[0]["categories"]][:10]
-    order = [x for pair in zip(violating, compliant, strict=False) for x in pair]
-    pause = np.zeros(SAMPLE_RATE, dtype=np.float32)
-    spans, parts, clock = [], [], 0.0
-    for r, samples, _ in order:
-        spans.append((clock, clock + len(samples) / SAMPLE_RATE, r))
-        parts += [samples, pause]
-        clock += len(samples) / SAMPLE_RATE + 1.0
-    long_clip = np.concatenate(parts)
-    minute = {"seconds": round(len(long_clip) / SAMPLE_RATE, 1)}
-    for label, opts in (
-        ("whole", AsrOptions(lang="mixed")),
-        ("windows_15s", AsrOptions(lang="mixed", window_s=15.0, overlap_s=5.0)),
-    ):
-        segments = timed(long_clip, opts)
-        events = [
-            Utterance(
-                room_id="minute",
-                ts=round(s.start * 1000),
-                id=f"seg{i}",
-                text=s.text,
-                lang=s.lang,
-                start=s.start,
-                end=s.end,
-                source="asr",
-                asr_model=model.name,
-                avg_logprob=s.avg_logprob,
-            )
-            for i, s in enumerate(segments)
-        ]
-        findings = [f for f in Scanner.from_config(ScanConfig()).run(events) if f.severity != "info"]
-        hit, placed, false_alarms = set(), [], 0
-        for f in findings:
-            start = f.speech.start if f.speech else 0.0
-            near = [k for k, (a, b, _) in enumerate(spans) if a - PLACEMENT_S <= start <= b + PLACEMENT_S]
-            owners = [k for k in near if f.category in spans[k][2]["categories"]]
-            if owners:
-                hit.add(owners[0])
-                placed.append(min(abs(start - spans[k][0]) for k in owners))
-            else:
-                false_alarms += 1
-        positives = [k for k, (_, _, r) in enumerate(spans) if r["categories"]]
-        minute[label] = {
-            "segments": len(segments),
-            "recall": round(len(hit & set(positives)) / max(1, len(positives)), 3),
-            "findings_not_on_a_violating_sentence": false_alarms,
-            "max_start_offset_s": round(max(placed), 2) if placed else None,
-            "lang_tags": dict(Counter(s.lang for s in segments)),
-        }
-    results["one_clip_of_twenty"] = minute
+    # 3. Twenty statements in one clip, both languages.
+    results["one_clip_of_twenty"] = one_clip(chosen, timed, model)
     results["throughput"] = {
         "audio_s": round(audio_seconds, 1),
         "asr_s": round(asr_seconds, 1),
