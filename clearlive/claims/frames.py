@@ -325,10 +325,20 @@ _REFERENCE_ZH = re.compile(
     rf"|(?:恢复|回到|涨回|恢复到|涨到){_MONEY}(?:{_CURRENCY_WORDS_ZH})"
     rf"|比(?:其他|其它|别的|别家|外面|线下|官方|旗舰店|实体店|商场|超市|专柜)[^，。！？,!?]{{0,8}}(?:便宜|低|省)"
     rf"|价值(?:上千|上万|几千|几万|数千|数万)(?:元|块)"
+    # a named list price needs no currency word: 原价9998，现在只需998
+    rf"|(?:原价|原價|划线价|专柜价|吊牌价|市场价|日常价|官方价|官网价|指导价|零售价)(?:是|要|都要|卖)?{_MONEY}(?![0-9件个套盒瓶支袋条只双斤克天年]|[.,][0-9])"
+    # another channel's price: 线下门店卖五六千元, 药店要1280
+    rf"|(?:线下|门店|药店|药房|专卖店|免税店|品牌店)(?:都|要|卖|是|价){{0,2}}[^，。！？,!?]{{0,4}}?{_MONEY}(?:多|多块)?"
+    rf"(?:{_CURRENCY_WORDS_ZH}|{_SYMBOLS})"
+    # a stated value set against today's price: 1万元的和田玉，我们今天300元就卖
+    rf"|[0-9]*{_MONEY}(?:{_CURRENCY_WORDS_ZH})的[^，。！？,!?]{{1,8}}[，,]?[^，。！？,!?]{{0,4}}?"
+    rf"(?:今天|现在|直播间|只要|只需|只卖|到手)[^，。！？,!?]{{0,3}}?{_MONEY}(?:{_CURRENCY_WORDS_ZH})"
 )
 _REFERENCE_EN = re.compile(
     rf"\bwas {_CURRENCY_EN}\s?[0-9]|\bsave {_CURRENCY_EN}\s?[0-9]|\b(?:rrp|msrp|worth|valued at|originally|usually|"
     rf"normally|reduced from|regular price)\s?(?:of\s)?{_CURRENCY_EN}\s?[0-9]|\bprices? (?:goes?|going) (?:back )?up\b"
+    # a price walked down on air: "from £10,493.99 ... right the way down to just £999.99"
+    rf"|\bfrom {_CURRENCY_EN}\s?[0-9][0-9,.]*[^!?]{{0,100}}?\bdown to (?:just |only )?{_CURRENCY_EN}\s?[0-9]"
 )
 _URGENCY_ZH = re.compile(
     rf"最后{_MONEY}(?:单|件|套|份|盒|箱)(?!的(?:买家|客户|朋友|宝宝|家人|顾客))"
@@ -555,7 +565,8 @@ def parse_class_claims(text: str, roles: frozenset[str] = ALL_ROLES) -> list[tup
 
 _ANCHORS_ZH = {
     "reference": "原价 划线价 专柜 吊牌价 市场价 日常价 官方价 官网价 指导价 零售价 平时 平常 外面 别家 "
-    "别人家 旗舰店 实体店 商场 超市 恢复 回到 涨回 涨到 价值 比其他 比其它 比别的 比别家 比外面 比线下 "
+    "别人家 旗舰店 实体店 商场 超市 线下 门店 药店 药房 专卖店 免税店 品牌店 元的 块的 万的 "
+    "恢复 回到 涨回 涨到 价值 比其他 比其它 比别的 比别家 比外面 比线下 "
     "比官方 比旗舰店 比实体店 比商场 比超市 比专柜".split(),
     "urgency": "最后 只剩 仅剩 就剩 还剩 剩下 限量 手慢无 拼手速 注意手速 只有今天 仅限今 过了今天 下播 下架 "
     "2、1 2,1 2，1 21 二一 二、一".split()
