@@ -33,7 +33,7 @@ MAX_GAP_EN = 40
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    kind: str  # disease, body, weight, rate
+    kind: str  # disease, body, weight, rate, audience (a product offered to the sufferers of a disease)
     strength: str  # cure, prevent, improve
     target: str
     effect: str
@@ -194,7 +194,54 @@ def _parse_zh(text: str, roles: frozenset[str] | None = None) -> list[Claim]:
                 out.append(Claim("weight", "improve", unit, m.group(0), m.start(), m.end(), quantity))
     for m in _RATE_ZH.finditer(text) if "率" in text else ():
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
+    out.extend(_audience_claims(text, [(s, e, w) for s, e, k, w in targets if k == "disease"], out))
     return sorted(out, key=lambda c: (c.start, c.end))
+
+
+# A product offered to the sufferers of a disease (适合高血压人群, "if you suffer from arthritis") says it
+# treats the disease without an effect word; a warning (不适合高血压人群, 慎用) says the opposite.
+_AUDIENCE_ZH = re.compile(r"(?<![不禁慎忌])(?:适合|适用于|专门针对|针对|专为)[^，。！？,!?；;]{0,12}$")
+_AUDIENCE_EN = re.compile(
+    r"\b(?:suffer(?:s|ing)?|struggl(?:e|es|ing)|liv(?:e|es|ing)|deal(?:s|ing)?) (?:from|with)\b[^.!?;]{0,30}$"
+    r"|\bfor (?:anyone|those|people|everyone|men|women|folks) (?:with|who have)\b[^.!?;]{0,30}$"
+)
+
+
+# In English the sufferers are also named in advice ("if you suffer from allergies, check the label"):
+# the product must be pitched to them (perfect for, designed for, "this is for you") and no one sent
+# to a doctor or a label.
+_PITCH_BEFORE_EN = re.compile(r"\b(?:perfect|ideal|great|designed|made|formulated|created|developed|specially)\b")
+_PITCH_AFTER_EN = re.compile(r"\b(?:this|these|it|our|my)\b")
+_ADVICE_EN = re.compile(r"\b(?:consult|doctor|gp|pharmacist|check|ask|talk to|speak to|label|not suitable|avoid)\b")
+
+
+def _pitched_en(text: str, start: int, end: int) -> bool:
+    sentence_start = max((text.rfind(c, 0, start) for c in ".!?;"), default=-1) + 1
+    stops = [i for i in (text.find(c, end) for c in ".!?;") if i >= 0]
+    sentence = text[sentence_start : min(stops, default=len(text))]
+    if _ADVICE_EN.search(sentence):
+        return False
+    return bool(
+        _PITCH_BEFORE_EN.search(text[sentence_start:start])
+        or _PITCH_AFTER_EN.search(text[end : len(sentence) + sentence_start])
+    )
+
+
+def _audience_claims(text: str, diseases: list[tuple[int, int, str]], found: list[Claim]) -> list[Claim]:
+    pattern = _AUDIENCE_EN if is_latin(text) else _AUDIENCE_ZH
+    out = []
+    for start, end, target in diseases:
+        if any(c.start <= start < c.end for c in found):
+            continue  # already part of an effect claim
+        m = pattern.search(text[max(0, start - 40) : start])
+        if m is None:
+            continue
+        if pattern is _AUDIENCE_EN and not _pitched_en(text, start, end):
+            continue
+        cue_start = max(0, start - 40) + m.start()
+        out.append(Claim("audience", "improve", target, m.group(0).strip(), cue_start, end))
+        break  # one per sentence: the list of diseases is one claim
+    return out
 
 
 _QUANTITY_NEAR = re.compile(
@@ -284,6 +331,8 @@ def _parse_en(text: str) -> list[Claim]:
             out.append(Claim("weight", "improve", "weight", m.group(0), m.start(), m.end(), m.group(1) or m.group(2)))
     for m in _RATE_EN.finditer(text) if " rate" in text or "%" in text else ():
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
+    diseases = [(t.start(), t.end(), t.group(0)) for t in targets if t.group(0) in lex.en_disease]
+    out.extend(_audience_claims(text, diseases, out))
     return sorted(out, key=lambda c: (c.start, c.end))
 
 

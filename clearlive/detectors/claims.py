@@ -44,6 +44,7 @@ _RULE_OF_KIND = {
     "body": "claims.efficacy.body",
     "weight": "claims.efficacy.weight",
     "rate": "claims.efficacy.rate",
+    "audience": "claims.efficacy.disease_audience",
 }
 _RULE_OF_SPEAKER = {
     "credential": "claims.impersonation.credential",
