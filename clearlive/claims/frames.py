@@ -33,7 +33,7 @@ MAX_GAP_EN = 40
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    kind: str  # disease, body, weight, rate, audience (a product offered to the sufferers of a disease)
+    kind: str  # disease, body, weight, rate, audience (offered to a disease's sufferers), medication (fewer drugs)
     strength: str  # cure, prevent, improve
     target: str
     effect: str
@@ -195,7 +195,27 @@ def _parse_zh(text: str, roles: frozenset[str] | None = None) -> list[Claim]:
     for m in _RATE_ZH.finditer(text) if "率" in text else ():
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
     out.extend(_audience_claims(text, [(s, e, w) for s, e, k, w in targets if k == "disease"], out))
+    out.extend(_medication_claims(_MEDICATION_ZH, text) if "药" in text or "处方" in text else ())
     return sorted(out, key=lambda c: (c.start, c.end))
+
+
+# Fewer drugs as the product's effect (降压药都停了, 处方药慢慢减, "I'm off my insulin"): a treatment claim
+# that names no disease. Advice against stopping (不要擅自停药, "don't stop taking your medication")
+# is an advisory speech act and makes no claim (parse_claims).
+_MEDICATION_ZH = re.compile(
+    r"(?:降压药|降糖药|降脂药|胰岛素|西药|处方药|处方笺|处方签|药物|激素|药)(?:都|已经|也|全|慢慢|现在|基本)"
+    r"[^，。！？,!?；;]{0,6}?(?:停了|停掉|不用吃|不吃了|减了|减半|减少|减|没在吃|不用再吃|扔了)"
+    r"|(?:停|减|戒)掉?了?(?:降压药|降糖药|降脂药|胰岛素|西药|处方药)"
+)
+_MEDICATION_EN = re.compile(
+    r"\b(?:off|stopped taking|no longer (?:take|takes|taking|need|needs|needed)|came off|come off|quit|ditched|"
+    r"threw away|throw away|reduced|cut down on) (?:all )?(?:of )?(?:my|his|her|their|your|the)? ?"
+    r"(?:meds|medications?|medicines?|insulin|pills|prescriptions?|inhalers?|statins?|blood pressure pills)\b"
+)
+
+
+def _medication_claims(pattern: re.Pattern[str], text: str) -> list[Claim]:
+    return [Claim("medication", "cure", m.group(0), m.group(0), m.start(), m.end()) for m in pattern.finditer(text)]
 
 
 # A product offered to the sufferers of a disease (适合高血压人群, "if you suffer from arthritis") says it
@@ -333,6 +353,7 @@ def _parse_en(text: str) -> list[Claim]:
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
     diseases = [(t.start(), t.end(), t.group(0)) for t in targets if t.group(0) in lex.en_disease]
     out.extend(_audience_claims(text, diseases, out))
+    out.extend(_medication_claims(_MEDICATION_EN, text))
     return sorted(out, key=lambda c: (c.start, c.end))
 
 
@@ -624,6 +645,8 @@ _ANCHORS_ZH = {
     "sales": "已售 已拼 已卖 卖出 卖了 售出 月销 累计 热销 抢空 秒空 抢光 卖光 售罄".split(),
     # weight, height and rebound figures and cure rates need no disease word (瘦了7斤, 长高不是梦, 治愈率)
     "weight": "斤 公斤 千克 kg 磅 厘米 cm 码 长高 增高 再长 多长 长个 反弹 率".split(),
+    # medication given up or cut (降压药都停了): the parser of target frames reads it
+    "target": ["药", "处方"],
 }
 
 

@@ -45,6 +45,7 @@ _RULE_OF_KIND = {
     "weight": "claims.efficacy.weight",
     "rate": "claims.efficacy.rate",
     "audience": "claims.efficacy.disease_audience",
+    "medication": "claims.efficacy.medication",
 }
 _RULE_OF_SPEAKER = {
     "credential": "claims.impersonation.credential",
