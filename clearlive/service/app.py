@@ -36,7 +36,7 @@ from clearlive.service.keys import KeyInfo
 from clearlive.service.pipeline import QueueFull
 from clearlive.service.store import DECISIONS, ServiceStore, now_ms
 from clearlive.sources.adapters import SOURCES as ADAPTER_SOURCES
-from clearlive.sources.adapters import adapt_lines
+from clearlive.sources.adapters import adapt_recording
 from clearlive.sources.rejects import field_of
 
 MAX_BODY_BYTES = 10 << 20  # 10 MiB per request
@@ -395,9 +395,9 @@ def _unstorable_as_422(app: FastAPI) -> None:
 def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict[str, Any]]]:
     """A client's recorded messages as ClearLive NDJSON, and the messages that could not be read."""
     out, rejects = [], []
-    for n, events, field, error in adapt_lines(iter(body.splitlines()), room_id, source):
+    for line, events in adapt_recording(body.splitlines(), room_id, source):
         if events is None:
-            rejects.append({"line": n, "field": field, "error": error})
+            rejects.append({"line": line.n, "field": line.field, "error": line.error})
             continue
         out.extend(json.dumps(ev, ensure_ascii=False).encode() for ev in events)
     return b"\n".join(out), rejects
