@@ -136,6 +136,7 @@ class Adapter:
     online: int | None = None
     likes_total: int | None = None
     followers: int | None = None
+    last_msg_id: str | None = None
     masked: int = 0  # masked viewers read so far
     totals_pending: bool = False  # a like or follower total not yet carried onto a room_stats
     notes: list[Note] = default(default_factory=list)
@@ -173,6 +174,7 @@ class Adapter:
         events = self._events(kind, msg, base, msg_id)
         if msg_id:
             self.seen.add(msg_id)
+            self.last_msg_id = msg_id
         self.last_ts = ts
         return events
 
@@ -376,11 +378,15 @@ class Adapter:
         return action in ("3", "4") or action.endswith(_ENDS)
 
     def flush(self) -> list[dict[str, Any]]:
-        """At the end of a recording: like and follower totals no room_stats has carried yet."""
+        """At the end of a recording: like and follower totals no room_stats has carried yet (with
+        the last known online count), under an id made from the last message, so a re-sent batch
+        adds nothing."""
         if not self.totals_pending or self.online is None or self.last_ts is None:
             return []
-        return [self._with_totals({"type": "room_stats", "room_id": self.room_id, "ts": self.last_ts,
-                                   "online": self.online})]  # fmt: skip
+        stats = {"type": "room_stats", "room_id": self.room_id, "ts": self.last_ts, "online": self.online}
+        if self.last_msg_id:
+            stats["id"] = f"{self.source}:{self.last_msg_id}#totals"
+        return [self._with_totals(stats)]
 
 
 @dataclass
