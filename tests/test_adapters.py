@@ -291,3 +291,19 @@ def test_service_gives_the_same_events_as_adapt(tmp_path: Path, source: str, nam
         assert bad.status_code == 422
     finally:
         svc.pipeline.close()
+
+
+def test_the_examples_in_the_docs_are_what_adapt_gives() -> None:
+    import re
+
+    doc = (Path(__file__).parent.parent / "docs" / "formats.md").read_text(encoding="utf-8")
+    pairs = re.findall(r"```(tiktok|douyin)\n(.+)\n(.+)\n```", doc)
+    assert len(pairs) >= 20
+    given: dict[bytes, list[dict]] = {}  # each fixture line -> its events, read in its recording
+    for source, name in ALL_FILES:
+        lines = (DATA / name).read_bytes().splitlines()
+        for line, events in adapt_recording(lines, "r1", source):
+            if not line.closing:
+                given.setdefault(lines[line.n - 1], events or [])
+    for _, message, events in pairs:
+        assert given[message.encode()] == json.loads(events), message
