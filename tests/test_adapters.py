@@ -307,3 +307,10 @@ def test_the_examples_in_the_docs_are_what_adapt_gives() -> None:
                 given.setdefault(lines[line.n - 1], events or [])
     for _, message, events in pairs:
         assert given[message.encode()] == json.loads(events), message
+
+
+def test_a_zero_viewer_count_from_defaults_falls_back_to_the_display_count() -> None:
+    seq = lines_of("douyin_defaults.jsonl")[0]
+    seq["payload"]["total"] = "0"  # not sent; the display text is
+    [stats] = Adapter("douyin", "r").adapt(seq)
+    assert stats["online"] == 23_000  # onlineUserForAnchor "2.3万"

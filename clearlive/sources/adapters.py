@@ -324,11 +324,9 @@ class Adapter:
         return [out]
 
     def _room_stats(self, msg: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
-        online = None
-        for key in ("total", "online_user_for_anchor", "total_str"):
-            online = self._optional_count(msg, key)
-            if online is not None:
-                break
+        counts = [self._optional_count(msg, key) for key in ("total", "online_user_for_anchor", "total_str")]
+        # zero is also what a dump with default values writes for a field never sent
+        online = next((c for c in counts if c), 0 if 0 in counts else None)
         if online is None:
             raise AdapterError("total", "no current viewer count (total)")
         self.online = online
