@@ -314,3 +314,20 @@ def test_a_zero_viewer_count_from_defaults_falls_back_to_the_display_count() -> 
     seq["payload"]["total"] = "0"  # not sent; the display text is
     [stats] = Adapter("douyin", "r").adapt(seq)
     assert stats["online"] == 23_000  # onlineUserForAnchor "2.3万"
+
+
+def test_service_lists_the_fields_it_left_out() -> None:
+    from clearlive.service.store import open_store
+    from tests.test_service import Service
+
+    seq = lines_of("douyin_method.jsonl")[0]
+    seq["payload"]["totalPvForAnchor"] = "很多"
+    svc = Service(open_store(None))
+    try:
+        url = "/api/v1/events?source=douyin&room_id=dy"
+        r = svc.client.post(url, content=encode([seq])[0], headers=svc.h("ingest"))
+        assert r.status_code == 202 and r.json()["accepted"] == 1
+        [note] = r.json()["left_out"]
+        assert note == {"line": 1, "field": "total_pv_for_anchor", "error": "not a count: '很多'; left out"}
+    finally:
+        svc.pipeline.close()
