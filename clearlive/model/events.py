@@ -94,9 +94,18 @@ class Utterance(EventBase, tag="utterance"):
     end: float | None = None
 
 
-class Comment(EventBase, tag="comment"):
-    TEXT_FIELD: ClassVar[str | None] = "text"
+class ViewerEvent(EventBase, kw_only=True):
+    """An action of one viewer. Extensions: `nickname` (the name shown in the room, not a key) and
+    `anonymous` (the platform masked the viewer, e.g. Douyin rooms with viewer privacy on: the
+    `user_id` is then unique to the message, and per-user detectors and counts leave it out)."""
+
     user_id: str
+    nickname: str | None = None
+    anonymous: bool = False
+
+
+class Comment(ViewerEvent, tag="comment", kw_only=True):
+    TEXT_FIELD: ClassVar[str | None] = "text"
     text: Text
 
 
@@ -107,28 +116,27 @@ class RoomStats(EventBase, tag="room_stats"):
     followers: int | None = None
 
 
-class Enter(EventBase, tag="enter"):
-    user_id: str
+class Enter(ViewerEvent, tag="enter"):
+    pass
 
 
-class Follow(EventBase, tag="follow"):
-    user_id: str
+class Follow(ViewerEvent, tag="follow"):
+    pass
 
 
-class Share(EventBase, tag="share"):
-    user_id: str
+class Share(ViewerEvent, tag="share"):
+    pass
 
 
-class Like(EventBase, tag="like"):
-    user_id: str
+class Like(ViewerEvent, tag="like"):
     count: int = 1
 
 
-class Gift(EventBase, tag="gift"):
-    user_id: str
+class Gift(ViewerEvent, tag="gift", kw_only=True):
     gift: str
     value: float = 0.0
     count: int = 1
+    currency: str | None = None  # extension: ISO 4217 code of `value` (USD for TikTok, CNY for Douyin)
 
 
 class Product(EventBase, tag="product"):

@@ -162,9 +162,9 @@ class CommerceTables:
             kind = "host" if isinstance(ev, Utterance) and (ev.speaker or "host") == "host" else "chat"
             if isinstance(ev, Utterance) and kind == "chat":
                 kind = "guest"
-            user = ev.user_id if isinstance(ev, Comment) else None
+            user = ev.user_id if isinstance(ev, Comment) and not ev.anonymous else None
             rows["talk"].append((ev.room_id, sid, anchor, kind, user, ev.text, ts))
-        if isinstance(ev, _VISIT_TYPES) and anchor and sid:
+        if isinstance(ev, _VISIT_TYPES) and anchor and sid and not ev.anonymous:  # masked viewers: no one to count
             rows["visits"].append((anchor, sid, ev.user_id, ts))  # type: ignore[attr-defined]
 
     def _session_of(self, ev: EventBase, ts: int) -> _Session | None:
