@@ -4,9 +4,10 @@ over 80 days, and a seventh, worse shop. Writes the events; `clearlive score` do
     python bench/identical_service.py /tmp/identical.jsonl
     clearlive score /tmp/identical.jsonl --no-scan --window 90 --format table
 
-Identical service: one order in every 20 (the middle one of each block) gets a one-star review (5%), every order ships 12 h after
-payment and is delivered 48 h after shipping. The seventh shop (200 orders) has four times the
-one-star rate (every 5th order) and ships five times slower (60 h). Orders are spread evenly over
+Identical service: one order in every 20 (the middle one of each block) gets a one-star review
+(5%), every order ships 12 h after payment and is delivered 48 h after shipping. The seventh
+shop (200 orders) has four times the one-star rate (every 5th order) and ships five times slower
+(60 h). Orders are spread evenly over
 the 80 days, so nothing about the shops differs but their volume.
 """
 

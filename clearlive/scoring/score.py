@@ -103,7 +103,7 @@ def score_all(
     hosts = _hosts(engine, config, w, live_counts or {})
     findings = [FindingRow(**r) for r in engine.rows(FINDINGS_SQL)]
     credit = ledgers(findings, decisions or {}, config.credit, as_of_ms)
-    host_scores = [_entity_score("host", h, config.host, config, window) for h in hosts]
+    host_scores = [_entity_score("host", h, config.host, config, window, _recorded(hosts)) for h in hosts]
     for h in host_scores:
         h.credit = credit.get(h.entity_id) or {
             "balance": config.credit.start,
@@ -112,7 +112,7 @@ def score_all(
             "withdrawn": False,
             "entries": [],
         }
-    shop_scores = [_entity_score("shop", e, config.shop, config, window) for e in shops]
+    shop_scores = [_entity_score("shop", e, config.shop, config, window, _recorded(shops)) for e in shops]
     ranks(shop_scores, by_category=True)
     ranks(host_scores)
     quadrants(host_scores)
@@ -241,12 +241,35 @@ def _counts(row: dict[str, Any]) -> dict[str, tuple[int, int]]:
     }
 
 
+def _with_unknown(
+    combined: tuple[float, float, float] | None, known_weight: float, unknown_weight: float
+) -> tuple[float, float, float] | None:
+    """Widen a weighted (score, low, high) by parts that could be anything from 0 to 100: the score
+    stays the mean of what was measured; the bounds take the unknown parts at 0 and at 100."""
+    if combined is None or not unknown_weight:
+        return combined
+    total = known_weight + unknown_weight
+    score, low, high = combined
+    return score, low * known_weight / total, (high * known_weight + 100.0 * unknown_weight) / total
+
+
+def _recorded(entities: list[_Entity]) -> set[str]:
+    """The metrics the data records for anyone. A metric nobody has opportunities for (no service
+    chats in the data at all) is left out; one that only this entity lacks is unknown for it."""
+    return {m for e in entities for m, (_, n) in e.counts.items() if n} | {m for e in entities for m in e.given}
+
+
 def _measured(e: _Entity, m: MetricSpec) -> bool:
     return m.name in e.given or e.counts.get(m.name, (0, 0))[1] >= max(m.min_count, 1)
 
 
 def _entity_score(
-    kind: str, e: _Entity, dims: tuple[DimensionSpec, ...], config: ScoreConfig, window: dict[str, str]
+    kind: str,
+    e: _Entity,
+    dims: tuple[DimensionSpec, ...],
+    config: ScoreConfig,
+    window: dict[str, str],
+    recorded: set[str],
 ) -> EntityScore:
     measured = [m for d in dims for m in d.metrics if m.name not in e.given and _measured(e, m)]
     rates = dict(
@@ -262,6 +285,7 @@ def _entity_score(
     own_scales = False
     for d in dims:
         metric_parts = []
+        unknown = 0.0  # weight of metrics the data records but this entity has too little of
         raw: dict[str, float | None] = {}
         detail: dict[str, dict[str, Any]] = {}
         for m in d.metrics:
@@ -271,6 +295,8 @@ def _entity_score(
             if rate is None:
                 if n:
                     detail[m.name] = {"x": x, "n": n}
+                if m.name in recorded:
+                    unknown += m.weight
                 continue
             scale, bench = config.scale(m.name, e.group or None)
             own_scales = own_scales or bench != "default"
@@ -286,16 +312,20 @@ def _entity_score(
                 "benchmark": bench,
             }
             metric_parts.append((m.weight, score, low, high))
-        combined = weighted(metric_parts)
+        combined = _with_unknown(weighted(metric_parts), sum(w for w, *_ in metric_parts), unknown)
         if combined is not None:
             dim_parts.append((d.weight, *combined))
+        elif unknown:
+            dim_parts.append((d.weight, None, 0.0, 100.0))
         dimensions[d.name] = DimensionScore(
             score=round(combined[0], 1) if combined else None,
             interval=[round(combined[1], 1), round(combined[2], 1)] if combined else None,
             metrics=raw,
             detail=detail,
         )
-    total = weighted(dim_parts)
+    known = [p for p in dim_parts if p[1] is not None]
+    unknown_dims = sum(p[0] for p in dim_parts if p[1] is None)
+    total = _with_unknown(weighted(known), sum(p[0] for p in known), unknown_dims)  # type: ignore[arg-type]
     # the minimum sample: a composite whose interval spans more than max_interval_width points says
     # too little to act on, so it is no score (and so are its dimensions), whatever the order count
     if total is None or total[2] - total[1] > config.max_interval_width:
