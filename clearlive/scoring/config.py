@@ -44,6 +44,7 @@ class ScoreConfig:
     shop: tuple[DimensionSpec, ...]
     host: tuple[DimensionSpec, ...]
     credit: CreditRules
+    records: tuple[str, ...] | None = None  # the kinds of events the data source records (None: auto)
     scales: dict[str, Scale] = field(default_factory=dict)  # metric -> default benchmark
     category_scales: dict[str, dict[str, Scale]] = field(default_factory=dict)  # category -> metric -> benchmark
 
@@ -66,6 +67,7 @@ class ScoreConfig:
                 shop=_dimensions(raw["shop"]),
                 host=_dimensions(raw["host"]),
                 credit=CreditRules.from_config(raw["credit"]),
+                records=None if raw.get("records", "auto") == "auto" else tuple(str(t) for t in raw["records"]),
                 scales=_scales(bench["default"]),
                 category_scales={str(c): _scales(m) for c, m in (bench.get("categories") or {}).items()},
             )

@@ -71,7 +71,28 @@ class _Entity:
     given: dict[str, Rate] = field(default_factory=dict)  # metrics already shrunk where they were made
 
 
-OUTCOME_TABLES = ("reviews", "refunds", "complaints", "shipments", "cancellations")
+# where each metric's events come from: a metric counts only when the data records its source
+SOURCES = {
+    "negative_review_rate": "reviews",
+    "quality_refund_rate": "refunds",
+    "pickup_24h_rate": "shipments",
+    "on_time_delivery_rate": "shipments",
+    "non_delivery_rate": "shipments",
+    "seller_cancel_rate": "cancellations",
+    "complaint_rate": "complaints",
+    "dispute_rate": "complaints",
+    "reply_3min_rate": "service_chats",
+    "repeat_30d_rate": "orders",
+    "repeat_90d_rate": "orders",
+    "listed_shop_bad_rate": "orders",
+    "misleading_rate": "orders",
+    "flagged_session_rate": "sessions",
+    "host_complaint_rate": "complaints",
+    "question_answer_rate": "talk",
+    "evasive_answer_rate": "talk",
+    "returning_viewer_rate": "visits",
+}
+RECORDABLE = tuple(sorted(set(SOURCES.values())))
 
 
 def default_as_of(newest_order_ms: int | None) -> int:
@@ -93,7 +114,15 @@ def score_all(
     if as_of_ms is None:
         as_of_ms = default_as_of(engine.rows("SELECT MAX(ts) AS ts FROM orders")[0]["ts"])
     w = sql.Window(as_of_ms, config.window_days, config.lag_days)
-    present = {t for t in OUTCOME_TABLES if engine.rows(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]}
+    # what the data source records: declared in the config, or (`records: auto`) every kind of
+    # event the data holds any of; a metric whose events are not recorded at all is left out rather
+    # than read as perfect (no complaint file is not zero complaints)
+    present = (
+        set(config.records)
+        if config.records is not None
+        else {t for t in RECORDABLE if engine.rows(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]}
+    )
+    recorded = {m for m, source in SOURCES.items() if source in present}
     engine.materialize(
         "order_facts",
         sql.order_facts(config.reasons, config.misleading_review_terms, int(config.default_promise_hours * sql.HOUR)),
@@ -103,7 +132,7 @@ def score_all(
     hosts = _hosts(engine, config, w, live_counts or {})
     findings = [FindingRow(**r) for r in engine.rows(FINDINGS_SQL)]
     credit = ledgers(findings, decisions or {}, config.credit, as_of_ms)
-    host_scores = [_entity_score("host", h, config.host, config, window, _recorded(hosts)) for h in hosts]
+    host_scores = [_entity_score("host", h, config.host, config, window, recorded) for h in hosts]
     for h in host_scores:
         h.credit = credit.get(h.entity_id) or {
             "balance": config.credit.start,
@@ -112,7 +141,7 @@ def score_all(
             "withdrawn": False,
             "entries": [],
         }
-    shop_scores = [_entity_score("shop", e, config.shop, config, window, _recorded(shops)) for e in shops]
+    shop_scores = [_entity_score("shop", e, config.shop, config, window, recorded) for e in shops]
     ranks(shop_scores, by_category=True)
     ranks(host_scores)
     quadrants(host_scores)
@@ -253,12 +282,6 @@ def _with_unknown(
     return score, low * known_weight / total, (high * known_weight + 100.0 * unknown_weight) / total
 
 
-def _recorded(entities: list[_Entity]) -> set[str]:
-    """The metrics the data records for anyone. A metric nobody has opportunities for (no service
-    chats in the data at all) is left out; one that only this entity lacks is unknown for it."""
-    return {m for e in entities for m, (_, n) in e.counts.items() if n} | {m for e in entities for m in e.given}
-
-
 def _measured(e: _Entity, m: MetricSpec) -> bool:
     return m.name in e.given or e.counts.get(m.name, (0, 0))[1] >= max(m.min_count, 1)
 
@@ -285,7 +308,7 @@ def _entity_score(
     own_scales = False
     for d in dims:
         metric_parts = []
-        unknown = 0.0  # weight of metrics the data records but this entity has too little of
+        unknown = 0.0  # weight of metrics the data records but this entity has too few opportunities for
         raw: dict[str, float | None] = {}
         detail: dict[str, dict[str, Any]] = {}
         for m in d.metrics:
