@@ -93,3 +93,8 @@ def test_rank_cli_takes_hosts_from_score_output(tmp_path: Path, capsys: pytest.C
     bad.write_text('{"room_id": "r", "anchor_id": "a"}\n', encoding="utf-8")
     assert main(["rank", str(bad)]) == 2
     assert "bad.jsonl:1" in capsys.readouterr().err
+
+
+def test_equal_values_share_a_rank() -> None:
+    twins = [Candidate("r-a", "a", 100.0), Candidate("r-b", "b", 100.0), Candidate("r-c", "c", 50.0)]
+    assert [(r.rank, r.room_id) for r in rank(twins, "traffic")] == [(1, "r-a"), (1, "r-b"), (3, "r-c")]

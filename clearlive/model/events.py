@@ -155,12 +155,26 @@ class Product(EventBase, tag="product"):
     ingredients: list[str] | None = None  # extension: the label's ingredient list, for ingredient claims
 
 
+def _epoch_ms(value: int | datetime | float | None) -> int | None:
+    if value is None or type(value) is int:
+        return value  # type: ignore[return-value]
+    if isinstance(value, datetime):
+        return ((value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH) // _MS
+    return parse_ts(value)  # type: ignore[arg-type]
+
+
 class Order(EventBase, tag="order"):
     order_id: str
     user_id: str
     sku: str
     qty: int = 1
     amount: float = 0.0
+    # extension (issue #22): when delivery was promised to the buyer (RFC 3339 or epoch ms)
+    promised_delivery: int | datetime | float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.promised_delivery = _epoch_ms(self.promised_delivery)
 
 
 class Refund(EventBase, tag="refund"):
@@ -191,6 +205,21 @@ class Shipment(EventBase, tag="shipment"):
     order_id: str
     status: str
     carrier: str | None = None
+    # extension (issue #22): a promised delivery time given with the shipment (overrides the order's)
+    promised_delivery: int | datetime | float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.promised_delivery = _epoch_ms(self.promised_delivery)
+
+
+class Cancellation(EventBase, tag="cancellation"):
+    """Extension (issue #22): an order cancelled before delivery; `by` says who cancelled
+    (`seller`, `buyer`, `platform`) where the data knows."""
+
+    order_id: str
+    reason: str | None = None
+    by: str | None = None
 
 
 class ServiceChat(EventBase, tag="service_chat"):
@@ -216,6 +245,7 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
     Review,
     Complaint,
     Shipment,
+    Cancellation,
     ServiceChat,
 )
 # The tagged union one decoder validates against (the `type` field picks the struct).
@@ -236,6 +266,7 @@ Event = (
     | Review
     | Complaint
     | Shipment
+    | Cancellation
     | ServiceChat
 )
 TYPE_BY_NAME: dict[str, type[EventBase]] = {t.__struct_config__.tag: t for t in EVENT_TYPES}  # type: ignore[misc]

@@ -94,7 +94,8 @@ def rank(
     params: PolicyParams | None = None,
     seed: int = 0,
 ) -> list[Ranked]:
-    """Candidates in the order the policy would show them (ties broken by room id), with each value's parts."""
+    """Candidates in the order the policy would show them (listed by room id among equals), with each
+    value's parts. Equal values share a rank (1, 2, 2, 4): a tie is shown as a tie, not broken."""
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}: one of {', '.join(POLICIES)}")
     params = params or PolicyParams()
@@ -116,10 +117,12 @@ def rank(
             value *= factors["credit"] * factors["violations"]
         scored.append((value, c, service, factors))
     scored.sort(key=lambda t: (-t[0], t[1].room_id))
-    return [
-        Ranked(i + 1, c.room_id, c.anchor_id, round(v, 6), None if s is None else round(s, 3), f)
-        for i, (v, c, s, f) in enumerate(scored)
-    ]
+    out: list[Ranked] = []
+    for i, (v, c, s, f) in enumerate(scored):
+        shared = out and round(v, 6) == out[-1].value
+        position = out[-1].rank if shared else i + 1
+        out.append(Ranked(position, c.room_id, c.anchor_id, round(v, 6), None if s is None else round(s, 3), f))
+    return out
 
 
 def traffic_shares(ranked: list[Ranked]) -> dict[str, float]:
