@@ -15,6 +15,7 @@ to 100 (excellent), 60 (the platform standard) and 0 (poor), straight lines in b
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,10 +99,15 @@ def competition_ranks(
     """Ranks from (id, score, low, high): rank 1 is the best; equal scores share a rank (1, 2, 2, 4);
     the rank interval runs from 1 + the number certainly better (their low above this one's high)
     to the number not certainly worse."""
+    # Sorted columns and binary search: a ranking request may carry many thousand rooms.
+    scores = sorted(s for _, s, _, _ in items)
+    lows = sorted(lo for _, _, lo, _ in items)
+    highs = sorted(hi for _, _, _, hi in items)
+    n = len(items)
     out = {}
     for key, score, low, high in items:
-        above = sum(1 for _, s, _, _ in items if s > score)
-        certainly_above = sum(1 for _, _, lo, _ in items if lo > high)
-        certainly_below = sum(1 for _, _, _, hi in items if hi < low)
-        out[key] = (1 + above, 1 + certainly_above, len(items) - certainly_below)
+        above = n - bisect_right(scores, score)
+        certainly_above = n - bisect_right(lows, high)
+        certainly_below = bisect_left(highs, low)
+        out[key] = (1 + above, 1 + certainly_above, n - certainly_below)
     return out
