@@ -131,7 +131,7 @@ class FraudarDetector(Detector):
                 ev=ev,
                 room=room,
                 ts_ms=self.last_ts,
-                fingerprint=",".join(sorted(shops)),
+                fingerprint=",".join(sorted(shops)) + "|" + ",".join(sorted(buyers)),  # the block's orders
                 summary=summary,
                 field="orders",
                 event_ids=[],
