@@ -105,7 +105,7 @@ class _PartScanner(StatefulProcessor):
 
     def init(self, handle: StatefulProcessorHandle) -> None:
         self.state = handle.getValueState("scanner", StructType([StructField("blob", BinaryType())]))
-        self.scanner = Scanner.from_config(ScanConfig(claims_model=None), part=self.part)
+        self.scanner = Scanner.from_config(ScanConfig(), part=self.part)  # every detector, as elsewhere
         self.blank = pickle.dumps(self.scanner.state())  # detectors as built: no room, no cross-room memory
 
     def handleInputRows(self, key: Any, rows: Iterator[pd.DataFrame], timerValues: Any) -> Iterator[pd.DataFrame]:
