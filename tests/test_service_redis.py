@@ -36,6 +36,13 @@ pytestmark = pytest.mark.skipif(not (_redis_up() and pg_up()), reason="needs Red
 SHARDS = 2
 
 
+def lanes() -> list[str]:
+    """Every stream the workers read: the room shards and the tenant lanes."""
+    from clearlive.service.redis_transport import lanes_of
+
+    return lanes_of(list(range(SHARDS)))
+
+
 def _events(tmp_path: Path) -> list:
     from clearlive.demo.generate import generate
     from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
@@ -113,7 +120,7 @@ def test_killed_worker_loses_and_duplicates_nothing(tmp_path: Path, pg_url: str)
     assert store.db.query("SELECT count(*) FROM findings")[0][0] == len(expected)
     assert ids == expected
     assert store.db.query("SELECT count(*) FROM events")[0][0] == len({e.id for e in events})
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xlen(stream_key(s)) == 0
         assert r.xpending(stream_key(s), "clearlive")["pending"] == 0
     store.db.close()
@@ -142,7 +149,7 @@ def test_worker_rides_out_a_database_outage(tmp_path: Path, pg_url: str) -> None
     worker.run(idle_exit_s=2.0)
     assert calls["n"] > 6
     assert {row[0] for row in store.db.query("SELECT id FROM findings")} == expected
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xpending(f"clearlive:events:{s}", "clearlive")["pending"] == 0
     store.db.close()
 
@@ -207,7 +214,7 @@ def test_entries_delivered_and_lost_are_taken_back(tmp_path: Path, pg_url: str) 
     assert store.db.query("SELECT count(*) FROM events")[0][0] == len({e.id for e in events})
     found = {row[0] for row in store.db.query("SELECT id FROM findings")}
     assert len(found & expected) >= 0.9 * len(expected)
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xpending(stream_key(s), "clearlive")["pending"] == 0
     store.db.close()
 
@@ -227,7 +234,7 @@ def test_two_workers_given_the_same_shards_never_share_one(tmp_path: Path, pg_ur
                 w.kill()
     assert {row[0] for row in store.db.query("SELECT id FROM findings")} == expected
     assert store.db.query("SELECT count(*) FROM events")[0][0] == len({e.id for e in events})
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xpending(f"clearlive:events:{s}", "clearlive")["pending"] == 0
     store.db.close()
 
