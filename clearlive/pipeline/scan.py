@@ -256,7 +256,7 @@ class Scanner:
     def restore(self, state: dict[str, Any]) -> None:
         self.rooms = state["rooms"]
         self.sessions = state["sessions"]
-        self.clock = state["clock"]
+        self.clock = state.get("clock") or Lifecycle()  # a checkpoint from before the lifecycle has none
         for d in self.detectors:
             for attr, value in state["detectors"].get(d.id, {}).items():
                 setattr(d, attr, value)
