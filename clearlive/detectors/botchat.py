@@ -120,7 +120,7 @@ class TemplatedChatDetector(Detector):
                 ev=event,
                 room=room,
                 ts_ms=ts,
-                fingerprint=f"{key}@{start}",
+                fingerprint=f"{key}@{start}:{same[0][2]}",  # the burst's first comment
                 summary=summary,
                 field="text",
                 event_ids=[eid for _, _, eid in same][:50],

@@ -139,7 +139,7 @@ class LockstepDetector(Detector):
             ev=ev,
             room=room,
             ts_ms=self.last_ts,
-            fingerprint=",".join(group[:20]),
+            fingerprint=",".join(group) + "|" + ",".join(shared_rooms),  # the accounts' shared actions
             summary=summary,
             field="accounts",
             event_ids=[],
