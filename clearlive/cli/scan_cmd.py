@@ -17,6 +17,7 @@ from clearlive.cli.asr_options import AsrModelOpt, AsrSha256Opt, AsrVadOpt, AsrW
 from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
 from clearlive.model.events import EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
+from clearlive.pipeline.lifecycle import DEFAULT_TENANT
 from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 from clearlive.store import Store
@@ -126,6 +127,10 @@ def scan_command(
     asr_sha256: AsrSha256Opt = None,
     asr_window: AsrWindowOpt = 0.0,
     asr_vad: AsrVadOpt = False,
+    tenant: Annotated[
+        str,
+        typer.Option("--tenant", help="The tenant named in every finding id; the service's tenant gives its ids."),
+    ] = DEFAULT_TENANT,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     if format not in FORMATS:
@@ -137,6 +142,7 @@ def scan_command(
         model=model,
         claims_model=None if no_claims_model else (claims_model or CLAIMS_MODEL),
         encoder_model=encoder_model,
+        tenant=tenant,
         inputs=InputOptions(
             room_id=room,
             session_id=session,

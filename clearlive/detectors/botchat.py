@@ -59,8 +59,10 @@ class TemplatedChatDetector(Detector):
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         text: str = event.text  # type: ignore[attr-defined]
-        if len(text) < MIN_TEMPLATE_CHARS:
-            key = ""  # too short to carry a template worth counting (cheers like 666)
+        if len(text) < MIN_TEMPLATE_CHARS or event.anonymous:  # type: ignore[attr-defined]
+            # too short to carry a template worth counting (cheers like 666), or a masked viewer
+            # whose account cannot be told from any other's: counted in the chat, not as an account
+            key = ""
         elif self.rules is not None and self.rules.last_event is event:
             key = template(self.rules.last_normalised)
         else:
@@ -118,7 +120,7 @@ class TemplatedChatDetector(Detector):
                 ev=event,
                 room=room,
                 ts_ms=ts,
-                fingerprint=f"{key}@{start}",
+                fingerprint=f"{key}@{start}:{same[0][2]}",  # the burst's first comment
                 summary=summary,
                 field="text",
                 event_ids=[eid for _, _, eid in same][:50],

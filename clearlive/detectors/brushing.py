@@ -81,7 +81,7 @@ class OrderBrushingDetector(Detector):
             ev=ev,
             room=room,
             ts_ms=end,
-            fingerprint=f"{shop}@{start}:{','.join(suspects)}",
+            fingerprint=f"{shop}@{start}:{','.join(suspects)}:{ev.id}",  # the order that completed the window
             summary=summary,
             field="orders",
             event_ids=[oid for _, b, oid in window if b in suspects][:50],

@@ -67,7 +67,7 @@ class FanRaidDetector(Detector):
                     self.calls.append(_Call(event.room_id, ts, event.id or "", event.text[m.start : m.end], room))
             return ()
         user = getattr(event, "user_id", None)
-        if not user:
+        if not user or getattr(event, "anonymous", False):  # a masked viewer is nobody to follow across rooms
             return ()
         out: list[Finding] = []
         previous = self.seen.get(user)

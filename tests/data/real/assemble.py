@@ -5,7 +5,8 @@ Usage: python tests/data/real/assemble.py PART.jsonl [PART.jsonl ...]
 A part line is either in the collectors' flat shape (label, category, source URL, ...) or already
 in the corpus's own shape (README.md); both are checked the same way.
 
-audit.jsonl beside this file records label corrections made by a reviewer who read only the
+audit.jsonl beside this file records label and metadata corrections (`fix`: lang, speaker, event)
+made by a reviewer who read only the
 statements and the category definitions (never the rules): a category changed, a label flipped, or
 a line left out because it is a regulator's or reporter's narrative of behaviour, not something
 anyone said. Left-out lines go to excluded.jsonl with the reason, so the curation can be checked.
@@ -24,6 +25,7 @@ import hashlib
 import json
 import sys
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -132,6 +134,7 @@ def record_of(raw: dict) -> dict:
             "speaker": raw["speaker"],
             "provenance": raw["provenance"],
             "original": raw.get("original"),
+            "collected": raw.get("collected") or date.today().isoformat(),
         },
     }
 
@@ -159,6 +162,7 @@ def _final_record_of(raw: dict) -> dict:
             "speaker": src["speaker"],
             "provenance": src["provenance"],
             "original": src.get("original"),
+            "collected": src.get("collected"),
             "hard_negative": raw.get("hard_negative"),
             "note": raw.get("note"),
         }
@@ -181,10 +185,20 @@ def apply_audit(rec: dict, audit: dict[str, dict]) -> str | None:
     proposed = row["proposed"]
     if proposed.startswith("drop"):
         return f"{proposed} ({row['reason']})"
-    rec["categories"] = [] if proposed == "compliant" else [proposed]
-    if proposed != "compliant":
-        rec["hard_negative"] = False
-    rec["note"] = f"{rec.get('note') or ''} [label corrected in review: {row['reason']}]".strip()
+    fix = row.get("fix") or {}
+    if "lang" in fix:
+        rec["lang"] = fix["lang"]
+        rec["id"] = f"real-{rec['lang']}-{rec['id'].rsplit('-', 1)[1]}"
+    if "speaker" in fix:
+        rec["source"]["speaker"] = fix["speaker"]
+    if "event" in fix:
+        rec["event"] = fix["event"]
+    current = rec["categories"][0] if rec["categories"] else "compliant"
+    if proposed != current:
+        rec["categories"] = [] if proposed == "compliant" else [proposed]
+        if proposed != "compliant":
+            rec["hard_negative"] = False
+        rec["note"] = f"{rec.get('note') or ''} [label corrected in review: {row['reason']}]".strip()
     return None
 
 
