@@ -8,6 +8,14 @@ other room, both rooms get a finding:
 `provocation` in the caller's room, and in the target's `abuse` (or `fake_data` when the raid was
 only templated spam), each naming the other room, the call and the raiders.
 
+Hosts rarely say "raid": they send fans to "show" another room ("去他直播间给他们show一下", "go
+show them who we are"). So besides the tagged rules, any host line that sends the audience
+somewhere (`_SEND`: 去/到/冲 + 直播间/那边/评论区, show/秀一下, go/head over to, @room) opens a
+call too. Such a line alone is never a finding: friendly cross-promotion says the same; what
+makes it a raid is the movement of the audience (five or more of the caller's recent viewers
+acting together in one other room, with hostile words or the same lines, grouped by shingle
+similarity as in botchat so that varied copies count as one line).
+
 It is the one detector that needs to see more than one room: it keeps who was active where in the
 last 30 minutes (bounded by MAX_USERS). In-process that is the detector's own memory; a sharded
 service must route these events to one place or keep this state in the shared store.
@@ -15,11 +23,12 @@ service must route these events to one place or keep this state in the shared st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, template
+from clearlive.detectors.botchat import MIN_SIMILARITY, MIN_TEMPLATE_CHARS, shingles, template
 from clearlive.detectors.hostility import hostility
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
@@ -32,6 +41,14 @@ MIN_RAIDERS = 5
 MIN_TEMPLATED = 3  # the same line from this many of the caller's viewers counts as raiding
 MAX_USERS = 1_000_000
 HOSTILE = frozenset({"abuse", "provocation"})
+# A host line sending the audience somewhere: the call is weak evidence until the audience moves.
+_SEND = re.compile(
+    r"(?:去|到|冲|过去|杀到|进)[^，。！？,.!?]{0,12}(?:直播间|那边|那里|评论区|主页|家)"
+    r"|(?:show|秀)一下|show\s*(?:them|him|her|some)"
+    r"|(?<![a-z])(?:go|head|hop|swing)\s+(?:over\s+)?(?:to|into)\s+\S+"
+    r"|@\w+",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -54,7 +71,7 @@ class FanRaidDetector(Detector):
 
     def __init__(self, rules: TextRuleDetector) -> None:
         self.rules = rules
-        self.seen: dict[str, tuple[str, int]] = {}  # user -> (room, last active)
+        self.seen: dict[str, tuple[str, int, str, int]] = {}  # user -> (room, last active, came from, left at)
         self.calls: list[_Call] = []
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
@@ -62,18 +79,31 @@ class FanRaidDetector(Detector):
         if self.calls and ts - self.calls[0].ts > RAID_WINDOW_MS:
             self.calls = [c for c in self.calls if ts - c.ts <= RAID_WINDOW_MS]
         if isinstance(event, Utterance):
-            for m in self.rules.matches_of(event):
-                if "raid_call" in m.rule.spec.tags:
-                    self.calls.append(_Call(event.room_id, ts, event.id or "", event.text[m.start : m.end], room))
+            quotes = [
+                event.text[m.start : m.end] for m in self.rules.matches_of(event) if "raid_call" in m.rule.spec.tags
+            ]
+            if not quotes and event.speaker == "host" and (sent := _SEND.search(event.text)):
+                quotes = [sent.group(0)]
+            for quote in sorted(quotes, key=len, reverse=True)[:1]:  # one call per line: the fullest quote
+                self.calls.append(_Call(event.room_id, ts, event.id or "", quote, room))
             return ()
         user = getattr(event, "user_id", None)
         if not user:
             return ()
         out: list[Finding] = []
+        # Where the user is now and the room they came from: raiders enter the target before they
+        # post there, so the room a comment is judged against is the one they were in before.
+        here = event.room_id
         previous = self.seen.get(user)
-        if isinstance(event, Comment) and previous is not None and self.calls:
-            out.extend(self._maybe_raider(event, room, user, previous, ts))
-        self.seen[user] = (event.room_id, ts)
+        if previous is None:
+            entry = (here, ts, "", 0)
+        elif previous[0] == here:
+            entry = (here, ts, *previous[2:]) if len(previous) == 4 else (here, ts, "", 0)
+        else:
+            entry = (here, ts, previous[0], previous[1])
+        if isinstance(event, Comment) and entry[2] and self.calls:
+            out.extend(self._maybe_raider(event, room, user, (entry[2], entry[3]), ts))
+        self.seen[user] = entry
         if len(self.seen) > MAX_USERS:  # rare: forget everyone not active within the window
             self.seen = {u: v for u, v in self.seen.items() if ts - v[1] <= ACTIVE_MS}
         return out
@@ -82,7 +112,7 @@ class FanRaidDetector(Detector):
         self, ev: Comment, room: RoomState, user: str, previous: tuple[str, int], ts: int
     ) -> list[Finding]:
         from_room, last_active = previous
-        if from_room == ev.room_id or ts - last_active > ACTIVE_MS:
+        if ts - last_active > ACTIVE_MS:
             return []
         calls = [c for c in self.calls if c.room_id == from_room and c.ts <= ts]
         if not calls:
@@ -100,7 +130,14 @@ class FanRaidDetector(Detector):
             if hostile:
                 raiders[user] = ev.id or ""
             else:
-                # The same line from several of the caller's viewers is spam, even when polite.
+                # The same line from several of the caller's viewers is spam, even when polite;
+                # varied copies ('我们家主播最好' / '我们家主播最好哈哈') are the same line.
+                grams = shingles(key)
+                for room_id, known in call.templates:
+                    other = shingles(known)
+                    if room_id == ev.room_id and len(grams & other) >= MIN_SIMILARITY * len(grams | other):
+                        key = known
+                        break
                 same = call.templates.setdefault((ev.room_id, key), {})
                 same[user] = ev.id or ""
                 if len(same) >= MIN_TEMPLATED:
