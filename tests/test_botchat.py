@@ -55,7 +55,9 @@ def test_burst_in_a_busy_room_is_judged_against_its_chat_rate() -> None:
     rows = busy_honest_chat(random.Random(3), 5.0, 10) + bot_burst(300_000, "效果绝了回购第三次", 8, 100_000)
     assert len(bursts(rows)) == 1
     # ... the same eight spread over thirty seconds are a twentieth of that chat: not a burst.
-    spread = [{**r, "ts": T0 + 300_000 + k * 3_700} for k, r in enumerate(bot_burst(0, "效果绝了回购第三次", 8, 100_000))]
+    spread = [
+        {**r, "ts": T0 + 300_000 + k * 3_700} for k, r in enumerate(bot_burst(0, "效果绝了回购第三次", 8, 100_000))
+    ]
     assert bursts(busy_honest_chat(random.Random(3), 5.0, 10) + spread) == []
 
 

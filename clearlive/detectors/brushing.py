@@ -12,8 +12,9 @@ only the full hour is tried (the definition is aimed at small shops).
 In a shop with many honest buyers the ratio is diluted, so each buyer is also judged against the
 shop's own history (`fraud.order_brushing.buyers`): at every order the shop records how many
 orders that buyer placed in the hour before (its buyer-hour concentration). Once the shop has
-seen MIN_SHOP_BUYERS buyers, a buyer whose last hour holds at least MIN_BUYER_ORDERS orders and
-more than twice the shop's own 99th percentile (plus one) is a suspect; a finding needs
+seen MIN_SHOP_BUYERS buyers (the history is of orders older than the hour, so a burst is not its
+own yardstick), a buyer whose last hour holds at least MIN_BUYER_ORDERS orders and
+at least two more than the shop's own 99th percentile is a suspect; a finding needs
 MIN_SUSPECTS suspects in the hour, or one with twice that floor. Honest repeat buyers and the odd
 reseller set the shop's percentile, so a shop whose buyers often reorder needs more.
 """
@@ -39,13 +40,15 @@ MIN_SHOP_BUYERS = 20  # buyers a shop must have had before its own history is a 
 MIN_BUYER_ORDERS = 5
 MIN_SUSPECTS = 2
 HISTORY_QUANTILE = 0.99
+HISTORY_MARGIN = 2  # orders above the shop's own 99th percentile
 
 
 @dataclass
 class _ShopWindow:
     orders: deque[tuple[int, str, str]] = field(default_factory=deque)  # (ts, buyer, order id)
     last_report: int | None = None  # one finding per shop and hour: a burst that goes on is one burst
-    concentration: Counter[int] = field(default_factory=Counter)  # buyer-hour order counts seen at each order
+    counts: deque[int] = field(default_factory=deque)  # per order in the window: its buyer's orders in the hour
+    concentration: Counter[int] = field(default_factory=Counter)  # the same, for orders older than the hour
     buyers: set[str] = field(default_factory=set)  # distinct buyers so far (up to MIN_SHOP_BUYERS is enough)
     last_buyer_report: int | None = None
 
@@ -61,8 +64,10 @@ class OrderBrushingDetector(Detector):
         w = windows.setdefault(shop, _ShopWindow())
         ts: int = event.ts  # type: ignore[assignment]
         w.orders.append((ts, event.user_id, event.order_id))
+        w.counts.append(sum(1 for _, b, _ in w.orders if b == event.user_id))
         while w.orders and (ts - w.orders[0][0] > WINDOW_MS or len(w.orders) > MAX_WINDOW_ORDERS):
             w.orders.popleft()
+            w.concentration[w.counts.popleft()] += 1  # an order leaves the hour: it becomes history
         out = self._buyers(event, room, shop, w, ts)
         if len(w.orders) < MIN_ORDERS or (w.last_report is not None and ts - w.last_report < WINDOW_MS):
             return out
@@ -80,10 +85,9 @@ class OrderBrushingDetector(Detector):
         """A few buyers far above the shop's own buyer-hour concentration."""
         if len(w.buyers) < MIN_SHOP_BUYERS:
             w.buyers.add(ev.user_id)
-        mine = sum(1 for _, b, _ in w.orders if b == ev.user_id)
+        mine = w.counts[-1]
         usual = _quantile(w.concentration, HISTORY_QUANTILE)
-        w.concentration[mine] += 1
-        floor = max(MIN_BUYER_ORDERS, 2 * usual + 1)
+        floor = max(MIN_BUYER_ORDERS, usual + HISTORY_MARGIN)
         if (
             len(w.buyers) < MIN_SHOP_BUYERS
             or mine < floor

@@ -32,7 +32,7 @@ MIN_FILL = 0.5  # and the block is at least half full (edges / (buyers x shops))
 MAX_EDGES = 5_000_000
 SHOP_RING_SHARE = 0.25  # a shop is named when a quarter or more of its buyers are in the block
 BLOCK_BUYER_SHARE = 0.5  # and at least half the block's buyers ordered there
-GROW_SHOP_SHARE = 0.2  # a shop peeled off early rejoins when the block is a fifth of its buyers
+GROW_SHOP_SHARE = 0.15  # a shop peeled off early rejoins when the block is 15% of its buyers
 
 
 def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], float]:
@@ -85,13 +85,18 @@ def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], floa
         return buyers, shops, best_density
     # Peeling takes the ring's busier shops off early (their edges weigh least), and the buyers who
     # touched only those with them: grow the block back. A shop joins when half the block's buyers
-    # ordered there and they are a fifth of its buyers (a camouflage shop is a sliver); a buyer
+    # ordered there and they are 15% of its buyers (a camouflage shop is a sliver); a buyer
     # joins when it ordered from half of the block's shops.
-    for n, nbrs in adj.items():
-        if n.startswith("s:") and n[2:] not in shops:
-            from_block = sum(1 for b in nbrs if b[2:] in buyers)
-            if from_block >= BLOCK_BUYER_SHARE * len(buyers) and from_block >= GROW_SHOP_SHARE * len(nbrs):
-                shops.add(n[2:])
+    for _ in range(2):  # buyers and shops grow together: a shop's test counts the grown buyers
+        need = max(2, math.ceil(BLOCK_BUYER_SHARE * len(shops)))
+        buyers = {
+            n[2:] for n, nbrs in adj.items() if n.startswith("b:") and sum(1 for x in nbrs if x[2:] in shops) >= need
+        }
+        for n, nbrs in adj.items():
+            if n.startswith("s:") and n[2:] not in shops:
+                from_block = sum(1 for b in nbrs if b[2:] in buyers)
+                if from_block >= BLOCK_BUYER_SHARE * len(buyers) and from_block >= GROW_SHOP_SHARE * len(nbrs):
+                    shops.add(n[2:])
     need = max(2, math.ceil(BLOCK_BUYER_SHARE * len(shops)))
     buyers = {n[2:] for n, nbrs in adj.items() if n.startswith("b:") and sum(1 for x in nbrs if x[2:] in shops) >= need}
     return buyers, shops, best_density
