@@ -11,8 +11,10 @@ never count.
 
 A group is bursting when at least MIN_GROUP_ACCOUNTS accounts posted it within BURST_MS (for
 lines under LONG_LINE_WEIGHT, which viewers say alike by chance, MIN_SHORT_GROUP_ACCOUNTS) and
-that is at least HISTORY_FACTOR times what the room's own history of the line predicts (viewers
-who ask the same thing ask it all stream long). A ring posts a handful of lines at once, so the
+that is at least HISTORY_FACTOR times what the room's own history of the line predicts: its usual
+count per BURST_MS, or its usual share of the room's chat times the chat of the span, whichever
+is more (viewers who ask the same thing ask it all stream long, and more of it as chat grows).
+A ring posts a handful of lines at once, so the
 bursting groups of the last BURST_MS are taken together: a finding needs MIN_ACCOUNTS accounts in
 them, making up at least MIN_SHARE of all the room's comments of that span, and the span must
 hold more chat than the room's own rate predicts by at least EXTRA_SHARE of the burst: a ring's
@@ -80,11 +82,18 @@ class _Group:
     born: int = 0
     count: int = 0  # lines the group took so far
     usual: float = 0.0  # the line's usual count per BURST_MS before this group began
+    seen_at_birth: int = 0  # the room's comments when the group began
+    share_at_birth: float = 0.0  # the line's share of the room's chat before the group began
 
-    def usual_before(self, start: int, recent: int) -> float:
-        """The line's usual count per BURST_MS before its comments of the last BURST_MS."""
+    def usual_before(self, start: int, recent: int, seen: int, in_span: int) -> float:
+        """What the room's history predicts for this line over the recent span: the line's usual
+        count per BURST_MS, or its usual share of chat times the span's chat (a room whose chat is
+        growing repeats its usual lines more), whichever is more."""
         elapsed = max(BURST_MS, start - self.born)
-        return max(self.usual, (self.count - recent) * BURST_MS / elapsed)
+        per_window = max(self.usual, (self.count - recent) * BURST_MS / elapsed)
+        earlier = seen - in_span - self.seen_at_birth
+        share = max(self.share_at_birth, (self.count - recent) / earlier if earlier > 0 else 0.0)
+        return max(per_window, share * in_span)
 
 
 @dataclass
@@ -162,7 +171,14 @@ class TemplatedChatDetector(Detector):
         if best is not None and best_sim >= MIN_SIMILARITY:
             return best
         elapsed = max(BURST_MS, ts - (w.first_ts or ts))  # the room's history before this group
-        group = _Group(key, grams, born=ts, usual=before * BURST_MS / elapsed)
+        group = _Group(
+            key,
+            grams,
+            born=ts,
+            usual=before * BURST_MS / elapsed,
+            seen_at_birth=w.seen,
+            share_at_birth=before / w.seen if w.seen else 0.0,
+        )
         w.groups.append(group)
         for g in grams:
             w.index.setdefault(g, []).append(group)
@@ -185,7 +201,10 @@ class TemplatedChatDetector(Detector):
             recent = [m for m in g.members if ts - m[0] <= BURST_MS]
             users = {u for _, u, _ in recent}
             need = MIN_GROUP_ACCOUNTS if weight(g.key) >= LONG_LINE_WEIGHT else MIN_SHORT_GROUP_ACCOUNTS
-            if len(users) < need or len(recent) < HISTORY_FACTOR * g.usual_before(recent[0][0], len(recent)):
+            if len(users) < need:
+                continue
+            span_chat = sum(1 for t in w.times if t >= recent[0][0])
+            if len(recent) < HISTORY_FACTOR * g.usual_before(recent[0][0], len(recent), w.seen, span_chat):
                 continue
             if any(g.key in cue or (len(cue) >= 2 and cue in g.key) for cue in cued):
                 continue  # the host asked for this line
@@ -241,7 +260,7 @@ class TemplatedChatDetector(Detector):
                     "n_accounts": len(accounts),
                     "comments": len(comments),
                     "share_of_chat": round(len(comments) / in_span, 2),
-                    "usual_in_window": round(lead.usual_before(start, len(lead.members)), 2),
+                    "usual_in_window": round(lead.usual_before(start, len(lead.members), w.seen, in_span), 2),
                     "window_start": format_ts(start),
                     "window_end": format_ts(ts),
                 },
