@@ -62,3 +62,12 @@ def test_one_account_over_the_cap_needs_three_times_it() -> None:
     assert farm_findings(near) == []
     far = rows + [like(300_000 + k * 5_000, "bot", 100, 30_000 + k) for k in range(12)]  # 1,200 in a minute
     assert [f.facts["accounts"] for f in farm_findings(far)] == [["bot"]]
+
+
+def test_single_events_of_hundreds_from_a_handful_of_accounts_are_a_farm() -> None:
+    rows = honest_likes(random.Random(5), 20, 300)
+    rows += [like(600_000 + b * 20_000, f"farm{b}", 200, 40_000 + b) for b in range(3)]  # one event each
+    found = farm_findings(rows)
+    assert len(found) == 1 and set(found[0].facts["accounts"]) <= {"farm0", "farm1", "farm2"}
+    one = honest_likes(random.Random(5), 20, 300) + [like(600_000, "farm0", 200, 40_000)]
+    assert farm_findings(one) == []  # one such event alone: below the solo floor

@@ -5,7 +5,9 @@ of a moment), and a person taps a few times a second at most. A like farm sends 
 event from a handful of accounts. Each room keeps, per account, its likes of the last minute and
 the room's own usual rate per liker (the median over likers of likes per liker-minute); an
 account is over the cap when its last minute holds more than ACCOUNT_CAP likes (five taps a
-second, sustained for a whole minute) and at least ROOM_FACTOR times the room's usual. A finding
+second, sustained for a whole minute), or one of its events carries EVENT_CAP likes or more
+(hundreds of taps in one event: no hand, no client), and at least ROOM_FACTOR times the room's
+usual. A finding
 needs MIN_ACCOUNTS such accounts within FARM_WINDOW_MS, or one account at three times the cap:
 one keen fan with fast thumbs is not a farm. One finding per room per FARM_WINDOW_MS.
 State is bounded: the last minute of like events per account, and at most MAX_LIKERS accounts.
@@ -25,6 +27,7 @@ from clearlive.model.findings import Finding
 
 MINUTE_MS = 60_000
 ACCOUNT_CAP = 300  # likes in one minute from one account: five taps a second for the whole minute
+EVENT_CAP = 100  # likes in one event: clients report the taps of a moment, a dozen or so
 ROOM_FACTOR = 20.0  # and this many times the room's usual likes per liker-minute
 MIN_ACCOUNTS = 2
 SOLO_FACTOR = 3.0  # a single account needs three times the cap
@@ -65,7 +68,8 @@ class LikeFarmDetector(Detector):
         if state.usual is None or state.events % USUAL_REFRESH == 0:
             state.usual = self._usual(state, ts)
         in_minute = sum(c for _, c, _ in q)
-        if in_minute <= ACCOUNT_CAP or in_minute < ROOM_FACTOR * state.usual:
+        machine_sized = count >= EVENT_CAP  # no client batches that many taps into one event
+        if (in_minute <= ACCOUNT_CAP and not machine_sized) or in_minute < ROOM_FACTOR * state.usual:
             return ()
         state.over[user] = (ts, in_minute, [eid for _, _, eid in q])
         state.over = {u: v for u, v in state.over.items() if ts - v[0] <= FARM_WINDOW_MS}

@@ -25,7 +25,9 @@ Three signals, each judged against the room's own behaviour rather than fixed nu
   two minutes ending three minutes earlier) while the room's activity per minute (comments,
   follows, gifts, shares and likes, each room against its own rhythm; medians of the increments
   between samples, so one like storm or cue wave does not move them) rose by less than a third as
-  much, and, in a feed that carries enter events, fewer people entered than half the growth.
+  much, short of keeping pace with the audience by more than four standard errors of those medians
+  (taken from the room's own samples, so small rooms and batched likes need a clearer shortfall),
+  and, in a feed that carries enter events, fewer people entered than half the growth.
   Honest surges (a recommendation wave, the stream's warm-up) bring chat and likes in proportion;
   bought viewers bring neither. Works with or without enter events;
 - a silent audience (at the end of a scan, against the population): a room of 200+ viewers on
@@ -81,6 +83,7 @@ SURGE_AFTER_MS = 120_000  # the raised level must hold for two minutes (its lowe
 SURGE_BEFORE_MS = (6 * 60_000, 3 * 60_000)  # the level before: samples from 6 to 3 minutes back
 SURGE_ENGAGEMENT_SHARE = 1 / 3  # activity must rise by less than a third as much as the audience
 SURGE_QUIET_MS = 10 * 60_000
+SURGE_SIGNIFICANCE = 4.0  # the shortfall must be this many standard errors of the paces' medians
 SURGE_ENTRY_SHARE = 0.5  # in a feed with enter events, entries explaining half the growth clear it
 
 
@@ -402,11 +405,19 @@ class ViewerCurveDetector(Detector):
         growth = level_after - level_before
         if growth < SURGE_MIN or level_after < SURGE_RATIO * max(level_before, 1):
             return []
-        pace_before = _median_pace(before)
-        pace_after = _median_pace(after)
+        paces_before, paces_after = _paces(before), _paces(after)
+        if not paces_before or not paces_after:
+            return []
+        pace_before, pace_after = statistics.median(paces_before), statistics.median(paces_after)
         audience_rise = level_after / max(level_before, 1) - 1
         if pace_before <= 0 or pace_after - pace_before > SURGE_ENGAGEMENT_SHARE * audience_rise * pace_before:
             return []  # activity rose with the audience: real people came
+        # ... and it fell short of keeping pace with the audience by more than the room's own noise
+        # (small rooms, likes sent in batches): the median's spread, from the room's own samples.
+        spread = 1.4826 * statistics.median(abs(p - pace_before) for p in paces_before)
+        noise = 1.25 * spread * (1 / len(paces_before) + 1 / len(paces_after)) ** 0.5 * (1 + audience_rise) ** 0.5
+        if pace_before * (1 + audience_rise) - pace_after < SURGE_SIGNIFICANCE * noise:
+            return []
         entered = state.total_enters - before[-1][3]
         if _feed_has_enters(state, ts) and entered >= SURGE_ENTRY_SHARE * growth:
             return []  # people came in (they may just be quiet)
@@ -474,10 +485,9 @@ def _feed_has_enters(state: _CurveState, ts: int) -> bool:
     return state.total_enters / max(1.0, (ts - (state.first_ts or ts)) / 60_000) >= 1
 
 
-def _median_pace(samples: list[tuple[int, int, int, int, str]]) -> float:
-    """Median activity per minute between consecutive samples (robust to one storm or wave)."""
-    paces = [(b[2] - a[2]) * 60_000 / (b[0] - a[0]) for a, b in itertools.pairwise(samples) if b[0] > a[0]]
-    return statistics.median(paces) if paces else 0.0
+def _paces(samples: list[tuple[int, int, int, int, str]]) -> list[float]:
+    """Activity per minute between consecutive samples (their median is robust to one storm or wave)."""
+    return [(b[2] - a[2]) * 60_000 / (b[0] - a[0]) for a, b in itertools.pairwise(samples) if b[0] > a[0]]
 
 
 def _finding(
