@@ -69,5 +69,5 @@ def test_single_events_of_hundreds_from_a_handful_of_accounts_are_a_farm() -> No
     rows += [like(600_000 + b * 20_000, f"farm{b}", 200, 40_000 + b) for b in range(3)]  # one event each
     found = farm_findings(rows)
     assert len(found) == 1 and set(found[0].facts["accounts"]) <= {"farm0", "farm1", "farm2"}
-    one = honest_likes(random.Random(5), 20, 300) + [like(600_000, "farm0", 200, 40_000)]
+    one = [*honest_likes(random.Random(5), 20, 300), like(600_000, "farm0", 200, 40_000)]
     assert farm_findings(one) == []  # one such event alone: below the solo floor
