@@ -152,6 +152,8 @@ class TemplatedChatDetector(Detector):
         group.count += 1
         while group.members and ts - group.members[0][0] > BURST_MS:
             group.members.popleft()
+        if len({u for _, u, _ in group.members}) < MIN_GROUP_ACCOUNTS:
+            return ()  # a finding begins when a line crosses its floor: only then are all groups judged
         return self._judge(event, room, w, ts)
 
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
