@@ -9,7 +9,7 @@ Targets:
       with `read_inputs`; anything but a clean `ClearLiveError` for a whole unreadable file is a
       crash. parquet starts from a seed corpus of valid files (made here) so that mutations reach
       the pages and rows, not only the footer.
-  adapter     TikTok/Douyin recordings through `adapt_lines`.
+  adapter     TikTok/Douyin recordings through `adapt_recording`.
   normalize   any text through `normalize`: the offset map must stay monotone and inside the text.
   rules       any bytes as a YAML rule pack: only a `RuleLoadError` naming the file may come out.
 """
@@ -27,7 +27,7 @@ with atheris.instrument_imports():
     from clearlive.normalize import normalize
     from clearlive.rules.loader import load_pack_file
     from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
-    from clearlive.sources.adapters import adapt_lines
+    from clearlive.sources.adapters import adapt_recording
 
 SUFFIX = {
     "jsonl": "events.jsonl",
@@ -61,7 +61,7 @@ def read_file(target: str):  # type: ignore[no-untyped-def]
 
 def adapter(data: bytes) -> None:
     for source in ("tiktok", "douyin"):
-        list(adapt_lines(iter(data.splitlines()), "r", source))
+        list(adapt_recording(data.splitlines(), "r", source))
 
 
 def normalizer(data: bytes) -> None:

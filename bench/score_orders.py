@@ -65,6 +65,7 @@ def generate(out: Path, n: int, shops: int, seed: int = 1) -> dict[str, str]:
                 "anchor_id": pa.array(shop % 3000).cast(pa.string()),
                 "shop_id": pa.array(shop).cast(pa.string()),
                 "ts": pa.array(ts),
+                "promised_ts": pa.nulls(n, pa.int64()),  # the default promise: 96 h after payment
             }
         ),
     )
@@ -79,6 +80,7 @@ def generate(out: Path, n: int, shops: int, seed: int = 1) -> dict[str, str]:
         pa.table(
             {
                 "order_id": order_ids.take(pa.array(r)),
+                "shop_id": pa.nulls(len(r), pa.string()),
                 "reason": pa.array(reasons[rng.integers(0, len(reasons), len(r))]),
                 "ts": pa.array(ts[r] + rng.integers(3 * DAY, 20 * DAY, len(r))),
             }
@@ -90,6 +92,7 @@ def generate(out: Path, n: int, shops: int, seed: int = 1) -> dict[str, str]:
         pa.table(
             {
                 "order_id": order_ids.take(pa.array(v)),
+                "shop_id": pa.nulls(len(v), pa.string()),
                 "rating": pa.array(rng.choice([1, 2, 3, 4, 5], len(v), p=[0.04, 0.03, 0.08, 0.25, 0.6])),
                 "text": pa.array(np.where(rng.random(len(v)) < 0.01, "夸大宣传", "不错")),
                 "ts": pa.array(ts[v] + rng.integers(3 * DAY, 15 * DAY, len(v))),
@@ -102,6 +105,7 @@ def generate(out: Path, n: int, shops: int, seed: int = 1) -> dict[str, str]:
         pa.table(
             {
                 "order_id": order_ids.take(pa.array(c)),
+                "shop_id": pa.nulls(len(c), pa.string()),
                 "reason": pa.array(np.where(rng.random(len(c)) < 0.2, "dispute", "quality")),
                 "text": pa.array(np.full(len(c), "投诉")),
                 "ts": pa.array(ts[c] + rng.integers(5 * DAY, 30 * DAY, len(c))),
@@ -115,11 +119,16 @@ def generate(out: Path, n: int, shops: int, seed: int = 1) -> dict[str, str]:
         pa.table(
             {
                 "order_id": pa.concat_arrays([order_ids, order_ids]),
+                "shop_id": pa.nulls(2 * n, pa.string()),
                 "status": pa.array(np.repeat(["shipped", "delivered"], n)),
+                "promised_ts": pa.nulls(2 * n, pa.int64()),
                 "ts": pa.array(np.concatenate([shipped, delivered])),
             }
         ),
     )
+    from clearlive.scoring.tables import SCHEMAS
+
+    write("cancellations", SCHEMAS["cancellations"].empty_table())
     s = subset(0.1)
     write(
         "service_chats",
@@ -158,10 +167,13 @@ def run_duckdb(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
 
     config = ScoreConfig.load()
     engine = DuckDBEngine()
-    engine.use_parquet(paths)
+    engine.use_parquet(paths, before_ms=END)
     w = sql.Window(END, WINDOW_DAYS, LAG_DAYS)
-    engine.materialize("order_facts", sql.order_facts(config.reasons, config.misleading_review_terms))
-    shops = {r["shop_id"]: r for r in engine.rows(sql.shop_metrics(w, has_shipments=True))}
+    promise = int(config.default_promise_hours * HOUR)
+    engine.materialize("order_facts", sql.order_facts(config.reasons, config.misleading_review_terms, promise))
+    present = {"reviews", "refunds", "complaints", "shipments", "service_chats"}
+    grace = int(config.non_delivery_grace_days * DAY)
+    shops = {r["shop_id"]: r for r in engine.rows(sql.shop_metrics(w, present, grace))}
     chats = {r["shop_id"]: r for r in engine.rows(sql.shop_chats(w))}
     categories = {r["shop_id"]: r["category"] for r in engine.rows(sql.shop_categories(w))}
     return {shop: _key(r, chats.get(shop, {}), categories.get(shop)) for shop, r in shops.items()}
@@ -173,7 +185,7 @@ def run_duckdb_full(paths: dict[str, str]) -> int:
     from clearlive.scoring.score import score_all
 
     engine = DuckDBEngine()
-    engine.use_parquet({**paths, **_empty_tables()})
+    engine.use_parquet({**paths, **_empty_tables()}, before_ms=END)
     return len(score_all(engine, ScoreConfig.load(), END))
 
 
@@ -194,21 +206,28 @@ def run_pandas(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
 
     from clearlive.scoring.config import ScoreConfig
 
-    reasons = ScoreConfig.load().reasons
+    config = ScoreConfig.load()
+    reasons = config.reasons
+    promise, grace = int(config.default_promise_hours * HOUR), int(config.non_delivery_grace_days * DAY)
+
+    def read(name: str) -> pd.DataFrame:  # as the data stood at END: nothing dated later
+        table = pd.read_parquet(paths[name])
+        return table[table.ts < END]
+
     seller = {r.lower() for r in reasons["seller_fault"]}
     dispute = {r.lower() for r in reasons["dispute"]}
     start, lag_start, lag_end = END - WINDOW_DAYS * DAY, END - (WINDOW_DAYS + LAG_DAYS) * DAY, END - LAG_DAYS * DAY
-    orders = pd.read_parquet(paths["orders"])
-    ship = pd.read_parquet(paths["shipments"])
+    orders = read("orders")
+    ship = read("shipments")
     ship["status"] = ship["status"].str.lower()
     shipped = ship[ship.status == "shipped"].groupby("order_id")["ts"].min().rename("shipped_ts")
     delivered = ship[ship.status == "delivered"].groupby("order_id")["ts"].min().rename("delivered_ts")
-    reviews = pd.read_parquet(paths["reviews"]).sort_values(["order_id", "ts", "rating"])
+    reviews = read("reviews").sort_values(["order_id", "ts", "rating"])
     first = reviews.drop_duplicates("order_id")[["order_id", "rating"]].rename(columns={"rating": "first_rating"})
-    refunds = pd.read_parquet(paths["refunds"])
+    refunds = read("refunds")
     refunds = refunds[refunds.reason.str.lower().isin(seller)]
     seller_fault = refunds.groupby("order_id")["ts"].min().rename("seller_fault_ts")
-    complaints = pd.read_parquet(paths["complaints"])
+    complaints = read("complaints")
     complaints["disputed"] = complaints.reason.str.lower().isin(dispute).astype(int)
     comp = complaints.groupby("order_id")["disputed"].max()
     f = orders.merge(shipped, left_on="order_id", right_index=True, how="left")
@@ -221,8 +240,10 @@ def run_pandas(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
     win = (f.ts >= start) & (f.ts < END)
     lag = (f.ts >= lag_start) & (f.ts < lag_end)
     signed = win & f.delivered_ts.notna()
-    picked = (f.ts >= start) & (f.ts < END - 2 * DAY)
-    ship_win = (f.shipped_ts >= start) & (f.shipped_ts < END - 3 * DAY)
+    picked = win & (f.ts + DAY <= END)  # due for pickup
+    promised = f.ts + promise
+    due = win & (promised <= END)
+    overdue = win & (promised + grace <= END)
     cols = pd.DataFrame(
         {
             "shop_id": f.shop_id,
@@ -233,8 +254,10 @@ def run_pandas(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
             "quality_refund_rate_x": lag & f.seller_fault_ts.notna(),
             "pickup_24h_rate_n": picked,
             "pickup_24h_rate_x": picked & (f.shipped_ts - f.ts <= 24 * HOUR),
-            "on_time_delivery_rate_n": ship_win,
-            "on_time_delivery_rate_x": ship_win & (f.delivered_ts - f.shipped_ts <= 72 * HOUR),
+            "on_time_delivery_rate_n": due,
+            "on_time_delivery_rate_x": due & (f.delivered_ts <= promised),
+            "non_delivery_rate_n": overdue,
+            "non_delivery_rate_x": overdue & f.delivered_ts.isna(),
             "complaint_rate_n": lag,
             "complaint_rate_x": lag & f.complained,
             "dispute_rate_n": lag,
@@ -242,7 +265,7 @@ def run_pandas(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
         }
     )
     shops = cols.groupby("shop_id").sum()
-    chats = pd.read_parquet(paths["service_chats"])
+    chats = read("service_chats")
     cw = chats[(chats.ts >= start) & (chats.ts < END) & chats.shop_id.notna()]
     chat_counts = pd.DataFrame(
         {
@@ -250,7 +273,7 @@ def run_pandas(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
             "reply_3min_rate_x": (cw.first_response_s <= 180).groupby(cw.shop_id).sum(),
         }
     )
-    products = pd.read_parquet(paths["products"]).dropna(subset=["category"])
+    products = read("products").dropna(subset=["category"])
     sku_category = products.sort_values(["sku", "ts", "category"], ascending=[True, False, True]).drop_duplicates("sku")
     ow = orders[(orders.ts >= start) & (orders.ts < END) & orders.shop_id.notna()].merge(
         sku_category[["sku", "category"]], on="sku"
@@ -275,6 +298,7 @@ def _key(r: dict, chats: dict, category: str | None) -> tuple:  # type: ignore[t
         "quality_refund_rate",
         "pickup_24h_rate",
         "on_time_delivery_rate",
+        "non_delivery_rate",
         "complaint_rate",
         "dispute_rate",
     ]

@@ -56,6 +56,7 @@ class Source(msgspec.Struct, forbid_unknown_fields=True):
     speaker: str  # host, guest, viewer, brand_post, influencer_post, platform_notice, other
     provenance: str  # quoted (verbatim words) or paraphrased-from-case (the case's own wording of the claim)
     original: str | None = None  # the original publisher and title when `url` is a republication
+    collected: str | None = None  # the day the line entered the corpus (measurements compare batches)
 
 
 class LabeledText(msgspec.Struct, forbid_unknown_fields=True):

@@ -93,3 +93,25 @@ def test_rank_cli_takes_hosts_from_score_output(tmp_path: Path, capsys: pytest.C
     bad.write_text('{"room_id": "r", "anchor_id": "a"}\n', encoding="utf-8")
     assert main(["rank", str(bad)]) == 2
     assert "bad.jsonl:1" in capsys.readouterr().err
+
+
+def test_equal_values_share_a_rank() -> None:
+    twins = [Candidate("r-a", "a", 100.0), Candidate("r-b", "b", 100.0), Candidate("r-c", "c", 50.0)]
+    assert [(r.rank, r.room_id) for r in rank(twins, "traffic")] == [(1, "r-a"), (1, "r-b"), (3, "r-c")]
+
+
+def test_each_rank_comes_with_the_ranks_its_service_interval_allows() -> None:
+    sure = Candidate("sure", "h1", 100.0, score=85.0, interval=(82.0, 88.0))
+    close = Candidate("close", "h2", 100.0, score=80.0, interval=(60.0, 90.0))
+    poor = Candidate("poor", "h3", 100.0, score=40.0, interval=(35.0, 45.0))
+    unknown = Candidate("new", "h4", 100.0)
+    by_room = {r.room_id: r for r in rank([sure, close, poor, unknown], "service", "mean")}
+    assert [by_room[k].rank for k in ("sure", "close", "new", "poor")] == [1, 2, 3, 4]
+    for r in by_room.values():
+        assert r.rank_interval is not None and r.rank_interval[0] <= r.rank <= r.rank_interval[1]
+    assert by_room["sure"].rank_interval == (1, 3)  # the wide "close" and the unscored host may pass it
+    assert by_room["poor"].rank_interval == (3, 4)  # "sure" and "close" are certainly better; "new" may not be
+    assert by_room["new"].rank_interval == (1, 4)  # no score: anywhere
+    # Traffic alone has no service uncertainty: distinct values give single ranks.
+    traffic = rank([sure, Candidate("small", "h5", 10.0, score=99.0, interval=(98.0, 100.0))], "traffic")
+    assert [r.rank_interval for r in traffic] == [(1, 1), (2, 2)]

@@ -14,7 +14,7 @@ from clearlive.demo.commerce import HIDDEN, generate_history
 from clearlive.model.events import Event, EventBase, format_ts
 from clearlive.model.findings import Finding
 from clearlive.scoring import EntityScore, ScoreConfig, score_events
-from clearlive.scoring.stats import Standing, shrunk
+from clearlive.scoring.stats import Scale, estimate
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
 DAY = 86_400_000
@@ -52,9 +52,10 @@ def test_shop_scores_follow_the_hidden_quality(scores: dict[str, EntityScore]) -
     truth = [HIDDEN["shops"][s.entity_id].quality + HIDDEN["shops"][s.entity_id].service for s in shops]
     assert _spearman([s.score for s in shops], truth) >= 0.85  # type: ignore[misc]
     for s in shops:
-        assert s.benchmark == f"category:{s.category}"  # six shops per category: ranked within it
+        assert s.benchmark == "default"  # the default scales: no category has its own in score.yaml
+        assert s.rank is not None and s.rank["within"] == f"category:{s.category}" and s.rank["of"] == 6
         assert s.interval is not None and s.interval[0] <= s.score <= s.interval[1]  # type: ignore[operator]
-        assert set(s.dimensions) == {"product", "logistics", "service"}
+        assert set(s.dimensions) == {"product", "logistics", "service", "retention"}
 
 
 def test_host_scores_reward_honesty_and_care_not_traffic(scores: dict[str, EntityScore]) -> None:
@@ -129,30 +130,34 @@ def test_counts_windows_and_lags_by_hand() -> None:
     assert thirty.n_orders == 30 and thirty.window["start"] == format_ts(T0 + 10 * DAY)
 
 
-def test_a_small_shop_is_pulled_toward_its_category() -> None:
-    """Thirty-one orders without a single complaint is good, not proof of perfection: the shrunk rate
-    stays above zero and the interval is wide."""
-    r = shrunk(0, 31, prior=0.05, strength=50, level=0.9)
-    assert 0.015 < r.point < 0.05 and r.low < r.point < r.high
-    big = shrunk(0, 3000, prior=0.05, strength=50, level=0.9)
-    assert big.point < r.point and big.high - big.low < r.high - r.low
+def test_a_small_shop_has_the_same_rate_and_a_wider_interval() -> None:
+    """Thirty-one orders without a complaint and 3,000 without one show the same rate; the small shop's
+    interval says how much less it has shown."""
+    small, big = estimate(0, 31, 0.9), estimate(0, 3000, 0.9)
+    assert small.point == big.point == 0.0 and small.low == big.low == 0.0
+    assert 0.03 < small.high < 0.1 and big.high < 0.002
 
 
 @given(
     st.integers(0, 500),
     st.integers(0, 500),
-    st.floats(0.0, 1.0),
-    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30),
+    st.floats(0.001, 0.1),
+    st.floats(1.5, 3),
+    st.floats(1.5, 3),
 )
-def test_rates_and_standings_are_well_formed(x: int, extra: int, prior: float, others: list[float]) -> None:
-    r = shrunk(x, x + extra, prior, 50, 0.9)
+def test_rates_and_scales_are_well_formed(x: int, extra: int, excellent: float, k1: float, k2: float) -> None:
+    n = x + extra
+    if n == 0:
+        return
+    r = estimate(x, n, 0.9)
     assert 0 <= r.low <= r.point <= r.high <= 1
-    for lower_is_better in (True, False):
-        standing = Standing(others, lower_is_better)
-        low, high = standing.interval(r)
-        assert 0 <= low <= high <= 100
-        a, b = standing.score(r.low), standing.score(r.high)
-        assert (a >= b) if lower_is_better else (a <= b)  # monotone: a better rate never scores lower
+    bad = Scale(excellent, excellent * k1, excellent * k1 * k2)
+    good = Scale(1 - bad.excellent, 1 - bad.standard, 1 - bad.poor)
+    for scale in (bad, good):
+        low, high = scale.interval(r)
+        assert 0 <= low <= scale.score(r.point) <= high <= 100
+    assert bad.score(r.low) >= bad.score(r.high)  # a lower bad-event rate never scores lower
+    assert good.score(r.low) <= good.score(r.high)
 
 
 def test_credit_ledger_deducts_confirmed_violations_and_restores_after_clean_days() -> None:

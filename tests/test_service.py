@@ -247,6 +247,7 @@ def test_dashboard_login_feed_room_and_queue(svc: Service) -> None:
     r = svc.client.post(f"/queue/{fid2}", data={"decision": "confirm"}, headers={"HX-Request": "true"})
     assert r.status_code == 200 and "confirmed" in r.text and r.text.startswith("<tr")
     assert svc.client.get(f"/api/v1/findings/{fid}").json()["status"] == "escalated"
+    svc.client.cookies.clear()  # the login's own cookie (with its domain) would otherwise win
     svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
     assert svc.client.get("/rooms/r1").status_code == 404
 
@@ -286,6 +287,7 @@ def test_host_page_shows_score_and_credit_ledger(svc: Service) -> None:
     assert "40</b>orders" in page
     assert "disease" in page and "<td>-" in page  # the auto-confirmed critical claim cost credit points
     assert svc.client.get("/hosts/nobody").status_code == 404
+    svc.client.cookies.clear()  # the login's own cookie (with its domain) would otherwise win
     svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
     assert svc.client.get("/hosts/a1").status_code == 404
 

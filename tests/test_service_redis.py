@@ -36,6 +36,13 @@ pytestmark = pytest.mark.skipif(not (_redis_up() and pg_up()), reason="needs Red
 SHARDS = 2
 
 
+def lanes() -> list[str]:
+    """Every stream the workers read: the room shards and the tenant lanes."""
+    from clearlive.service.redis_transport import lanes_of
+
+    return lanes_of(list(range(SHARDS)))
+
+
 def _events(tmp_path: Path) -> list:
     from clearlive.demo.generate import generate
     from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
@@ -50,15 +57,11 @@ def _events(tmp_path: Path) -> list:
 
 
 def _expected(events: list) -> set[str]:
-    """An uninterrupted run: one scanner per shard, fed its shard's events in order."""
+    """An uninterrupted run: one scanner for the tenant, as the embedded service has (the workers'
+    room lanes and tenant lane together report the same)."""
     from clearlive.service.pipeline import TenantScanners
-    from clearlive.service.redis_transport import shard_of
 
-    per_shard = {s: TenantScanners() for s in range(SHARDS)}
-    found: set[str] = set()
-    for ev in events:
-        found.update(f.id for f in per_shard[shard_of(ev.room_id, SHARDS)].process("acme", [ev]))
-    return found
+    return {f.id for f in TenantScanners().process("acme", [e.__copy__() for e in events])}
 
 
 def _all_submitted(tmp_path: Path, pg: str) -> tuple:
@@ -117,7 +120,7 @@ def test_killed_worker_loses_and_duplicates_nothing(tmp_path: Path, pg_url: str)
     assert store.db.query("SELECT count(*) FROM findings")[0][0] == len(expected)
     assert ids == expected
     assert store.db.query("SELECT count(*) FROM events")[0][0] == len({e.id for e in events})
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xlen(stream_key(s)) == 0
         assert r.xpending(stream_key(s), "clearlive")["pending"] == 0
     store.db.close()
@@ -146,7 +149,7 @@ def test_worker_rides_out_a_database_outage(tmp_path: Path, pg_url: str) -> None
     worker.run(idle_exit_s=2.0)
     assert calls["n"] > 6
     assert {row[0] for row in store.db.query("SELECT id FROM findings")} == expected
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xpending(f"clearlive:events:{s}", "clearlive")["pending"] == 0
     store.db.close()
 
@@ -198,7 +201,7 @@ def test_entries_delivered_and_lost_are_taken_back(tmp_path: Path, pg_url: str) 
     lost = {"n": 0}
 
     def loses_one_batch(shard, entries):  # type: ignore[no-untyped-def]
-        if lost["n"] == 0 and shard == 0 and len(entries) > 100:
+        if lost["n"] == 0 and shard == "0" and len(entries) > 100:
             lost["n"] = len(entries)
             return 0  # delivered, never processed nor acknowledged
         return real(shard, entries)
@@ -211,7 +214,7 @@ def test_entries_delivered_and_lost_are_taken_back(tmp_path: Path, pg_url: str) 
     assert store.db.query("SELECT count(*) FROM events")[0][0] == len({e.id for e in events})
     found = {row[0] for row in store.db.query("SELECT id FROM findings")}
     assert len(found & expected) >= 0.9 * len(expected)
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xpending(stream_key(s), "clearlive")["pending"] == 0
     store.db.close()
 
@@ -231,7 +234,7 @@ def test_two_workers_given_the_same_shards_never_share_one(tmp_path: Path, pg_ur
                 w.kill()
     assert {row[0] for row in store.db.query("SELECT id FROM findings")} == expected
     assert store.db.query("SELECT count(*) FROM events")[0][0] == len({e.id for e in events})
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xpending(f"clearlive:events:{s}", "clearlive")["pending"] == 0
     store.db.close()
 
@@ -244,17 +247,17 @@ def test_a_worker_that_lost_its_lease_does_not_checkpoint(tmp_path: Path, pg_url
     r, store, _, _ = _all_submitted(tmp_path, pg_url)
     worker = ShardWorker(REDIS_URL, store, [0])
     worker.keep_leases()
-    assert worker.held == {0}
+    assert worker.held == {"0", "t0"}  # room shard 0 and tenant lane 0
     resp = r.xreadgroup("clearlive", worker.consumer(0), {stream_key(0): ">"}, count=200)
-    worker._process(0, resp[0][1])
+    worker._process("0", resp[0][1])
     r.set(lease_key(0), "a successor")  # the lease ran out and another worker took it
     r.set(checkpoint_key(0), b"the successor's checkpoint")
     worker.checkpoint()
-    assert worker.held == set() and 0 not in worker.states
+    assert worker.held == {"t0"} and "0" not in worker.states
     assert r.get(checkpoint_key(0)) == b"the successor's checkpoint"
     assert r.xpending(stream_key(0), "clearlive")["pending"] == 200
     worker.keep_leases()  # still the successor's: this worker waits
-    assert worker.held == set() and worker.waiting == {0}
+    assert worker.held == {"t0"} and worker.waiting == {"0"}
     store.db.close()
 
 
@@ -277,7 +280,7 @@ def test_a_dead_workers_lease_is_taken_at_once(tmp_path: Path, pg_url: str) -> N
             r.set(lease_key(0), holder, px=60_000)
             worker = ShardWorker(REDIS_URL, store, [0])
             worker.keep_leases()
-            assert (worker.held == {0}) is taken, holder
+            assert ("0" in worker.held) is taken, holder
             assert r.get(lease_key(0)) == (worker.token if taken else holder).encode()
     finally:
         alive.kill()

@@ -24,7 +24,7 @@ import pytest
 
 from tests.test_service_postgres import _server_up as pg_up
 from tests.test_service_postgres import pg_url  # noqa: F401  (fixture)
-from tests.test_service_redis import SHARDS, _events, _expected
+from tests.test_service_redis import SHARDS, _events, _expected, lanes
 
 redis = pytest.importorskip("redis")
 pytestmark = pytest.mark.skipif(
@@ -74,11 +74,12 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 def drain_and_stop(r: redis.Redis, worker: subprocess.Popen, timeout: float = 180) -> None:
-    """Wait until the worker has checkpointed and deleted every entry of every shard, then stop it."""
+    """Wait until the worker has checkpointed and deleted every entry of every lane (room shards and
+    tenant lanes), then stop it."""
     from clearlive.service.redis_transport import stream_key
 
     deadline = time.monotonic() + timeout
-    while any(r.xlen(stream_key(s)) for s in range(SHARDS)):
+    while any(r.xlen(stream_key(lane)) for lane in lanes()):
         assert worker.poll() is None, "the worker died"
         assert time.monotonic() < deadline, "the streams were never drained"
         time.sleep(0.1)
@@ -149,7 +150,7 @@ def test_redis_killed_and_restarted_loses_and_duplicates_nothing(
     ids = [row[0] for row in store.db.query("SELECT id FROM findings")]
     assert len(ids) == len(set(ids)) == len(expected) and set(ids) == expected
     assert store.db.query("SELECT count(*) FROM events")[0][0] == len({e.id for e in events})
-    for s in range(SHARDS):
+    for s in lanes():
         assert r.xpending(stream_key(s), "clearlive")["pending"] == 0
     store.db.close()
 

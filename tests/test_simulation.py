@@ -60,12 +60,14 @@ def test_without_information_the_service_policy_cannot_beat_traffic(uncertainty:
 
 def test_traffic_first_lets_bad_money_drive_out_good() -> None:
     """Over 100 rounds, traffic-first allocation sends more traffic to low-quality hosts, loses more
-    buyers and leaves them worse off than allocation by service; the blend does best. Three seeds."""
+    buyers and leaves them worse off than allocation by service or by the blend; the blend keeps the
+    most buyers. (Since the scores became absolute (issue #22), service alone sometimes gives more
+    surplus than the blend: seed 3.) Three seeds."""
     for seed in (1, 2, 3):
         s = {p: summary(simulate(p, 100, seed), 20) for p in ("traffic", "service", "blend")}
         assert s["traffic"]["low_quality_traffic_share"] > 2 * s["service"]["low_quality_traffic_share"]
-        assert s["traffic"]["consumer_surplus"] < s["service"]["consumer_surplus"] < s["blend"]["consumer_surplus"]
-        assert s["traffic"]["active_buyers"] < s["service"]["active_buyers"]
+        assert s["traffic"]["consumer_surplus"] < min(s["service"]["consumer_surplus"], s["blend"]["consumer_surplus"])
+        assert s["traffic"]["active_buyers"] < s["service"]["active_buyers"] < s["blend"]["active_buyers"]
         first = simulate("traffic", 100, seed)["rounds"][0]["low_quality_traffic_share"]
         assert s["traffic"]["low_quality_traffic_share"] > first  # and it gets worse over time
 

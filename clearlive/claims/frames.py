@@ -33,7 +33,7 @@ MAX_GAP_EN = 40
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    kind: str  # disease, body, weight, rate
+    kind: str  # disease, body, weight, rate, audience (offered to a disease's sufferers), medication (fewer drugs)
     strength: str  # cure, prevent, improve
     target: str
     effect: str
@@ -194,7 +194,74 @@ def _parse_zh(text: str, roles: frozenset[str] | None = None) -> list[Claim]:
                 out.append(Claim("weight", "improve", unit, m.group(0), m.start(), m.end(), quantity))
     for m in _RATE_ZH.finditer(text) if "率" in text else ():
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
+    out.extend(_audience_claims(text, [(s, e, w) for s, e, k, w in targets if k == "disease"], out))
+    out.extend(_medication_claims(_MEDICATION_ZH, text) if "药" in text or "处方" in text else ())
     return sorted(out, key=lambda c: (c.start, c.end))
+
+
+# Fewer drugs as the product's effect (降压药都停了, 处方药慢慢减, "I'm off my insulin"): a treatment claim
+# that names no disease. Advice against stopping (不要擅自停药, "don't stop taking your medication")
+# is an advisory speech act and makes no claim (parse_claims).
+_MEDICATION_ZH = re.compile(
+    r"(?:降压药|降糖药|降脂药|胰岛素|西药|处方药|处方笺|处方签|药物|激素|药)(?:都|已经|也|全|慢慢|现在|基本)"
+    r"[^，。！？,!?；;]{0,6}?(?:停了|停掉|不用吃|不吃了|减了|减半|减少|减|没在吃|不用再吃|扔了)"
+    r"|(?:停|减|戒)掉?了?(?:降压药|降糖药|降脂药|胰岛素|西药|处方药)"
+)
+_MEDICATION_EN = re.compile(
+    r"\b(?:off|stopped taking|no longer (?:take|takes|taking|need|needs|needed)|came off|come off|quit|ditched|"
+    r"threw away|throw away|reduced|cut down on) (?:all )?(?:of )?(?:my|his|her|their|your|the)? ?"
+    r"(?:meds|medications?|medicines?|insulin|pills|prescriptions?|inhalers?|statins?|blood pressure pills)\b"
+)
+
+
+def _medication_claims(pattern: re.Pattern[str], text: str) -> list[Claim]:
+    return [Claim("medication", "cure", m.group(0), m.group(0), m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+# A product offered to the sufferers of a disease (适合高血压人群, "if you suffer from arthritis") says it
+# treats the disease without an effect word; a warning (不适合高血压人群, 慎用) says the opposite.
+_AUDIENCE_ZH = re.compile(r"(?<![不禁慎忌])(?:适合|适用于|专门针对|针对|专为)[^，。！？,!?；;]{0,12}$")
+_AUDIENCE_EN = re.compile(
+    r"\b(?:suffer(?:s|ing)?|struggl(?:e|es|ing)|liv(?:e|es|ing)|deal(?:s|ing)?) (?:from|with)\b[^.!?;]{0,30}$"
+    r"|\bfor (?:anyone|those|people|everyone|men|women|folks) (?:with|who have)\b[^.!?;]{0,30}$"
+)
+
+
+# In English the sufferers are also named in advice ("if you suffer from allergies, check the label"):
+# the product must be pitched to them (perfect for, designed for, "this is for you") and no one sent
+# to a doctor or a label.
+_PITCH_BEFORE_EN = re.compile(r"\b(?:perfect|ideal|great|designed|made|formulated|created|developed|specially)\b")
+_PITCH_AFTER_EN = re.compile(r"\b(?:this|these|it|our|my)\b")
+_ADVICE_EN = re.compile(r"\b(?:consult|doctor|gp|pharmacist|check|ask|talk to|speak to|label|not suitable|avoid)\b")
+
+
+def _pitched_en(text: str, start: int, end: int) -> bool:
+    sentence_start = max((text.rfind(c, 0, start) for c in ".!?;"), default=-1) + 1
+    stops = [i for i in (text.find(c, end) for c in ".!?;") if i >= 0]
+    sentence = text[sentence_start : min(stops, default=len(text))]
+    if _ADVICE_EN.search(sentence):
+        return False
+    return bool(
+        _PITCH_BEFORE_EN.search(text[sentence_start:start])
+        or _PITCH_AFTER_EN.search(text[end : len(sentence) + sentence_start])
+    )
+
+
+def _audience_claims(text: str, diseases: list[tuple[int, int, str]], found: list[Claim]) -> list[Claim]:
+    pattern = _AUDIENCE_EN if is_latin(text) else _AUDIENCE_ZH
+    out = []
+    for start, end, target in diseases:
+        if any(c.start <= start < c.end for c in found):
+            continue  # already part of an effect claim
+        m = pattern.search(text[max(0, start - 40) : start])
+        if m is None:
+            continue
+        if pattern is _AUDIENCE_EN and not _pitched_en(text, start, end):
+            continue
+        cue_start = max(0, start - 40) + m.start()
+        out.append(Claim("audience", "improve", target, m.group(0).strip(), cue_start, end))
+        break  # one per sentence: the list of diseases is one claim
+    return out
 
 
 _QUANTITY_NEAR = re.compile(
@@ -284,6 +351,9 @@ def _parse_en(text: str) -> list[Claim]:
             out.append(Claim("weight", "improve", "weight", m.group(0), m.start(), m.end(), m.group(1) or m.group(2)))
     for m in _RATE_EN.finditer(text) if " rate" in text or "%" in text else ():
         out.append(Claim("rate", "cure", m.group(0), m.group(0), m.start(), m.end()))
+    diseases = [(t.start(), t.end(), t.group(0)) for t in targets if t.group(0) in lex.en_disease]
+    out.extend(_audience_claims(text, diseases, out))
+    out.extend(_medication_claims(_MEDICATION_EN, text))
     return sorted(out, key=lambda c: (c.start, c.end))
 
 
@@ -325,10 +395,20 @@ _REFERENCE_ZH = re.compile(
     rf"|(?:恢复|回到|涨回|恢复到|涨到){_MONEY}(?:{_CURRENCY_WORDS_ZH})"
     rf"|比(?:其他|其它|别的|别家|外面|线下|官方|旗舰店|实体店|商场|超市|专柜)[^，。！？,!?]{{0,8}}(?:便宜|低|省)"
     rf"|价值(?:上千|上万|几千|几万|数千|数万)(?:元|块)"
+    # a named list price needs no currency word: 原价9998，现在只需998
+    rf"|(?:原价|原價|划线价|专柜价|吊牌价|市场价|日常价|官方价|官网价|指导价|零售价)(?:是|要|都要|卖)?{_MONEY}(?![0-9件个套盒瓶支袋条只双斤克天年]|[.,][0-9])"
+    # another channel's price: 线下门店卖五六千元, 药店要1280
+    rf"|(?:线下|门店|药店|药房|专卖店|免税店|品牌店)(?:都|要|卖|是|价){{0,2}}[^，。！？,!?]{{0,4}}?{_MONEY}(?:多|多块)?"
+    rf"(?:{_CURRENCY_WORDS_ZH}|{_SYMBOLS})"
+    # a stated value set against today's price: 1万元的和田玉，我们今天300元就卖
+    rf"|[0-9]*{_MONEY}(?:{_CURRENCY_WORDS_ZH})的[^，。！？,!?]{{1,8}}[，,]?[^，。！？,!?]{{0,4}}?"
+    rf"(?:今天|现在|直播间|只要|只需|只卖|到手)[^，。！？,!?]{{0,3}}?{_MONEY}(?:{_CURRENCY_WORDS_ZH})"
 )
 _REFERENCE_EN = re.compile(
     rf"\bwas {_CURRENCY_EN}\s?[0-9]|\bsave {_CURRENCY_EN}\s?[0-9]|\b(?:rrp|msrp|worth|valued at|originally|usually|"
     rf"normally|reduced from|regular price)\s?(?:of\s)?{_CURRENCY_EN}\s?[0-9]|\bprices? (?:goes?|going) (?:back )?up\b"
+    # a price walked down on air: "from £10,493.99 ... right the way down to just £999.99"
+    rf"|\bfrom {_CURRENCY_EN}\s?[0-9][0-9,.]*[^!?]{{0,100}}?\bdown to (?:just |only )?{_CURRENCY_EN}\s?[0-9]"
 )
 _URGENCY_ZH = re.compile(
     rf"最后{_MONEY}(?:单|件|套|份|盒|箱)(?!的(?:买家|客户|朋友|宝宝|家人|顾客))"
@@ -555,7 +635,8 @@ def parse_class_claims(text: str, roles: frozenset[str] = ALL_ROLES) -> list[tup
 
 _ANCHORS_ZH = {
     "reference": "原价 划线价 专柜 吊牌价 市场价 日常价 官方价 官网价 指导价 零售价 平时 平常 外面 别家 "
-    "别人家 旗舰店 实体店 商场 超市 恢复 回到 涨回 涨到 价值 比其他 比其它 比别的 比别家 比外面 比线下 "
+    "别人家 旗舰店 实体店 商场 超市 线下 门店 药店 药房 专卖店 免税店 品牌店 元的 块的 万的 "
+    "恢复 回到 涨回 涨到 价值 比其他 比其它 比别的 比别家 比外面 比线下 "
     "比官方 比旗舰店 比实体店 比商场 比超市 比专柜".split(),
     "urgency": "最后 只剩 仅剩 就剩 还剩 剩下 限量 手慢无 拼手速 注意手速 只有今天 仅限今 过了今天 下播 下架 "
     "2、1 2,1 2，1 21 二一 二、一".split()
@@ -564,6 +645,8 @@ _ANCHORS_ZH = {
     "sales": "已售 已拼 已卖 卖出 卖了 售出 月销 累计 热销 抢空 秒空 抢光 卖光 售罄".split(),
     # weight, height and rebound figures and cure rates need no disease word (瘦了7斤, 长高不是梦, 治愈率)
     "weight": "斤 公斤 千克 kg 磅 厘米 cm 码 长高 增高 再长 多长 长个 反弹 率".split(),
+    # medication given up or cut (降压药都停了): the parser of target frames reads it
+    "target": ["药", "处方"],
 }
 
 

@@ -11,9 +11,8 @@ import typer
 from rich.console import Console
 
 from clearlive.errors import InputError
-from clearlive.model.events import Event
-from clearlive.sources.adapters import SOURCES, adapt_lines
-from clearlive.sources.rejects import Reject, RejectSink, field_of
+from clearlive.sources.adapters import SOURCES, adapt_recording
+from clearlive.sources.rejects import Reject, RejectSink
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -37,29 +36,43 @@ def adapt_command(
         rejects or (out.with_name(out.name + ".rejects.jsonl") if out else Path("clearlive-rejects.jsonl"))
     )
     fh = out.open("wb") if out else sys.stdout.buffer
-    written = skipped = 0
+    written = skipped = lines = foreign = 0
+    notes: list[str] = []
     try:
-        with path.open("rb") as lines:
-            for n, events, field, error in adapt_lines(iter(lines), room, source):
+        with path.open("rb") as recording:
+            for line, events in adapt_recording(recording, room, source, anchor):
+                lines += not line.closing
+                foreign += not line.known
+                notes += [f"{path.name}:{line.n}: field `{n.field}`: {n.message}" for n in line.notes]
                 if events is None:
-                    sink(Reject(source=path.name, line=n, field=field, error=error or "", raw=""))
+                    sink(Reject(source=path.name, line=line.n, field=line.field, error=line.error or "", raw=""))
                     continue
-                if not events:
+                if not events and line.known:
                     skipped += 1
                 for ev in events:
-                    if anchor:
-                        ev["anchor_id"] = anchor
-                    try:
-                        msgspec.convert(ev, Event)  # what scan will accept
-                    except msgspec.ValidationError as exc:
-                        sink(Reject(source=path.name, line=n, field=field_of(str(exc)), error=str(exc), raw=""))
-                        continue
                     fh.write(msgspec.json.encode(ev) + b"\n")
                     written += 1
     finally:
         if out:
             fh.close()
         sink.close()
-    err.print(f"{written} events written, {skipped} messages with nothing to read, {sink.count} rejected")
+    err.print(
+        f"{written} events written, {skipped} messages with nothing to read, {sink.count} rejected"
+        + (f", {foreign} lines not {source} messages" if foreign else "")
+        + (f", {len(notes)} optional fields left out" if notes else "")
+    )
     for r in sink.first[:10]:
         err.print(f"  rejected {r.describe()}", markup=False, highlight=False)
+    for note in notes[:10]:
+        err.print(f"  left out {note}", markup=False, highlight=False)
+    if written == 0:
+        why = (
+            "it is empty"
+            if not lines
+            else (
+                f"none of its {lines} lines is a {source} client's message (is --from right?)"
+                if foreign == lines
+                else f"{sink.count} of {lines} lines rejected, the rest carry nothing ClearLive reads"
+            )
+        )
+        raise InputError(f"{path}: nothing read: {why}")

@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
 from clearlive.model.events import EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
+from clearlive.pipeline.lifecycle import DEFAULT_TENANT
 from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 from clearlive.store import Store
@@ -117,6 +118,10 @@ def scan_command(
         Path | None,
         typer.Option("--encoder-model", help="Also run this sentence-encoder model (clearlive train encoder)."),
     ] = None,
+    tenant: Annotated[
+        str,
+        typer.Option("--tenant", help="The tenant named in every finding id; the service's tenant gives its ids."),
+    ] = DEFAULT_TENANT,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     if format not in FORMATS:
@@ -128,6 +133,7 @@ def scan_command(
         model=model,
         claims_model=None if no_claims_model else (claims_model or CLAIMS_MODEL),
         encoder_model=encoder_model,
+        tenant=tenant,
         inputs=InputOptions(
             room_id=room, session_id=session, anchor_id=anchor, t0=t0, table_type=table_type, lang=lang
         ),

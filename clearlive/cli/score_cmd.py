@@ -19,6 +19,7 @@ from clearlive.model.events import parse_ts
 from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.scoring import CommerceTables, EntityScore, ScoreConfig, score_tables
+from clearlive.scoring.backtest import backtest
 from clearlive.scoring.engines import engine_named
 from clearlive.scoring.export import write_parquet
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
@@ -62,6 +63,31 @@ def scores_table(scores: list[EntityScore]) -> Table:
     return table
 
 
+def backtest_table(result: dict) -> Table:
+    table = Table(
+        "outcome (next window)",
+        "predictor",
+        "n",
+        "spearman",
+        "90% interval",
+        "bottom-decile precision",
+        header_style="bold",
+        title=f"{result['shops_compared']} shops with at least {result['min_next_orders']} orders in the next window",
+    )
+    for outcome, row in result["outcomes"].items():
+        for name, r in row.items():
+            iv = r["spearman_interval"]
+            table.add_row(
+                outcome,
+                name,
+                str(r["n"]),
+                "-" if r["spearman"] is None else f"{r['spearman']:.2f}",
+                "-" if iv is None else f"{iv[0]:.2f} to {iv[1]:.2f}",
+                f"{r['bottom_decile_precision']:.2f}",
+            )
+    return table
+
+
 def score_command(
     paths: Annotated[
         list[str], typer.Argument(help="Events (.jsonl[.gz]) or tables (.csv, .parquet: orders, refunds, ...).")
@@ -69,8 +95,16 @@ def score_command(
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl, json or table.")] = "jsonl",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write scores here instead of stdout.")] = None,
     window: Annotated[
-        int | None, typer.Option("--window", help="Days in the window: 30, 60 or 90 (default: the config's).")
+        int | None, typer.Option("--window", help="Days in the window: 7 to 365 (default: the config's).")
     ] = None,
+    backtest_mode: Annotated[
+        bool,
+        typer.Option(
+            "--backtest",
+            help="Score the window ending at --as-of (default: one window before the data's end) and report how "
+            "well scores, dimensions, GMV and the mean rating predict the next window's outcomes.",
+        ),
+    ] = False,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="RFC 3339 end of the window (default: end of the newest order's day).")
     ] = None,
@@ -124,6 +158,13 @@ def score_command(
         else:
             tables.add_all(events)
         sink.close()
+    if backtest_mode:
+        result = backtest(tables, config, as_of_ms)
+        if format == "table":
+            Console(width=200).print(backtest_table(result))
+        else:
+            sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(result), indent=2) + b"\n")
+        return
     try:
         engine = engine_named(engine_name)
     except ValueError as exc:

@@ -139,7 +139,9 @@ class TemplatedChatDetector(Detector):
         w.last_ts = max(w.last_ts, ts)
         if w.seen % 200 == 0:
             self._forget(w, ts)
-        key = self._key(event, text) if len(text) >= 2 else ""
+        # A masked viewer (event.anonymous) cannot be told from any other: counted in the chat, not
+        # as an account.
+        key = self._key(event, text) if len(text) >= 2 and not event.anonymous else ""  # type: ignore[attr-defined]
         if weight(key) < MIN_TEMPLATE_WEIGHT:
             return ()
         before = w.history.get(key, 0)
@@ -244,7 +246,7 @@ class TemplatedChatDetector(Detector):
                 ev=event,
                 room=room,
                 ts_ms=ts,
-                fingerprint=f"{lead.key}@{start}",
+                fingerprint=f"{lead.key}@{start}:{min(comments)[2]}",  # the burst's first comment
                 summary=summary,
                 field="text",
                 event_ids=[eid for _, _, eid in sorted(comments)][:50],

@@ -115,7 +115,7 @@ class OrderBrushingDetector(Detector):
                 ev=ev,
                 room=room,
                 ts_ms=ts,
-                fingerprint=f"{shop}@{start}:{','.join(suspects)}",
+                fingerprint=f"{shop}@{start}:{','.join(suspects)}:{ev.id}",  # the order that named them
                 summary=summary,
                 field="orders",
                 event_ids=[oid for _, _, oid in window][:50],
@@ -159,7 +159,7 @@ class OrderBrushingDetector(Detector):
             ev=ev,
             room=room,
             ts_ms=end,
-            fingerprint=f"{shop}@{start}:{','.join(suspects)}",
+            fingerprint=f"{shop}@{start}:{','.join(suspects)}:{ev.id}",  # the order that completed the window
             summary=summary,
             field="orders",
             event_ids=[oid for _, b, oid in window if b in suspects][:50],

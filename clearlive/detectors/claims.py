@@ -44,6 +44,8 @@ _RULE_OF_KIND = {
     "body": "claims.efficacy.body",
     "weight": "claims.efficacy.weight",
     "rate": "claims.efficacy.rate",
+    "audience": "claims.efficacy.disease_audience",
+    "medication": "claims.efficacy.medication",
 }
 _RULE_OF_SPEAKER = {
     "credential": "claims.impersonation.credential",

@@ -141,7 +141,9 @@ class FraudarDetector(Detector):
             return ()
         background = len(self.edges) / (len({b for b, _ in self.edges}) * len({s for _, s in self.edges}))
         block_density = fill
-        anchor_shop = max(shops, key=lambda s: sum(1 for b, x in self.edges if x == s and b in buyers))
+        # sorted first: a tie must not fall to set order (the string hash differs per process), or
+        # the finding's room, and so its id, would differ between runtimes
+        anchor_shop = max(sorted(shops), key=lambda s: sum(1 for b, x in self.edges if x == s and b in buyers))
         ev = self.first_order[anchor_shop]
         room = rooms.get(ev.room_id) or RoomState(ev.room_id)
         summary = (
@@ -157,7 +159,7 @@ class FraudarDetector(Detector):
                 ev=ev,
                 room=room,
                 ts_ms=self.last_ts,
-                fingerprint=",".join(sorted(shops)),
+                fingerprint=",".join(sorted(shops)) + "|" + ",".join(sorted(buyers)),  # the block's orders
                 summary=summary,
                 field="orders",
                 event_ids=[],

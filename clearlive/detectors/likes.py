@@ -55,6 +55,8 @@ class LikeFarmDetector(Detector):
         assert isinstance(event, Like)
         state: _Likers = room.slots.setdefault(self.id, _Likers())
         ts: int = event.ts  # type: ignore[assignment]
+        if event.anonymous:  # a masked viewer is nobody to count likes per account for
+            return ()
         user, count = event.user_id, max(0, event.count)
         state.events += 1
         if user not in state.recent and len(state.recent) >= MAX_LIKERS:
@@ -105,7 +107,7 @@ class LikeFarmDetector(Detector):
             ev=ev,
             room=room,
             ts_ms=ts,
-            fingerprint=f"{','.join(farm[:20])}@{start}",
+            fingerprint=f"{','.join(farm[:20])}@{start}:{ids[0] if ids else ''}",  # the accounts and first event
             summary=summary,
             field="likes",
             event_ids=ids,

@@ -62,7 +62,7 @@ class LockstepDetector(Detector):
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         user = getattr(event, "user_id", None)
-        if not user:
+        if not user or getattr(event, "anonymous", False):  # a masked viewer is nobody to follow across rooms
             return ()
         ts: int = event.ts  # type: ignore[assignment]
         self.last_ts = max(self.last_ts, ts)
@@ -139,7 +139,7 @@ class LockstepDetector(Detector):
             ev=ev,
             room=room,
             ts_ms=self.last_ts,
-            fingerprint=",".join(group[:20]),
+            fingerprint=",".join(group) + "|" + ",".join(shared_rooms),  # the accounts' shared actions
             summary=summary,
             field="accounts",
             event_ids=[],

@@ -76,12 +76,13 @@ def metric_finding(
     category: str = "fake_data",
 ) -> Finding:
     """A finding whose evidence text is a one-line summary of the numbers (it quotes no event text,
-    so start/end span the summary itself)."""
+    so start/end span the summary itself). `fingerprint` must name the event(s) or accounts the
+    finding rests on: it is what tells two such findings of one room apart."""
     table = citation_table()
     evidence = Evidence(
         text=summary, start=0, end=len(summary), context=summary, field=field, normalized=summary, matched=rule_id
     )
-    return detector_finding(
+    found = detector_finding(
         rule_id=rule_id,
         title=title,
         category=category,
@@ -98,3 +99,7 @@ def metric_finding(
         suggestion=suggestion,
         facts=facts,
     )
+    # The summary's numbers grow while a pattern goes on (a cross-room window sees more of a ring
+    # than the window before it): the id rests on the fingerprint alone, so the same pattern keeps it.
+    found.id = finding_id(rule_id, fingerprint, "", 0)
+    return found

@@ -109,7 +109,7 @@ class FanRaidDetector(Detector):
                 self.calls.append(_Call(event.room_id, ts, event.id or "", quote, room))
             return ()
         user = getattr(event, "user_id", None)
-        if not user:
+        if not user or getattr(event, "anonymous", False):  # a masked viewer is nobody to follow across rooms
             return ()
         out: list[Finding] = []
         # Where the user is now and the room they came from: raiders enter the target before they

@@ -94,9 +94,18 @@ class Utterance(EventBase, tag="utterance"):
     end: float | None = None
 
 
-class Comment(EventBase, tag="comment"):
-    TEXT_FIELD: ClassVar[str | None] = "text"
+class ViewerEvent(EventBase, kw_only=True):
+    """An action of one viewer. Extensions: `nickname` (the name shown in the room, not a key) and
+    `anonymous` (the platform masked the viewer, e.g. Douyin rooms with viewer privacy on: the
+    `user_id` is then unique to the message, and per-user detectors and counts leave it out)."""
+
     user_id: str
+    nickname: str | None = None
+    anonymous: bool = False
+
+
+class Comment(ViewerEvent, tag="comment", kw_only=True):
+    TEXT_FIELD: ClassVar[str | None] = "text"
     text: Text
 
 
@@ -107,28 +116,27 @@ class RoomStats(EventBase, tag="room_stats"):
     followers: int | None = None
 
 
-class Enter(EventBase, tag="enter"):
-    user_id: str
+class Enter(ViewerEvent, tag="enter"):
+    pass
 
 
-class Follow(EventBase, tag="follow"):
-    user_id: str
+class Follow(ViewerEvent, tag="follow"):
+    pass
 
 
-class Share(EventBase, tag="share"):
-    user_id: str
+class Share(ViewerEvent, tag="share"):
+    pass
 
 
-class Like(EventBase, tag="like"):
-    user_id: str
+class Like(ViewerEvent, tag="like"):
     count: int = 1
 
 
-class Gift(EventBase, tag="gift"):
-    user_id: str
+class Gift(ViewerEvent, tag="gift", kw_only=True):
     gift: str
     value: float = 0.0
     count: int = 1
+    currency: str | None = None  # extension: ISO 4217 code of `value` (USD for TikTok, CNY for Douyin)
 
 
 class Product(EventBase, tag="product"):
@@ -147,12 +155,26 @@ class Product(EventBase, tag="product"):
     ingredients: list[str] | None = None  # extension: the label's ingredient list, for ingredient claims
 
 
+def _epoch_ms(value: int | datetime | float | None) -> int | None:
+    if value is None or type(value) is int:
+        return value  # type: ignore[return-value]
+    if isinstance(value, datetime):
+        return ((value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH) // _MS
+    return parse_ts(value)  # type: ignore[arg-type]
+
+
 class Order(EventBase, tag="order"):
     order_id: str
     user_id: str
     sku: str
     qty: int = 1
     amount: float = 0.0
+    # extension (issue #22): when delivery was promised to the buyer (RFC 3339 or epoch ms)
+    promised_delivery: int | datetime | float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.promised_delivery = _epoch_ms(self.promised_delivery)
 
 
 class Refund(EventBase, tag="refund"):
@@ -183,6 +205,21 @@ class Shipment(EventBase, tag="shipment"):
     order_id: str
     status: str
     carrier: str | None = None
+    # extension (issue #22): a promised delivery time given with the shipment (overrides the order's)
+    promised_delivery: int | datetime | float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.promised_delivery = _epoch_ms(self.promised_delivery)
+
+
+class Cancellation(EventBase, tag="cancellation"):
+    """Extension (issue #22): an order cancelled before delivery; `by` says who cancelled
+    (`seller`, `buyer`, `platform`) where the data knows."""
+
+    order_id: str
+    reason: str | None = None
+    by: str | None = None
 
 
 class ServiceChat(EventBase, tag="service_chat"):
@@ -208,6 +245,7 @@ EVENT_TYPES: tuple[type[EventBase], ...] = (
     Review,
     Complaint,
     Shipment,
+    Cancellation,
     ServiceChat,
 )
 # The tagged union one decoder validates against (the `type` field picks the struct).
@@ -228,6 +266,7 @@ Event = (
     | Review
     | Complaint
     | Shipment
+    | Cancellation
     | ServiceChat
 )
 TYPE_BY_NAME: dict[str, type[EventBase]] = {t.__struct_config__.tag: t for t in EVENT_TYPES}  # type: ignore[misc]

@@ -7,6 +7,8 @@ optional store together for the CLI and library users.
 
 from __future__ import annotations
 
+import pickle
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,19 @@ from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
+from clearlive.pipeline.lifecycle import (
+    DEFAULT_TENANT,
+    IDLE_MS,
+    PARTS,
+    REPORTED_IDS,
+    SWEEP_MS,
+    WINDOW_MS,
+    CrossWindow,
+    is_population,
+    scoped_id,
+    split,
+    window_starts,
+)
 from clearlive.pipeline.sessions import SessionSummary, SessionTracker
 from clearlive.rules import RuleSet, load_rules
 from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
@@ -41,6 +56,7 @@ class ScanConfig:
     model: Path | None = None  # a trained abuse model (clearlive train abuse) to run beside the rules
     claims_model: Path | None = CLAIMS_MODEL  # the category classifier after the rules; None turns it off
     encoder_model: Path | None = None  # opt-in sentence-encoder model (clearlive train encoder; needs [encoder])
+    tenant: str = DEFAULT_TENANT  # named in every finding id (the service names each tenant's own)
     inputs: InputOptions = field(default_factory=InputOptions)
 
 
@@ -50,16 +66,41 @@ def build_ruleset(config: ScanConfig) -> RuleSet:
 
 
 class Scanner:
-    """Feeds events to detectors with per-room state; the same object serves any runtime."""
+    """Feeds one tenant's events to detectors with per-room state, and owns the lifecycle
+    (`clearlive.pipeline.lifecycle`): it ends rooms, runs the cross-room detectors over sliding
+    windows and scopes finding ids to the tenant and room. The same object serves any runtime; a
+    runtime only feeds events in order and collects what comes out.
 
-    def __init__(self, detectors: list[Detector]) -> None:
+    `part` splits the work for runtimes that spread a tenant's rooms over workers: "rooms" runs the
+    per-room detectors only, "cross" the cross-room ones only (over all of the tenant's events);
+    the two together report exactly what "all" (one scanner for everything) reports."""
+
+    def __init__(self, detectors: list[Detector], tenant: str = DEFAULT_TENANT, part: str = "all") -> None:
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
         self.detectors = detectors
+        self.tenant = tenant
+        self.part = part
+        per_room, cross_stream, windowed = split(detectors)
+        self.population = [d for d in per_room if is_population(d)] if part != "rooms" else []
+        self.windowed = windowed if part != "rooms" else []
+        # (detector, whether its findings are reported): in "cross" the population detectors observe
+        # only to build the room state they judge; their per-event findings are the rooms part's.
+        if part == "all":
+            self.observers = [(d, True) for d in (*per_room, *cross_stream)]
+        elif part == "rooms":
+            self.observers = [(d, True) for d in per_room]
+        else:
+            self.observers = [(d, True) for d in cross_stream] + [(d, False) for d in self.population]
+        self.finishers = per_room if part != "cross" else []
+        self._blank = {d.id: pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL) for d in self.windowed}
         self.rooms: dict[str, RoomState] = {}
         self.sessions = SessionTracker()
-        self._by_type: dict[str, list[Detector]] = {}
+        self.clock = Lifecycle()
+        self._by_type: dict[str, list[tuple[Detector, bool]]] = {}
 
     @classmethod
-    def from_config(cls, config: ScanConfig) -> Scanner:
+    def from_config(cls, config: ScanConfig, tenant: str | None = None, part: str = "all") -> Scanner:
         """The text rules, the detectors that check claims against the room's listing, the fraud
         detectors, the claims classifier (unless turned off) and the abuse classifier when a model
         is given."""
@@ -91,18 +132,31 @@ class Scanner:
             from clearlive.detectors.model_encoder import EncoderModelDetector
 
             detectors.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), text))
-        return cls(detectors)
+        return cls(detectors, tenant if tenant is not None else config.tenant, part)
 
-    def _detectors_for(self, kind: str) -> list[Detector]:
+    def _detectors_for(self, kind: str) -> list[tuple[Detector, bool]]:
         found = self._by_type.get(kind)
         if found is None:
-            found = self._by_type[kind] = [d for d in self.detectors if kind in d.event_types]
+            found = self._by_type[kind] = [(d, emit) for d, emit in self.observers if kind in d.event_types]
         return found
 
     def process(self, ev: EventBase) -> list[Finding]:
+        ts: int = ev.ts  # type: ignore[assignment]
+        clock = self.clock
+        out: list[Finding] = []
         room = self.rooms.get(ev.room_id)
+        kind = ev.__struct_config__.tag
+        if room is not None and (
+            ts - clock.room_last[ev.room_id] > IDLE_MS
+            or (kind == "session_start" and ev.session_id and room.session_id and ev.session_id != room.session_id)
+        ):
+            out.extend(self._end_room(room))  # the room's broadcast is over: this event starts the next
+            room = None
         if room is None:
             room = self.rooms[ev.room_id] = RoomState(ev.room_id)
+            clock.room_last[ev.room_id] = ts
+        elif ts > clock.room_last[ev.room_id]:
+            clock.room_last[ev.room_id] = ts
         room.update(ev)
         # Chat and stats lines rarely repeat the session and host; they belong to the room's
         # current broadcast, so fill them in from the room state.
@@ -111,44 +165,112 @@ class Scanner:
         if ev.anchor_id is None:
             ev.anchor_id = room.anchor_id
         self.sessions.observe(ev)
-        detectors = self._by_type.get(ev.__struct_config__.tag) or self._detectors_for(event_type(ev))
-        if len(detectors) == 1:  # the common case: no list to build when nothing is found
-            out = detectors[0].observe(ev, room)
-            if not out:
-                return _NOTHING
-            out = list(out)
-        else:
-            out = [f for det in detectors for f in det.observe(ev, room)]
-        for f in out:
-            self.sessions.add_finding(f)
+        detectors = self._by_type.get(kind) or self._detectors_for(event_type(ev))
+        for det, emit in detectors:
+            found = det.observe(ev, room)
+            if found and emit:
+                out.extend(found)
+        if self.windowed or self.population:
+            self._window_observe(ev, room, ts, kind)
+        if kind == "session_end":
+            out.extend(self._end_room(room))
+        if clock.watermark is None or ts > clock.watermark:
+            clock.watermark = ts
+            if ts >= clock.next_sweep:
+                clock.next_sweep = ts - ts % SWEEP_MS + SWEEP_MS
+                out.extend(self._sweep(ts))
+        if not out:
+            return _NOTHING
+        return self._scoped(out)
+
+    def _window_observe(self, ev: EventBase, room: RoomState, ts: int, kind: str) -> None:
+        clock = self.clock
+        for start in window_starts(ts):
+            if clock.watermark is not None and start + WINDOW_MS <= clock.watermark:
+                continue  # closed (or would close at once): a late event counts in the later window only
+            w = clock.windows.get(start)
+            if w is None:
+                w = clock.windows[start] = CrossWindow(start, [pickle.loads(b) for b in self._blank.values()])
+            w.rooms.add(ev.room_id)
+            for det in w.detectors:
+                if kind in det.event_types:
+                    det.observe(ev, room)  # windowed detectors judge at the window's close
+
+    def _end_room(self, room: RoomState) -> list[Finding]:
+        """Judge what waited for the room's end, then drop its state (the windows still holding the
+        room keep what the population detectors judge, and its session and host)."""
+        out = [f for det in self.finishers for f in det.finish(room)]
+        del self.rooms[room.room_id]
+        del self.clock.room_last[room.room_id]
+        if any(room.room_id in w.rooms for w in self.clock.windows.values()):
+            keep = {d.id for d in self.population}
+            room.slots = {k: v for k, v in room.slots.items() if k in keep}
+            self.clock.ended[room.room_id] = room
         return out
 
+    def _sweep(self, now: int) -> list[Finding]:
+        """Rooms idle for IDLE_MS end; windows the clock has passed judge."""
+        clock = self.clock
+        out: list[Finding] = []
+        for room_id in sorted(r for r, last in clock.room_last.items() if now - last > IDLE_MS):
+            out.extend(self._end_room(self.rooms[room_id]))
+        for start in sorted(s for s, w in clock.windows.items() if w.end <= now):
+            out.extend(self._close(start))
+        return out
+
+    def _close(self, start: int) -> list[Finding]:
+        clock = self.clock
+        w = clock.windows.pop(start)
+        rooms = {r: clock.ended.get(r) or self.rooms.get(r) or RoomState(r) for r in sorted(w.rooms)}
+        ended = {r: clock.ended[r] for r in sorted(w.rooms) if r in clock.ended}
+        found = [f for det in w.detectors for f in det.finish_all(rooms)]
+        found += [f for det in self.population for f in det.finish_all(ended)]
+        still = {r for x in clock.windows.values() for r in x.rooms}
+        clock.ended = {r: s for r, s in clock.ended.items() if r in still}
+        out = []
+        for f in found:  # overlapping windows find the same thing: report it once
+            key = f"{f.room_id}\x1f{f.id}"
+            if key in clock.reported:
+                continue
+            clock.reported[key] = None
+            if len(clock.reported) > REPORTED_IDS:
+                clock.reported.popitem(last=False)
+            out.append(f)
+        return out
+
+    def _scoped(self, found: list[Finding]) -> list[Finding]:
+        for f in found:
+            f.id = scoped_id(self.tenant, f.room_id, f.id)
+            self.sessions.add_finding(f)
+        return found
+
     def state(self) -> dict[str, Any]:
-        """Everything the scanner has learned, for a checkpoint (rooms, sessions, cross-room detector
-        state). Pickle it in one piece: detectors' state refers to the same RoomState objects."""
+        """Everything the scanner has learned, for a checkpoint (rooms, sessions, the lifecycle's
+        clock and windows, cross-room detector state). Pickle it in one piece: detectors' state
+        refers to the same RoomState objects."""
         return {
             "rooms": self.rooms,
             "sessions": self.sessions,
+            "clock": self.clock,
             "detectors": {d.id: {a: getattr(d, a) for a in d.state_attrs} for d in self.detectors if d.state_attrs},
         }
 
     def restore(self, state: dict[str, Any]) -> None:
         self.rooms = state["rooms"]
         self.sessions = state["sessions"]
+        self.clock = state.get("clock") or Lifecycle()  # a checkpoint from before the lifecycle has none
         for d in self.detectors:
             for attr, value in state["detectors"].get(d.id, {}).items():
                 setattr(d, attr, value)
 
     def finish(self) -> list[Finding]:
+        """End of input: every room ends and every window judges."""
         out: list[Finding] = []
         for room_id in sorted(self.rooms):
-            for det in self.detectors:
-                out.extend(det.finish(self.rooms[room_id]))
-        for det in self.detectors:
-            out.extend(det.finish_all(self.rooms))
-        for f in out:
-            self.sessions.add_finding(f)
-        return out
+            out.extend(self._end_room(self.rooms[room_id]))
+        for start in sorted(self.clock.windows):
+            out.extend(self._close(start))
+        return self._scoped(out)
 
     def run(
         self, events: Iterable[EventBase], on_event: Callable[[EventBase], None] | None = None
@@ -159,6 +281,19 @@ class Scanner:
                 on_event(ev)  # after process(): the event now carries its room's session and host
             yield from found
         yield from self.finish()
+
+
+@dataclass
+class Lifecycle:
+    """The lifecycle's own state: the tenant's clock, each room's latest event time, the open
+    windows, the ended rooms they still hold, and the window findings already reported."""
+
+    watermark: int | None = None  # the latest event time seen
+    next_sweep: int = 0
+    room_last: dict[str, int] = field(default_factory=dict)
+    windows: dict[int, CrossWindow] = field(default_factory=dict)
+    ended: dict[str, RoomState] = field(default_factory=dict)
+    reported: OrderedDict[str, None] = field(default_factory=OrderedDict)
 
 
 @dataclass

@@ -29,6 +29,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from clearlive.scoring.stats import competition_ranks
+
 POLICIES = ("traffic", "service", "blend")
 UNCERTAINTY = ("mean", "ucb", "thompson")
 
@@ -61,6 +63,9 @@ class Ranked:
     value: float
     service_used: float | None  # the service figure the policy used (estimate, bound or draw)
     factors: dict[str, float] = field(default_factory=dict)  # the value's parts, for explanations
+    # The ranks the value could take with the service anywhere in its interval (the others' too):
+    # [best, worst]; a policy that ignores service has no uncertainty here.
+    rank_interval: tuple[int, int] | None = None
 
 
 def service_figure(c: Candidate, uncertainty: str, params: PolicyParams, rng: random.Random) -> float:
@@ -94,7 +99,8 @@ def rank(
     params: PolicyParams | None = None,
     seed: int = 0,
 ) -> list[Ranked]:
-    """Candidates in the order the policy would show them (ties broken by room id), with each value's parts."""
+    """Candidates in the order the policy would show them (listed by room id among equals), with each
+    value's parts. Equal values share a rank (1, 2, 2, 4): a tie is shown as a tie, not broken."""
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}: one of {', '.join(POLICIES)}")
     params = params or PolicyParams()
@@ -116,10 +122,32 @@ def rank(
             value *= factors["credit"] * factors["violations"]
         scored.append((value, c, service, factors))
     scored.sort(key=lambda t: (-t[0], t[1].room_id))
-    return [
-        Ranked(i + 1, c.room_id, c.anchor_id, round(v, 6), None if s is None else round(s, 3), f)
-        for i, (v, c, s, f) in enumerate(scored)
-    ]
+    bounds = competition_ranks([(c.room_id, v, *_value_bounds(v, f, c, policy, params)) for v, c, _, f in scored])
+    out: list[Ranked] = []
+    for i, (v, c, s, f) in enumerate(scored):
+        shared = out and round(v, 6) == out[-1].value
+        position = out[-1].rank if shared else i + 1
+        _, best, worst = bounds[c.room_id]
+        service = None if s is None else round(s, 3)
+        out.append(
+            Ranked(
+                position, c.room_id, c.anchor_id, round(v, 6), service, f, (min(best, position), max(worst, position))
+            )
+        )
+    return out
+
+
+def _value_bounds(
+    value: float, factors: dict[str, float], c: Candidate, policy: str, params: PolicyParams
+) -> tuple[float, float]:
+    """The value with the service at the low and the high end of its interval, the other parts kept."""
+    if policy == "traffic" or "service" not in factors:
+        return value, value
+    low, high = c.interval if c.interval is not None and c.score is not None else params.no_score_interval
+    rest = value / factors["service"] if factors["service"] > 0 else factors["engagement"]
+    if policy == "blend" and factors["service"] <= 0:
+        rest *= factors["credit"] * factors["violations"]
+    return tuple(rest * (max(x, 0.0) / 100) ** params.service_weight for x in (low, high))  # type: ignore[return-value]
 
 
 def traffic_shares(ranked: list[Ranked]) -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""Service scores for shops and hosts (issue #5): tables in, CONTRACT section 4 records out."""
+"""Service scores for shops and hosts (issues #5, #22): tables in, CONTRACT section 4 records out."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from clearlive.model.findings import Finding
 from clearlive.scoring.config import ScoreConfig
 from clearlive.scoring.engines import DuckDBEngine, Engine
 from clearlive.scoring.live_service import host_counts
-from clearlive.scoring.score import EntityScore, score_all
-from clearlive.scoring.tables import CommerceTables
+from clearlive.scoring.score import EntityScore, default_as_of, score_all
+from clearlive.scoring.tables import CommerceTables, before
 
 __all__ = ["CommerceTables", "EntityScore", "ScoreConfig", "score_events", "score_tables"]
 
@@ -22,8 +22,15 @@ def score_tables(
     as_of_ms: int | None = None,
     decisions: dict[str, str] | None = None,
 ) -> list[EntityScore]:
+    """Scores as of `as_of_ms` (default: the end of the newest order's day). Everything dated at or
+    after it is cut before anything is counted, so later reviews, refunds or complaints of earlier
+    orders cannot reach back into the score."""
     engine = engine or DuckDBEngine()
     arrow = tables.tables()
+    if as_of_ms is None:
+        newest = arrow["orders"].column("ts").to_pylist()
+        as_of_ms = default_as_of(max(newest) if newest else None)
+    arrow = before(arrow, as_of_ms)
     engine.load(arrow)
     talk = arrow["talk"].select(["anchor_id", "session_id", "kind", "text", "ts"]).to_pylist()
     live = host_counts((r["anchor_id"], r["session_id"], r["kind"], r["text"], r["ts"]) for r in talk)

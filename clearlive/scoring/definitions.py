@@ -48,52 +48,80 @@ def _any_like(column: str, terms: list[str]) -> str:
     return f"({like})" if like else "FALSE"
 
 
-def order_facts(reasons: dict[str, list[str]], misleading_terms: list[str]) -> str:
-    """One row per order with everything that later happened to it, and when it became known."""
-    seller, content, host, dispute = (
-        _in_list(reasons.get(k, [])) for k in ("seller_fault", "content", "host", "dispute")
+def order_facts(reasons: dict[str, list[str]], misleading_terms: list[str], default_promise_ms: int) -> str:
+    """One row per order and seller (a multi-seller order is one row per seller), with everything
+    that later happened to it. An outcome event naming a seller (`shop_id`) counts for that seller
+    only; one naming none counts for every seller of the order. The data must already be cut at the
+    as-of date (tables.before): nothing here looks at the clock."""
+    seller, content, host, dispute, cancel = (
+        _in_list(reasons.get(k, [])) for k in ("seller_fault", "content", "host", "dispute", "seller_cancel")
     )
+
+    def of_item(table: str, columns: str) -> str:  # an outcome table's rows joined to the sellers they concern
+        return (
+            f"SELECT i.order_id, i.seller_key, {columns} FROM items i JOIN {table} e ON e.order_id = i.order_id "
+            "AND (e.shop_id IS NULL OR e.shop_id = i.shop_id)"
+        )
+
     return f"""
-WITH ship AS (
-    SELECT order_id,
+WITH items AS (
+    SELECT order_id, COALESCE(shop_id, '') AS seller_key, MIN(shop_id) AS shop_id, MIN(user_id) AS user_id,
+           MIN(sku) AS sku, MIN(anchor_id) AS anchor_id, MIN(session_id) AS session_id, SUM(amount) AS amount,
+           MIN(ts) AS ts, MIN(promised_ts) AS promised_ts
+    FROM orders GROUP BY order_id, COALESCE(shop_id, '')
+),
+ship AS (
+    SELECT order_id, seller_key,
            MIN(CASE WHEN lower(status) = 'shipped' THEN ts END) AS shipped_ts,
-           MIN(CASE WHEN lower(status) = 'delivered' THEN ts END) AS delivered_ts
-    FROM shipments GROUP BY order_id
+           MIN(CASE WHEN lower(status) = 'delivered' THEN ts END) AS delivered_ts,
+           MIN(promised_ts) AS promised_ts
+    FROM ({of_item("shipments", "e.status, e.ts, e.promised_ts")}) s GROUP BY order_id, seller_key
 ),
 first_review AS (
-    SELECT order_id, rating, text, ts FROM (
-        SELECT order_id, rating, text, ts,
-               ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY ts, rating) AS rn
-        FROM reviews
+    SELECT order_id, seller_key, rating, text, ts FROM (
+        SELECT order_id, seller_key, rating, text, ts,
+               ROW_NUMBER() OVER (PARTITION BY order_id, seller_key ORDER BY ts, rating) AS rn
+        FROM ({of_item("reviews", "e.rating, e.text, e.ts")}) r0
     ) r WHERE rn = 1
 ),
 refund AS (
-    SELECT order_id,
+    SELECT order_id, seller_key,
            MIN(CASE WHEN lower(reason) IN {seller} THEN ts END) AS seller_fault_ts,
-           MAX(CASE WHEN lower(reason) IN {content} THEN 1 ELSE 0 END) AS content_fault
-    FROM refunds GROUP BY order_id
+           MAX(CASE WHEN lower(reason) IN {content} THEN 1 ELSE 0 END) AS content_fault,
+           MIN(ts) AS refund_ts
+    FROM ({of_item("refunds", "e.reason, e.ts")}) f0 GROUP BY order_id, seller_key
 ),
 complaint AS (
-    SELECT order_id,
+    SELECT order_id, seller_key,
            MAX(CASE WHEN lower(reason) IN {host} THEN 1 ELSE 0 END) AS host_fault,
            MAX(CASE WHEN lower(reason) IN {dispute} THEN 1 ELSE 0 END) AS disputed
-    FROM complaints GROUP BY order_id
+    FROM ({of_item("complaints", "e.reason, e.ts")}) c0 GROUP BY order_id, seller_key
+),
+cancel AS (
+    SELECT order_id, seller_key,
+           MIN(CASE WHEN lower(COALESCE(who, '')) = 'seller' OR lower(COALESCE(reason, '')) IN {cancel}
+                    THEN ts END) AS seller_cancel_ts,
+           MIN(ts) AS cancelled_ts
+    FROM ({of_item("cancellations", "e.reason, e.by AS who, e.ts")}) k0 GROUP BY order_id, seller_key
 )
 SELECT o.order_id, o.user_id, o.sku, o.shop_id, o.anchor_id, o.session_id, o.amount, o.ts,
        s.shipped_ts, s.delivered_ts,
+       COALESCE(s.promised_ts, o.promised_ts, o.ts + {default_promise_ms}) AS promised_ts,
        v.rating AS first_rating, v.ts AS review_ts,
        CASE WHEN v.rating <= 2 AND {_any_like("v.text", misleading_terms)} THEN 1 ELSE 0 END AS misleading_review,
-       f.seller_fault_ts,
+       f.seller_fault_ts, f.refund_ts,
        CASE WHEN f.seller_fault_ts IS NOT NULL THEN 1 ELSE 0 END AS seller_fault,
        COALESCE(f.content_fault, 0) AS content_fault,
        CASE WHEN c.order_id IS NOT NULL THEN 1 ELSE 0 END AS complained,
        COALESCE(c.host_fault, 0) AS host_fault,
-       COALESCE(c.disputed, 0) AS disputed
-FROM orders o
-LEFT JOIN ship s ON s.order_id = o.order_id
-LEFT JOIN first_review v ON v.order_id = o.order_id
-LEFT JOIN refund f ON f.order_id = o.order_id
-LEFT JOIN complaint c ON c.order_id = o.order_id
+       COALESCE(c.disputed, 0) AS disputed,
+       k.cancelled_ts, k.seller_cancel_ts
+FROM items o
+LEFT JOIN ship s ON s.order_id = o.order_id AND s.seller_key = o.seller_key
+LEFT JOIN first_review v ON v.order_id = o.order_id AND v.seller_key = o.seller_key
+LEFT JOIN refund f ON f.order_id = o.order_id AND f.seller_key = o.seller_key
+LEFT JOIN complaint c ON c.order_id = o.order_id AND c.seller_key = o.seller_key
+LEFT JOIN cancel k ON k.order_id = o.order_id AND k.seller_key = o.seller_key
 """
 
 
@@ -108,27 +136,97 @@ def _rate(name: str, opportunity: str, event: str) -> str:
     )
 
 
-def shop_metrics(w: Window, has_shipments: bool) -> str:
-    win, lag = _between("ts", w.start, w.end), _between("ts", w.lag_start, w.lag_end)
-    signed = f"{win} AND delivered_ts IS NOT NULL" if has_shipments else win  # Douyin: reviews / signed orders
-    # orders old enough to have been picked up, and shipments old enough to have arrived
-    picked = _between("ts", w.start, w.end - 2 * DAY) if has_shipments else "FALSE"
-    shipped = _between("shipped_ts", w.start, w.end - 3 * DAY) if has_shipments else "FALSE"
+def shop_metrics(w: Window, present: set[str], grace_ms: int) -> str:
+    """`present`: the outcome tables the data has rows in. A metric whose events the data does not
+    record at all (no refunds anywhere, say) is not measured rather than measured as perfect.
+
+    Time: an outcome counts once it is due. An order is due for pickup 24 h after payment, for
+    delivery at its promise, and counts as never delivered `grace` after its promise; until then it is
+    pending, neither on time nor late. Cancelled orders leave pickup and delivery (a seller's
+    cancellation is counted on its own); a buyer's cancellation counts against nobody."""
+    win, lag, end = _between("ts", w.start, w.end), _between("ts", w.lag_start, w.lag_end), w.end
+    ships = "shipments" in present
+    signed = f"{win} AND delivered_ts IS NOT NULL" if ships else win  # Douyin: reviews / signed orders
+
+    def having(table: str, opportunity: str) -> str:
+        return opportunity if table in present else "FALSE"
+
+    live = "cancelled_ts IS NULL"
     return f"""
 SELECT shop_id,
        SUM(CASE WHEN {win} THEN 1 ELSE 0 END) AS n_orders,
        SUM(CASE WHEN {win} THEN amount ELSE 0 END) AS gmv,
-       {_rate("negative_review_rate", signed, "first_rating <= 2")},
-       {_rate("quality_refund_rate", lag, "seller_fault = 1")},
-       {_rate("pickup_24h_rate", picked, f"shipped_ts - ts <= {24 * HOUR}")},
-       {_rate("on_time_delivery_rate", shipped, f"delivered_ts - shipped_ts <= {72 * HOUR}")},
-       {_rate("complaint_rate", lag, "complained = 1")},
-       {_rate("dispute_rate", lag, "disputed = 1")},
+       {_rate("negative_review_rate", having("reviews", signed), "first_rating <= 2")},
+       {_rate("quality_refund_rate", having("refunds", lag), "seller_fault = 1")},
+       {
+        _rate(
+            "pickup_24h_rate",
+            having("shipments", f"{win} AND ts + {DAY} <= {end} AND {live}"),
+            f"shipped_ts - ts <= {DAY}",
+        )
+    },
+       {
+        _rate(
+            "on_time_delivery_rate",
+            having("shipments", f"{win} AND promised_ts <= {end} AND {live}"),
+            "delivered_ts <= promised_ts",
+        )
+    },
+       {
+        _rate(
+            "non_delivery_rate",
+            having("shipments", f"{win} AND promised_ts + {grace_ms} <= {end} AND {live}"),
+            "delivered_ts IS NULL",
+        )
+    },
+       {
+        _rate(
+            "seller_cancel_rate",
+            having(
+                "cancellations",
+                f"{win} AND promised_ts <= {end} AND (cancelled_ts IS NULL OR seller_cancel_ts IS NOT NULL)",
+            ),
+            "seller_cancel_ts IS NOT NULL",
+        )
+    },
+       {_rate("complaint_rate", having("complaints", lag), "complained = 1")},
+       {_rate("dispute_rate", having("complaints", lag), "disputed = 1")},
        SUM(CASE WHEN {win} AND delivered_ts IS NOT NULL THEN delivered_ts - shipped_ts ELSE 0 END) AS delivery_ms,
        SUM(CASE WHEN {win} AND delivered_ts IS NOT NULL AND shipped_ts IS NOT NULL THEN 1 ELSE 0 END) AS n_delivered
 FROM order_facts
 WHERE shop_id IS NOT NULL
 GROUP BY shop_id
+"""
+
+
+def shop_repeat(w: Window) -> str:
+    """Repeat buyers per shop: of the buyers whose first order from the shop came 30 days or more
+    before the window's end (within the window's length before that), the share who ordered from
+    the shop again between one and 30 days later."""
+    return _repeat("shop_id", w, ((30, "repeat_30d_rate"),))
+
+
+def _repeat(key: str, w: Window, horizons: tuple[tuple[int, str], ...]) -> str:
+    cohorts = ", ".join(
+        _rate(name, _between("first_ts", w.start - days * DAY, w.end - days * DAY), f"r{days} = 1")
+        for days, name in horizons
+    )
+    again = ",\n           ".join(
+        f"MAX(CASE WHEN o.ts >= f.first_ts + {DAY} AND o.ts < f.first_ts + {days * DAY} THEN 1 ELSE 0 END) AS r{days}"
+        for days, _ in horizons
+    )
+    return f"""
+WITH firsts AS (
+    SELECT {key}, user_id, MIN(ts) AS first_ts FROM orders WHERE {key} IS NOT NULL GROUP BY {key}, user_id
+),
+again AS (
+    SELECT f.{key}, f.user_id, f.first_ts,
+           {again}
+    FROM firsts f JOIN orders o ON o.{key} = f.{key} AND o.user_id = f.user_id
+    GROUP BY f.{key}, f.user_id, f.first_ts
+)
+SELECT {key}, {cohorts}
+FROM again GROUP BY {key}
 """
 
 
@@ -233,22 +331,7 @@ def host_repeat(w: Window) -> str:
     """Repeat purchase: of the buyers whose first order from the host came N days or more before the
     window's end (within the window's length before that), the share who ordered again from the
     host between one and N days later (a second item in the same basket is not a return)."""
-    cohort30 = _between("first_ts", w.start - 30 * DAY, w.end - 30 * DAY)
-    cohort90 = _between("first_ts", w.start - 90 * DAY, w.end - 90 * DAY)
-    return f"""
-WITH firsts AS (
-    SELECT anchor_id, user_id, MIN(ts) AS first_ts FROM orders WHERE anchor_id IS NOT NULL GROUP BY anchor_id, user_id
-),
-again AS (
-    SELECT f.anchor_id, f.user_id, f.first_ts,
-           MAX(CASE WHEN o.ts >= f.first_ts + {DAY} AND o.ts < f.first_ts + {30 * DAY} THEN 1 ELSE 0 END) AS r30,
-           MAX(CASE WHEN o.ts >= f.first_ts + {DAY} AND o.ts < f.first_ts + {90 * DAY} THEN 1 ELSE 0 END) AS r90
-    FROM firsts f JOIN orders o ON o.anchor_id = f.anchor_id AND o.user_id = f.user_id
-    GROUP BY f.anchor_id, f.user_id, f.first_ts
-)
-SELECT anchor_id, {_rate("repeat_30d_rate", cohort30, "r30 = 1")}, {_rate("repeat_90d_rate", cohort90, "r90 = 1")}
-FROM again GROUP BY anchor_id
-"""
+    return _repeat("anchor_id", w, ((30, "repeat_30d_rate"), (90, "repeat_90d_rate")))
 
 
 def host_returning_viewers(w: Window) -> str:

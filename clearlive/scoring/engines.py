@@ -11,6 +11,8 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
+from clearlive.scoring.tables import TIME_COLUMN
+
 
 class Engine(Protocol):
     name: str
@@ -36,10 +38,12 @@ class DuckDBEngine:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
             self.con.unregister(f"{name}_arrow")
 
-    def use_parquet(self, paths: dict[str, str]) -> None:
-        """Query Parquet files in place (the large-data path: nothing passes through Python)."""
+    def use_parquet(self, paths: dict[str, str], before_ms: int | None = None) -> None:
+        """Query Parquet files in place (the large-data path: nothing passes through Python), as
+        they stood at `before_ms` when given (rows dated at or after it left out, as tables.before)."""
         for name, path in paths.items():
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+            cut = f" WHERE {TIME_COLUMN.get(name, 'ts')} < {int(before_ms)}" if before_ms is not None else ""
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{path}'){cut}")
 
     def materialize(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
@@ -78,9 +82,12 @@ class SparkEngine:
             rows = [tuple(r.values()) for r in table.to_pylist()]
             self.spark.createDataFrame(rows, schema=ddl).createOrReplaceTempView(name)
 
-    def use_parquet(self, paths: dict[str, str]) -> None:
+    def use_parquet(self, paths: dict[str, str], before_ms: int | None = None) -> None:
         for name, path in paths.items():
-            self.spark.read.parquet(path).createOrReplaceTempView(name)
+            frame = self.spark.read.parquet(path)
+            if before_ms is not None:
+                frame = frame.where(f"{TIME_COLUMN.get(name, 'ts')} < {int(before_ms)}")
+            frame.createOrReplaceTempView(name)
 
     def materialize(self, name: str, select: str) -> None:
         self.spark.sql(select).cache().createOrReplaceTempView(name)

@@ -1,19 +1,21 @@
-"""Shop experience scores and host reputations (issue #5), from the counts of definitions.py.
+"""Shop experience scores and host reputations (issues #5 and #22), from the counts of definitions.py.
 
 The engine counts (DuckDB or Spark, same SQL); everything after the counts happens here, in one
 piece of Python, so both engines give identical scores:
 
-1. every metric's events and opportunities become a shrunk rate with an interval (stats.shrunk),
-   the prior being the pooled rate of the entity's benchmark (its category for shops);
-2. each rate becomes a score by standing within the benchmark, among entities with enough data;
+1. every metric's events and opportunities become a rate with an interval (stats.estimate: the
+   observed share, and a Beta posterior's interval under one fixed, weak prior);
+2. each rate becomes a score on its metric's fixed benchmark scale (stats.Scale; per category
+   where the config has one), never by standing among the other entities;
 3. metrics make dimensions and dimensions the composite, by the configured weights, skipping what
-   could not be measured; an entity below `min_orders` gets no score at all (null, not low).
+   could not be measured; an entity whose composite interval is wider than `max_interval_width`
+   gets no score at all (null, not low);
+4. ranks, where wanted, come from the scores afterwards, ties kept, with rank intervals.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,7 @@ from clearlive.scoring import definitions as sql
 from clearlive.scoring.config import DimensionSpec, MetricSpec, ScoreConfig
 from clearlive.scoring.engines import Engine
 from clearlive.scoring.ledger import FindingRow, ledgers
-from clearlive.scoring.stats import Rate, Standing, pooled, shrunk_many, weighted
+from clearlive.scoring.stats import Rate, competition_ranks, estimate_many, weighted
 
 FLAG_SEVERITIES = ["medium", "high", "critical"]
 FINDINGS_SQL = "SELECT id, anchor_id, session_id, rule_id, severity, ts FROM findings ORDER BY ts, id"
@@ -35,7 +37,7 @@ class DimensionScore(msgspec.Struct, omit_defaults=False):
     score: float | None
     interval: list[float] | None
     metrics: dict[str, float | None]  # raw rates (events / opportunities), as counted
-    # extension: per metric {x, n, shrunk, interval, score}, so every number can be checked
+    # extension: per metric {x, n, rate, rate_interval, score, interval, benchmark}, so every number can be checked
     detail: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
 
 
@@ -51,7 +53,8 @@ class EntityScore(msgspec.Struct, omit_defaults=False):
     window: dict[str, str]
     # extensions
     category: str | None = None
-    benchmark: str | None = None  # what the ranks are within: "category:<name>" or "all"
+    benchmark: str | None = None  # the benchmark scales used: "default" or "category:<name>" (own scales)
+    rank: dict[str, Any] | None = None  # {rank, of, interval: [best, worst], within}: from the scores, ties kept
     traffic: dict[str, float] | None = None  # gmv, sessions, peak viewers (hosts)
     credit: dict[str, Any] | None = None  # the credit ledger's balance (hosts), see ledger.py
     room_service: dict[str, int] | None = None  # hosts: questions asked in chat, answered, evasive, ...
@@ -68,6 +71,35 @@ class _Entity:
     given: dict[str, Rate] = field(default_factory=dict)  # metrics already shrunk where they were made
 
 
+# where each metric's events come from: a metric counts only when the data records its source
+SOURCES = {
+    "negative_review_rate": "reviews",
+    "quality_refund_rate": "refunds",
+    "pickup_24h_rate": "shipments",
+    "on_time_delivery_rate": "shipments",
+    "non_delivery_rate": "shipments",
+    "seller_cancel_rate": "cancellations",
+    "complaint_rate": "complaints",
+    "dispute_rate": "complaints",
+    "reply_3min_rate": "service_chats",
+    "repeat_30d_rate": "orders",
+    "repeat_90d_rate": "orders",
+    "listed_shop_bad_rate": "orders",
+    "misleading_rate": "orders",
+    "flagged_session_rate": "sessions",
+    "host_complaint_rate": "complaints",
+    "question_answer_rate": "talk",
+    "evasive_answer_rate": "talk",
+    "returning_viewer_rate": "visits",
+}
+RECORDABLE = tuple(sorted(set(SOURCES.values())))
+
+
+def default_as_of(newest_order_ms: int | None) -> int:
+    """The end of the newest order's day (UTC), as platforms refresh daily."""
+    return ((newest_order_ms or 0) // sql.DAY + 1) * sql.DAY
+
+
 def score_all(
     engine: Engine,
     config: ScoreConfig,
@@ -76,22 +108,31 @@ def score_all(
     decisions: dict[str, str] | None = None,
 ) -> list[EntityScore]:
     """Scores for every shop and host in the engine's tables, for the window ending at `as_of_ms`
-    (default: the end of the newest order's day), each host with its credit ledger.
+    (default: the end of the newest order's day), each host with its credit ledger. The tables must
+    hold nothing dated at or after `as_of_ms` (score_tables cuts them; tables.before).
     `decisions`: reviewers' verdicts on findings (id -> confirmed | dismissed) for the ledger."""
     if as_of_ms is None:
-        newest = engine.rows("SELECT MAX(ts) AS ts FROM orders")[0]["ts"] or 0
-        as_of_ms = (
-            newest // sql.DAY + 1
-        ) * sql.DAY  # the end of the newest order's day (UTC), as platforms refresh daily
+        as_of_ms = default_as_of(engine.rows("SELECT MAX(ts) AS ts FROM orders")[0]["ts"])
     w = sql.Window(as_of_ms, config.window_days, config.lag_days)
-    has_shipments = bool(engine.rows("SELECT COUNT(*) AS n FROM shipments")[0]["n"])
-    engine.materialize("order_facts", sql.order_facts(config.reasons, config.misleading_review_terms))
+    # what the data source records: declared in the config, or (`records: auto`) every kind of
+    # event the data holds any of; a metric whose events are not recorded at all is left out rather
+    # than read as perfect (no complaint file is not zero complaints)
+    present = (
+        set(config.records)
+        if config.records is not None
+        else {t for t in RECORDABLE if engine.rows(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"]}
+    )
+    recorded = {m for m, source in SOURCES.items() if source in present}
+    engine.materialize(
+        "order_facts",
+        sql.order_facts(config.reasons, config.misleading_review_terms, int(config.default_promise_hours * sql.HOUR)),
+    )
     window = {"start": format_ts(w.start), "end": format_ts(w.end)}
-    shops = _shops(engine, w, has_shipments)
+    shops = _shops(engine, w, present, int(config.non_delivery_grace_days * sql.DAY))
     hosts = _hosts(engine, config, w, live_counts or {})
     findings = [FindingRow(**r) for r in engine.rows(FINDINGS_SQL)]
     credit = ledgers(findings, decisions or {}, config.credit, as_of_ms)
-    host_scores = list(_score_entities("host", hosts, config.host, config, window))
+    host_scores = [_entity_score("host", h, config.host, config, window, recorded) for h in hosts]
     for h in host_scores:
         h.credit = credit.get(h.entity_id) or {
             "balance": config.credit.start,
@@ -100,8 +141,26 @@ def score_all(
             "withdrawn": False,
             "entries": [],
         }
+    shop_scores = [_entity_score("shop", e, config.shop, config, window, recorded) for e in shops]
+    ranks(shop_scores, by_category=True)
+    ranks(host_scores)
     quadrants(host_scores)
-    return [*_score_entities("shop", shops, config.shop, config, window), *host_scores]
+    return [*shop_scores, *host_scores]
+
+
+def ranks(scores: list[EntityScore], by_category: bool = False) -> None:
+    """Rank the scored entities by their scores (within their category for shops), ties sharing a
+    rank, each with the range of ranks its interval allows. A rank is read off the scores: adding a
+    shop can move another's rank, never its score."""
+    groups: dict[str, list[EntityScore]] = defaultdict(list)
+    for s in scores:
+        if s.score is not None and s.interval is not None:
+            groups[f"category:{s.category}" if by_category and s.category else "all"].append(s)
+    for within, group in groups.items():
+        ranked = competition_ranks([(s.entity_id, s.score, *s.interval) for s in group])  # type: ignore[misc]
+        for s in group:
+            r, best, worst = ranked[s.entity_id]
+            s.rank = {"rank": r, "of": len(group), "interval": [best, worst], "within": within}
 
 
 def quadrants(hosts: list[EntityScore]) -> None:
@@ -124,14 +183,16 @@ def _median(values: list[float]) -> float:
     return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
-def _shops(engine: Engine, w: sql.Window, has_shipments: bool) -> list[_Entity]:
+def _shops(engine: Engine, w: sql.Window, present: set[str], grace_ms: int) -> list[_Entity]:
     categories = {r["shop_id"]: r["category"] for r in engine.rows(sql.shop_categories(w))}
-    chats = {r["shop_id"]: r for r in engine.rows(sql.shop_chats(w))}
+    extra_counts: dict[str, dict[str, Any]] = defaultdict(dict)
+    for query in (sql.shop_chats(w), sql.shop_repeat(w)):
+        for r in engine.rows(query):
+            extra_counts[r["shop_id"]].update(r)
     out = []
-    for r in sorted(engine.rows(sql.shop_metrics(w, has_shipments)), key=lambda r: r["shop_id"]):
+    for r in sorted(engine.rows(sql.shop_metrics(w, present, grace_ms)), key=lambda r: r["shop_id"]):
         counts = _counts(r)
-        if r["shop_id"] in chats:
-            counts.update(_counts(chats[r["shop_id"]]))
+        counts.update(_counts(extra_counts.get(r["shop_id"], {})))
         n_delivered = int(r["n_delivered"] or 0)
         extra = {
             "gmv": round(float(r["gmv"] or 0), 2),
@@ -182,17 +243,11 @@ def _hosts(
 
 
 def _listing_quality(rows: list[dict[str, Any]], config: ScoreConfig) -> dict[str, Rate]:
-    """Per host: the order-weighted standing of the shops it chose to sell from, as each shop stood
-    (its shrunk bad-order rate) when the host listed the product. Listings whose shop had no
+    """Per host: the order-weighted bad-order rate of the shops it chose to sell from, as each shop
+    stood (its rate and interval) when the host listed the product. Listings whose shop had no
     matured orders then are left out of the weighting."""
-    prior = pooled([(int(r["shop_x"]), int(r["shop_n"])) for r in rows]) or 0.0
     known = sorted((r for r in rows if int(r["shop_n"] or 0)), key=lambda r: (r["anchor_id"], r["shop_id"], r["snap"]))
-    rates = shrunk_many(
-        [(int(r["shop_x"]), int(r["shop_n"])) for r in known],
-        [prior] * len(known),
-        config.prior_strength,
-        config.interval,
-    )
+    rates = estimate_many([(int(r["shop_x"]), int(r["shop_n"])) for r in known], config.interval, config.prior)
     parts: dict[str, list[tuple[int, Rate]]] = defaultdict(list)
     for r, rate in zip(known, rates, strict=True):
         parts[r["anchor_id"]].append((int(r["host_orders"]), rate))
@@ -215,65 +270,20 @@ def _counts(row: dict[str, Any]) -> dict[str, tuple[int, int]]:
     }
 
 
-def _score_entities(
-    kind: str, entities: list[_Entity], dims: tuple[DimensionSpec, ...], config: ScoreConfig, window: dict[str, str]
-) -> Iterable[EntityScore]:
-    scored = [e for e in entities if e.n_orders >= config.min_orders]
-    by_group: dict[str, list[_Entity]] = defaultdict(list)
-    for e in scored:
-        by_group[e.group].append(e)
-    benchmark_of = {
-        e.id: (f"category:{e.group}" if e.group and len(by_group[e.group]) >= config.min_category_entities else "all")
-        for e in entities
-    }
-    members = {"all": scored, **{f"category:{g}": es for g, es in by_group.items()}}
-    rates = _rates(entities, dims, config, members, benchmark_of)
-    standings = {
-        (bench, m.name): Standing(
-            [rates[(e.id, m.name)].point for e in group if (e.id, m.name) in rates and _measured(e, m)],
-            m.lower_is_better,
-        )
-        for bench, group in members.items()
-        for d in dims
-        for m in d.metrics
-    }
-    for e in entities:
-        yield _entity_score(kind, e, dims, config, window, rates, standings, benchmark_of[e.id])
+def _with_unknown(
+    combined: tuple[float, float, float] | None, known_weight: float, unknown_weight: float
+) -> tuple[float, float, float] | None:
+    """Widen a weighted (score, low, high) by parts that could be anything from 0 to 100: the score
+    stays the mean of what was measured; the bounds take the unknown parts at 0 and at 100."""
+    if combined is None or not unknown_weight:
+        return combined
+    total = known_weight + unknown_weight
+    score, low, high = combined
+    return score, low * known_weight / total, (high * known_weight + 100.0 * unknown_weight) / total
 
 
 def _measured(e: _Entity, m: MetricSpec) -> bool:
-    return m.name in e.given or e.counts.get(m.name, (0, 0))[1] >= m.min_count
-
-
-def _rates(
-    entities: list[_Entity],
-    dims: tuple[DimensionSpec, ...],
-    config: ScoreConfig,
-    members: dict[str, list[_Entity]],
-    benchmark_of: dict[str, str],
-) -> dict[tuple[str, str], Rate]:
-    out: dict[tuple[str, str], Rate] = {}
-    for d in dims:
-        for m in d.metrics:
-            priors = {b: pooled([e.counts[m.name] for e in es if m.name in e.counts]) for b, es in members.items()}
-            todo: list[tuple[_Entity, float]] = []
-            for e in entities:
-                if m.name in e.given:
-                    out[(e.id, m.name)] = e.given[m.name]
-                    continue
-                if m.name not in e.counts:
-                    continue
-                prior = priors.get(benchmark_of[e.id])
-                if prior is None:
-                    prior = priors.get("all")
-                if prior is not None:
-                    todo.append((e, prior))
-            rates = shrunk_many(
-                [e.counts[m.name] for e, _ in todo], [p for _, p in todo], config.prior_strength, config.interval
-            )
-            for (e, _), rate in zip(todo, rates, strict=True):
-                out[(e.id, m.name)] = rate
-    return out
+    return m.name in e.given or e.counts.get(m.name, (0, 0))[1] >= max(m.min_count, 1)
 
 
 def _entity_score(
@@ -282,45 +292,69 @@ def _entity_score(
     dims: tuple[DimensionSpec, ...],
     config: ScoreConfig,
     window: dict[str, str],
-    rates: dict[tuple[str, str], Rate],
-    standings: dict[tuple[str, str], Standing],
-    benchmark: str,
+    recorded: set[str],
 ) -> EntityScore:
-    enough = e.n_orders >= config.min_orders
+    measured = [m for d in dims for m in d.metrics if m.name not in e.given and _measured(e, m)]
+    rates = dict(
+        zip(
+            [m.name for m in measured],
+            estimate_many([e.counts[m.name] for m in measured], config.interval, config.prior),
+            strict=True,
+        )
+    )
+    rates.update(e.given)
     dimensions: dict[str, DimensionScore] = {}
     dim_parts = []
+    own_scales = False
     for d in dims:
         metric_parts = []
+        unknown = 0.0  # weight of metrics the data records but this entity has too few opportunities for
         raw: dict[str, float | None] = {}
         detail: dict[str, dict[str, Any]] = {}
         for m in d.metrics:
-            rate = rates.get((e.id, m.name))
+            rate = rates.get(m.name)
             x, n = e.counts.get(m.name, (rate.x, rate.n) if rate else (0, 0))
             raw[m.name] = round(x / n, 4) if n else None
             if rate is None:
+                if n:
+                    detail[m.name] = {"x": x, "n": n}
+                if m.name in recorded:
+                    unknown += m.weight
                 continue
-            item: dict[str, Any] = {"x": x, "n": n, "shrunk": round(rate.point, 4)}
-            item["rate_interval"] = [round(rate.low, 4), round(rate.high, 4)]
-            if enough and _measured(e, m):
-                standing = standings[(benchmark, m.name)]
-                score = standing.score(rate.point)
-                low, high = standing.interval(rate)
-                if m.floor is not None and x <= m.floor:  # too few bad events to rank below the median
-                    score, low, high = max(score, 50.0), max(low, 50.0), max(high, 50.0)
-                low, high = min(low, score), max(high, score)  # ties can put both bounds on one side
-                item["score"], item["interval"] = round(score, 1), [round(low, 1), round(high, 1)]
-                metric_parts.append((m.weight, score, low, high))
-            detail[m.name] = item
-        combined = weighted(metric_parts)
+            scale, bench = config.scale(m.name, e.group or None)
+            own_scales = own_scales or bench != "default"
+            score = scale.score(rate.point)
+            low, high = scale.interval(rate)
+            detail[m.name] = {
+                "x": x,
+                "n": n,
+                "rate": round(rate.point, 4),
+                "rate_interval": [round(rate.low, 4), round(rate.high, 4)],
+                "score": round(score, 1),
+                "interval": [round(low, 1), round(high, 1)],
+                "benchmark": bench,
+            }
+            metric_parts.append((m.weight, score, low, high))
+        combined = _with_unknown(weighted(metric_parts), sum(w for w, *_ in metric_parts), unknown)
         if combined is not None:
             dim_parts.append((d.weight, *combined))
+        elif unknown:
+            dim_parts.append((d.weight, None, 0.0, 100.0))
         dimensions[d.name] = DimensionScore(
             score=round(combined[0], 1) if combined else None,
             interval=[round(combined[1], 1), round(combined[2], 1)] if combined else None,
             metrics=raw,
             detail=detail,
         )
-    total = weighted(dim_parts) if enough else None
+    known = [p for p in dim_parts if p[1] is not None]
+    unknown_dims = sum(p[0] for p in dim_parts if p[1] is None)
+    total = _with_unknown(weighted(known), sum(p[0] for p in known), unknown_dims)  # type: ignore[arg-type]
+    # the minimum sample: a composite whose interval spans more than max_interval_width points says
+    # too little to act on, so it is no score (and so are its dimensions), whatever the order count
+    if total is None or total[2] - total[1] > config.max_interval_width:
+        total = None
+        for dim in dimensions.values():
+            dim.score, dim.interval = None, None
     traffic = {k: v for k, v in e.extra.items() if k in ("gmv", "sessions", "peak_viewers", "buyers")}
     if kind == "shop" and e.extra.get("mean_delivery_hours") is not None:
         traffic["mean_delivery_hours"] = e.extra["mean_delivery_hours"]
@@ -333,7 +367,7 @@ def _entity_score(
         dimensions=dimensions,
         window=window,
         category=e.group or None,
-        benchmark=benchmark,
+        benchmark=f"category:{e.group}" if own_scales else "default",
         traffic=traffic or None,
         room_service=e.extra.get("room_service"),
     )

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from clearlive.model.events import (
+    Cancellation,
     Comment,
     Complaint,
     Enter,
@@ -55,12 +56,15 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("anchor_id", S),
             ("shop_id", S),
             ("ts", N),
+            ("promised_ts", N),
         ]
     ),
-    "refunds": pa.schema([("order_id", S), ("reason", S), ("ts", N)]),
-    "reviews": pa.schema([("order_id", S), ("rating", N), ("text", S), ("ts", N)]),
-    "complaints": pa.schema([("order_id", S), ("reason", S), ("text", S), ("ts", N)]),
-    "shipments": pa.schema([("order_id", S), ("status", S), ("ts", N)]),
+    # an outcome's shop_id is the seller it concerns in a multi-seller order (null: every seller of it)
+    "refunds": pa.schema([("order_id", S), ("shop_id", S), ("reason", S), ("ts", N)]),
+    "reviews": pa.schema([("order_id", S), ("shop_id", S), ("rating", N), ("text", S), ("ts", N)]),
+    "complaints": pa.schema([("order_id", S), ("shop_id", S), ("reason", S), ("text", S), ("ts", N)]),
+    "shipments": pa.schema([("order_id", S), ("shop_id", S), ("status", S), ("promised_ts", N), ("ts", N)]),
+    "cancellations": pa.schema([("order_id", S), ("shop_id", S), ("reason", S), ("by", S), ("ts", N)]),
     "service_chats": pa.schema([("user_id", S), ("order_id", S), ("shop_id", S), ("first_response_s", F), ("ts", N)]),
     "products": pa.schema(
         [("sku", S), ("category", S), ("room_id", S), ("session_id", S), ("anchor_id", S), ("shop_id", S), ("ts", N)]
@@ -138,16 +142,32 @@ class CommerceTables:
             if shop:
                 self._order_shop[ev.order_id] = shop
             rows["orders"].append(
-                (ev.order_id, ev.user_id, ev.sku, ev.qty, ev.amount, ev.room_id, sid, anchor, shop, ts)
+                (
+                    ev.order_id,
+                    ev.user_id,
+                    ev.sku,
+                    ev.qty,
+                    ev.amount,
+                    ev.room_id,
+                    sid,
+                    anchor,
+                    shop,
+                    ts,
+                    ev.promised_delivery,
+                )
             )
+        # outcomes name a seller only when the event itself does: the room's shop is not the seller
+        # of every order it mentions
         elif isinstance(ev, Refund):
-            rows["refunds"].append((ev.order_id, ev.reason, ts))
+            rows["refunds"].append((ev.order_id, ev.shop_id, ev.reason, ts))
         elif isinstance(ev, Review):
-            rows["reviews"].append((ev.order_id, ev.rating, ev.text, ts))
+            rows["reviews"].append((ev.order_id, ev.shop_id, ev.rating, ev.text, ts))
         elif isinstance(ev, Complaint):
-            rows["complaints"].append((ev.order_id, ev.reason, ev.text, ts))
+            rows["complaints"].append((ev.order_id, ev.shop_id, ev.reason, ev.text, ts))
         elif isinstance(ev, Shipment):
-            rows["shipments"].append((ev.order_id, ev.status, ts))
+            rows["shipments"].append((ev.order_id, ev.shop_id, ev.status, ev.promised_delivery, ts))
+        elif isinstance(ev, Cancellation):
+            rows["cancellations"].append((ev.order_id, ev.shop_id, ev.reason, ev.by, ts))
         elif isinstance(ev, ServiceChat):
             chat_shop = ev.shop_id or (self._order_shop.get(ev.order_id) if ev.order_id else None) or shop
             rows["service_chats"].append((ev.user_id, ev.order_id, chat_shop, ev.first_response_s, ts))
@@ -162,9 +182,9 @@ class CommerceTables:
             kind = "host" if isinstance(ev, Utterance) and (ev.speaker or "host") == "host" else "chat"
             if isinstance(ev, Utterance) and kind == "chat":
                 kind = "guest"
-            user = ev.user_id if isinstance(ev, Comment) else None
+            user = ev.user_id if isinstance(ev, Comment) and not ev.anonymous else None
             rows["talk"].append((ev.room_id, sid, anchor, kind, user, ev.text, ts))
-        if isinstance(ev, _VISIT_TYPES) and anchor and sid:
+        if isinstance(ev, _VISIT_TYPES) and anchor and sid and not ev.anonymous:  # masked viewers: no one to count
             rows["visits"].append((anchor, sid, ev.user_id, ts))  # type: ignore[attr-defined]
 
     def _session_of(self, ev: EventBase, ts: int) -> _Session | None:
@@ -200,6 +220,18 @@ class CommerceTables:
             for s in self._sessions.values()
         ]
         return {name: _table(self.rows[name], schema) for name, schema in SCHEMAS.items()}
+
+
+TIME_COLUMN = {"sessions": "start_ts"}  # every other table's time is `ts`
+
+
+def before(tables: dict[str, pa.Table], as_of_ms: int) -> dict[str, pa.Table]:
+    """The tables as they stood at `as_of_ms`: every row dated at or after it is left out (a review
+    written after the as-of date of an order placed before it included), so a score as of a date
+    is the score that could have been computed on that date."""
+    import pyarrow.compute as pc
+
+    return {name: t.filter(pc.less(t[TIME_COLUMN.get(name, "ts")], as_of_ms)) for name, t in tables.items()}
 
 
 def _table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:

@@ -36,7 +36,7 @@ from clearlive.service.keys import KeyInfo
 from clearlive.service.pipeline import QueueFull
 from clearlive.service.store import DECISIONS, ServiceStore, now_ms
 from clearlive.sources.adapters import SOURCES as ADAPTER_SOURCES
-from clearlive.sources.adapters import adapt_lines
+from clearlive.sources.adapters import adapt_recording
 from clearlive.sources.rejects import field_of
 
 MAX_BODY_BYTES = 10 << 20  # 10 MiB per request
@@ -186,10 +186,12 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         if source is not None:
             if source not in ADAPTER_SOURCES or not room_id:
                 raise HTTPException(422, f"source must be one of {', '.join(ADAPTER_SOURCES)}, with room_id")
-            body, adapter_rejects = adapt_body(body, room_id, source)
+            body, adapter_rejects, left_out = adapt_body(body, room_id, source)
             answer = await asyncio.to_thread(accept, body, info)
             answer["rejected"] += len(adapter_rejects)
             answer["rejects"] = (adapter_rejects + answer["rejects"])[:100]
+            if left_out:  # optional fields that could not be read: the messages were kept without them
+                answer["left_out"] = left_out[:100]
             return answer
         # Parsing, room ownership and the queue are blocking work: off the event loop, so that the
         # alert streams it also serves are not held up by a large request.
@@ -392,15 +394,17 @@ def _unstorable_as_422(app: FastAPI) -> None:
     app.add_exception_handler(psycopg.DataError, handler)  # type: ignore[arg-type]
 
 
-def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict[str, Any]]]:
-    """A client's recorded messages as ClearLive NDJSON, and the messages that could not be read."""
-    out, rejects = [], []
-    for n, events, field, error in adapt_lines(iter(body.splitlines()), room_id, source):
+def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict[str, Any]], list[dict[str, Any]]]:
+    """A client's recorded messages as ClearLive NDJSON, the messages that could not be read, and
+    the optional fields left out of the messages that were."""
+    out, rejects, left_out = [], [], []
+    for line, events in adapt_recording(body.splitlines(), room_id, source):
+        left_out += [{"line": line.n, "field": n.field, "error": n.message} for n in line.notes]
         if events is None:
-            rejects.append({"line": n, "field": field, "error": error})
+            rejects.append({"line": line.n, "field": line.field, "error": line.error})
             continue
         out.extend(json.dumps(ev, ensure_ascii=False).encode() for ev in events)
-    return b"\n".join(out), rejects
+    return b"\n".join(out), rejects, left_out
 
 
 def _canonical(ev: EventBase) -> bytes:

@@ -1,7 +1,8 @@
 """From accepted events to stored findings: the detectors behind the live service.
 
 `TenantScanners` runs the same `Scanner` the CLI uses, one per tenant, so that cross-room detectors
-(fan raids, lockstep accounts) only ever link rooms of one tenant. The embedded pipeline is a
+(fan raids, lockstep accounts, FRAUDAR) only ever link rooms of one tenant, and finding ids name the
+tenant. The embedded pipeline is a
 bounded in-process queue and one worker thread; `clearlive.service.redis_transport` runs the same
 `TenantScanners` in worker processes fed by Redis Streams.
 """
@@ -38,12 +39,17 @@ def checkpoint_gap(every_s: float, took_s: float) -> float:
 class TenantScanners:
     """A scanner per tenant, and the ids of the events each has seen: an event delivered twice (a
     client's retry, a transport's redelivery) is processed once, so detector state never counts it
-    twice. The seen ids are bounded (the most recent SEEN_IDS per tenant) and part of the state."""
+    twice. The seen ids are bounded (the most recent SEEN_IDS per tenant) and part of the state.
+
+    Each scanner owns its tenant's lifecycle (rooms ended, cross-room windows judged: see
+    `clearlive.pipeline.lifecycle`); `part` is the scanners' share of the work ("all", or "rooms"
+    and "cross" where a runtime splits a tenant over workers, as the Redis workers do)."""
 
     SEEN_IDS = 200_000
 
-    def __init__(self, config: ScanConfig | None = None) -> None:
+    def __init__(self, config: ScanConfig | None = None, part: str = "all") -> None:
         self.config = config or ScanConfig()
+        self.part = part
         self.scanners: dict[str, Scanner] = {}
         self.seen: dict[str, OrderedDict[str, None]] = {}
         self._spare: Scanner | None = None
@@ -52,12 +58,13 @@ class TenantScanners:
         """Build a scanner ahead of the first tenant (rules, models: most of a second the first
         time), so that the first events a worker sees are not late."""
         if self._spare is None:
-            self._spare = Scanner.from_config(self.config)
+            self._spare = Scanner.from_config(self.config, part=self.part)
 
     def _scanner(self, tenant: str) -> Scanner:
         scanner = self.scanners.get(tenant)
         if scanner is None:
-            scanner, self._spare = self._spare or Scanner.from_config(self.config), None
+            scanner, self._spare = self._spare or Scanner.from_config(self.config, part=self.part), None
+            scanner.tenant = tenant  # named in every finding id
             self.scanners[tenant] = scanner
             self.seen[tenant] = OrderedDict()
         return scanner

@@ -1,7 +1,12 @@
 """Redis Streams between the HTTP front and the detector workers (service mode).
 
-- **Sharding.** An event goes to stream `clearlive:events:<shard>`, shard = CRC32(room_id) mod
-  shards, so a room's events stay in order and in one worker's hands.
+- **Sharding.** An event goes to two streams: its room's, `clearlive:events:<shard>` with shard =
+  CRC32(room_id) mod shards, where the per-room detectors run (a room's events stay in order and in
+  one worker's hands), and its tenant's, `clearlive:events:t<shard>` with shard = CRC32(tenant) mod
+  shards, where the cross-room detectors (fan raids, lockstep accounts, FRAUDAR, silent audiences)
+  see every room of the tenant in the order the front accepted them. A worker given shard s works
+  both lanes s and t<s>; the two scanners' parts ("rooms", "cross") together report what one
+  scanner over everything would.
 - **At least once, exactly once in effect.** A worker reads its shards through a consumer group,
   runs the detectors, stores events and findings (both keyed by deterministic ids, inserted with
   ON CONFLICT DO NOTHING), and acknowledges entries only when it checkpoints: the detector state
@@ -53,20 +58,34 @@ _encode = msgspec.json.Encoder().encode
 _decode_event = msgspec.json.Decoder(Event).decode
 
 
-def stream_key(shard: int) -> str:
-    return f"clearlive:events:{shard}"
+def stream_key(lane: int | str) -> str:
+    return f"clearlive:events:{lane}"
 
 
-def checkpoint_key(shard: int) -> str:
-    return f"clearlive:checkpoint:{shard}"
+def checkpoint_key(lane: int | str) -> str:
+    return f"clearlive:checkpoint:{lane}"
 
 
-def lease_key(shard: int) -> str:
-    return f"clearlive:lease:{shard}"
+def lease_key(lane: int | str) -> str:
+    return f"clearlive:lease:{lane}"
 
 
 def shard_of(room_id: str, shards: int) -> int:
     return zlib.crc32(room_id.encode()) % shards
+
+
+def tenant_lane(tenant: str, shards: int) -> str:
+    """The lane of a tenant's cross-room detectors: `t<shard>`, worked by the worker of that shard."""
+    return f"t{zlib.crc32(tenant.encode()) % shards}"
+
+
+def lanes_of(shards: list[int]) -> list[str]:
+    """A worker's lanes: its room shards, then the tenant lanes of the same numbers."""
+    return [str(s) for s in shards] + [f"t{s}" for s in shards]
+
+
+def part_of(lane: str) -> str:
+    return "cross" if lane.startswith("t") else "rooms"
 
 
 class RedisSubmitter:
@@ -81,8 +100,11 @@ class RedisSubmitter:
         if self.lag() > self.max_backlog:
             raise QueueFull(f"{self.max_backlog} events waiting for the workers")
         pipe = self.redis.pipeline(transaction=False)
+        cross = stream_key(tenant_lane(tenant, self.shards))
         for ev in events:
-            pipe.xadd(stream_key(shard_of(ev.room_id, self.shards)), {"t": tenant, "e": _encode(ev)})
+            entry = {"t": tenant, "e": _encode(ev)}
+            pipe.xadd(stream_key(shard_of(ev.room_id, self.shards)), entry)
+            pipe.xadd(cross, entry)
         pipe.execute()
 
     def waiting_for(self) -> list[str]:
@@ -90,8 +112,8 @@ class RedisSubmitter:
 
     def lag(self) -> int:
         pipe = self.redis.pipeline(transaction=False)
-        for s in range(self.shards):
-            pipe.xlen(stream_key(s))
+        for lane in lanes_of(list(range(self.shards))):
+            pipe.xlen(stream_key(lane))
         return int(sum(pipe.execute()))
 
 
@@ -176,19 +198,19 @@ class ShardWorker:
     ) -> None:
         self.redis = redis.Redis.from_url(redis_url)
         self.store = store
-        self.shards = shards
+        self.shards = lanes_of(shards)  # the lanes this worker works (see the module docstring)
         self.every_s = checkpoint_every_s
         self.every_n = checkpoint_every_n
         self.stranded_after_s = stranded_after_s
         self.lease_s = lease_s
         self.token = f"{HOST}|{os.getpid()}|{uuid.uuid4().hex[:8]}"
-        self.held: set[int] = set()  # shards whose lease I hold
-        self.waiting: set[int] = set()  # shards another worker holds (said once in the log)
-        self.to_recover: set[int] = set()  # shards back at their checkpoint, pending entries to redo
+        self.held: set[str] = set()  # lanes whose lease I hold
+        self.waiting: set[str] = set()  # lanes another worker holds (said once in the log)
+        self.to_recover: set[str] = set()  # lanes back at their checkpoint, pending entries to redo
         self.leases_checked = float("-inf")
         self.checkpoint_took = 0.0  # seconds the last checkpoint took
-        self.states: dict[int, TenantScanners] = {}
-        self.unacked: dict[int, list[bytes]] = {s: [] for s in shards}
+        self.states: dict[str, TenantScanners] = {}
+        self.unacked: dict[str, list[bytes]] = {s: [] for s in self.shards}
         self.stopping = False
         self._take_lease = self.redis.register_script(_TAKE_LEASE)
         self._checkpoint = self.redis.register_script(_CHECKPOINT)
@@ -203,8 +225,8 @@ class ShardWorker:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    def _load(self, shard: int) -> TenantScanners:
-        scanners = TenantScanners()
+    def _load(self, shard: str) -> TenantScanners:
+        scanners = TenantScanners(part=part_of(shard))
         blob = self.redis.get(checkpoint_key(shard))
         if blob:
             scanners.restore(pickle.loads(blob))  # our own checkpoint, in our own Redis
@@ -212,7 +234,7 @@ class ShardWorker:
             scanners.warm()
         return scanners
 
-    def consumer(self, shard: int) -> str:
+    def consumer(self, shard: int | str) -> str:
         return f"shard-{shard}"
 
     def keep_leases(self) -> None:
@@ -224,20 +246,20 @@ class ShardWorker:
             ttl_ms = int(self.lease_s * 1000)
             got = self._take_lease(keys=[lease_key(s)], args=[self.token, ttl_ms, ""])
             if isinstance(got, bytes) and not holder_alive(got.decode()):
-                log.warning("shard %d: its lease holder (%s) is gone; taking the shard over", s, got.decode())
+                log.warning("shard %s: its lease holder (%s) is gone; taking the shard over", s, got.decode())
                 got = self._take_lease(keys=[lease_key(s)], args=[self.token, ttl_ms, got])
             if got == 1 and s in self.held:
                 continue
             if isinstance(got, bytes):
                 if s in self.held:
-                    log.error("shard %d: lease lost to another worker (this one stalled over %g s)", s, self.lease_s)
+                    log.error("shard %s: lease lost to another worker (this one stalled over %g s)", s, self.lease_s)
                     self._leave(s)
                 elif s not in self.waiting:
-                    log.warning("shard %d is leased to another worker; waiting for it to stop", s)
+                    log.warning("shard %s is leased to another worker; waiting for it to stop", s)
                     self.waiting.add(s)
                 continue
             if s in self.held:
-                log.warning("shard %d: lease ran out (a stall, or Redis restarted); back to the checkpoint", s)
+                log.warning("shard %s: lease ran out (a stall, or Redis restarted); back to the checkpoint", s)
             self.held.add(s)
             self.waiting.discard(s)
             self.states[s] = self._load(s)
@@ -248,7 +270,7 @@ class ShardWorker:
         if time.monotonic() - self.leases_checked >= self.lease_s / 5:
             self.keep_leases()
 
-    def _leave(self, shard: int) -> None:
+    def _leave(self, shard: str) -> None:
         self.held.discard(shard)
         self.to_recover.discard(shard)
         self.states.pop(shard, None)
@@ -284,14 +306,15 @@ class ShardWorker:
             self.to_recover.discard(s)
         return n
 
-    def _process(self, shard: int, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
+    def _process(self, shard: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
         by_tenant: dict[str, list[EventBase]] = {}
         for _, fields in entries:
             by_tenant.setdefault(fields[b"t"].decode(), []).append(_decode_event(fields[b"e"]))
         state = self.states[shard]
         for tenant, events in by_tenant.items():
             found = state.process(tenant, events)
-            self.store.add_events(tenant, events)  # after the scanner filled in session and host
+            if state.part == "rooms":  # a tenant lane carries the same events again
+                self.store.add_events(tenant, events)  # after the scanner filled in session and host
             self.store.add_findings(tenant, found)
         self.unacked[shard].extend(e[0] for e in entries)
         return len(entries)
@@ -307,7 +330,7 @@ class ShardWorker:
             if not self._checkpoint(
                 keys=[lease_key(s), checkpoint_key(s), stream_key(s)], args=[self.token, blob, GROUP, *ids]
             ):
-                log.error("shard %d: lease lost before the checkpoint; its holder redoes the pending entries", s)
+                log.error("shard %s: lease lost before the checkpoint; its holder redoes the pending entries", s)
                 self._leave(s)
                 continue
             self.unacked[s] = []

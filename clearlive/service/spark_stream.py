@@ -1,16 +1,22 @@
-"""The per-room detectors inside Spark Structured Streaming, reading the service's Redis shards.
+"""ClearLive's detectors inside Spark Structured Streaming, reading the service's Redis lanes.
 
 For a platform that already runs Spark: a Python streaming data source reads the Redis streams the
-service front writes (`clearlive:events:<shard>`, offsets tracked by Spark's checkpoint, not by a
-consumer group), events are grouped by (tenant, room), and `transformWithStateInPandas` runs the same
-`Scanner` over each room's new events with that room's detector state restored from Spark's state
-store (a pickled `RoomState` and session tracker per room). Findings go out as rows; the sink here
-stores them in the service store, idempotently. A restarted query resumes from its checkpoint with
-every room's state: `tests/test_spark_stream.py` stops Spark between two runs and compares the
-findings with an uninterrupted scan.
+service front writes (offsets tracked by Spark's checkpoint, not by a consumer group). Two stateful
+operators (`transformWithStateInPandas`) run the same `Scanner` as every other runtime:
 
-Only per-room detectors run here: the cross-room ones (fan raids, lockstep accounts, FRAUDAR) need
-every room at once and belong in the batch scan (`clearlive scan`) or the Redis workers.
+- the rooms' events (`clearlive:events:<shard>`), grouped by (tenant, room), go through the
+  scanner's "rooms" part (the per-room detectors), with the room's state (rooms, sessions, the
+  lifecycle's clock, pickled) in Spark's state store; a room that ends (`session_end`, a new
+  session, an idle gap) gives its end-of-room findings and its state is cleared;
+- the tenants' events (`clearlive:events:t<shard>`, every event once more, in the order the front
+  accepted them), grouped by tenant, go through the "cross" part: fan raids, and FRAUDAR, lockstep
+  accounts and silent audiences over the lifecycle's sliding windows.
+
+Each group's events are taken in stream order (the front's acceptance order), as the Redis workers
+take them, so the findings and their ids are those of `clearlive scan` and the service.
+Findings go out as rows; the sink here stores them in the service store, idempotently. A restarted
+query resumes from its checkpoint with every room's and tenant's state: `tests/test_spark_stream.py`
+stops Spark between two runs and compares the findings with an uninterrupted scan.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from clearlive.model.events import Event
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.service.redis_transport import stream_key
 
-EVENT_SCHEMA = "tenant string, room_id string, ts long, event string"
+EVENT_SCHEMA = "tenant string, room_id string, ts long, entry_ms long, entry_n long, event string"
 FINDING_SCHEMA = "tenant string, room_id string, finding_id string, record string"
 _decode = msgspec.json.Decoder(Event).decode
 _encode = msgspec.json.Encoder().encode
@@ -46,6 +52,8 @@ class RedisShardsReader(DataSourceStreamReader):
     def __init__(self, options: dict[str, str]) -> None:
         self.url = options.get("url", "redis://127.0.0.1:6379/0")
         self.shards = int(options.get("shards", "4"))
+        prefix = "t" if options.get("lanes", "rooms") == "tenants" else ""  # the tenants' lanes, or the rooms'
+        self.keys = [stream_key(f"{prefix}{s}") for s in range(self.shards)]
 
     def _redis(self) -> Any:
         import redis
@@ -53,24 +61,25 @@ class RedisShardsReader(DataSourceStreamReader):
         return redis.Redis.from_url(self.url)
 
     def initialOffset(self) -> dict[str, str]:
-        return {stream_key(s): "0-0" for s in range(self.shards)}
+        return dict.fromkeys(self.keys, "0-0")
 
     def latestOffset(self) -> dict[str, str]:
         r = self._redis()
         out = {}
-        for s in range(self.shards):
-            last = r.xrevrange(stream_key(s), count=1)
-            out[stream_key(s)] = last[0][0].decode() if last else "0-0"
+        for key in self.keys:
+            last = r.xrevrange(key, count=1)
+            out[key] = last[0][0].decode() if last else "0-0"
         return out
 
     def partitions(self, start: dict[str, str], end: dict[str, str]) -> list[_Shard]:
         return [_Shard(k, start.get(k, "0-0"), end[k]) for k in end if end[k] != start.get(k, "0-0")]
 
-    def read(self, partition: _Shard) -> Iterator[tuple[str, str, int, str]]:
+    def read(self, partition: _Shard) -> Iterator[tuple[str, str, int, int, int, str]]:
         r = self._redis()
-        for _, fields in r.xrange(partition.key, min="(" + partition.start, max=partition.end):
+        for entry, fields in r.xrange(partition.key, min="(" + partition.start, max=partition.end):
             ev = _decode(fields[b"e"])
-            yield fields[b"t"].decode(), ev.room_id, int(ev.ts), fields[b"e"].decode()  # type: ignore[arg-type]
+            ms, _, n = entry.decode().partition("-")  # the entry id: the order the front accepted it in
+            yield fields[b"t"].decode(), ev.room_id, int(ev.ts), int(ms), int(n), fields[b"e"].decode()  # type: ignore[arg-type]
 
     def commit(self, end: dict[str, str]) -> None:
         """Entries stay in Redis: the service's own workers or a retention policy trim them."""
@@ -88,32 +97,47 @@ class RedisShardsSource(DataSource):
         return RedisShardsReader(self.options)
 
 
-class RoomScanner(StatefulProcessor):
-    """One room's detectors, with the room's state in Spark's state store between micro-batches."""
+class _PartScanner(StatefulProcessor):
+    """A group's share of the scanner (`part`), its state in Spark's state store between
+    micro-batches; the group is a room ("rooms") or a tenant ("cross")."""
+
+    part = "rooms"
 
     def init(self, handle: StatefulProcessorHandle) -> None:
-        self.state = handle.getValueState("room", StructType([StructField("blob", BinaryType())]))
-        self.scanner = Scanner.from_config(ScanConfig(claims_model=None))
+        self.state = handle.getValueState("scanner", StructType([StructField("blob", BinaryType())]))
+        self.scanner = Scanner.from_config(ScanConfig(), part=self.part)  # every detector, as elsewhere
         self.blank = pickle.dumps(self.scanner.state())  # detectors as built: no room, no cross-room memory
 
     def handleInputRows(self, key: Any, rows: Iterator[pd.DataFrame], timerValues: Any) -> Iterator[pd.DataFrame]:
-        tenant, room_id = key
-        self.scanner.restore(pickle.loads(self.blank))
-        if self.state.exists():
-            saved = pickle.loads(self.state.get()[0])  # this room's own state, saved by us
-            self.scanner.rooms = {room_id: saved["room"]}
-            self.scanner.sessions = saved["sessions"]
-        batch = pd.concat(list(rows)).sort_values(["ts"], kind="stable")
+        tenant = key[0]
+        self.scanner.tenant = tenant
+        # this group's own state, saved by us; else the detectors as built
+        self.scanner.restore(pickle.loads(self.state.get()[0] if self.state.exists() else self.blank))
+        batch = pd.concat(list(rows)).sort_values(["entry_ms", "entry_n"], kind="stable")
         out = []
         for raw in batch["event"]:
             for f in self.scanner.process(_decode(raw.encode())):
-                out.append((tenant, room_id, f.id, _encode(f).decode()))
-        room = self.scanner.rooms.get(room_id)
-        self.state.update((pickle.dumps({"room": room, "sessions": self.scanner.sessions}),))
+                out.append((tenant, f.room_id, f.id, _encode(f).decode()))
+        if self.scanner.rooms or self.part == "cross":
+            self.state.update((pickle.dumps(self.scanner.state()),))
+        else:
+            self.state.clear()  # the room ended: nothing of it is kept
         yield pd.DataFrame(out, columns=["tenant", "room_id", "finding_id", "record"])
 
     def close(self) -> None:
         pass
+
+
+class RoomScanner(_PartScanner):
+    """One room's per-room detectors and lifecycle."""
+
+    part = "rooms"
+
+
+class TenantScanner(_PartScanner):
+    """One tenant's cross-room detectors over all its rooms."""
+
+    part = "cross"
 
 
 def spark_session(app: str = "clearlive-stream") -> Any:
@@ -138,11 +162,28 @@ def spark_session(app: str = "clearlive-stream") -> Any:
 
 
 def findings_stream(spark: Any, redis_url: str, shards: int) -> Any:
-    """The streaming DataFrame of findings (FINDING_SCHEMA) over the service's Redis shards."""
-    events = spark.readStream.format("clearlive_redis").option("url", redis_url).option("shards", shards).load()
-    return events.groupBy("tenant", "room_id").transformWithStateInPandas(
-        statefulProcessor=RoomScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
+    """The streaming DataFrame of findings (FINDING_SCHEMA) over the service's Redis lanes: the
+    per-room part grouped by room, and the cross-room part grouped by tenant."""
+
+    def lanes(which: str) -> Any:
+        reader = spark.readStream.format("clearlive_redis").option("url", redis_url).option("shards", shards)
+        return reader.option("lanes", which).load()
+
+    rooms = (
+        lanes("rooms")
+        .groupBy("tenant", "room_id")
+        .transformWithStateInPandas(
+            statefulProcessor=RoomScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
+        )
     )
+    tenants = (
+        lanes("tenants")
+        .groupBy("tenant")
+        .transformWithStateInPandas(
+            statefulProcessor=TenantScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
+        )
+    )
+    return rooms.unionByName(tenants)
 
 
 def run_available(spark: Any, redis_url: str, shards: int, checkpoint: str, sink: Any) -> None:

@@ -474,21 +474,23 @@ def dense_order_block(
     ring_shops: int = 6,
     fill: float = 0.8,
     t0: int = T0,
+    hours: int = 6,
 ) -> tuple[list[dict[str, Any]], set[str], set[str]]:
     """FRAUDAR's setting as the issue states it: a ring of `ring` buyers over `ring_shops` shops,
     `fill` of the pairs filled, amid honest buyers ordering from 1-4 shops each (popular shops more),
-    the ring's shops being ordinary shops with honest buyers of their own."""
+    the ring's shops being ordinary shops with honest buyers of their own; all within `hours`
+    (inside one of the scanner's cross-room windows)."""
     weights = [1 / (k + 1) ** 0.8 for k in range(honest_shops)]
     rows: list[dict[str, Any]] = []
     for b in range(honest_buyers):
         for s in set(rng.choices(range(honest_shops), weights=weights, k=rng.randint(1, 4))):
-            rows.append(_shop_order(f"shop{s}", f"buyer{b}", t0 + rng.randrange(86_400_000), len(rows)))
+            rows.append(_shop_order(f"shop{s}", f"buyer{b}", t0 + rng.randrange(hours * 3_600_000), len(rows)))
     targets = rng.sample(range(honest_shops), ring_shops)
     ring_ids = {f"ringbuyer{k}" for k in range(ring)}
     for u in sorted(ring_ids):
         for s in targets:
             if rng.random() < fill:
-                rows.append(_shop_order(f"shop{s}", u, t0 + rng.randrange(86_400_000), len(rows)))
+                rows.append(_shop_order(f"shop{s}", u, t0 + rng.randrange(hours * 3_600_000), len(rows)))
     rows.sort(key=lambda e: e["ts"])
     return rows, ring_ids, {f"shop{s}" for s in targets}
 

@@ -13,9 +13,10 @@ rounds hosts imitate a more profitable host's strategy (with noise), and hosts w
 
 The platform sees what ClearLive would: for each host, orders and bad outcomes (refunds and
 complaints) over the last `memory` rounds, a share `information` of them, turned into a service score
-with an interval exactly as `clearlive score` does (Beta shrinkage toward the pooled rate, standing
-among hosts, no score under `min_orders`); and the host's violations, caught with a probability
-that grows with hype, for the credit balance.
+with an interval exactly as `clearlive score` does (the bad-outcome rate with its Beta interval under
+the fixed Jeffreys prior, mapped to 0-100 by a fixed benchmark scale, no score while the interval is
+wider than `max_interval_width`); and the host's violations, caught with a probability that grows
+with hype, for the credit balance.
 
 Randomness comes from separate seeded streams (buyers' outcomes, the allocation, the policy's
 draws, hosts' adaptation), so the same seed gives the same run, and a buyer's outcome does not
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from clearlive.ranking.policies import Candidate, PolicyParams, rank
-from clearlive.scoring.stats import Standing, pooled, shrunk_many
+from clearlive.scoring.stats import Scale, estimate_many
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,11 @@ class MarketParams:
     low_quality: float = 0.6  # hosts with q below this count as low quality
     information: float = 1.0  # share of outcomes the platform observes (0: it knows nothing)
     memory: int = 10  # rounds of outcomes behind a host's score
-    min_orders: int = 30  # fewer observed orders: no score (the host is new or small)
-    prior_strength: float = 50.0
+    # the benchmark of the bad-outcome rate (refund or complaint / order): the rates scoring 100, 60, 0
+    bad_rate_excellent: float = 0.02
+    bad_rate_standard: float = 0.08
+    bad_rate_poor: float = 0.3
+    max_interval_width: float = 60.0  # a wider 90% score interval: no score (the host is new or small)
     adapt_every: int = 3
     adapt_rate: float = 0.3  # share of hosts who look at another host each adaptation
     imitation: float = 0.5  # how far an imitating host moves toward the other's strategy
@@ -219,17 +223,16 @@ def _new_host(i: int, rng: np.random.Generator, p: MarketParams) -> _Host:
 def _candidates(hosts: list[_Host], p: MarketParams) -> list[Candidate]:
     """What the platform knows of each host, as ClearLive would score it."""
     counts = [(sum(h.bad), sum(h.orders)) for h in hosts]
-    prior = pooled(counts) or 0.0
-    rates = shrunk_many(counts, [prior] * len(hosts), p.prior_strength, 0.9)
-    scored = [i for i, (_, n) in enumerate(counts) if n >= p.min_orders]
-    standing = Standing([rates[i].point for i in scored], lower_is_better=True)
+    seen = [i for i, (_, n) in enumerate(counts) if n > 0]
+    rates = dict(zip(seen, estimate_many([counts[i] for i in seen], 0.9), strict=True))
+    scale = Scale(p.bad_rate_excellent, p.bad_rate_standard, p.bad_rate_poor)
     out = []
     for i, h in enumerate(hosts):
         score = interval = None
-        if i in scored:
-            score = standing.score(rates[i].point)
-            low, high = standing.interval(rates[i])
-            interval = (min(low, score), max(high, score))
+        if i in rates:
+            low, high = scale.interval(rates[i])
+            if high - low <= p.max_interval_width:
+                score, interval = scale.score(rates[i].point), (low, high)
         violations = sum(h.violations)
         out.append(
             Candidate(

@@ -123,7 +123,7 @@ class Store:
                 ev.shop_id,
                 event_type(ev),
                 ev.ts,
-                getattr(ev, "user_id", None),
+                None if getattr(ev, "anonymous", False) else getattr(ev, "user_id", None),  # masked: no chatter
                 ev.speaker if isinstance(ev, Utterance) else None,
                 scannable_text(ev),
                 ev.online if isinstance(ev, RoomStats) else None,

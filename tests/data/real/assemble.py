@@ -2,7 +2,11 @@
 
 Usage: python tests/data/real/assemble.py PART.jsonl [PART.jsonl ...]
 
-audit.jsonl beside this file records label corrections made by a reviewer who read only the
+A part line is either in the collectors' flat shape (label, category, source URL, ...) or already
+in the corpus's own shape (README.md); both are checked the same way.
+
+audit.jsonl beside this file records label and metadata corrections (`fix`: lang, speaker, event)
+made by a reviewer who read only the
 statements and the category definitions (never the rules): a category changed, a label flipped, or
 a line left out because it is a regulator's or reporter's narrative of behaviour, not something
 anyone said. Left-out lines go to excluded.jsonl with the reason, so the curation can be checked.
@@ -21,6 +25,7 @@ import hashlib
 import json
 import sys
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -43,8 +48,14 @@ def near_duplicate(a: set[str], b: set[str]) -> bool:
     return small >= 4 and len(a & b) / small >= 0.8
 
 
-def grouped_split(records: list[dict]) -> dict[str, str]:
-    """Record id -> dev or test: pages and near-duplicates kept together (union-find)."""
+def grouped_split(records: list[dict], pinned: dict[str, str] | None = None) -> dict[str, str]:
+    """Record id -> dev or test: pages and near-duplicates kept together (union-find).
+
+    `pinned` holds the sides of statements already in the corpus: they never move, so measurements
+    on test stay comparable; a new statement joining a group of them goes to their side, and one that
+    would join a dev group to a test group gets "both" (the caller leaves it out).
+    """
+    pinned = pinned or {}
     parent = list(range(len(records)))
 
     def find(i: int) -> int:
@@ -67,7 +78,20 @@ def grouped_split(records: list[dict]) -> dict[str, str]:
     urls: dict[int, list[str]] = {}
     for i, rec in enumerate(records):
         urls.setdefault(find(i), []).append(rec["source"]["url"])
-    return {rec["id"]: split_of(min(urls[find(i)])) for i, rec in enumerate(records)}
+    pins: dict[int, set[str]] = {}
+    for i, rec in enumerate(records):
+        if rec["id"] in pinned:
+            pins.setdefault(find(i), set()).add(pinned[rec["id"]])
+    sides = {}
+    for i, rec in enumerate(records):
+        group_pins = pins.get(find(i), set())
+        if rec["id"] in pinned:
+            sides[rec["id"]] = pinned[rec["id"]]
+        elif len(group_pins) > 1:
+            sides[rec["id"]] = "both"
+        else:
+            sides[rec["id"]] = next(iter(group_pins), None) or split_of(min(urls[find(i)]))
+    return sides
 
 
 def split_of(url: str) -> str:
@@ -77,6 +101,8 @@ def split_of(url: str) -> str:
 
 
 def record_of(raw: dict) -> dict:
+    if "categories" in raw:
+        return _final_record_of(raw)
     missing = [k for k in REQUIRED if not raw.get(k)]
     if missing:
         raise ValueError(f"missing {missing}")
@@ -108,8 +134,39 @@ def record_of(raw: dict) -> dict:
             "speaker": raw["speaker"],
             "provenance": raw["provenance"],
             "original": raw.get("original"),
+            "collected": raw.get("collected") or date.today().isoformat(),
         },
     }
+
+
+def _final_record_of(raw: dict) -> dict:
+    """A part line already in the corpus's own shape (README.md): checked, its id recomputed."""
+    categories, src = raw["categories"], raw["source"]
+    if len(categories) > 1 or any(c not in CATEGORIES for c in categories):
+        raise ValueError(f"categories {categories!r}")
+    missing = [k for k in ("url", "title", "publisher", "jurisdiction", "speaker", "provenance") if not src.get(k)]
+    if missing or not raw.get("text") or not raw.get("lang"):
+        raise ValueError(f"missing {missing or ['text or lang']}")
+    return record_of(
+        {
+            "text": raw["text"],
+            "label": "violation" if categories else "compliant",
+            "category": categories[0] if categories else None,
+            "lang": raw["lang"],
+            "jurisdiction": src["jurisdiction"],
+            "source": src["url"],
+            "source_title": src["title"],
+            "publisher": src["publisher"],
+            "date": src.get("date"),
+            "licence": src.get("licence"),
+            "speaker": src["speaker"],
+            "provenance": src["provenance"],
+            "original": src.get("original"),
+            "collected": src.get("collected"),
+            "hard_negative": raw.get("hard_negative"),
+            "note": raw.get("note"),
+        }
+    )
 
 
 def read_audit() -> dict[str, dict]:
@@ -128,24 +185,40 @@ def apply_audit(rec: dict, audit: dict[str, dict]) -> str | None:
     proposed = row["proposed"]
     if proposed.startswith("drop"):
         return f"{proposed} ({row['reason']})"
-    rec["categories"] = [] if proposed == "compliant" else [proposed]
-    if proposed != "compliant":
-        rec["hard_negative"] = False
-    rec["note"] = f"{rec.get('note') or ''} [label corrected in review: {row['reason']}]".strip()
+    fix = row.get("fix") or {}
+    if "lang" in fix:
+        rec["lang"] = fix["lang"]
+        rec["id"] = f"real-{rec['lang']}-{rec['id'].rsplit('-', 1)[1]}"
+    if "speaker" in fix:
+        rec["source"]["speaker"] = fix["speaker"]
+    if "event" in fix:
+        rec["event"] = fix["event"]
+    current = rec["categories"][0] if rec["categories"] else "compliant"
+    if proposed != current:
+        rec["categories"] = [] if proposed == "compliant" else [proposed]
+        if proposed != "compliant":
+            rec["hard_negative"] = False
+        rec["note"] = f"{rec.get('note') or ''} [label corrected in review: {row['reason']}]".strip()
     return None
 
 
 def main(parts: list[str]) -> None:
     out: dict[str, dict[str, dict]] = {"dev": {}, "test": {}}
     audit = read_audit()
-    excluded: list[dict] = []
+    excluded_path = HERE / "excluded.jsonl"
+    excluded = (
+        [json.loads(line) for line in excluded_path.read_text(encoding="utf-8").splitlines()]
+        if excluded_path.exists()
+        else []
+    )
     for side in out:
         path = HERE / f"{side}.jsonl"
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 rec = json.loads(line)
                 out[side][rec["id"]] = rec
-    seen = {rec["text"] for side in out.values() for rec in side.values()}
+    seen = {rec["text"] for side in out.values() for rec in side.values()} | {rec["text"] for rec in excluded}
+    new_ids: set[str] = set()
     for part in parts:
         for lineno, line in enumerate(Path(part).read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
@@ -163,10 +236,15 @@ def main(parts: list[str]) -> None:
                 excluded.append({**rec, "excluded": reason})
                 continue
             out["dev"][rec["id"]] = rec
+            new_ids.add(rec["id"])
     everything = sorted([*out["dev"].values(), *out["test"].values()], key=lambda r: r["id"])
-    sides = grouped_split(everything)
+    pinned = {rid: side for side, recs in out.items() for rid in recs if rid not in new_ids}
+    sides = grouped_split(everything, pinned)
     out = {"dev": {}, "test": {}}
     for rec in everything:
+        if sides[rec["id"]] == "both":
+            excluded.append({**rec, "excluded": "drop: nearly repeats statements on both sides of the split"})
+            continue
         out[sides[rec["id"]]][rec["id"]] = rec
     for side, recs in out.items():
         lines = [json.dumps(r, ensure_ascii=False) for r in sorted(recs.values(), key=lambda r: r["id"])]
@@ -174,7 +252,7 @@ def main(parts: list[str]) -> None:
         print(f"{side}: {len(recs)} statements")
     if excluded:
         lines = [json.dumps(r, ensure_ascii=False) for r in sorted(excluded, key=lambda r: r["id"])]
-        (HERE / "excluded.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        excluded_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"excluded: {len(excluded)} statements (excluded.jsonl)")
 
 

@@ -1,0 +1,128 @@
+"""The same events give the same finding ids in every runtime (issue #16 item 4): `clearlive scan`,
+the embedded service, the Redis workers (room lanes and tenant lane, PostgreSQL behind them) and
+Spark Structured Streaming over the same Redis lanes.
+
+The stream (tests/test_lifecycle.py `realistic_stream`): three demo rooms, a room whose host claims a
+reference price, scarcity and an origin before the listing arrives, a dense buyer-shop ring across
+six shops amid 150 honest shops, and the next day's first broadcast.
+
+Needs Redis (logical database 15 is flushed), PostgreSQL and Java 17 with PySpark; skipped without
+them. About two minutes, most of it Spark starting and the worker's idle exit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from tests.test_lifecycle import copies, realistic_stream
+from tests.test_service_postgres import _server_up as pg_up
+from tests.test_service_postgres import pg_url  # noqa: F401  (fixture)
+
+pytest.importorskip("pyspark")
+redis = pytest.importorskip("redis")
+REDIS_URL = os.environ.get("CLEARLIVE_TEST_REDIS", "redis://127.0.0.1:6379/15")
+SHARDS = 2
+TENANT = "acme"
+
+
+def _redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(
+    not (_redis_up() and pg_up()) or (shutil.which("java") is None and not os.environ.get("JAVA_HOME")),
+    reason="needs Redis, PostgreSQL and Java 17",
+)
+
+
+def _cli_scan(events: list, tmp_path: Path) -> list[dict]:
+    stream = tmp_path / "stream.jsonl"
+    stream.write_bytes(b"".join(msgspec.json.encode(e) + b"\n" for e in events))
+    out = tmp_path / "findings.jsonl"
+    cmd = [sys.executable, "-m", "clearlive", "scan", str(stream), "--tenant", TENANT, "--out", str(out)]
+    subprocess.run(cmd, check=True, cwd=Path(__file__).parents[1], capture_output=True)
+    return [msgspec.json.decode(line) for line in out.read_bytes().splitlines()]
+
+
+def _embedded(events: list) -> set[str]:
+    from clearlive.service.pipeline import EmbeddedPipeline
+    from clearlive.service.store import open_store
+
+    store = open_store(None)
+    pipeline = EmbeddedPipeline(store)
+    try:
+        for i in range(0, len(events), 500):
+            pipeline.submit(TENANT, copies(events[i : i + 500]))
+        assert pipeline.drain(timeout=300)
+    finally:
+        pipeline.close()
+    return {row[0] for row in store.db.query("SELECT id FROM findings WHERE tenant = ?", [TENANT])}
+
+
+def _spark(tmp_path: Path) -> list[str]:
+    from clearlive.service.spark_stream import run_available, spark_session
+
+    got: list[dict] = []
+    spark = spark_session()
+    try:
+        run_available(spark, REDIS_URL, SHARDS, str(tmp_path / "spark-checkpoint"), got.extend)
+    finally:
+        spark.stop()
+    assert {r["tenant"] for r in got} == {TENANT}
+    return [r["finding_id"] for r in got]
+
+
+def _redis_workers(pg: str) -> set[str]:
+    from clearlive.service.store import open_store
+
+    code = (
+        "from clearlive.service.redis_transport import worker_main; "
+        f"worker_main({REDIS_URL!r}, {pg!r}, {list(range(SHARDS))!r}, 3.0)"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parents[1])
+    try:
+        assert worker.wait(timeout=600) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    store = open_store(pg)
+    try:
+        return {row[0] for row in store.db.query("SELECT id FROM findings WHERE tenant = ?", [TENANT])}
+    finally:
+        store.db.close()
+
+
+def test_scan_embedded_redis_and_spark_report_the_same_finding_ids(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    from clearlive.service.redis_transport import RedisSubmitter
+    from clearlive.service.store import open_store
+
+    events = realistic_stream(tmp_path)
+    batch = _cli_scan(events, tmp_path)
+    expected = {f["id"] for f in batch}
+    assert len(expected) == len(batch) > 200
+    rules = {(f["room_id"], f["rule_id"]) for f in batch}
+    assert ("room-early", "facts.price.reference_above_lowest") in rules
+    assert ("room-early", "facts.origin.mismatch") in rules
+    assert any(rule == "fraud.fraudar" for _, rule in rules)
+
+    assert _embedded(events) == expected
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    open_store(pg_url).db.close()  # migrates the fresh database
+    submitter = RedisSubmitter(REDIS_URL, SHARDS)
+    for i in range(0, len(events), 1000):
+        submitter.submit(TENANT, events[i : i + 1000])
+    spark_ids = _spark(tmp_path)  # first: the workers delete what they acknowledge
+    assert len(spark_ids) == len(set(spark_ids))
+    assert set(spark_ids) == expected
+
+    assert _redis_workers(pg_url) == expected
