@@ -1,6 +1,15 @@
-"""Precision and recall of the chat and account detectors by intensity, on generated ground truth.
+"""Recall and false alarms of the behaviour detectors by kind and intensity, on three grounds.
 
-    python bench/fraud_grid.py [--trials 20] [--seed 1]
+    python bench/fraud_grid.py [--part project|literature|real|all] [--trials 20] [--honest 100] [--seed 1]
+                               [--rooms 4] [--retail online_retail_II.csv]
+
+`--part project` (the default) is the project's own generator (clearlive/demo/inject.py), below.
+`--part literature` is the second generator (clearlive/simulation/live_fraud.py, written from
+published cases, not from the detectors): `--honest` honest rooms of 50 to 50,000 viewers (a few
+of them hosts sending fans to a friend's room) and `--rooms` rooms per fraud kind and intensity,
+each world scanned on its own; a room counts as flagged when any `fraud.*` finding names it.
+Then the same kinds at one intensity across room sizes, and FRAUDAR's dense block.
+`--part real` injects brushing into real order logs (bench/real_orders.py; needs `--retail`).
 
 - Templated chat (fraud.templated_chat): a burst of N bot accounts posting one line, in a room
   whose honest viewers chat at 0.5 or 2 comments a second (the same eight questions over and over).
@@ -22,6 +31,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from pathlib import Path
 
 import msgspec
 
@@ -38,6 +48,7 @@ from clearlive.model.events import Event
 from clearlive.pipeline.scan import ScanConfig, Scanner
 
 T0 = 1_793_534_400_000
+sys.path.insert(0, str(Path(__file__).parent))  # the literature and real-data grids beside this file
 
 
 def run(rows: list[dict], rule: str) -> list:
@@ -56,10 +67,29 @@ def line(label: str, recall: float, precision: float, false_alarms: int, trials:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--part", choices=["project", "literature", "real", "all"], default="project")
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--honest", type=int, default=100, help="honest worlds per row (false alarms are rare)")
+    ap.add_argument("--rooms", type=int, default=4, help="literature: rooms per kind and intensity")
+    ap.add_argument("--retail", help="real: a downloaded copy of UCI Online Retail II (.csv or .xlsx)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
+    if args.part in ("literature", "all"):
+        from literature_grid import literature_grid
+
+        literature_grid(random.Random(args.seed), args.honest, args.rooms)
+    if args.part in ("real", "all"):
+        from real_orders import real_grid
+
+        if not args.retail:
+            ap.error("--part real needs --retail PATH (UCI Online Retail II, CC BY 4.0; see bench/real_orders.py)")
+        real_grid(args.retail, random.Random(args.seed))
+    if args.part in ("project", "all"):
+        project_grid(args)
+    return 0
+
+
+def project_grid(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     header = f"{'injection':<36}{'recall':>8}{'precision':>11}{'F1':>7}{'honest alarms':>15}"
 
@@ -133,7 +163,6 @@ def main() -> int:
         for _ in range(args.trials):
             found += bool(run(raid_world(rng, raiders, call=True, hostile=True), "fraud.fan_raid"))
         line(f"{raiders} raiders after the call", found / args.trials, 1.0, honest, args.honest // 2 * 2)
-    return 0
 
 
 HOSTILE = [

@@ -49,9 +49,16 @@ def test_bot_burst_is_found() -> None:
     assert all(e.startswith("c1000") for e in f.event_ids)
 
 
-def test_burst_drowned_in_a_busy_room_is_not_a_burst() -> None:
+def test_burst_in_a_busy_room_is_judged_against_its_chat_rate() -> None:
+    # Eight accounts posting one new line within two seconds stand out of five comments a second
+    # (since issue #16: the share is taken against the room's own chat, a quarter suffices) ...
     rows = busy_honest_chat(random.Random(3), 5.0, 10) + bot_burst(300_000, "效果绝了回购第三次", 8, 100_000)
-    assert bursts(rows) == []
+    assert len(bursts(rows)) == 1
+    # ... the same eight spread over thirty seconds are a twentieth of that chat: not a burst.
+    spread = [
+        {**r, "ts": T0 + 300_000 + k * 3_700} for k, r in enumerate(bot_burst(0, "效果绝了回购第三次", 8, 100_000))
+    ]
+    assert bursts(busy_honest_chat(random.Random(3), 5.0, 10) + spread) == []
 
 
 def test_organic_cue_wave_of_short_answers_is_quiet() -> None:

@@ -90,3 +90,42 @@ def test_any_one_hour_window_means_a_short_burst_is_not_diluted_by_the_hour_befo
     assert f.facts["orders"] == 7 and f.facts["buyers"] == 2 and f.facts["concentrate_rate"] == 3.5
     assert f.facts["suspicious_buyers"] == ["ring0"]
     assert f.facts["window_start"] == "2026-11-01T14:00:30.000Z"
+
+
+def busy_shop(rng: random.Random, hours: int, per_hour: int) -> list:
+    """Many honest buyers; a fifth of orders a reorder by a buyer of the last few minutes."""
+    rows: list = []
+    recent: list[str] = []
+    for i, t in enumerate(sorted(rng.uniform(0, hours * 3600) for _ in range(hours * per_hour))):
+        if recent and rng.random() < 0.2:
+            buyer = rng.choice(recent[-10:])
+        else:
+            buyer = f"b{rng.randrange(100_000)}"
+            recent.append(buyer)
+        rows.append(order(t, buyer, i))
+    return rows
+
+
+def buyer_bursts(events: list) -> list:
+    return [f for f in Scanner.from_config(ScanConfig()).run(events) if f.rule_id == "fraud.order_brushing.buyers"]
+
+
+def test_few_buyers_far_above_the_shops_own_rhythm_in_a_busy_shop() -> None:
+    rng = random.Random(21)
+    honest = busy_shop(rng, 6, 60)
+    fake = [
+        order(3 * 3600 + rng.uniform(0, 2400), f"brusher{b}", 90_000 + 10 * b + k) for b in range(3) for k in range(6)
+    ]
+    events = sorted(honest + fake, key=lambda e: e.ts)
+    assert brushing(events) == []  # the shop-wide concentrate rate is diluted by 60 honest orders an hour
+    found = buyer_bursts(events)
+    assert len(found) == 1 and set(found[0].facts["suspicious_buyers"]) <= {f"brusher{b}" for b in range(3)}
+    assert len(found[0].facts["suspicious_buyers"]) >= 2
+
+
+def test_busy_shop_with_reorders_and_one_keen_reseller_is_quiet() -> None:
+    rng = random.Random(22)
+    honest = busy_shop(rng, 8, 60)
+    reseller = [order(2 * 3600 + k * 600, "reseller", 80_000 + k) for k in range(4)]  # four orders in an hour
+    assert buyer_bursts(sorted(honest + reseller, key=lambda e: e.ts)) == []
+    assert buyer_bursts(busy_shop(random.Random(23), 8, 200)) == []

@@ -65,3 +65,29 @@ def test_honest_graph_has_no_dense_block(seed: int, buyers: int, shops: int) -> 
     det.edges = honest_order_graph(rng, buyers, shops)
     det.first_order = {}
     assert list(det.finish_all({})) == []
+
+
+def test_dense_block_in_shops_with_many_honest_buyers_is_found_and_its_shops_named() -> None:
+    """Issue #16: 30 buyers over 6 shops, 80% filled, amid 600 honest buyers over 40 shops; the ring's
+    shops keep their own honest buyers, so the ring is not most of any shop's buyers."""
+    import msgspec
+
+    from clearlive.detectors.fraudar import FraudarDetector
+    from clearlive.model.events import Event
+    from clearlive.pipeline.scan import Scanner
+    from clearlive.simulation.live_fraud import dense_order_block
+
+    exact = 0
+    for seed in range(10):
+        rows, ring, shops = dense_order_block(random.Random(seed))
+        events = [msgspec.convert({**r, "id": f"e{i}"}, Event) for i, r in enumerate(rows)]
+        found = list(Scanner([FraudarDetector()]).run(events))
+        assert len(found) == 1, seed
+        named, buyers = set(found[0].facts["shops"]), set(found[0].facts["buyers"])
+        assert named <= shops and len(named) >= 5, (seed, named, shops)
+        assert len(buyers & ring) >= 25 and len(buyers - ring) <= 2, seed
+        exact += named == shops
+        honest = [r for r in rows if r["user_id"] not in ring]
+        events = [msgspec.convert({**r, "id": f"e{i}"}, Event) for i, r in enumerate(honest)]
+        assert list(Scanner([FraudarDetector()]).run(events)) == [], seed
+    assert exact >= 6  # missed: a ring shop among the two most popular, where the ring is under 15% of its buyers

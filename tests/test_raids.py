@@ -103,3 +103,37 @@ def test_hostility_examples() -> None:
         assert hostility().terms_in(normalize(text).text), text
     for text in examples["not_hostile"]:
         assert not hostility().terms_in(normalize(text).text), text
+
+
+def show_call_scenario(lines: list[str]) -> list:
+    """Issue #16: the host never says 'raid'; fans enter the other room before they post there."""
+    events = [
+        ev("session_start", "A", 0, 0, anchor_id="host-a", session_id="sa"),
+        ev("session_start", "B", 0, 0, anchor_id="host-b", session_id="sb"),
+    ]
+    for k in range(30):  # room B's own viewers ask about the product
+        events.append(
+            ev("comment", "B", 5 * k, 400 + k, user_id=f"b{k}", text=["什么时候发货", "有没有大码", "多少钱"][k % 3])
+        )
+    fans = [f"fan{k}" for k in range(8)]
+    for k, fan in enumerate(fans):
+        events.append(ev("like", "A", 10 + k, 100 + k, user_id=fan, count=3))
+    events.append(ev("utterance", "A", 60, 200, text="家人们都去B直播间给他们show一下我们的实力", speaker="host"))
+    for k, fan in enumerate(fans):
+        events.append(ev("enter", "B", 70 + 5 * k, 300 + k, user_id=fan))
+        events.append(ev("comment", "B", 120 + 10 * k, 320 + k, user_id=fan, text=lines[k % len(lines)]))
+    return sorted(events, key=lambda e: e.ts)
+
+
+def test_a_show_call_followed_by_fans_posting_the_same_lines_is_a_raid() -> None:
+    found = raid_findings(
+        show_call_scenario(["我们家主播才是最好的！", "我们家主播才是最好的哈哈", "就这也敢卖这个价~"])
+    )
+    assert {f.rule_id for f in found} == {"fraud.fan_raid.caller", "fraud.fan_raid.target"}
+    caller = next(f for f in found if f.rule_id == "fraud.fan_raid.caller")
+    assert caller.room_id == "A" and "show一下" in caller.facts["call"] and caller.facts["n_raiders"] >= 5
+
+
+def test_fans_asking_the_rooms_usual_questions_after_a_show_call_are_visitors() -> None:
+    lines = ["请问什么时候发货", "宝宝什么时候发货呀", "这个有没有大码", "有没有大码呢", "多少钱呀"]
+    assert raid_findings(show_call_scenario(lines)) == []

@@ -66,9 +66,13 @@ def adapt_command(
     for note in notes[:10]:
         err.print(f"  left out {note}", markup=False, highlight=False)
     if written == 0:
-        why = "it is empty" if not lines else (
-            f"none of its {lines} lines is a {source} client's message (is --from right?)" if foreign == lines
-            else f"{sink.count} of {lines} lines rejected, the rest carry nothing ClearLive reads"
+        why = (
+            "it is empty"
+            if not lines
+            else (
+                f"none of its {lines} lines is a {source} client's message (is --from right?)"
+                if foreign == lines
+                else f"{sink.count} of {lines} lines rejected, the rest carry nothing ClearLive reads"
+            )
         )
         raise InputError(f"{path}: nothing read: {why}")
-

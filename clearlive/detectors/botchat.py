@@ -1,14 +1,28 @@
 """Templated chat from many accounts at once (taxonomy C5.1 and IN2: 水军, scripted 弹幕).
 
 A comment's template is its normalised text with digits, punctuation, symbols, emoji and spaces
-removed ('效果绝了！！3' and '效果绝了~' share '效果绝了'). A burst is at least 8 distinct accounts
-posting the same template of at least 4 characters within 10 seconds, making up at least 60% of
-all comments from the first of them to the last, and at least six times as many as the room's own
-history of that line predicts: bots fire together, while viewers who ask the same thing ('多少钱',
-'how much') spread out, mix with other chat, and ask it all stream long. Short cheers and cue
-answers ('1', '666', '想要', '已拍') are below the length floor, so an organic '扣1' wave does not
-count. One finding per template per room every 10 minutes. Without account ages a host-cued wave of
-one longer slogan can still look like a burst, hence low severity.
+removed ('效果绝了！！3' and '效果绝了~' share '效果绝了'). A ring varies its copies ('家人们已经回购
+三次了' / '已经回购三次了真的'), so templates are grouped by similarity, not equality: each template's
+character shingles (bigrams of CJK text, trigrams of other letters) are compared with the lines
+the room posted in the last minute, and one whose Jaccard similarity to a line is at least
+MIN_SIMILARITY joins that line's group. Lines shorter than MIN_TEMPLATE_WEIGHT (a CJK character
+weighs 1, another letter a third) are cheers and cue answers ('1', '666', '想要', '已拍') and
+never count.
+
+A group is bursting when at least MIN_GROUP_ACCOUNTS accounts posted it within BURST_MS (for
+lines under LONG_LINE_WEIGHT, which viewers say alike by chance, MIN_SHORT_GROUP_ACCOUNTS) and
+that is at least HISTORY_FACTOR times what the room's own history of the line predicts: its usual
+count per BURST_MS, or its usual share of the room's chat times the chat of the span, whichever
+is more (viewers who ask the same thing ask it all stream long, and more of it as chat grows).
+A ring posts a handful of lines at once, so the
+bursting groups of the last BURST_MS are taken together: a finding needs MIN_ACCOUNTS accounts in
+them, making up at least MIN_SHARE of all the room's comments of that span, and the span must
+hold more chat than the room's own rate predicts by at least EXTRA_SHARE of the burst: a ring's
+lines come on top of the room's chat, while honest viewers who happen to say the same things in
+a quiet room do not make it chat more than it usually does. Lines the host just
+asked viewers to type (a cue in the host's speech of the last CUE_MS) are not bursts, and a room
+is judged only once its chat spans MIN_HISTORY_MS, when it has a history to compare with. One finding
+per room every REPORT_GAP_MS.
 """
 
 from __future__ import annotations
@@ -21,96 +35,208 @@ from dataclasses import dataclass, field
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
-from clearlive.model.events import EventBase, format_ts
+from clearlive.model.events import EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
 
-WINDOW_MS = 10_000
+BURST_MS = 30_000
+ACTIVE_MS = 60_000  # a group takes new members while it was posted within this time
 MIN_ACCOUNTS = 8
-MIN_SHARE = 0.6  # honest repeats of a popular question reach half of a few seconds' chat by chance
-MIN_TEMPLATE_CHARS = 4
+MIN_GROUP_ACCOUNTS = 3
+MIN_SHORT_GROUP_ACCOUNTS = 5  # lines under LONG_LINE_WEIGHT are said alike by chance more often
+LONG_LINE_WEIGHT = 8.0
+MIN_SHARE = 0.25
+EXTRA_SHARE = 0.5  # at least half the burst's comments must be chat beyond the room's usual rate
+MIN_SIMILARITY = 0.5
+MIN_TEMPLATE_CHARS = 4  # kept for the fan-raid detector: its floor on exact templates
+MIN_TEMPLATE_WEIGHT = 5.0
+MIN_HISTORY_MS = 90_000
+CUE_MS = 120_000
 REPORT_GAP_MS = 600_000
 MAX_WINDOW = 5000
 HISTORY_FACTOR = 6.0  # the burst must be this many times the line's usual count in a window
 MAX_TEMPLATES = 20_000  # per room; the rarest are forgotten beyond this
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def template(normalised: str) -> str:
     return _NOISE.sub("", normalised)
 
 
+def weight(key: str) -> float:
+    cjk = len(_CJK.findall(key))
+    return cjk + (len(key) - cjk) / 3
+
+
+def shingles(key: str) -> frozenset[str]:
+    n = 2 if _CJK.search(key) else 3
+    return frozenset(key[i : i + n] for i in range(max(1, len(key) - n + 1)))
+
+
+@dataclass
+class _Group:
+    key: str  # the template of its first line
+    grams: frozenset[str]
+    members: deque[tuple[int, str, str]] = field(default_factory=deque)  # (ts, user, event id)
+    born: int = 0
+    count: int = 0  # lines the group took so far
+    usual: float = 0.0  # the line's usual count per BURST_MS before this group began
+    seen_at_birth: int = 0  # the room's comments when the group began
+    share_at_birth: float = 0.0  # the line's share of the room's chat before the group began
+
+    def usual_before(self, start: int, recent: int, seen: int, in_span: int) -> float:
+        """What the room's history predicts for this line over the recent span: the line's usual
+        count per BURST_MS, or its usual share of chat times the span's chat (a room whose chat is
+        growing repeats its usual lines more), whichever is more."""
+        elapsed = max(BURST_MS, start - self.born)
+        per_window = max(self.usual, (self.count - recent) * BURST_MS / elapsed)
+        earlier = seen - in_span - self.seen_at_birth
+        share = max(self.share_at_birth, (self.count - recent) / earlier if earlier > 0 else 0.0)
+        return max(per_window, share * in_span)
+
+
 @dataclass
 class _ChatWindow:
-    times: deque[int] = field(default_factory=deque)  # every comment of the window, for the share
-    by_template: dict[str, deque[tuple[int, str, str]]] = field(default_factory=dict)  # ts, user, event id
-    reported: dict[str, int] = field(default_factory=dict)  # template -> ts of its last finding
+    times: deque[int] = field(default_factory=deque)  # every comment of the last BURST_MS
+    groups: list[_Group] = field(default_factory=list)  # groups posted within ACTIVE_MS
+    index: dict[str, list[_Group]] = field(default_factory=dict)  # shingle -> active groups
+    cues: deque[tuple[int, str]] = field(default_factory=deque)  # (ts, template of host speech)
+    last_report: int | None = None
     seen: int = 0
-    first_ts: int | None = None
+    first_ts: int | None = None  # the earliest and latest comment times: the span of the room's history
+    last_ts: int = 0
     history: dict[str, int] = field(default_factory=dict)  # template -> comments so far in the room
 
 
 class TemplatedChatDetector(Detector):
     id = "fraud.templated_chat"
-    event_types = frozenset({"comment"})
+    event_types = frozenset({"comment", "utterance"})
 
     def __init__(self, rules: TextRuleDetector | None = None) -> None:
         self.rules = rules  # to reuse the normalised text the rule detector just made
 
+    def _key(self, event: EventBase, text: str) -> str:
+        if self.rules is not None and self.rules.last_event is event:
+            return template(self.rules.last_normalised)
+        return template(normalize(text).text)
+
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        text: str = event.text  # type: ignore[attr-defined]
-        if len(text) < MIN_TEMPLATE_CHARS or event.anonymous:  # type: ignore[attr-defined]
-            # too short to carry a template worth counting (cheers like 666), or a masked viewer
-            # whose account cannot be told from any other's: counted in the chat, not as an account
-            key = ""
-        elif self.rules is not None and self.rules.last_event is event:
-            key = template(self.rules.last_normalised)
-        else:
-            key = template(normalize(text).text)
         w: _ChatWindow = room.slots.setdefault(self.id, _ChatWindow())
         ts: int = event.ts  # type: ignore[assignment]
+        if isinstance(event, Utterance):
+            if event.speaker == "host":
+                w.cues.append((ts, self._key(event, event.text)))
+                while w.cues and ts - w.cues[0][0] > CUE_MS:
+                    w.cues.popleft()
+            return ()
+        text: str = event.text  # type: ignore[attr-defined]
         w.times.append(ts)  # every comment counts for the share
-        while w.times and (ts - w.times[0] > WINDOW_MS or len(w.times) > MAX_WINDOW):
+        while w.times and (ts - w.times[0] > BURST_MS or len(w.times) > MAX_WINDOW):
             w.times.popleft()
         w.seen += 1
-        if w.seen % 1000 == 0:  # forget templates nobody used in the window
-            w.by_template = {k: q for k, q in w.by_template.items() if q and ts - q[-1][0] <= WINDOW_MS}
-        if w.first_ts is None:
-            w.first_ts = ts
-        if len(key) < MIN_TEMPLATE_CHARS:
+        w.first_ts = ts if w.first_ts is None else min(w.first_ts, ts)
+        w.last_ts = max(w.last_ts, ts)
+        if w.seen % 200 == 0:
+            self._forget(w, ts)
+        # A masked viewer (event.anonymous) cannot be told from any other: counted in the chat, not
+        # as an account.
+        key = self._key(event, text) if len(text) >= 2 and not event.anonymous else ""  # type: ignore[attr-defined]
+        if weight(key) < MIN_TEMPLATE_WEIGHT:
             return ()
         before = w.history.get(key, 0)
         w.history[key] = before + 1
         if len(w.history) > MAX_TEMPLATES:  # keep the most frequent half: the lines the room keeps repeating
             kept = sorted(w.history.items(), key=lambda kv: kv[1], reverse=True)[: MAX_TEMPLATES // 2]
             w.history = dict(kept)
-        same = w.by_template.setdefault(key, deque())
-        same.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
-        while same and ts - same[0][0] > WINDOW_MS:
-            same.popleft()
-        if len(same) < MIN_ACCOUNTS or ts - w.reported.get(key, -REPORT_GAP_MS - 1) <= REPORT_GAP_MS:
-            return ()
-        accounts = sorted({u for _, u, _ in same})
+        group = self._group_of(w, key, ts, before)
+        group.members.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
+        group.count += 1
+        while group.members and ts - group.members[0][0] > BURST_MS:
+            group.members.popleft()
+        if len({u for _, u, _ in group.members}) < MIN_GROUP_ACCOUNTS:
+            return ()  # a finding begins when a line crosses its floor: only then are all groups judged
+        return self._judge(event, room, w, ts)
+
+    def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
+        grams = shingles(key)
+        overlap: dict[int, int] = {}
+        for g in grams:
+            for group in w.index.get(g, ()):
+                overlap[id(group)] = overlap.get(id(group), 0) + 1
+        best, best_sim = None, 0.0
+        if overlap:
+            by_id = {id(g): g for gs in (w.index.get(x, ()) for x in grams) for g in gs}
+            for gid, shared in sorted(overlap.items(), key=lambda kv: -kv[1])[:8]:
+                candidate = by_id[gid]
+                sim = shared / len(grams | candidate.grams)
+                if sim > best_sim:
+                    best, best_sim = candidate, sim
+        if best is not None and best_sim >= MIN_SIMILARITY:
+            return best
+        elapsed = max(BURST_MS, ts - (w.first_ts or ts))  # the room's history before this group
+        group = _Group(
+            key,
+            grams,
+            born=ts,
+            usual=before * BURST_MS / elapsed,
+            seen_at_birth=w.seen,
+            share_at_birth=before / w.seen if w.seen else 0.0,
+        )
+        w.groups.append(group)
+        for g in grams:
+            w.index.setdefault(g, []).append(group)
+        return group
+
+    def _forget(self, w: _ChatWindow, ts: int) -> None:
+        """Drop groups nobody posted within ACTIVE_MS (bounded state in long, busy rooms)."""
+        w.groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= ACTIVE_MS]
+        live = {id(g) for g in w.groups}
+        w.index = {k: kept for k, v in w.index.items() if (kept := [g for g in v if id(g) in live])}
+
+    def _judge(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
+        if w.last_report is not None and ts - w.last_report <= REPORT_GAP_MS:
+            return []
+        if w.last_ts - (w.first_ts or ts) < MIN_HISTORY_MS:
+            return []
+        cued = [k for _, k in w.cues]
+        bursting = []
+        for g in w.groups:
+            recent = [m for m in g.members if ts - m[0] <= BURST_MS]
+            users = {u for _, u, _ in recent}
+            need = MIN_GROUP_ACCOUNTS if weight(g.key) >= LONG_LINE_WEIGHT else MIN_SHORT_GROUP_ACCOUNTS
+            if len(users) < need:
+                continue
+            span_chat = sum(1 for t in w.times if t >= recent[0][0])
+            if len(recent) < HISTORY_FACTOR * g.usual_before(recent[0][0], len(recent), w.seen, span_chat):
+                continue
+            if any(g.key in cue or (len(cue) >= 2 and cue in g.key) for cue in cued):
+                continue  # the host asked for this line
+            bursting.append((g, recent))
+        accounts = sorted({u for _, recent in bursting for _, u, _ in recent})
         if len(accounts) < MIN_ACCOUNTS:
-            return ()
-        start = same[0][0]
-        in_span = 0
-        for t in reversed(w.times):  # every comment from the burst's first to now
-            if t < start:
-                break
-            in_span += 1
+            return []
+        comments = [m for _, recent in bursting for m in recent]
+        start = min(t for t, _, _ in comments)
+        in_span = sum(1 for t in w.times if t >= start)
         # Events out of time order (a replay, a disordered feed) can leave the burst's own lines
         # outside that count; they are comments of the span all the same (and never divide by 0).
-        in_span = max(in_span, len(same))
-        if len(same) < MIN_SHARE * in_span:
-            return ()
-        elapsed = max(WINDOW_MS, start - w.first_ts)  # the room's history before this burst
-        usual = (before - (len(same) - 1)) * WINDOW_MS / elapsed
-        if len(same) < HISTORY_FACTOR * usual:
-            return ()  # a line this room's viewers keep asking, not a burst
-        w.reported[key] = ts
+        in_span = max(in_span, len(comments))
+        if len(comments) < MIN_SHARE * in_span:
+            return []
+        # A ring adds its lines on top of the room's chat; honest viewers who happen to say the same
+        # things do not make the room chat more than it usually does.
+        history_ms = max(MIN_HISTORY_MS, start - (w.first_ts or start))
+        usual_in_span = (w.seen - in_span) / history_ms * max(ts - start, 1_000)
+        if in_span - usual_in_span < EXTRA_SHARE * len(comments):
+            return []
+        w.last_report = ts
+        lead, _ = max(bursting, key=lambda b: len(b[1]))
         seconds = (ts - start) / 1000
-        summary = f"{len(same)} comments '{key}' from {len(accounts)} accounts in {seconds:g} s"
+        lines = [g.key for g, _ in sorted(bursting, key=lambda b: -len(b[1]))]
+        summary = (
+            f"{len(comments)} comments of {len(lines)} templated line(s) from {len(accounts)} accounts in {seconds:g} s"
+        )
         return [
             metric_finding(
                 rule_id=self.id,
@@ -120,23 +246,25 @@ class TemplatedChatDetector(Detector):
                 ev=event,
                 room=room,
                 ts_ms=ts,
-                fingerprint=f"{key}@{start}:{same[0][2]}",  # the burst's first comment
+                fingerprint=f"{lead.key}@{start}:{min(comments)[2]}",  # the burst's first comment
                 summary=summary,
                 field="text",
-                event_ids=[eid for _, _, eid in same][:50],
+                event_ids=[eid for _, _, eid in sorted(comments)][:50],
                 basis_ids=["CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"],
                 message=(
-                    f"{len(accounts)} 个账号在 {seconds:g} 秒内发送同一模板的评论“{key}”，疑似职业水军刷屏营造热度。"
-                    f" / {len(accounts)} accounts posted the same template within {seconds:g} s."
+                    f"{len(accounts)} 个账号在 {seconds:g} 秒内发送 {len(lines)} 条相似模板的评论（如“{lead.key}”），"
+                    f"疑似职业水军刷屏营造热度。 / {len(accounts)} accounts posted {len(lines)} templated line(s) "
+                    f"within {seconds:g} s."
                 ),
                 suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
                 facts={
-                    "template": key,
+                    "template": lead.key,
+                    "templates": lines[:10],
                     "accounts": accounts[:50],
                     "n_accounts": len(accounts),
-                    "comments": len(same),
-                    "share_of_chat": round(len(same) / in_span, 2),
-                    "usual_in_window": round(usual, 2),
+                    "comments": len(comments),
+                    "share_of_chat": round(len(comments) / in_span, 2),
+                    "usual_in_window": round(lead.usual_before(start, len(lead.members), w.seen, in_span), 2),
                     "window_start": format_ts(start),
                     "window_end": format_ts(ts),
                 },

@@ -7,8 +7,16 @@ window is one of those), so a 20-minute burst is not diluted by the genuine orde
 minutes before it. The finding names the shop, the densest window and the suspicious buyers:
 those with the largest share of the shop's orders in it. Per-shop state is the last hour of
 orders, so memory is bounded by the shop's hourly order volume; above EXACT_UP_TO orders an hour
-only the full hour is tried (the definition is aimed at small shops, and a ring hidden in heavy
-traffic is FRAUDAR's job).
+only the full hour is tried (the definition is aimed at small shops).
+
+In a shop with many honest buyers the ratio is diluted, so each buyer is also judged against the
+shop's own history (`fraud.order_brushing.buyers`): at every order the shop records how many
+orders that buyer placed in the hour before (its buyer-hour concentration). Once the shop has
+seen MIN_SHOP_BUYERS buyers (the history is of orders older than the hour, so a burst is not its
+own yardstick), a buyer whose last hour holds at least MIN_BUYER_ORDERS orders and
+at least two more than the shop's own 99th percentile is a suspect; a finding needs
+MIN_SUSPECTS suspects in the hour, or one with twice that floor. Honest repeat buyers and the odd
+reseller set the shop's percentile, so a shop whose buyers often reorder needs more.
 """
 
 from __future__ import annotations
@@ -28,12 +36,21 @@ MIN_ORDERS = 6  # a buyer with three orders in an hour is a fan, not a ring; six
 MAX_WINDOW_ORDERS = 100_000
 MIN_SUSPECT_ORDERS = 4  # the top buyer of the window needs this many: three orders in an hour is a keen fan
 EXACT_UP_TO = 2_000  # orders in the last hour up to which every sub-window is tried
+MIN_SHOP_BUYERS = 20  # buyers a shop must have had before its own history is a yardstick
+MIN_BUYER_ORDERS = 5
+MIN_SUSPECTS = 2
+HISTORY_QUANTILE = 0.99
+HISTORY_MARGIN = 2  # orders above the shop's own 99th percentile
 
 
 @dataclass
 class _ShopWindow:
     orders: deque[tuple[int, str, str]] = field(default_factory=deque)  # (ts, buyer, order id)
     last_report: int | None = None  # one finding per shop and hour: a burst that goes on is one burst
+    counts: deque[int] = field(default_factory=deque)  # per order in the window: its buyer's orders in the hour
+    concentration: Counter[int] = field(default_factory=Counter)  # the same, for orders older than the hour
+    buyers: set[str] = field(default_factory=set)  # distinct buyers so far (up to MIN_SHOP_BUYERS is enough)
+    last_buyer_report: int | None = None
 
 
 class OrderBrushingDetector(Detector):
@@ -47,19 +64,80 @@ class OrderBrushingDetector(Detector):
         w = windows.setdefault(shop, _ShopWindow())
         ts: int = event.ts  # type: ignore[assignment]
         w.orders.append((ts, event.user_id, event.order_id))
+        w.counts.append(sum(1 for _, b, _ in w.orders if b == event.user_id))
         while w.orders and (ts - w.orders[0][0] > WINDOW_MS or len(w.orders) > MAX_WINDOW_ORDERS):
             w.orders.popleft()
+            w.concentration[w.counts.popleft()] += 1  # an order leaves the hour: it becomes history
+        out = self._buyers(event, room, shop, w, ts)
         if len(w.orders) < MIN_ORDERS or (w.last_report is not None and ts - w.last_report < WINDOW_MS):
-            return ()
+            return out
         densest = _densest_window(w.orders)
         if densest is None:
-            return ()
+            return out
         start, per_buyer = densest
         w.last_report = ts
         top = max(per_buyer.values())
         suspects = sorted(b for b, c in per_buyer.items() if c == top)
         window = [o for o in w.orders if o[0] >= start]
-        return [self._finding(event, room, shop, window, per_buyer, suspects)]
+        return [*out, self._finding(event, room, shop, window, per_buyer, suspects)]
+
+    def _buyers(self, ev: Order, room: RoomState, shop: str, w: _ShopWindow, ts: int) -> list[Finding]:
+        """A few buyers far above the shop's own buyer-hour concentration."""
+        if len(w.buyers) < MIN_SHOP_BUYERS:
+            w.buyers.add(ev.user_id)
+        mine = w.counts[-1]
+        usual = _quantile(w.concentration, HISTORY_QUANTILE)
+        floor = max(MIN_BUYER_ORDERS, usual + HISTORY_MARGIN)
+        if (
+            len(w.buyers) < MIN_SHOP_BUYERS
+            or mine < floor
+            or (w.last_buyer_report is not None and ts - w.last_buyer_report < WINDOW_MS)
+        ):
+            return []
+        per_buyer = Counter(b for _, b, _ in w.orders)
+        suspects = sorted(b for b, c in per_buyer.items() if c >= floor)
+        if len(suspects) < MIN_SUSPECTS and per_buyer[ev.user_id] < 2 * floor:
+            return []
+        w.last_buyer_report = ts
+        window = [o for o in w.orders if o[1] in suspects]
+        start, end = window[0][0], window[-1][0]
+        counts = {b: per_buyer[b] for b in suspects}
+        summary = (
+            f"{len(suspects)} buyer(s) with {min(counts.values())}+ orders each in an hour; "
+            f"the shop's buyers usually place {usual} or fewer"
+        )
+        return [
+            metric_finding(
+                rule_id=self.id + ".buyers",
+                title="少数买家一小时内集中下单（刷单） / a few buyers far above the shop's own order rhythm",
+                severity="high",
+                confidence=0.75,
+                ev=ev,
+                room=room,
+                ts_ms=ts,
+                fingerprint=f"{shop}@{start}:{','.join(suspects)}:{ev.id}",  # the order that named them
+                summary=summary,
+                field="orders",
+                event_ids=[oid for _, _, oid in window][:50],
+                basis_ids=["CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"],
+                message=(
+                    f"店铺 {shop} 的买家 {', '.join(suspects[:10])} 在一小时内各下单 {min(counts.values())} 次以上，"
+                    f"而该店买家一小时内的下单数通常不超过 {usual} 次（第99百分位）；疑似刷单。"
+                    f" / In shop {shop}, {len(suspects)} buyer(s) placed {min(counts.values())}+ orders within an hour;"
+                    f" the shop's buyers usually place {usual} or fewer (99th percentile)."
+                ),
+                suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量。 / Review the suspects' orders.",
+                facts={
+                    "shop": shop,
+                    "window_start": format_ts(start),
+                    "window_end": format_ts(end),
+                    "suspicious_buyers": suspects,
+                    "orders_per_buyer": counts,
+                    "shop_usual_per_buyer_hour": usual,
+                    "shop_buyers_seen": len(w.buyers),
+                },
+            )
+        ]
 
     def _finding(
         self,
@@ -103,6 +181,19 @@ class OrderBrushingDetector(Detector):
                 "suspect_orders": per_buyer[suspects[0]],
             },
         )
+
+
+def _quantile(counts: Counter[int], q: float) -> int:
+    """The q-quantile of a histogram of small integers."""
+    total = sum(counts.values())
+    if not total:
+        return 0
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= q * total:
+            return value
+    return max(counts)
 
 
 def _densest_window(orders: deque[tuple[int, str, str]]) -> tuple[int, Counter[str]] | None:

@@ -6,7 +6,9 @@ shops form a bipartite graph (an edge: the buyer ordered from the shop). Edges a
 adds little. Greedy peeling removes, one at a time, the node whose edges weigh least, and keeps the
 subgraph with the highest average weight per node; that block is reported when it is dense
 (its buyers order from three or more of its shops on average and it is at least half full) and
-has at least MIN_BUYERS buyers and MIN_SHOPS shops.
+has at least MIN_BUYERS buyers and MIN_SHOPS shops. The ring's shops may have many honest buyers
+of their own (a ring hides in ordinary shops): a shop is named when half the block's buyers
+ordered there and they are a quarter or more of its buyers.
 
 This detector needs the whole order graph, so it runs once at the end of a scan (finish_all).
 """
@@ -28,7 +30,9 @@ MIN_SHOPS = 3
 MIN_MEAN_DEGREE = 3.0  # ring buyers order from at least three of the ring's shops on average
 MIN_FILL = 0.5  # and the block is at least half full (edges / (buyers x shops))
 MAX_EDGES = 5_000_000
-SHOP_RING_SHARE = 0.5  # a shop is named when at least half its buyers are in the ring
+SHOP_RING_SHARE = 0.25  # a shop is named when a quarter or more of its buyers are in the block
+BLOCK_BUYER_SHARE = 0.5  # and at least half the block's buyers ordered there
+GROW_SHOP_SHARE = 0.15  # a shop peeled off early rejoins when the block is 15% of its buyers
 
 
 def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], float]:
@@ -66,13 +70,35 @@ def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], floa
             best_removed = len(removed)
     block = set(adj) - set(removed[:best_removed])
     buyers = {n[2:] for n in block if n.startswith("b:")}
-    # A popular shop the ring bought from as camouflage can stay in the block; name as suspicious
-    # only the shops whose buyers are mostly the ring's.
-    shops = {
-        n[2:]
-        for n in block
-        if n.startswith("s:") and sum(1 for b in adj[n] if b[2:] in buyers) >= SHOP_RING_SHARE * len(adj[n])
-    }
+    # A popular shop the ring bought from as camouflage can stay in the block. A ring's own shops
+    # are bought from by most of the block's buyers, and the ring is a good part of their buyers
+    # even when they also have many honest ones; a camouflage shop fails the second test (the ring
+    # is a sliver of its buyers), a shop where one or two ring buyers once ordered fails the first.
+    shops = set()
+    for n in block:
+        if not n.startswith("s:"):
+            continue
+        from_block = sum(1 for b in adj[n] if b[2:] in buyers)
+        if from_block >= BLOCK_BUYER_SHARE * len(buyers) and from_block >= SHOP_RING_SHARE * len(adj[n]):
+            shops.add(n[2:])
+    if not buyers or not shops:
+        return buyers, shops, best_density
+    # Peeling takes the ring's busier shops off early (their edges weigh least), and the buyers who
+    # touched only those with them: grow the block back. A shop joins when half the block's buyers
+    # ordered there and they are 15% of its buyers (a camouflage shop is a sliver); a buyer
+    # joins when it ordered from half of the block's shops.
+    for _ in range(2):  # buyers and shops grow together: a shop's test counts the grown buyers
+        need = max(2, math.ceil(BLOCK_BUYER_SHARE * len(shops)))
+        buyers = {
+            n[2:] for n, nbrs in adj.items() if n.startswith("b:") and sum(1 for x in nbrs if x[2:] in shops) >= need
+        }
+        for n, nbrs in adj.items():
+            if n.startswith("s:") and n[2:] not in shops:
+                from_block = sum(1 for b in nbrs if b[2:] in buyers)
+                if from_block >= BLOCK_BUYER_SHARE * len(buyers) and from_block >= GROW_SHOP_SHARE * len(nbrs):
+                    shops.add(n[2:])
+    need = max(2, math.ceil(BLOCK_BUYER_SHARE * len(shops)))
+    buyers = {n[2:] for n, nbrs in adj.items() if n.startswith("b:") and sum(1 for x in nbrs if x[2:] in shops) >= need}
     return buyers, shops, best_density
 
 

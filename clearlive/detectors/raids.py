@@ -8,6 +8,15 @@ other room, both rooms get a finding:
 `provocation` in the caller's room, and in the target's `abuse` (or `fake_data` when the raid was
 only templated spam), each naming the other room, the call and the raiders.
 
+Hosts rarely say "raid": they send fans to "show" another room ("去他直播间给他们show一下", "go
+show them who we are"). So besides the tagged rules, any host line that sends the audience
+somewhere (`_SEND`: 去/到/冲 + 直播间/那边/评论区, show/秀一下, go/head over to, @room) opens a
+call too. Such a line alone is never a finding: friendly cross-promotion says the same; what
+makes it a raid is the movement of the audience (five or more of the caller's recent viewers
+acting together in one other room, with hostile words or the same lines, grouped by shingle
+similarity (stricter than botchat's) so that varied copies count as one line, unless the target room's own
+viewers say much the same: most of the line's character shingles are common in its chat).
+
 It is the one detector that needs to see more than one room: it keeps who was active where in the
 last 30 minutes (bounded by MAX_USERS). In-process that is the detector's own memory; a sharded
 service must route these events to one place or keep this state in the shared store.
@@ -15,11 +24,13 @@ service must route these events to one place or keep this state in the shared st
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, template
+from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, shingles, template
 from clearlive.detectors.hostility import hostility
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
@@ -32,6 +43,19 @@ MIN_RAIDERS = 5
 MIN_TEMPLATED = 3  # the same line from this many of the caller's viewers counts as raiding
 MAX_USERS = 1_000_000
 HOSTILE = frozenset({"abuse", "provocation"})
+MAX_ROOM_GRAMS = 200_000
+# Stricter than botchat's grouping: visitors asking the usual questions in their own words
+# ('请问什么时候发货' / '宝宝什么时候发货呀') are not one line.
+SAME_LINE_SIMILARITY = 0.7
+USUAL_LINE_SHARE = 0.5
+# A host line sending the audience somewhere: the call is weak evidence until the audience moves.
+_SEND = re.compile(
+    r"(?:去|到|冲|过去|杀到|进)[^，。！？,.!?]{0,12}(?:直播间|那边|那里|评论区|主页|家)"
+    r"|(?:show|秀)一下|show\s*(?:them|him|her|some)"
+    r"|(?<![a-z])(?:go|head|hop|swing)\s+(?:over\s+)?(?:to|into)\s+\S+"
+    r"|@\w+",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -50,30 +74,60 @@ class _Call:
 class FanRaidDetector(Detector):
     id = "fraud.fan_raid"
     event_types = frozenset({"utterance", "comment", "enter", "like", "gift", "follow", "share"})
-    state_attrs = ("seen", "calls")
+    state_attrs = ("seen", "calls", "room_grams")
 
     def __init__(self, rules: TextRuleDetector) -> None:
         self.rules = rules
-        self.seen: dict[str, tuple[str, int]] = {}  # user -> (room, last active)
+        self.seen: dict[str, tuple[str, int, str, int]] = {}  # user -> (room, last active, came from, left at)
         self.calls: list[_Call] = []
+        # per room, the character shingles of its own viewers' chat: what the room usually says
+        self.room_grams: dict[str, Counter[str]] = {}
+
+    def _remember(self, ev: Comment) -> None:
+        grams = self.room_grams.setdefault(ev.room_id, Counter())
+        if len(grams) > MAX_ROOM_GRAMS:
+            grams.clear()  # rare: a room with that much varied chat starts its memory again
+        grams.update(shingles(template(self.rules.normalised_of(ev, ev.text))))
+
+    def _usual_line(self, room_id: str, key: str) -> bool:
+        """Most of the line's shingles are common in the room's own chat: its viewers say it too."""
+        grams = shingles(key)
+        common = self.room_grams.get(room_id, Counter())
+        return sum(1 for g in grams if common[g] >= 2) >= USUAL_LINE_SHARE * len(grams)
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         ts: int = event.ts  # type: ignore[assignment]
         if self.calls and ts - self.calls[0].ts > RAID_WINDOW_MS:
             self.calls = [c for c in self.calls if ts - c.ts <= RAID_WINDOW_MS]
         if isinstance(event, Utterance):
-            for m in self.rules.matches_of(event):
-                if "raid_call" in m.rule.spec.tags:
-                    self.calls.append(_Call(event.room_id, ts, event.id or "", event.text[m.start : m.end], room))
+            quotes = [
+                event.text[m.start : m.end] for m in self.rules.matches_of(event) if "raid_call" in m.rule.spec.tags
+            ]
+            if not quotes and event.speaker == "host" and _SEND.search(event.text):
+                quotes = [event.text[:200]]  # the whole line: its words are the evidence of the call
+            for quote in sorted(quotes, key=len, reverse=True)[:1]:  # one call per line: the fullest quote
+                self.calls.append(_Call(event.room_id, ts, event.id or "", quote, room))
             return ()
         user = getattr(event, "user_id", None)
         if not user or getattr(event, "anonymous", False):  # a masked viewer is nobody to follow across rooms
             return ()
         out: list[Finding] = []
+        # Where the user is now and the room they came from: raiders enter the target before they
+        # post there, so the room a comment is judged against is the one they were in before.
+        here = event.room_id
         previous = self.seen.get(user)
-        if isinstance(event, Comment) and previous is not None and self.calls:
-            out.extend(self._maybe_raider(event, room, user, previous, ts))
-        self.seen[user] = (event.room_id, ts)
+        if previous is None:
+            entry = (here, ts, "", 0)
+        elif previous[0] == here:
+            entry = (here, ts, *previous[2:]) if len(previous) == 4 else (here, ts, "", 0)
+        else:
+            entry = (here, ts, previous[0], previous[1])
+        if isinstance(event, Comment):
+            if entry[2] and any(c.room_id == entry[2] for c in self.calls):
+                out.extend(self._maybe_raider(event, room, user, (entry[2], entry[3]), ts))
+            else:
+                self._remember(event)
+        self.seen[user] = entry
         if len(self.seen) > MAX_USERS:  # rare: forget everyone not active within the window
             self.seen = {u: v for u, v in self.seen.items() if ts - v[1] <= ACTIVE_MS}
         return out
@@ -82,7 +136,7 @@ class FanRaidDetector(Detector):
         self, ev: Comment, room: RoomState, user: str, previous: tuple[str, int], ts: int
     ) -> list[Finding]:
         from_room, last_active = previous
-        if from_room == ev.room_id or ts - last_active > ACTIVE_MS:
+        if ts - last_active > ACTIVE_MS:
             return []
         calls = [c for c in self.calls if c.room_id == from_room and c.ts <= ts]
         if not calls:
@@ -99,8 +153,16 @@ class FanRaidDetector(Detector):
             raiders = call.raiders.setdefault(ev.room_id, {})
             if hostile:
                 raiders[user] = ev.id or ""
-            else:
-                # The same line from several of the caller's viewers is spam, even when polite.
+            elif not self._usual_line(ev.room_id, key):
+                # The same line from several of the caller's viewers is spam, even when polite;
+                # varied copies ('我们家主播最好' / '我们家主播最好哈哈') are the same line. Lines
+                # the room's own viewers say too (questions about the product) are not.
+                grams = shingles(key)
+                for room_id, known in call.templates:
+                    other = shingles(known)
+                    if room_id == ev.room_id and len(grams & other) >= SAME_LINE_SIMILARITY * len(grams | other):
+                        key = known
+                        break
                 same = call.templates.setdefault((ev.room_id, key), {})
                 same[user] = ev.id or ""
                 if len(same) >= MIN_TEMPLATED:

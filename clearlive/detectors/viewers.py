@@ -13,10 +13,23 @@ Three signals, each judged against the room's own behaviour rather than fixed nu
   A crowd cannot grow by more people than came in, but people also leave unseen, so growth minus
   entries is compared with the room's own history of it (median and median absolute deviation):
   at least 10% of the level and 100 viewers above the room's usual, and six deviations out. A feed
-  that samples its enter events has a wider usual range and is judged against that;
+  that samples its enter events has a wider usual range and is judged against that; and since
+  issue #16 the ramp also needs the room's engagement per viewer-minute (chat, follows, gifts,
+  shares, likes) under 80% of its usual: newcomers a sampled feed did not announce still chat
+  and like, bought viewers do not;
 - an engagement drop, for rooms whose feed has no enter events: the online count rises by half
   or more over five minutes while interactions and likes per viewer-minute fall under a quarter of
   the room's own median;
+- a surge (a change point in the room's own engagement per viewer): the online count multiplies
+  (x1.4 and 30 viewers or more, the lowest count of the last two minutes against the median of the
+  two minutes ending three minutes earlier) while the room's activity per minute (comments,
+  follows, gifts, shares and likes, each room against its own rhythm; medians of the increments
+  between samples, so one like storm or cue wave does not move them) rose by less than a third as
+  much, short of keeping pace with the audience by more than four standard errors of those medians
+  (taken from the room's own samples, so small rooms and batched likes need a clearer shortfall),
+  and, in a feed that carries enter events, fewer people entered than half the growth.
+  Honest surges (a recommendation wave, the stream's warm-up) bring chat and likes in proportion;
+  bought viewers bring neither. Works with or without enter events;
 - a silent audience (at the end of a scan, against the population): a room of 200+ viewers on
   average whose interactions (comments, follows, gifts, shares) per viewer-minute are under a tenth
   of the median room's, judged only when at least ten rooms of ten minutes or more were scanned.
@@ -27,6 +40,7 @@ bounded: the last samples' changes and the enter times of the last few minutes.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import deque
 from collections.abc import Iterable
@@ -53,6 +67,7 @@ RAMP_WINDOW_MS = 5 * 60_000
 RAMP_MIN = 100  # unexplained viewers above the room's usual
 RAMP_MIN_SHARE = 0.10  # the same as a share of the level five minutes earlier
 RAMP_DEVIATIONS = 6.0
+RAMP_ENGAGEMENT = 0.8  # a ramp also needs engagement per viewer under this share of the room's usual
 RAMP_HISTORY = 30  # windows seen before a room is judged on ramps or engagement
 WINDOW_STEP_MS = 10_000  # the five-minute window is sampled every 10 s, whatever the stats rate
 STATS_REFRESH_MS = 60_000  # the room's usual is recomputed once a minute
@@ -62,6 +77,14 @@ POPULATION_MIN_ROOMS = 10  # rooms needed before "the median room" means somethi
 POPULATION_MIN_MINUTES = 10
 POPULATION_MIN_ONLINE = 200
 POPULATION_FACTOR = 0.1  # a tenth of the median room's interactions per viewer-minute
+SURGE_RATIO = 1.4  # the audience multiplies by at least this much
+SURGE_MIN = 30  # and grows by at least this many viewers
+SURGE_AFTER_MS = 120_000  # the raised level must hold for two minutes (its lowest sample counts)
+SURGE_BEFORE_MS = (6 * 60_000, 3 * 60_000)  # the level before: samples from 6 to 3 minutes back
+SURGE_ENGAGEMENT_SHARE = 1 / 3  # activity must rise by less than a third as much as the audience
+SURGE_QUIET_MS = 10 * 60_000
+SURGE_SIGNIFICANCE = 4.0  # the shortfall must be this many standard errors of the paces' medians
+SURGE_ENTRY_SHARE = 0.5  # in a feed with enter events, entries explaining half the growth clear it
 
 
 @dataclass
@@ -88,6 +111,9 @@ class _CurveState:
     usual: tuple[float, float, float] | None = None  # (median unexplained, its MAD, median engagement)
     usual_at: int = 0
     quiet_until: int = 0  # a window already reported is not reported again
+    # (ts, online, activity so far, enters so far, event id) every 10 s over the last six minutes, for surges
+    surge: deque[tuple[int, int, int, int, str]] = field(default_factory=deque)
+    surge_quiet_until: int = 0
 
 
 class ViewerCurveDetector(Detector):
@@ -120,6 +146,8 @@ class ViewerCurveDetector(Detector):
             out.extend(self._likes(event, room, state))
         if not out:
             out.extend(self._window(event, room, state))
+        if not out:
+            out.extend(self._surge(event, room, state))
         state.last = (ts, online, event.id or "")
         return out
 
@@ -305,6 +333,8 @@ class ViewerCurveDetector(Detector):
             excess = unexplained - typical_unexplained
             if excess < RAMP_MIN_SHARE or excess * then < RAMP_MIN or excess < RAMP_DEVIATIONS * max(spread, 0.01):
                 return []
+            if typical_rate > 0 and rate >= RAMP_ENGAGEMENT * typical_rate:
+                return []  # engagement per viewer held up: the newcomers are people (the feed samples enters)
             state.quiet_until = ts + RAMP_WINDOW_MS
             facts |= {
                 "unexplained_share": round(unexplained, 3),
@@ -354,6 +384,71 @@ class ViewerCurveDetector(Detector):
             )
         ]
 
+    def _surge(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
+        """The audience multiplies while the room's activity per 10 seconds stays where it was."""
+        ts: int = ev.ts  # type: ignore[assignment]
+        if state.surge and ts - state.surge[-1][0] < WINDOW_STEP_MS:
+            return []
+        activity = room.interactions + (ev.likes_total or 0)
+        state.surge.append((ts, ev.online, activity, state.total_enters, ev.id or ""))
+        while ts - state.surge[0][0] > SURGE_BEFORE_MS[0]:
+            state.surge.popleft()
+        if ts < state.surge_quiet_until or ts - state.surge[0][0] < SURGE_BEFORE_MS[0] - WINDOW_STEP_MS:
+            return []
+        samples = list(state.surge)
+        before = [s for s in samples if ts - s[0] >= SURGE_BEFORE_MS[1]]
+        after = [s for s in samples if ts - s[0] <= SURGE_AFTER_MS]
+        if len(before) < 3 or len(after) < 3:
+            return []
+        level_before = statistics.median(s[1] for s in before)
+        level_after = min(s[1] for s in after)
+        growth = level_after - level_before
+        if growth < SURGE_MIN or level_after < SURGE_RATIO * max(level_before, 1):
+            return []
+        paces_before, paces_after = _paces(before), _paces(after)
+        if not paces_before or not paces_after:
+            return []
+        pace_before, pace_after = statistics.median(paces_before), statistics.median(paces_after)
+        audience_rise = level_after / max(level_before, 1) - 1
+        if pace_before <= 0 or pace_after - pace_before > SURGE_ENGAGEMENT_SHARE * audience_rise * pace_before:
+            return []  # activity rose with the audience: real people came
+        # ... and it fell short of keeping pace with the audience by more than the room's own noise
+        # (small rooms, likes sent in batches): the median's spread, from the room's own samples.
+        spread = 1.4826 * statistics.median(abs(p - pace_before) for p in paces_before)
+        noise = 1.25 * spread * (1 / len(paces_before) + 1 / len(paces_after)) ** 0.5 * (1 + audience_rise) ** 0.5
+        if pace_before * (1 + audience_rise) - pace_after < SURGE_SIGNIFICANCE * noise:
+            return []
+        entered = state.total_enters - before[-1][3]
+        if _feed_has_enters(state, ts) and entered >= SURGE_ENTRY_SHARE * growth:
+            return []  # people came in (they may just be quiet)
+        state.surge_quiet_until = ts + SURGE_QUIET_MS
+        first = after[0]
+        facts: dict[str, object] = {
+            "online_before": round(level_before),
+            "online_after": level_after,
+            "audience_factor": round(level_after / max(level_before, 1), 2),
+            "activity_per_minute_before": round(pace_before, 1),
+            "activity_per_minute_after": round(pace_after, 1),
+            "entries": entered,
+        }
+        return [
+            _finding(
+                self.id + ".surge",
+                "观众倍增而互动未变 / the audience multiplied, its activity did not",
+                ev,
+                room,
+                f"online {level_before:.0f} -> {level_after} (x{level_after / max(level_before, 1):.1f})"
+                f" while activity went {pace_before:.0f} -> {pace_after:.0f} per minute",
+                [before[-1][4], first[4], ev.id or ""],
+                f"在线人数从约 {level_before:.0f} 增至 {level_after}（{level_after / max(level_before, 1):.1f} 倍），"
+                f"而进场、评论、点赞等互动每分钟只从 {pace_before:.0f} 变为 {pace_after:.0f}；"
+                "新增观众没有任何对应的行为，疑似购买的虚假观众。"
+                f" / The online count went from about {level_before:.0f} to {level_after} while entries, chat and likes"
+                f" per minute went from {pace_before:.0f} to {pace_after:.0f}.",
+                facts,
+            )
+        ]
+
     def _plateau(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         if state.last is not None and state.last[1] == ev.online:
             state.run.append((ev.ts, ev.id or ""))  # type: ignore[arg-type]
@@ -384,6 +479,15 @@ class ViewerCurveDetector(Detector):
                 {"online": ev.online, "samples": len(state.run), "seconds": span // 1000},
             )
         ]
+
+
+def _feed_has_enters(state: _CurveState, ts: int) -> bool:
+    return state.total_enters / max(1.0, (ts - (state.first_ts or ts)) / 60_000) >= 1
+
+
+def _paces(samples: list[tuple[int, int, int, int, str]]) -> list[float]:
+    """Activity per minute between consecutive samples (their median is robust to one storm or wave)."""
+    return [(b[2] - a[2]) * 60_000 / (b[0] - a[0]) for a, b in itertools.pairwise(samples) if b[0] > a[0]]
 
 
 def _finding(

@@ -20,6 +20,7 @@ from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.claims import ClaimFrameDetector
 from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.fraudar import FraudarDetector
+from clearlive.detectors.likes import LikeFarmDetector
 from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.speech import mark_speech_findings
@@ -112,6 +113,7 @@ class Scanner:
             OrderBrushingDetector(),
             FraudarDetector(),
             ViewerCurveDetector(),
+            LikeFarmDetector(),
             TemplatedChatDetector(text),
             FanRaidDetector(text),
             LockstepDetector(),

@@ -169,11 +169,19 @@ def findings_stream(spark: Any, redis_url: str, shards: int) -> Any:
         reader = spark.readStream.format("clearlive_redis").option("url", redis_url).option("shards", shards)
         return reader.option("lanes", which).load()
 
-    rooms = lanes("rooms").groupBy("tenant", "room_id").transformWithStateInPandas(
-        statefulProcessor=RoomScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
+    rooms = (
+        lanes("rooms")
+        .groupBy("tenant", "room_id")
+        .transformWithStateInPandas(
+            statefulProcessor=RoomScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
+        )
     )
-    tenants = lanes("tenants").groupBy("tenant").transformWithStateInPandas(
-        statefulProcessor=TenantScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
+    tenants = (
+        lanes("tenants")
+        .groupBy("tenant")
+        .transformWithStateInPandas(
+            statefulProcessor=TenantScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
+        )
     )
     return rooms.unionByName(tenants)
 

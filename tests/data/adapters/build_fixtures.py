@@ -110,8 +110,15 @@ def tiktok_wire() -> bytes:
         10, "pm_main_follow_message_viewer_2")  # fmt: skip
     add("WebcastSocialMessage", WebcastSocialMessage(user=sam, action=3, share_type=0, share_target="",
                                                      follow_count=48213), 11, "pm_mt_guidance_share")  # fmt: skip
-    add("WebcastQuestionNewMessage", WebcastQuestionNewMessage(data=Question(
-        question_id=88, content="is it safe for kids?", user=lily_renamed, create_time=(T0_MS + 12000) // 1000)), 12)
+    add(
+        "WebcastQuestionNewMessage",
+        WebcastQuestionNewMessage(
+            data=Question(
+                question_id=88, content="is it safe for kids?", user=lily_renamed, create_time=(T0_MS + 12000) // 1000
+            )
+        ),
+        12,
+    )
     add("WebcastChatMessage", WebcastChatMessage(user=spam, content="DM me on telegram @cheapdeals for 50% off"), 13)
     add("WebcastChatMessage", WebcastChatMessage(user=lily_renamed, content="ok ordering now"), 14)
     add("WebcastRankUpdateMessage", WebcastRankUpdateMessage(), 15)
@@ -260,8 +267,10 @@ def build_douyin(pb: ModuleType) -> None:
     messages = douyin_messages(pb, douyin_wire(pb))
     # DouyinLiveWebFetcher hands each parsed message to a callback; a recorder dumps it there.
     _write("douyin_method.jsonl", ({"method": method, "payload": m.to_dict()} for method, m in messages))
-    _write("douyin_defaults.jsonl",
-           ({"method": method, "payload": m.to_dict(include_default_values=True)} for method, m in messages))
+    _write(
+        "douyin_defaults.jsonl",
+        ({"method": method, "payload": m.to_dict(include_default_values=True)} for method, m in messages),
+    )
     _write("douyin_bare.jsonl", (m.to_dict() for _, m in messages))
 
 

@@ -1,0 +1,152 @@
+"""Order brushing injected into real order logs: UCI Online Retail II (Chen, 2019; CC BY 4.0).
+
+    python bench/fraud_grid.py --part real --retail online_retail_II.xlsx   (or a .csv export)
+
+Download the data set from the UCI Machine Learning Repository (dataset 502, "Online Retail II",
+DOI 10.24432/C5CG6D, CC BY 4.0): a UK online retailer's 1,067,371 invoice lines of 2009-2011.
+Nothing of it is committed here; this script reads a local copy. Each invoice is one order (its
+customer, its time to the minute); cancellations (invoice numbers starting with C) and lines
+without a customer are counted and left out. Each ISO week of the log is one shop (state does
+not carry from week to week), so the honest baseline is about a hundred real shop-weeks with
+their own buyers, reorders and wholesale customers.
+
+For each floor of per-buyer orders in an hour (the detector's MIN_BUYER_ORDERS; the shipped value
+is marked), the grid prints the share of honest shop-weeks with a brushing finding (false alarms)
+and the recall of injected brushing (B fake buyers placing K orders each within one business
+hour of a random week): recall at the false-alarm rate each floor gives.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from clearlive.detectors import brushing
+from clearlive.detectors.brushing import OrderBrushingDetector
+from clearlive.model.events import Event
+from clearlive.pipeline.scan import Scanner
+
+FLOORS = (4, 5, 6, 8)
+INJECTIONS = ((2, 5), (2, 8), (3, 6), (4, 10))
+
+
+def load_invoices(path: str | Path) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """One order per invoice: (week shop, ts, customer); and the counts of what was left out."""
+    skipped: Counter[str] = Counter()
+    seen: set[str] = set()
+    orders: list[dict[str, Any]] = []
+    for n, row in enumerate(_rows(Path(path)), start=2):
+        invoice = str(row.get("Invoice") or row.get("InvoiceNo") or "").strip()
+        customer = str(row.get("Customer ID") or row.get("CustomerID") or "").strip().removesuffix(".0")
+        when = row.get("InvoiceDate")
+        if not invoice:
+            skipped["no invoice number"] += 1
+            continue
+        if invoice in seen:
+            continue  # further lines of an invoice already counted
+        seen.add(invoice)
+        if invoice.upper().startswith("C"):
+            skipped["cancellation"] += 1
+            continue
+        if not customer:
+            skipped["no customer"] += 1
+            continue
+        try:
+            ts = _parse_time(when)
+        except ValueError as e:
+            if not skipped["bad InvoiceDate"]:
+                print(f"{path}: line {n}: field InvoiceDate: {e} (further bad dates are only counted)")
+            skipped["bad InvoiceDate"] += 1
+            continue
+        year, week, _ = datetime.fromtimestamp(ts / 1000, tz=UTC).isocalendar()
+        shop = f"retail-{year}w{week:02d}"
+        orders.append(_order(shop, ts, f"c{customer}", invoice))
+    orders.sort(key=lambda o: o["ts"])
+    return orders, skipped
+
+
+def _rows(path: Path):  # type: ignore[no-untyped-def]
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        for sheet in book.worksheets:  # the UCI file has one sheet per year
+            it = sheet.iter_rows(values_only=True)
+            header = [str(h) for h in next(it)]
+            for values in it:
+                yield dict(zip(header, values, strict=False))
+        return
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        yield from csv.DictReader(fh)
+
+
+def _parse_time(value: object) -> int:
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = str(value or "").strip()
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M"):
+            try:
+                dt = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f"unrecognised InvoiceDate {text!r}")
+    return int(dt.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def _order(shop: str, ts: int, user: str, order_id: str) -> dict[str, Any]:
+    return {"type": "order", "room_id": f"room-{shop}", "shop_id": shop, "ts": ts, "order_id": order_id,
+            "user_id": user, "sku": "invoice", "amount": 0.0}  # fmt: skip
+
+
+def shops_flagged(orders: list[dict[str, Any]]) -> set[str]:
+    events = [msgspec.convert({**o, "id": f"e{i}"}, Event) for i, o in enumerate(orders)]
+    return {f.facts["shop"] for f in Scanner([OrderBrushingDetector()]).run(events)}  # type: ignore[misc]
+
+
+def inject(rng: random.Random, orders: list[dict[str, Any]], shop: str, buyers: int, each: int) -> list[dict]:
+    """`buyers` fake customers placing `each` orders within one business hour of the shop's week."""
+    week = [o for o in orders if o["shop_id"] == shop]
+    anchor = rng.choice(week)["ts"]
+    out = list(week)
+    for b in range(buyers):
+        for k in range(each):
+            out.append(_order(shop, anchor + rng.randrange(3_600_000), f"fake{b}", f"F{b}-{k}"))
+    out.sort(key=lambda o: o["ts"])
+    return out
+
+
+def real_grid(path: str, rng: random.Random, trials: int = 40) -> None:
+    orders, skipped = load_invoices(path)
+    shops = sorted({o["shop_id"] for o in orders})
+    per_week = sorted(Counter(o["shop_id"] for o in orders).values())
+    median = per_week[len(per_week) // 2] if per_week else 0
+    print(
+        f"real orders: {len(orders)} invoices in {len(shops)} shop-weeks (median {median} a week);"
+        f" left out: {dict(skipped)}"
+    )
+    print(f"{'floor':>6}{'false alarms':>15}" + "".join(f"{f'{b}x{k}':>9}" for b, k in INJECTIONS))
+    shipped = brushing.MIN_BUYER_ORDERS
+    try:
+        for floor in FLOORS:
+            brushing.MIN_BUYER_ORDERS = floor
+            alarms = len(shops_flagged(orders))
+            recalls = []
+            for b, k in INJECTIONS:
+                hits = 0
+                for _ in range(trials):
+                    shop = rng.choice(shops)
+                    hits += shop in shops_flagged(inject(rng, orders, shop, b, k))
+                recalls.append(hits / trials)
+            mark = " (shipped)" if floor == shipped else ""
+            print(f"{floor:>6}{alarms:>9}/{len(shops):<5}" + "".join(f"{r:>9.2f}" for r in recalls) + mark)
+    finally:
+        brushing.MIN_BUYER_ORDERS = shipped
