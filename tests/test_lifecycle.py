@@ -211,9 +211,25 @@ def test_every_room_and_rule_of_a_batch_scan_is_reported_by_the_embedded_service
 
 
 def _burst(rooms: int, second: int, template: str, tenant_rooms_offset: int = 0) -> list[EventBase]:
-    """One bot farm posting the same line in `rooms` rooms within the same second."""
+    """One bot farm posting the same line in `rooms` rooms within the same second, after two and a
+    half minutes of each room's ordinary chat (the detector judges a room against its own history)."""
     t = 1_793_534_400_000 + second * 1000
     out = []
+    ordinary = [
+        "发什么快递",
+        "有没有小码",
+        "主播穿的是几号",
+        "能便宜点吗",
+        "什么时候发货",
+        "敏感肌能用吗",
+        "多少毫升",
+        "保质期多久",
+    ]
+    for r in range(rooms):
+        for k, line in enumerate(ordinary * 2):
+            room = f"room{r + tenant_rooms_offset}"
+            ts = t - 150_000 + 9_000 * k
+            out.append(_ev(type="comment", room_id=room, ts=ts, id=f"h{r}-{k}", user_id=f"viewer{r}-{k}", text=line))
     for r in range(rooms):
         for k in range(10):
             out.append(
