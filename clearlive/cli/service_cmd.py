@@ -80,6 +80,7 @@ def serve_command(
 
     from clearlive.service.app import create_app
     from clearlive.service.pipeline import EmbeddedPipeline
+    from clearlive.service.server import StoppingServer
     from clearlive.service.store import DEFAULT_DB, open_store
 
     if redis_url and not (db or "").startswith(("postgresql://", "postgres://")):
@@ -119,9 +120,9 @@ def serve_command(
         if files:
             n = _preload(store, pipeline, files)
             err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
-        app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs})
+        app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs, "stopping": stopping})
         err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        StoppingServer(uvicorn.Config(app, host=host, port=port, log_level="warning"), stopping).run()
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the shutdown short
         stopping.set()

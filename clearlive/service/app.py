@@ -262,11 +262,16 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     def alert_stream(request: Request, tenant: str, start: int, render: Any) -> StreamingResponse:
         """Findings of `tenant` after seq `start`, as they are stored: `render(finding)` is the data."""
 
+        stopping = app.state.status.get("stopping")
+
         async def stream() -> AsyncIterator[bytes]:
             seen = start
             yield b": connected\n\n"
             idle = 0.0
-            while not await request.is_disconnected():
+            # The stream ends when the server starts to stop: uvicorn waits for every response to
+            # finish before it shuts down, and an open alert stream otherwise never does (the
+            # browser reconnects to the next server with Last-Event-ID, losing nothing).
+            while not await request.is_disconnected() and not (stopping is not None and stopping.is_set()):
                 rows = await asyncio.to_thread(store.findings, tenant, None, None, None, seen, 200)
                 for f in rows:
                     seen = f["seq"]
