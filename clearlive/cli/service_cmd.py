@@ -203,7 +203,7 @@ def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-unty
             room = path.name.split(".")[0]
             start = starts.get(room)
             if start is None:
-                raise ClearLiveError(f"{path}: a transcript needs its room's events ({room}.jsonl with a session_start)")
+                raise ClearLiveError(f"{path}: a transcript needs its room's events ({room}.jsonl, a session_start)")
             opts = InputOptions(
                 room_id=room, session_id=start.session_id, anchor_id=start.anchor_id, t0=start.ts, lang=start.lang
             )

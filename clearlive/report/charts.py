@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import vl_convert as vlc
@@ -177,3 +178,121 @@ def dimensions_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
         "config": {"font": "sans-serif", "view": {"stroke": None}},
     }
     return render_svg(spec)
+
+
+# The curve chart's layers: what a finding rests on, so a room's hundreds of findings read as a few
+# labelled rows of marks rather than a barcode of rules.
+LAYERS = {"speech": "#1f5f99", "chat": "#a33d00", "listing": "#5b3f99", "behaviour": "#b3261e"}
+_VEGA_BASE = 'xlink:href="https://vega.github.io/vega-datasets/'  # vega prefixes relative links with its data URL
+
+
+def layer_of(finding: dict[str, Any]) -> str:
+    kind = finding.get("event_type", "")
+    if finding.get("category") == "fake_data" or kind in ("room_stats", "like", "enter", "gift", "order"):
+        return "behaviour"
+    if kind == "comment":
+        return "chat"
+    if kind in ("product", "session_start", "session_end"):
+        return "listing"
+    return "speech"
+
+
+def behaviour_span(finding: dict[str, Any], first_ms: int) -> tuple[float, float] | None:
+    """The minutes a behavioural finding covers (its window, or the seconds or minutes its numbers
+    span before it), for a shaded span on the curve."""
+    from clearlive.model.events import parse_ts
+
+    facts = finding.get("facts") or {}
+    end = finding["ts_ms"]
+    if facts.get("window_start"):
+        start = parse_ts(str(facts["window_start"]))
+        end = parse_ts(str(facts.get("window_end") or finding["ts"]))
+    elif isinstance(facts.get("seconds"), (int, float)):
+        start = end - int(facts["seconds"] * 1000)
+    elif isinstance(facts.get("minutes"), (int, float)):
+        start = end - int(facts["minutes"] * 60_000)
+    else:
+        return None
+    return round((start - first_ms) / 60000, 3), round((max(end, start + 30_000) - first_ms) / 60000, 3)
+
+
+def curve_svg(
+    viewers: list[dict[str, Any]],
+    marks: list[dict[str, Any]],
+    spans: list[dict[str, Any]],
+    marker: dict[str, Any] | None = None,
+    width: int = 860,
+    titles: dict[str, str] | None = None,
+) -> str:
+    """Viewers online over the stream; findings as points in a few labelled layers (`marks`:
+    minute, layer, label and an optional href), behavioural findings' spans shaded (`spans`:
+    start, end, label), and one finding's moment marked (`marker`: minute, label). Each point is a
+    link with a tooltip (an SVG title) when it has an href."""
+    t = {"minute": "minutes into the stream", "online": "viewers online", "layer": "findings", **(titles or {})}
+    x = {"field": "minute", "type": "quantitative", "title": t["minute"]}
+    layers: list[dict[str, Any]] = []
+    if spans:
+        layers.append(
+            {
+                "data": {"values": spans},
+                "mark": {"type": "rect", "color": "#f4c7c3", "opacity": 0.6},
+                "encoding": {"x": {**x, "field": "start"}, "x2": {"field": "end"}, "description": {"field": "label"}},
+            }
+        )
+    if viewers:
+        layers.append(
+            {
+                "data": {"values": viewers},
+                "mark": {"type": "line", "color": "#1f5f99", "strokeWidth": 1.5},
+                "encoding": {"x": x, "y": {"field": "online", "type": "quantitative", "title": t["online"]}},
+            }
+        )
+    if marks:
+        layers.append(
+            {
+                "data": {"values": marks},
+                "mark": {"type": "point", "filled": True, "size": 60, "opacity": 0.85, "yOffset": 0},
+                "encoding": {
+                    "x": x,
+                    "y": {"value": 8},
+                    "yOffset": {"field": "layer", "type": "nominal", "scale": {"range": [0, 48]}},
+                    "color": {
+                        "field": "layer",
+                        "type": "nominal",
+                        "title": t["layer"],
+                        "scale": {"domain": list(LAYERS), "range": list(LAYERS.values())},
+                    },
+                    "shape": {"field": "layer", "type": "nominal", "legend": None},
+                    "href": {"field": "href"},
+                    "description": {"field": "label"},
+                },
+            }
+        )
+    if marker is not None:
+        layers.append(
+            {
+                "data": {"values": [marker]},
+                "mark": {"type": "rule", "color": "#1d1d1f", "strokeWidth": 2, "strokeDash": [4, 3]},
+                "encoding": {"x": x, "description": {"field": "label"}},
+            }
+        )
+        layers.append(
+            {
+                "data": {"values": [marker]},
+                "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6, "fontSize": 12, "color": "#1d1d1f"},
+                "encoding": {"x": x, "y": {"value": 0}, "text": {"field": "label"}},
+            }
+        )
+    if not layers:
+        return ""
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": width,
+        "height": 220,
+        "layer": layers,
+        "resolve": {"scale": {"y": "independent"}},
+        "config": {"font": "sans-serif", "view": {"stroke": None}, "legend": {"orient": "top"}},
+    }
+    svg = render_svg(spec).replace(_VEGA_BASE, 'xlink:href="')
+    # A tooltip for each linked point: the label vega wrote as its aria-label, as an SVG <title>.
+    return re.sub(r'(<a xlink:href="[^"]*">)(<path aria-label="([^"]*)")', r"\1<title>\3</title>\2", svg)
