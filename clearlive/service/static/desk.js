@@ -101,6 +101,7 @@
       const tmp = document.createElement("ol");
       tmp.innerHTML = fragment.trim();
       const el = tmp.firstElementChild;
+      el.querySelector(".pick").checked = old.querySelector(".pick").checked; // a selection outlives a redraw
       old.replaceWith(el);
       if (old === current) { current = el; el.classList.add("current"); }
       first = first || el;
@@ -135,7 +136,7 @@
     if (kind !== "assign") lastAction = kind === "undo" ? null : { ids: els.map((el) => el.id) };
     const msg = els.length > 1 ? document.getElementById("bulk-msg") : (document.getElementById(els[0].id) || replaced).querySelector(".msg");
     say(msg, text, "ok");
-    incidents().forEach((i) => { i.querySelector(".pick").checked = false; });
+    if (kind !== "assign") incidents().forEach((i) => { i.querySelector(".pick").checked = false; });
     updateSelected();
     if (els.length === 1 && kind !== "undo" && kind !== "assign") {
       const el = document.getElementById(els[0].id);
@@ -220,6 +221,11 @@
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const t = e.target;
+    if (e.key === "Enter" && t.closest && t.closest("#filters select")) { // Enter in the filters applies them
+      e.preventDefault();
+      t.form.requestSubmit();
+      return;
+    }
     if (t.closest && t.closest("input, select, textarea, [contenteditable]")) {
       if (e.key === "Escape" && t.closest(".reason-form")) { e.preventDefault(); closeDismiss(t.closest(".incident")); }
       return;
