@@ -261,6 +261,7 @@ def curve_svg(
                         "type": "nominal",
                         "title": t["layer"],
                         "scale": {"domain": list(LAYERS), "range": list(LAYERS.values())},
+                        "legend": {"labelExpr": _label_expr({k: t.get(k, k) for k in LAYERS})},
                     },
                     "shape": {"field": "layer", "type": "nominal", "legend": None},
                     "href": {"field": "href"},
@@ -296,3 +297,10 @@ def curve_svg(
     svg = render_svg(spec).replace(_VEGA_BASE, 'xlink:href="')
     # A tooltip for each linked point: the label vega wrote as its aria-label, as an SVG <title>.
     return re.sub(r'(<a xlink:href="[^"]*">)(<path aria-label="([^"]*)")', r"\1<title>\3</title>\2", svg)
+
+
+def _label_expr(names: dict[str, str]) -> str:
+    """A Vega expression that shows each layer by its name in the reader's language."""
+    import json
+
+    return f"{json.dumps(names, ensure_ascii=False)}[datum.label]"

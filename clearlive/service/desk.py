@@ -42,6 +42,10 @@ def _chart_titles(lang: str) -> dict[str, str]:
         "online": _("viewers online"),
         "layer": _("findings"),
         "here": _("this finding"),
+        "speech": _("speech"),
+        "chat": _("chat"),
+        "listing": _("listing"),
+        "behaviour": _("behaviour"),
     }
 
 
