@@ -311,3 +311,41 @@ def test_axe_finds_no_serious_violation(browser: object, desk: Desk, lang: str) 
             problems[path] = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in serious]
     page.context.close()
     assert not problems, problems
+
+
+def test_static_report_groups_filters_and_marks_behaviour(browser: object, tmp_path: Path) -> None:
+    """`clearlive report` on room-glow (events and transcript): one row per incident, a filter that
+    works offline (file://), legal bases once as footnotes, the curve with findings in a few
+    layers and the templated-chat spans shaded."""
+    from clearlive.cli.main import main
+    from clearlive.demo.generate import generate
+
+    data = tmp_path / "data"
+    generate(data)
+    db = tmp_path / "scan.duckdb"
+    transcript = ["--room", ROOM, "--session", "s-glow-1101", "--anchor", "anchor-mei", "--t0", "2026-11-01T13:00:00Z"]
+    args = ["scan", str(data / f"{ROOM}.jsonl"), str(data / f"{ROOM}.host.vtt"), *transcript]
+    assert main([*args, "--db", str(db), "--out", str(tmp_path / "f.jsonl")]) == 0
+    assert main(["report", "--db", str(db), "--out", str(tmp_path / "report.html")]) == 0
+    page_path = next((tmp_path / "report_sessions").glob("room-glow-*.html"))
+    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())  # offline
+    page.goto(page_path.as_uri())
+    rows = page.locator("#evidence tbody tr")
+    n = rows.count()
+    assert 30 <= n < 100  # 244 findings
+    assert "244 findings" in page.inner_text("#evidence-title")
+    page.select_option("#f-sev", "high")
+    high = page.locator("#evidence tbody tr:not([hidden])").count()
+    assert 0 < high < n and f"{high} of {n}" in page.inner_text("#f-count")
+    page.fill("#f-q", "国家级")
+    assert page.locator("#evidence tbody tr:not([hidden])").count() == 0  # 国家级 is medium, not high
+    page.select_option("#f-sev", "")
+    assert page.locator("#evidence tbody tr:not([hidden])").count() >= 1
+    notes = page.locator(".footnotes li").all_inner_texts()
+    assert notes and len(notes) == len(set(notes))
+    legend = page.locator(".chart svg").first.inner_html()
+    assert all(layer in legend for layer in ("speech", "chat", "behaviour"))
+    assert page.locator(".chart svg").first.locator("g.mark-rect path").count() >= 1  # templated-chat spans
+    assert page.evaluate("document.documentElement.scrollHeight") < 20_000  # was 86,000 px
+    page.close()

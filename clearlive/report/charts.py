@@ -7,55 +7,14 @@ from typing import Any
 
 import vl_convert as vlc
 
-SEVERITY_COLOURS = {"info": "#8c8c8c", "low": "#4e79a7", "medium": "#f28e2b", "high": "#e15759", "critical": "#76078a"}
+# Each meets WCAG AA (at least 6.5:1) against white, as text on white and as white text on it.
+SEVERITY_COLOURS = {"info": "#5c5c66", "low": "#2b5f8f", "medium": "#8a4b00", "high": "#b3261e", "critical": "#6a1b7a"}
 
 
 def render_svg(spec: dict[str, Any]) -> str:
     svg = vlc.vegalite_to_svg(spec)
     # Drop the XML prolog so the SVG can be inlined into HTML.
     return svg[svg.find("<svg") :]
-
-
-def timeline_svg(viewers: list[dict[str, Any]], findings: list[dict[str, Any]], width: int = 860) -> str:
-    """Online viewers over the stream with one rule per finding, coloured by severity."""
-    layers: list[dict[str, Any]] = []
-    if viewers:
-        layers.append(
-            {
-                "data": {"values": viewers},
-                "mark": {"type": "area", "line": {"color": "#4e79a7"}, "color": "#dbe6f2"},
-                "encoding": {
-                    "x": {"field": "minute", "type": "quantitative", "title": "minutes into the stream"},
-                    "y": {"field": "online", "type": "quantitative", "title": "viewers online"},
-                },
-            }
-        )
-    if findings:
-        layers.append(
-            {
-                "data": {"values": findings},
-                "mark": {"type": "rule", "strokeWidth": 1.5, "opacity": 0.75},
-                "encoding": {
-                    "x": {"field": "minute", "type": "quantitative", "title": "minutes into the stream"},
-                    "color": {
-                        "field": "severity",
-                        "type": "nominal",
-                        "title": "finding severity",
-                        "scale": {"domain": list(SEVERITY_COLOURS), "range": list(SEVERITY_COLOURS.values())},
-                    },
-                },
-            }
-        )
-    if not layers:
-        return ""
-    spec = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": width,
-        "height": 220,
-        "layer": layers,
-        "config": {"font": "sans-serif", "view": {"stroke": None}},
-    }
-    return render_svg(spec)
 
 
 def counts_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
@@ -69,7 +28,7 @@ def counts_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
         "data": {"values": rows},
         "mark": "bar",
         "encoding": {
-            "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None},
+            "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 0}},
             "x": {"field": "n", "type": "quantitative", "title": "findings"},
             "color": {
                 "field": "severity",

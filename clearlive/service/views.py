@@ -3,16 +3,15 @@ its moment (transcript, chat, viewer curve, listing facts), a room page by page,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 from clearlive.report.charts import behaviour_span, curve_svg, layer_of
-from clearlive.report.html import highlight
+from clearlive.report.html import highlight, mark_quotes
 from clearlive.service.i18n import text_lang
 from clearlive.service.incidents import Incident, by_priority, group
 from clearlive.service.store import ServiceStore
@@ -28,20 +27,6 @@ def rule_lang(rule_id: str) -> str | None:
     """Rule titles are in their pack's language (zh.* rules in Chinese, en.* in English)."""
     prefix = rule_id.split(".", 1)[0]
     return {"zh": "zh-CN", "en": "en"}.get(prefix)
-
-
-def mark_quotes(line: str, quotes: list[str]) -> Markup:
-    """`line` with every occurrence of each quote marked."""
-    spans = []
-    for q in quotes:
-        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(q), line)] if q else []
-    out, pos = Markup(""), 0
-    for start, end in sorted(spans):
-        if start < pos:
-            continue
-        out += escape(line[pos:start]) + Markup("<mark>") + escape(line[start:end]) + Markup("</mark>")
-        pos = end
-    return out + escape(line[pos:])
 
 
 @dataclass(frozen=True, slots=True)
