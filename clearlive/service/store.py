@@ -235,6 +235,7 @@ class ServiceStore:
         since_ms: int | None = None,
         until_ms: int | None = None,
         assignee: str | None = None,
+        ids: list[str] | None = None,
         limit: int = 1_000_000,
     ) -> list[dict[str, Any]]:
         """The tenant's findings that pass every filter given (a list: any of its values), in time
@@ -248,6 +249,7 @@ class ServiceStore:
             ("severity", severities),
             ("anchor_id", hosts),
             ("status", statuses),
+            ("id", ids),
         ):
             if values:
                 sql += f" AND {column} IN ({', '.join('?' for _ in values)})"

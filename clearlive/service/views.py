@@ -144,11 +144,9 @@ def incidents_of(store: ServiceStore, tenant: str, finding_ids: list[str]) -> li
 
 def _findings_by_id(store: ServiceStore, tenant: str, ids: list[str]) -> list[dict[str, Any]]:
     out = []
-    for fid in dict.fromkeys(ids):
-        f = store.finding(tenant, fid)
-        if f is not None:
-            assignee = store.db.query("SELECT assignee FROM findings WHERE tenant = ? AND id = ?", [tenant, fid])
-            out.append({**f, "assignee": assignee[0][0] if assignee else None})
+    unique = list(dict.fromkeys(ids))
+    for i in range(0, len(unique), 500):
+        out += store.select_findings(tenant, ids=unique[i : i + 500])
     return out
 
 
@@ -318,7 +316,7 @@ def host_view(store: ServiceStore, tenant: str, anchor_id: str) -> dict[str, Any
         {"dimension": n, "score": d["score"], "low": (d["interval"] or [0, 0])[0], "high": (d["interval"] or [0, 0])[1]}
         for n, d in h["dimensions"].items()
     ]
-    return {"h": h, "dims_svg": Markup(dimensions_svg(dims)), "scores_href": "/"}
+    return {"h": h, "dims_svg": Markup(dimensions_svg(dims)), "scores_href": "/", "finding_href": "/findings/"}
 
 
 def hosts_of(store: ServiceStore, tenant: str) -> list[str]:
