@@ -429,3 +429,15 @@ def check_filters_are_only_data(svc: Service) -> None:
 
 def test_filters_are_only_data(svc: Service) -> None:
     check_filters_are_only_data(svc)
+
+
+def test_language_switch_stays_on_this_site(svc: Service) -> None:
+    for target, expected in [
+        ("/queue?view=all", "/queue?view=all"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ]:
+        r = svc.client.get("/lang/zh", params={"next": target}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == expected
+        assert r.cookies.get("clearlive_lang") == "zh"

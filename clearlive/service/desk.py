@@ -104,7 +104,8 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
     @router.get("/lang/{lang}")
     def switch_language(lang: str, next: str = "/") -> Response:
         """The language switch: remembered in a cookie, back to the page it was used on."""
-        target = next if next.startswith("/") and not next.startswith("//") and not urlsplit(next).netloc else "/"
+        local = next.startswith("/") and not next.startswith("//") and "\\" not in next and not urlsplit(next).netloc
+        target = next if local else "/"  # only back to a page of this site
         resp = RedirectResponse(target, status_code=303)
         if lang in LANGS:
             resp.set_cookie(LANG_COOKIE, lang, samesite="strict", max_age=365 * 86400)
