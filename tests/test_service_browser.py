@@ -108,6 +108,24 @@ def test_login_and_a_finding_arriving_live(browser: object, desk: Desk) -> None:
     page.context.close()
 
 
+def test_room_page_updates_live(browser: object, desk: Desk) -> None:
+    page = _page(browser, desk)
+    page.goto(f"{desk.base}/rooms/{ROOM}")
+    page.wait_for_selector("#conn[data-state=live]")
+    assert not page.locator("#live-findings").is_visible()
+    for room, text in [("room-elsewhere", "全网最低价，最后三单"), (ROOM, "加我微信，私下便宜卖")]:
+        body = json.dumps({"type": "utterance", "room_id": room, "ts": "2026-11-01T14:02:00Z", "text": text})
+        r = httpx.post(
+            f"{desk.base}/api/v1/events", content=body, headers={"Authorization": f"Bearer {desk.keys['ingest']}"}
+        )
+        assert r.status_code == 202
+    page.wait_for_selector("#live-findings #alert-rows tr.new-alert", timeout=15_000)
+    page.wait_for_timeout(500)  # the other room's findings have arrived too by now; none is shown here
+    rooms = page.locator("#alert-rows tr").evaluate_all("rows => rows.map(r => r.dataset.room)")
+    assert set(rooms) == {ROOM}
+    page.context.close()
+
+
 def test_connection_state_and_reconnect(browser: object, desk: Desk) -> None:
     page = _page(browser, desk)
     page.route("**/feed/alerts*", lambda route: route.abort())

@@ -35,11 +35,16 @@
     source.addEventListener("finding", (e) => {
       lastId = e.lastEventId || lastId;
       setState("live");
-      if (rows) { rows.insertAdjacentHTML("afterbegin", e.data); return; }
       const tmp = document.createElement("tbody");
       tmp.innerHTML = e.data;
       const row = tmp.querySelector("tr");
-      if (roomTitle && row && row.dataset.room !== roomTitle.dataset.room) return;
+      if (!row || (roomTitle && row.dataset.room !== roomTitle.dataset.room)) return; // a room page: its own only
+      if (rows) {
+        rows.prepend(row);
+        const section = rows.closest("section[hidden]");
+        if (section) section.hidden = false;
+        return;
+      }
       fresh += 1;
       if (newNote) {
         newNote.textContent = fmt(T.new_findings, { n: fresh }) + " · ";
