@@ -243,6 +243,14 @@ def test_bulk_escalate_and_assign(browser: object, desk: Desk) -> None:
     page.goto(f"{desk.base}/queue?view=escalated&mine=1")
     shown = [ids.split() for ids in page.locator(".incident").evaluate_all("els => els.map(e => e.dataset.ids)")]
     assert sorted(map(sorted, shown)) == sorted(map(sorted, chosen))
+    # hand one of them to another reviewer: it leaves "assigned to me"
+    page.locator(".incident").first.locator(".pick").check()
+    page.fill("#assign-to", "cl_colleague")
+    page.click("button[data-bulk=assign-to]")
+    page.locator("#bulk-msg.ok").wait_for()
+    assert "cl_colleague" in page.locator(".incident").first.locator(".meta").inner_text()
+    page.goto(f"{desk.base}/queue?view=escalated&mine=1")
+    assert page.locator(".incident").count() == len(chosen) - 1
     page.context.close()
 
 

@@ -271,7 +271,8 @@ class ServiceStore:
         ]
 
     def facets(self, tenant: str) -> dict[str, list[str]]:
-        """The values the queue's filters offer: the tenant's rooms, rules, categories and hosts."""
+        """The values the queue's filters offer: the tenant's rooms, rules, categories and hosts, and
+        the reviewers findings are assigned to."""
         out = {}
         for name, column in (
             ("rooms", "room_id"),
@@ -283,6 +284,12 @@ class ServiceStore:
                 f"SELECT DISTINCT {column} FROM findings WHERE tenant = ? AND {column} IS NOT NULL ORDER BY 1", [tenant]
             )
             out[name] = [r[0] for r in rows]
+        out["assignees"] = [
+            r[0]
+            for r in self.db.query(
+                "SELECT DISTINCT assignee FROM findings WHERE tenant = ? AND assignee IS NOT NULL ORDER BY 1", [tenant]
+            )
+        ]
         return out
 
     def review(self, tenant: str, finding_id: str, decision: str, reason: str | None, actor: str) -> dict[str, Any]:

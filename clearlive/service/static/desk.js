@@ -120,7 +120,7 @@
     return el ? [el] : [];
   }
 
-  async function act(kind, els, reason, msgEl) {
+  async function act(kind, els, reason, msgEl, assignee) {
     if (!els.length) { say(document.getElementById("bulk-msg"), T.nothing_selected, "error"); return; }
     const ids = els.flatMap((el) => el.dataset.ids.split(" "));
     const where = msgEl || (els.length > 1 ? document.getElementById("bulk-msg") : els[0].querySelector(".msg"));
@@ -130,7 +130,7 @@
     if (kind === "undo") url = "/desk/undo";
     else if (kind === "assign") url = "/desk/assign";
     else { fields.decision = kind; fields.reason = reason || ""; }
-    if (kind === "assign") fields.assignee = document.body.dataset.me || "";
+    if (kind === "assign") fields.assignee = assignee === undefined ? document.body.dataset.me || "" : assignee;
     const { data, error } = await post(url, fields);
     if (error) { say(where, error, "error"); return; }
     const replaced = replaceIncidents(data.incidents);
@@ -139,7 +139,7 @@
     else if (kind === "assign") text = fmt(T.assigned, { n: ids.length });
     else text = fmt(T.done, { n: data.changed, status: T[{ confirm: "confirmed", dismiss: "dismissed", escalate: "escalated" }[kind]] });
     if (kind !== "assign") lastAction = kind === "undo" ? null : { ids: els.map((el) => el.id) };
-    const msg = els.length > 1 ? document.getElementById("bulk-msg") : (document.getElementById(els[0].id) || replaced).querySelector(".msg");
+    const msg = msgEl && msgEl.isConnected ? msgEl : els.length > 1 ? document.getElementById("bulk-msg") : (document.getElementById(els[0].id) || replaced).querySelector(".msg");
     say(msg, text, "ok");
     if (kind !== "assign") incidents().forEach((i) => { i.querySelector(".pick").checked = false; });
     updateSelected();
@@ -185,7 +185,12 @@
         openDismiss(picked[0]);
         return;
       }
-      act(kind, picked);
+      const bulkMsg = document.getElementById("bulk-msg");
+      if (kind === "assign-to") {
+        act("assign", picked, null, bulkMsg, document.getElementById("assign-to").value.trim());
+        return;
+      }
+      act(kind, picked, null, bulkMsg);
       return;
     }
     if (kind === "dismiss") { bulkDismiss = null; openDismiss(inc); return; }
