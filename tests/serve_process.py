@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -11,6 +12,10 @@ from pathlib import Path
 import httpx
 
 CLI = [sys.executable, "-m", "clearlive"]
+# The subprocess imports the clearlive of this checkout (it runs in a temporary folder, where an
+# editable install of another checkout would otherwise be found first).
+_PATH = [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in _PATH if p)}
 
 
 def free_port() -> int:
@@ -25,6 +30,7 @@ def create_key(db: str, role: str, tenant: str) -> str:
         capture_output=True,
         text=True,
         check=True,
+        env=ENV,
     ).stdout.strip()
 
 
@@ -34,7 +40,7 @@ def start_serve(tmp_path: Path, db: str, *extra: str) -> tuple[subprocess.Popen,
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--db", db, *extra], cwd=tmp_path, stdout=log, stderr=log
+        [*CLI, "serve", "--port", str(port), "--db", db, *extra], cwd=tmp_path, stdout=log, stderr=log, env=ENV
     )
     log.close()  # the child holds its own copy
     base = f"http://127.0.0.1:{port}"

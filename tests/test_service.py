@@ -230,26 +230,71 @@ def test_dashboard_login_feed_room_and_queue(svc: Service) -> None:
     assert r.headers["location"] == "/login?error=1"
     r = svc.client.post("/login", data={"key": svc.keys[("reviewer", "acme")]}, follow_redirects=False)
     assert r.status_code == 303 and "clearlive_key" in r.cookies
+    svc.client.cookies.clear()
     svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "acme")])
     feed = svc.client.get("/").text
-    assert "Live alerts" in feed and "r1" in feed and 'sse-connect="/feed/alerts' in feed
-    assert svc.client.get("/static/htmx-2.0.11.min.js").status_code == 200
+    assert "Live alerts" in feed and "r1" in feed and 'data-stream="/feed/alerts?after=' in feed
+    assert svc.client.get("/static/desk.js").status_code == 200
     room = svc.client.get("/rooms/r1").text
     assert "<mark>" in room and "evidence.zip" in room
     queue = svc.client.get("/queue").text
-    fid = svc.client.get("/api/v1/findings").json()[0]["id"]  # the cookie authenticates the API too
-    assert fid in queue
-    r = svc.client.post(f"/queue/{fid}", data={"decision": "escalate"}, follow_redirects=False)
-    assert r.status_code == 303  # a plain form post: back to the queue
-    fid2 = svc.client.get("/api/v1/findings").json()[1]["id"]
-    r = svc.client.post(f"/queue/{fid2}", data={"decision": "dismiss"}, headers={"HX-Request": "true"})
-    assert r.status_code == 422 and "reason" in r.text  # htmx: the error replaces the row
-    r = svc.client.post(f"/queue/{fid2}", data={"decision": "confirm"}, headers={"HX-Request": "true"})
-    assert r.status_code == 200 and "confirmed" in r.text and r.text.startswith("<tr")
-    assert svc.client.get(f"/api/v1/findings/{fid}").json()["status"] == "escalated"
-    svc.client.cookies.clear()  # the login's own cookie (with its domain) would otherwise win
+    found = svc.client.get("/api/v1/findings").json()  # the cookie authenticates the API too
+    fid, fid2 = found[0]["id"], found[1]["id"]
+    assert fid in queue and fid2 in queue
+    r = svc.client.post("/desk/decide", data={"ids": fid, "decision": "escalate"})
+    assert r.status_code == 200 and r.json()["changed"] == 1
+    assert 'data-status="escalated"' in next(iter(r.json()["incidents"].values()))
+    r = svc.client.post("/desk/decide", data={"ids": fid2, "decision": "dismiss", "reason": "  "})
+    assert r.status_code == 422 and "reason" in r.json()["detail"]  # shown by the page where it was asked
+    assert svc.client.get(f"/api/v1/findings/{fid2}").json()["status"] == "open"
+    r = svc.client.post("/desk/decide", data={"ids": f"{fid} {fid2}", "decision": "confirm"})
+    assert r.status_code == 200 and r.json()["changed"] == 2
+    r = svc.client.post("/desk/undo", data={"ids": fid})
+    assert r.status_code == 200
+    assert svc.client.get(f"/api/v1/findings/{fid}").json()["status"] == "escalated"  # back one step
+    assert svc.client.post("/desk/undo", data={"ids": fid}).status_code == 200
+    assert svc.client.post("/desk/undo", data={"ids": fid}).status_code == 422  # open: nothing to undo
+    assert svc.client.get(f"/findings/{fid}").status_code == 200
+    svc.client.cookies.clear()
     svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
     assert svc.client.get("/rooms/r1").status_code == 404
+    assert svc.client.get(f"/findings/{fid}").status_code == 404
+    assert svc.client.post("/desk/decide", data={"ids": fid, "decision": "confirm"}).status_code == 404
+
+
+def test_undo_is_a_new_audit_entry_and_takes_back_the_label(svc: Service) -> None:
+    svc.ingest(ROOM)
+    store = svc.store
+    fid = store.findings("acme")[0]["id"]
+    store.review("acme", fid, "dismiss", "a quote from a song", "rev")
+    assert [r["note"] for r in store.labels("acme")] == ["a quote from a song"]
+    entries = len(store.audit_entries("acme"))
+    store.undo("acme", [fid], "rev")
+    assert store.finding("acme", fid)["status"] == "open"
+    assert store.labels("acme") == [] and store.decisions("acme") == {}
+    audit = store.audit_entries("acme")
+    assert len(audit) == entries + 1 and audit[-1]["action"] == "finding.undo"
+    assert store.verify_audit()[0]
+    with pytest.raises(ValueError):
+        store.undo("acme", [fid], "rev")
+
+
+def test_incidents_group_repeats_of_a_line(svc: Service) -> None:
+    from clearlive.service.incidents import group
+
+    line = "全网最低价，史上最强"
+    repeats = [
+        {"type": "utterance", "room_id": "r9", "ts": f"2026-11-01T12:{m:02d}:00Z", "speaker": "host", "text": line}
+        for m in range(0, 50, 2)
+    ]
+    svc.ingest(repeats)
+    findings = svc.store.select_findings("acme", rooms=["r9"])
+    incidents = group(findings)
+    assert len(findings) >= 2 * 25  # two rules on each of 25 repeats
+    assert len(incidents) == len({f["rule_id"] for f in findings})  # one incident per rule for the line
+    assert sum(len(i.findings) for i in incidents) == len(findings)
+    assert all(len(i.findings) % 25 == 0 for i in incidents)  # every repeat in its incident
+    assert len({i.id for i in group(list(reversed(findings)))}) == len(incidents)  # ids stable
 
 
 def test_keys_create_command_prints_a_working_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -287,7 +332,6 @@ def test_host_page_shows_score_and_credit_ledger(svc: Service) -> None:
     assert "40</b>orders" in page
     assert "disease" in page and "<td>-" in page  # the auto-confirmed critical claim cost credit points
     assert svc.client.get("/hosts/nobody").status_code == 404
-    svc.client.cookies.clear()  # the login's own cookie (with its domain) would otherwise win
     svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
     assert svc.client.get("/hosts/a1").status_code == 404
 
@@ -385,3 +429,15 @@ def check_filters_are_only_data(svc: Service) -> None:
 
 def test_filters_are_only_data(svc: Service) -> None:
     check_filters_are_only_data(svc)
+
+
+def test_language_switch_stays_on_this_site(svc: Service) -> None:
+    for target, expected in [
+        ("/queue?view=all", "/queue?view=all"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ]:
+        r = svc.client.get("/lang/zh", params={"next": target}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == expected
+        assert r.cookies.get("clearlive_lang") == "zh"

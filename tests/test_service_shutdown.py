@@ -124,3 +124,32 @@ def test_service_mode_restarted_mid_stream(tmp_path: Path, pg_url: str) -> None:
         assert stored.fetchone()[0] == len({e.id for e in events})
     assert len(ids) == len(set(ids)) == len(expected)
     assert set(ids) == expected
+
+
+def test_sigterm_with_an_alert_stream_open(tmp_path: Path) -> None:
+    """A dashboard tab holds an alert stream open; SIGTERM still stops the service: the stream ends
+    (so uvicorn, which waits for responses in progress, is not kept waiting for the browser) and
+    the process exits. Before, it waited until the client hung up, and a restart in that window
+    failed on the database lock."""
+    import threading
+
+    db = str(tmp_path / "svc.duckdb")
+    key = create_key(db, "reviewer", "acme")
+    proc, base = start_serve(tmp_path, db)
+    opened, ended = threading.Event(), threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{base}/api/v1/alerts", headers={"Authorization": f"Bearer {key}"}) as r:
+            for _ in r.iter_bytes():
+                opened.set()
+        ended.set()
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert opened.wait(30)
+    proc.send_signal(signal.SIGTERM)
+    assert ended.wait(10), "the alert stream stayed open after SIGTERM"
+    assert proc.wait(timeout=30) == 0
+    restarted, _ = start_serve(tmp_path, db)  # the database lock is free again
+    restarted.terminate()
+    assert restarted.wait(timeout=30) == 0

@@ -80,6 +80,7 @@ def serve_command(
 
     from clearlive.service.app import create_app
     from clearlive.service.pipeline import EmbeddedPipeline
+    from clearlive.service.server import StoppingServer
     from clearlive.service.store import DEFAULT_DB, open_store
 
     if redis_url and not (db or "").startswith(("postgresql://", "postgres://")):
@@ -119,9 +120,9 @@ def serve_command(
         if files:
             n = _preload(store, pipeline, files)
             err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
-        app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs})
+        app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs, "stopping": stopping})
         err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        StoppingServer(uvicorn.Config(app, host=host, port=port, log_level="warning"), stopping).run()
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the shutdown short
         stopping.set()
@@ -173,21 +174,43 @@ def worker_command(
     worker_main(redis_url, db, owned)
 
 
+TRANSCRIPTS = (".vtt", ".srt", ".json")
+
+
 def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
-    """After `make demo`, a newcomer's first `clearlive serve` shows the demo rooms."""
+    """After `make demo`, a newcomer's first `clearlive serve` shows the demo rooms (with the host's
+    transcripts, as `clearlive demo` scanned them)."""
     if store.rooms("default") or not DEMO_DATA.is_dir():
         return []
-    return sorted(DEMO_DATA.glob("*.jsonl"))
+    return sorted(p for p in DEMO_DATA.iterdir() if p.is_file() and p.name.endswith((".jsonl", *TRANSCRIPTS)))
 
 
 def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-untyped-def]
+    """Ingest every format `clearlive scan` reads. A transcript (.vtt, .srt, Whisper .json) names its
+    room by its file name, as in `clearlive scan`, and takes its second 0, session and host from
+    that room's `session_start` in the event files preloaded with it: event files go first."""
+    from clearlive.model.events import SessionStart
     from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
-    total = 0
     for path in files:
         if not path.exists():
             raise ClearLiveError(f"{path}: no such file")
-        events = list(read_inputs([str(path)], InputOptions(), RejectSink(None), ReadStats()))
+    starts: dict[str, SessionStart] = {}
+    total = 0
+    for path in sorted(files, key=lambda p: p.name.endswith(TRANSCRIPTS)):
+        opts = InputOptions()
+        if path.name.endswith(TRANSCRIPTS):
+            room = path.name.split(".")[0]
+            start = starts.get(room)
+            if start is None:
+                raise ClearLiveError(f"{path}: a transcript needs its room's events ({room}.jsonl, a session_start)")
+            opts = InputOptions(
+                room_id=room, session_id=start.session_id, anchor_id=start.anchor_id, t0=start.ts, lang=start.lang
+            )
+        events = list(read_inputs([str(path)], opts, RejectSink(None), ReadStats()))
+        for e in events:
+            if isinstance(e, SessionStart):
+                starts.setdefault(e.room_id, e)
         foreign = store.claim_rooms("default", {e.room_id for e in events})
         events = [e for e in events if e.room_id not in foreign]
         for i in range(0, len(events), 5000):

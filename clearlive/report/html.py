@@ -13,18 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from clearlive.errors import InputError
 from clearlive.model.events import format_ts
-from clearlive.model.findings import SEVERITY_RANK
+from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 from clearlive.report.charts import (
     SEVERITY_COLOURS,
+    behaviour_span,
     counts_svg,
+    curve_svg,
     dimensions_svg,
     facts_svg,
+    layer_of,
     quadrant_svg,
-    timeline_svg,
 )
 from clearlive.store import Store
 
@@ -52,6 +54,20 @@ def highlight(text: str | None, start: int, end: int, width: int = HIGHLIGHT_CON
     return Markup("{}{}<mark>{}</mark>{}{}").format(
         "…" if lo > 0 else "", text[lo:start], text[start:end], text[end:hi], "…" if hi < len(text) else ""
     )
+
+
+def mark_quotes(line: str, quotes: list[str]) -> Markup:
+    """`line` with every occurrence of each quote marked."""
+    spans = []
+    for q in quotes:
+        spans += [(m.start(), m.end()) for m in re.finditer(re.escape(q), line)] if q else []
+    out, pos = Markup(""), 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out += escape(line[pos:start]) + Markup("<mark>") + escape(line[start:end]) + Markup("</mark>")
+        pos = end
+    return out + escape(line[pos:])
 
 
 def _clock(offset_s: float | None) -> str:
@@ -94,26 +110,75 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
         findings.append(f)
     counts = con.execute(
         "SELECT category, severity, count(*) AS n FROM findings WHERE room_id = ? AND coalesce(session_id, '') = ? "
-        "GROUP BY ALL ORDER BY category, severity",
+        "GROUP BY ALL ORDER BY category",
         key,
     ).fetchall()
-    count_rows = [{"category": c, "severity": sev, "n": n} for c, sev, n in counts]
+    count_rows = sorted(
+        ({"category": c, "severity": sev, "n": n} for c, sev, n in counts),
+        key=lambda r: (r["category"], -SEVERITY_RANK[r["severity"]]),
+    )
     by_severity: dict[str, int] = {}
     for row in count_rows:
         by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + row["n"]
+    incidents, notes = _incidents(findings)
+    marks = [
+        {"minute": f["minute"], "layer": layer_of(f), "label": _mark_label(f), "href": f"#{f['id']}"} for f in findings
+    ]
+    spans = [
+        {"start": span[0], "end": span[1], "label": f.get("title") or f["rule_id"]}
+        for f in findings
+        if layer_of(f) == "behaviour" and (span := behaviour_span(f, first)) is not None
+    ]
     return {
         "session": s,
         "started": format_ts(first) if first else "",
         "viewers": viewers,
         "findings": findings,
+        "incidents": incidents,
+        "notes": notes,
+        "categories": sorted({f["category"] for f in findings}),
+        "severities": [sev for sev in reversed(SEVERITIES) if sev in by_severity],
         "by_category": sorted({r["category"] for r in count_rows}),
         "count_rows": count_rows,
         "by_severity": sorted(by_severity.items(), key=lambda kv: -SEVERITY_RANK[kv[0]]),
-        "timeline_svg": Markup(
-            timeline_svg(viewers, [{"minute": f["minute"], "severity": f["severity"]} for f in findings])
-        ),
+        "timeline_svg": Markup(curve_svg(viewers, marks, spans)),
         "counts_svg": Markup(counts_svg(count_rows)),
     }
+
+
+def _mark_label(f: dict[str, Any]) -> str:
+    return f"{f['clock'] or f['ts'][11:19]} {f.get('title') or f['rule_id']}: {f['evidence']['text'][:60]}"
+
+
+def _incidents(findings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The evidence as the review queue shows it: one row per incident (a rule on a line, or a
+    rule's run of chat or behaviour), and each distinct legal basis once, as a numbered footnote."""
+    from clearlive.service.incidents import by_priority, group
+
+    notes: dict[str, dict[str, Any]] = {}
+    rows = []
+    for inc in by_priority(group([{**f, "status": "open"} for f in findings])):
+        first = inc.first
+        refs = []
+        for f in inc.findings:
+            for b in f.get("legal_basis", []):
+                note = notes.setdefault(b["id"], {**b, "n": len(notes) + 1})
+                if note["n"] not in refs:
+                    refs.append(note["n"])
+        line = inc.line if inc.line is not None else first["evidence"]["context"]
+        rows.append(
+            {
+                "id": inc.id,
+                "first": first,
+                "severity": inc.severity,
+                "findings": inc.findings,
+                "line_html": first["quote_html"] if inc.line is None else mark_quotes(line, inc.quotes),
+                "windowed": inc.line is None,
+                "notes": sorted(refs),
+                "search": " ".join([line, first.get("title", ""), first["rule_id"], first["category"]]).lower(),
+            }
+        )
+    return rows, sorted(notes.values(), key=lambda n: n["n"])
 
 
 def write_report(db: Path, out: Path) -> ReportPaths:
@@ -130,7 +195,9 @@ def write_report(db: Path, out: Path) -> ReportPaths:
         written = []
         for s in sessions:
             s["by_category"] = json.loads(s["by_category"] or "{}")
-            s["by_severity"] = json.loads(s["by_severity"] or "{}")
+            s["by_severity"] = dict(
+                sorted(json.loads(s["by_severity"] or "{}").items(), key=lambda kv: -SEVERITY_RANK[kv[0]])
+            )
             s["page"] = f"{pages_dir.name}/{_slug(s['room_id'], s['session_id'])}.html"
             s["started"] = format_ts(s["first_ts_ms"]) if s["first_ts_ms"] else ""
             s["duration_min"] = round(((s["last_ts_ms"] or 0) - (s["first_ts_ms"] or 0)) / 60000, 1)
@@ -213,4 +280,4 @@ def _write_scores(scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[P
     return page, written
 
 
-__all__ = ["ReportPaths", "highlight", "write_report"]
+__all__ = ["ReportPaths", "highlight", "mark_quotes", "write_report"]

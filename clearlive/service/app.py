@@ -17,25 +17,21 @@ import json
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
-from fastapi import Depends, FastAPI, Form, Header, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
-from fastapi.staticfiles import StaticFiles
-from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
-from markupsafe import escape
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from clearlive.model.events import Event, EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
-from clearlive.report.charts import SEVERITY_COLOURS
 from clearlive.service.audio_api import audio_router
+from clearlive.service.desk import mount_desk
 from clearlive.service.keys import KeyInfo
 from clearlive.service.pipeline import QueueFull
-from clearlive.service.store import DECISIONS, ServiceStore, now_ms
+from clearlive.service.store import ServiceStore, now_ms
 from clearlive.sources.adapters import SOURCES as ADAPTER_SOURCES
 from clearlive.sources.adapters import adapt_recording
 from clearlive.sources.rejects import field_of
@@ -46,12 +42,6 @@ MAX_LINE_BYTES = 1 << 20
 ALERT_POLL_S = 0.05
 LOW_DISK_BYTES = 64 << 20  # /health warns below this: a full request (10 MiB) takes a few times that to store
 _event_decoder = msgspec.json.Decoder(Event)
-_env = Environment(
-    loader=ChoiceLoader(
-        [PackageLoader("clearlive.service", "templates"), PackageLoader("clearlive.report", "templates")]
-    ),
-    autoescape=select_autoescape(),
-)
 
 
 class Submitter:
@@ -268,11 +258,16 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     def alert_stream(request: Request, tenant: str, start: int, render: Any) -> StreamingResponse:
         """Findings of `tenant` after seq `start`, as they are stored: `render(finding)` is the data."""
 
+        stopping = app.state.status.get("stopping")
+
         async def stream() -> AsyncIterator[bytes]:
             seen = start
             yield b": connected\n\n"
             idle = 0.0
-            while not await request.is_disconnected():
+            # The stream ends when the server starts to stop: uvicorn waits for every response to
+            # finish before it shuts down, and an open alert stream otherwise never does (the
+            # browser reconnects to the next server with Last-Event-ID, losing nothing).
+            while not await request.is_disconnected() and not (stopping is not None and stopping.is_set()):
                 rows = await asyncio.to_thread(store.findings, tenant, None, None, None, seen, 200)
                 for f in rows:
                     seen = f["seq"]
@@ -332,7 +327,7 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     _unavailable_as_503(app)
     _unstorable_as_422(app)
     app.add_middleware(RefuseNulInUrl)
-    _dashboard(app, store, auth)
+    mount_desk(app, store)
     return app
 
 
@@ -474,122 +469,3 @@ def _evidence_csv(findings: list[dict[str, Any]]) -> bytes:
             ]
         )
     return out.getvalue().encode("utf-8-sig")  # with a BOM, so spreadsheet programs read the Chinese right
-
-
-def _dashboard(app: FastAPI, store: ServiceStore, auth: Any) -> None:
-    """The reviewers' pages: the live alert feed, rooms, the review queue. Log in with an API key."""
-
-    def page(name: str, **context: Any) -> HTMLResponse:
-        return HTMLResponse(_env.get_template(name).render(**context))
-
-    def viewer(request: Request) -> KeyInfo | None:
-        key = request.cookies.get("clearlive_key")
-        return store.key_info(key) if key else None
-
-    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
-
-    @app.get("/feed/alerts", include_in_schema=False)
-    def feed_alerts(request: Request, after: int = 0) -> Response:
-        """The alert feed's rows as server-sent HTML for htmx's SSE extension."""
-        info = viewer(request)
-        if info is None:
-            raise HTTPException(401, "log in first")
-        row = _env.get_template("_alert_row.html")
-        return app.state.alert_stream(
-            request,
-            info.tenant,
-            after,
-            lambda f: row.render(f=f, colours=SEVERITY_COLOURS, new=True).replace("\n", " "),
-        )
-
-    @app.get("/login", include_in_schema=False)
-    def login_form(error: str | None = None) -> HTMLResponse:
-        return page("login.html", error=error)
-
-    @app.post("/login", include_in_schema=False)
-    def login(key: Annotated[str, Form()]) -> Response:
-        if store.key_info(key.strip()) is None:
-            return RedirectResponse("/login?error=1", status_code=303)
-        resp = RedirectResponse("/", status_code=303)
-        resp.set_cookie("clearlive_key", key.strip(), httponly=True, samesite="strict")
-        return resp
-
-    @app.get("/logout", include_in_schema=False)
-    def logout() -> Response:
-        resp = RedirectResponse("/login", status_code=303)
-        resp.delete_cookie("clearlive_key")
-        return resp
-
-    @app.get("/", include_in_schema=False)
-    def feed(request: Request) -> Response:
-        info = viewer(request)
-        if info is None:
-            return RedirectResponse("/login", status_code=303)
-        from clearlive.service.views import hosts_of
-
-        recent = store.findings(info.tenant, limit=100_000)[-200:][::-1]
-        return page(
-            "feed.html",
-            info=info,
-            findings=recent,
-            rooms=store.rooms(info.tenant),
-            hosts=hosts_of(store, info.tenant),
-            colours=SEVERITY_COLOURS,
-        )
-
-    @app.get("/rooms/{room_id}", include_in_schema=False)
-    def room_page(room_id: str, request: Request) -> Response:
-        info = viewer(request)
-        if info is None:
-            return RedirectResponse("/login", status_code=303)
-        if store.tenant_of_room(room_id) != info.tenant:
-            raise HTTPException(404, "no such room")
-        from clearlive.service.views import room_view
-
-        return page("room.html", info=info, **room_view(store, info.tenant, room_id))
-
-    @app.get("/hosts/{anchor_id}", include_in_schema=False)
-    def host_page(anchor_id: str, request: Request) -> Response:
-        info = viewer(request)
-        if info is None:
-            return RedirectResponse("/login", status_code=303)
-        from clearlive.service.views import host_view
-
-        view = host_view(store, info.tenant, anchor_id)
-        if view is None:
-            raise HTTPException(404, "no such host among this tenant's orders and rooms")
-        return page("host.html", **view)
-
-    @app.get("/queue", include_in_schema=False)
-    def queue_page(request: Request) -> Response:
-        info = viewer(request)
-        if info is None:
-            return RedirectResponse("/login", status_code=303)
-        open_ = store.findings(info.tenant, status="open", limit=100_000)
-        open_.sort(key=lambda f: (-SEVERITY_RANK[f["severity"]], f["seq"]))
-        return page("queue.html", info=info, findings=open_[:300], total=len(open_), decisions=DECISIONS)
-
-    @app.post("/queue/{finding_id}", include_in_schema=False)
-    def queue_decide(
-        finding_id: str, request: Request, decision: Annotated[str, Form()], reason: Annotated[str, Form()] = ""
-    ) -> Response:
-        info = viewer(request)
-        if info is None:
-            return RedirectResponse("/login", status_code=303)
-        if info.role not in ("reviewer", "admin"):
-            raise HTTPException(403, "this needs a reviewer key")
-        try:
-            done = store.review(info.tenant, finding_id, decision, reason or None, info.prefix)
-        except KeyError as exc:
-            raise HTTPException(404, "no such finding") from exc
-        except ValueError as exc:
-            if request.headers.get("HX-Request"):
-                return HTMLResponse(f'<td colspan="6" class="error">{escape(str(exc))}</td>', status_code=422)
-            raise HTTPException(422, str(exc)) from exc
-        if request.headers.get("HX-Request"):  # htmx: replace the row in place, no reload
-            f = store.finding(info.tenant, finding_id)
-            return page("_decided_row.html", f=f, done=done)
-        return RedirectResponse("/queue", status_code=303)
-
-
-TEMPLATES = Path(__file__).with_name("templates")

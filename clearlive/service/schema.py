@@ -7,7 +7,7 @@ runs the same list, so the two never drift apart.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 DDL_V1 = [
     """CREATE TABLE IF NOT EXISTS api_keys (
@@ -87,4 +87,9 @@ DDL_V2 = [
 # checkpoint, which grew with the store (0.8 s a checkpoint at a million events). The index goes.
 DDL_V3 = [
     "DROP INDEX IF EXISTS events_pending",
+]
+
+# Version 4: the reviewers' desk assigns findings to a reviewer (NULL: nobody yet).
+DDL_V4 = [
+    "ALTER TABLE findings ADD COLUMN IF NOT EXISTS assignee VARCHAR",
 ]

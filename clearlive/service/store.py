@@ -24,6 +24,7 @@ from clearlive.service.keys import KeyInfo, KeyStore, SqliteKeyStore, SqlKeyStor
 
 DECISIONS = ("confirm", "dismiss", "escalate")
 STATUS_OF = {"confirm": "confirmed", "dismiss": "dismissed", "escalate": "escalated"}
+UNDO = "undo"  # a review row and audit action that reverses the decision before it
 AUDIT_LOCK = 7_204_311  # advisory lock id that serialises audit-chain appends in PostgreSQL
 GENESIS = "0" * 64
 DONE_THROUGH = "events_done_through"  # service_meta: the last event seq a detector checkpoint covers
@@ -123,12 +124,43 @@ class ServiceStore:
             return int(first_pending) - 1
         return int(self.db.query("SELECT coalesce(max(seq), 0) FROM events")[0][0])
 
-    def room_events(self, tenant: str, room_id: str, limit: int = 5000) -> list[dict[str, Any]]:
+    def room_events(
+        self,
+        tenant: str,
+        room_id: str,
+        limit: int = 5000,
+        offset: int = 0,
+        types: tuple[str, ...] | None = None,
+        between_ms: tuple[int, int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """A room's events in time order: a page of them (`limit`, `offset`), of some `types`, or
+        those within `between_ms` (inclusive)."""
+        where, params = self._room_where(tenant, room_id, types, between_ms)
         rows = self.db.query(
-            "SELECT payload FROM events WHERE tenant = ? AND room_id = ? ORDER BY ts_ms, id LIMIT ?",
-            [tenant, room_id, limit],
+            f"SELECT payload FROM events WHERE {where} ORDER BY ts_ms, id LIMIT ? OFFSET ?", [*params, limit, offset]
         )
         return [json.loads(r[0]) for r in rows]
+
+    def count_room_events(self, tenant: str, room_id: str, types: tuple[str, ...] | None = None) -> int:
+        where, params = self._room_where(tenant, room_id, types, None)
+        return int(self.db.query(f"SELECT count(*) FROM events WHERE {where}", params)[0][0])
+
+    def room_first_ms(self, tenant: str, room_id: str) -> int | None:
+        rows = self.db.query("SELECT min(ts_ms) FROM events WHERE tenant = ? AND room_id = ?", [tenant, room_id])
+        return rows[0][0] if rows else None
+
+    @staticmethod
+    def _room_where(
+        tenant: str, room_id: str, types: tuple[str, ...] | None, between_ms: tuple[int, int] | None
+    ) -> tuple[str, list[Any]]:
+        where, params = "tenant = ? AND room_id = ?", [tenant, room_id]
+        if types:
+            where += f" AND type IN ({', '.join('?' for _ in types)})"
+            params.extend(types)
+        if between_ms is not None:
+            where += " AND ts_ms BETWEEN ? AND ?"
+            params.extend(between_ms)
+        return where, params
 
     # findings --------------------------------------------------------------------------------
     def add_findings(self, tenant: str, findings: Iterable[Finding]) -> int:
@@ -190,41 +222,199 @@ class ServiceStore:
         )
         return {**json.loads(rows[0][2]), "seq": rows[0][0], "status": rows[0][1]} if rows else None
 
+    def select_findings(
+        self,
+        tenant: str,
+        *,
+        rooms: list[str] | None = None,
+        rules: list[str] | None = None,
+        categories: list[str] | None = None,
+        severities: list[str] | None = None,
+        hosts: list[str] | None = None,
+        statuses: list[str] | None = None,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+        assignee: str | None = None,
+        ids: list[str] | None = None,
+        limit: int = 1_000_000,
+    ) -> list[dict[str, Any]]:
+        """The tenant's findings that pass every filter given (a list: any of its values), in time
+        order, with `seq`, `status` and `assignee`: what the review queue groups and pages."""
+        sql = "SELECT seq, status, assignee, record FROM findings WHERE tenant = ?"
+        params: list[Any] = [tenant]
+        for column, values in (
+            ("room_id", rooms),
+            ("rule_id", rules),
+            ("category", categories),
+            ("severity", severities),
+            ("anchor_id", hosts),
+            ("status", statuses),
+            ("id", ids),
+        ):
+            if values:
+                sql += f" AND {column} IN ({', '.join('?' for _ in values)})"
+                params.extend(values)
+        if since_ms is not None:
+            sql += " AND ts_ms >= ?"
+            params.append(since_ms)
+        if until_ms is not None:
+            sql += " AND ts_ms <= ?"
+            params.append(until_ms)
+        if assignee is not None:
+            sql += " AND assignee = ?"
+            params.append(assignee)
+        sql += " ORDER BY ts_ms, seq LIMIT ?"
+        params.append(limit)
+        return [
+            {**json.loads(rec), "seq": seq, "status": st, "assignee": who}
+            for seq, st, who, rec in self.db.query(sql, params)
+        ]
+
+    def facets(self, tenant: str) -> dict[str, list[str]]:
+        """The values the queue's filters offer: the tenant's rooms, rules, categories and hosts, and
+        the reviewers findings are assigned to."""
+        out = {}
+        for name, column in (
+            ("rooms", "room_id"),
+            ("rules", "rule_id"),
+            ("categories", "category"),
+            ("hosts", "anchor_id"),
+        ):
+            rows = self.db.query(
+                f"SELECT DISTINCT {column} FROM findings WHERE tenant = ? AND {column} IS NOT NULL ORDER BY 1", [tenant]
+            )
+            out[name] = [r[0] for r in rows]
+        out["assignees"] = [
+            r[0]
+            for r in self.db.query(
+                "SELECT DISTINCT assignee FROM findings WHERE tenant = ? AND assignee IS NOT NULL ORDER BY 1", [tenant]
+            )
+        ]
+        return out
+
     def review(self, tenant: str, finding_id: str, decision: str, reason: str | None, actor: str) -> dict[str, Any]:
+        return self.review_many(tenant, [finding_id], decision, reason, actor)[0]
+
+    def review_many(
+        self, tenant: str, finding_ids: list[str], decision: str, reason: str | None, actor: str
+    ) -> list[dict[str, Any]]:
+        """One decision on several findings (an incident, a bulk selection) in one transaction, each
+        with its own review row and audit entry. Nothing is written if any id is unknown."""
         if decision not in DECISIONS:
             raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
         if decision == "dismiss" and not (reason or "").strip():
             raise ValueError("a dismissal needs a reason")
-        if self.finding(tenant, finding_id) is None:
-            raise KeyError(finding_id)
+        ids = list(dict.fromkeys(finding_ids))
+        missing = set(ids) - self._existing_ids_of(tenant, ids)
+        if missing or not ids:
+            raise KeyError(sorted(missing)[0] if missing else "no finding")
         ts = now_ms()
         with self.db.transaction(AUDIT_LOCK):
-            self.db.execute(
-                "UPDATE findings SET status = ? WHERE tenant = ? AND id = ?", [STATUS_OF[decision], tenant, finding_id]
+            for finding_id in ids:
+                self.db.execute(
+                    "UPDATE findings SET status = ? WHERE tenant = ? AND id = ?",
+                    [STATUS_OF[decision], tenant, finding_id],
+                )
+                self.db.execute(
+                    "INSERT INTO reviews (finding_id, tenant, decision, reason, reviewer, ts_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [finding_id, tenant, decision, reason, actor, ts],
+                )
+                self._append_audit(tenant, actor, f"finding.{decision}", finding_id, {"reason": reason}, ts)
+        return [
+            {"finding_id": fid, "decision": decision, "status": STATUS_OF[decision], "reviewer": actor} for fid in ids
+        ]
+
+    def undo(self, tenant: str, finding_ids: list[str], actor: str) -> list[dict[str, Any]]:
+        """Reverse each finding's latest decision not yet reversed: the finding goes back to the
+        status before it, and the reversal is a new review row and audit entry (`finding.undo`),
+        never an edit of the old ones. Nothing is written if a finding has nothing to undo."""
+        ids = list(dict.fromkeys(finding_ids))
+        stacks = self._decision_stacks(tenant, ids)
+        empty = [fid for fid in ids if not stacks.get(fid)]
+        if empty or not ids:
+            raise ValueError(f"finding {empty[0] if empty else ''} has no decision to undo".replace("  ", " "))
+        ts = now_ms()
+        out = []
+        with self.db.transaction(AUDIT_LOCK):
+            for fid in ids:
+                reverted = stacks[fid].pop()[0]
+                status = STATUS_OF[stacks[fid][-1][0]] if stacks[fid] else "open"
+                self.db.execute("UPDATE findings SET status = ? WHERE tenant = ? AND id = ?", [status, tenant, fid])
+                self.db.execute(
+                    "INSERT INTO reviews (finding_id, tenant, decision, reason, reviewer, ts_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [fid, tenant, UNDO, f"reverses {reverted}", actor, ts],
+                )
+                self._append_audit(tenant, actor, f"finding.{UNDO}", fid, {"reverses": reverted, "status": status}, ts)
+                out.append({"finding_id": fid, "decision": UNDO, "reverses": reverted, "status": status})
+        return out
+
+    def assign(self, tenant: str, finding_ids: list[str], assignee: str | None, actor: str) -> int:
+        """Give findings to a reviewer (None: to nobody); each change is an audit entry."""
+        ids = list(dict.fromkeys(finding_ids))
+        missing = set(ids) - self._existing_ids_of(tenant, ids)
+        if missing:
+            raise KeyError(sorted(missing)[0])
+        ts = now_ms()
+        with self.db.transaction(AUDIT_LOCK):
+            for fid in ids:
+                self.db.execute("UPDATE findings SET assignee = ? WHERE tenant = ? AND id = ?", [assignee, tenant, fid])
+                self._append_audit(tenant, actor, "finding.assign", fid, {"assignee": assignee}, ts)
+        return len(ids)
+
+    def _existing_ids_of(self, tenant: str, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                r[0]
+                for r in self.db.query(
+                    f"SELECT id FROM findings WHERE tenant = ? AND id IN ({marks})", [tenant, *chunk]
+                )
             )
-            self.db.execute(
-                "INSERT INTO reviews (finding_id, tenant, decision, reason, reviewer, ts_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                [finding_id, tenant, decision, reason, actor, ts],
-            )
-            self._append_audit(tenant, actor, f"finding.{decision}", finding_id, {"reason": reason}, ts)
-        return {"finding_id": finding_id, "decision": decision, "status": STATUS_OF[decision], "reviewer": actor}
+        return found
+
+    def _decision_stacks(self, tenant: str, ids: list[str] | None = None) -> dict[str, list[tuple[str, str | None]]]:
+        """Each finding's decisions still in force, oldest first, read from the audit log (its order
+        is the chain's): a decision pushes, an undo pops."""
+        sql = "SELECT subject, action, detail FROM audit_log WHERE tenant = ? AND action LIKE 'finding.%'"
+        params: list[Any] = [tenant]
+        if ids is not None:
+            if not ids:
+                return {}
+            sql += f" AND subject IN ({', '.join('?' for _ in ids)})"
+            params.extend(ids)
+        stacks: dict[str, list[tuple[str, str | None]]] = {}
+        for subject, action, detail in self.db.query(sql + " ORDER BY seq", params):
+            kind = action.removeprefix("finding.")
+            if kind in DECISIONS:
+                stacks.setdefault(subject, []).append((kind, json.loads(detail).get("reason")))
+            elif kind == UNDO and stacks.get(subject):
+                stacks[subject].pop()
+        return stacks
+
+    def _verdicts(self, tenant: str) -> dict[str, tuple[str, str | None]]:
+        """Each finding's latest confirm or dismiss still in force (an escalation after it does not
+        take it back; an undo does), with its reason."""
+        out = {}
+        for fid, stack in self._decision_stacks(tenant).items():
+            last = next((d for d in reversed(stack) if d[0] in ("confirm", "dismiss")), None)
+            if last is not None:
+                out[fid] = last
+        return out
 
     def decisions(self, tenant: str) -> dict[str, str]:
         """Each reviewed finding's latest decision, as the credit ledger reads them."""
-        rows = self.db.query("SELECT finding_id, decision FROM reviews WHERE tenant = ? ORDER BY ts_ms", [tenant])
         verdict = {"confirm": "confirmed", "dismiss": "dismissed"}
-        return {fid: verdict[d] for fid, d in rows if d in verdict}
+        return {fid: verdict[d] for fid, (d, _) in self._verdicts(tenant).items()}
 
     def labels(self, tenant: str) -> list[dict[str, Any]]:
         """Reviewed findings as a labeled set (the format `clearlive eval` and `clearlive train claims`
         read): a confirmed finding is a positive of its category, a dismissed one a hard negative
         that nearly belonged to it, with the reviewer's reason as a note. The latest decision counts."""
-        latest: dict[str, tuple[str, str | None]] = {}
-        for fid, decision, reason in self.db.query(
-            "SELECT finding_id, decision, reason FROM reviews WHERE tenant = ? ORDER BY ts_ms", [tenant]
-        ):
-            if decision in ("confirm", "dismiss"):
-                latest[fid] = (decision, reason)
+        latest = self._verdicts(tenant)
         out = []
         for fid, (decision, reason) in sorted(latest.items()):
             f = self.finding(tenant, fid)

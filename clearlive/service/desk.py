@@ -1,0 +1,259 @@
+"""The reviewers' desk: the dashboard's pages and the actions they post. Log in with an API key
+(a cookie); every page is in Chinese or English (clearlive.service.i18n).
+
+Actions (decide, undo, assign) take the ids of every finding they apply to, so that a decision on
+an incident or a bulk selection is one request; each finding still gets its own audit entry. They
+answer JSON: the affected incidents re-rendered, or `detail` saying what is wrong (422), which the
+page shows where the action was.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from clearlive.service import views
+from clearlive.service.i18n import LANG_COOKIE, LANGS, negotiate, render, translations
+from clearlive.service.keys import KeyInfo
+from clearlive.service.store import DECISIONS, ServiceStore
+
+FEED_ROWS = 200  # the feed page's rows; older findings are in the queue's pages
+
+
+def mount_desk(app: FastAPI, store: ServiceStore) -> None:
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+    app.include_router(_router(app, store))
+
+
+def _lang(request: Request) -> str:
+    return negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def _chart_titles(lang: str) -> dict[str, str]:
+    _ = translations(lang).gettext
+    return {
+        "minute": _("minutes into the stream"),
+        "online": _("viewers online"),
+        "layer": _("findings"),
+        "here": _("this finding"),
+        "speech": _("speech"),
+        "chat": _("chat"),
+        "listing": _("listing"),
+        "behaviour": _("behaviour"),
+    }
+
+
+def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def viewer(request: Request) -> KeyInfo | None:
+        key = request.cookies.get("clearlive_key")
+        return store.key_info(key) if key else None
+
+    def show(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        lang = _lang(request)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        info = context.get("info")
+        last_seq = 0
+        if info is not None:  # where the page's alert stream starts: after the newest finding now
+            last_seq = store.db.query("SELECT coalesce(max(seq), 0) FROM findings WHERE tenant = ?", [info.tenant])[0][
+                0
+            ]
+        context.setdefault("last_seq", last_seq)
+        body = render(lang, name, here=here, messages=_js_messages(lang), **context)
+        return HTMLResponse(body, status_code=status_code)
+
+    def login_first() -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    def reviewer_of(request: Request) -> KeyInfo:
+        info = viewer(request)
+        if info is None:
+            raise HTTPException(401, "log in first")
+        if info.role not in ("reviewer", "admin"):
+            raise HTTPException(403, "this needs a reviewer key")
+        return info
+
+    def not_found(request: Request, info: KeyInfo, what: str) -> HTMLResponse:
+        return show(request, "not_found.html", status_code=404, info=info, what=what)
+
+    @router.get("/login")
+    def login_form(request: Request, error: str | None = None) -> HTMLResponse:
+        return show(request, "login.html", error=error, info=None)
+
+    @router.post("/login")
+    def login(key: Annotated[str, Form()]) -> Response:
+        if store.key_info(key.strip()) is None:
+            return RedirectResponse("/login?error=1", status_code=303)
+        resp = RedirectResponse("/", status_code=303)
+        resp.set_cookie("clearlive_key", key.strip(), httponly=True, samesite="strict")
+        return resp
+
+    @router.get("/logout")
+    def logout() -> Response:
+        resp = RedirectResponse("/login", status_code=303)
+        resp.delete_cookie("clearlive_key")
+        return resp
+
+    @router.get("/lang/{lang}")
+    def switch_language(lang: str, next: str = "/") -> Response:
+        """The language switch: remembered in a cookie, back to the page it was used on."""
+        local = next.startswith("/") and not next.startswith("//") and "\\" not in next and not urlsplit(next).netloc
+        target = next if local else "/"  # only back to a page of this site
+        resp = RedirectResponse(target, status_code=303)
+        if lang in LANGS:
+            resp.set_cookie(LANG_COOKIE, lang, samesite="strict", max_age=365 * 86400)
+        return resp
+
+    @router.get("/feed/alerts")
+    def feed_alerts(request: Request, after: int = 0) -> Response:
+        """New findings as server-sent HTML rows for the alert feed (the page's script inserts them)."""
+        info = viewer(request)
+        if info is None:
+            raise HTTPException(401, "log in first")
+        env_lang = _lang(request)
+
+        def row(f: dict[str, Any]) -> str:
+            return render(env_lang, "_alert_row.html", f=f, new=True).replace("\n", " ")
+
+        return app.state.alert_stream(request, info.tenant, after, row)
+
+    @router.get("/")
+    def feed(request: Request) -> Response:
+        info = viewer(request)
+        if info is None:
+            return login_first()
+        rows = store.db.query("SELECT count(*), coalesce(max(seq), 0) FROM findings WHERE tenant = ?", [info.tenant])
+        total, last_seq = rows[0]
+        recent = store.findings(info.tenant, after_seq=max(0, last_seq - 5 * FEED_ROWS), limit=100_000) if total else []
+        recent = recent[-FEED_ROWS:][::-1]
+        return show(
+            request,
+            "feed.html",
+            info=info,
+            findings=recent,
+            total=total,
+            last_seq=last_seq,
+            rooms=store.rooms(info.tenant),
+            hosts=views.hosts_of(store, info.tenant),
+        )
+
+    @router.get("/queue")
+    def queue_page(request: Request) -> Response:
+        info = viewer(request)
+        if info is None:
+            return login_first()
+        q = views.QueueQuery.from_params(dict(request.query_params))
+        return show(request, "queue.html", info=info, **views.queue_view(store, info.tenant, info.prefix, q))
+
+    def _ids(ids: str) -> list[str]:
+        return [i for i in ids.split() if i]
+
+    def _answer(request: Request, info: KeyInfo, ids: list[str], done: list[dict[str, Any]]) -> JSONResponse:
+        lang = _lang(request)
+        incidents = views.incidents_of(store, info.tenant, ids)
+        html = {i["inc"].id: render(lang, "_incident.html", i=i, info=info, decisions=DECISIONS) for i in incidents}
+        return JSONResponse({"changed": len(done), "done": done, "incidents": html})
+
+    @router.post("/desk/decide")
+    def decide(
+        request: Request,
+        ids: Annotated[str, Form()],
+        decision: Annotated[str, Form()],
+        reason: Annotated[str, Form()] = "",
+    ) -> JSONResponse:
+        info = reviewer_of(request)
+        wanted = _ids(ids)
+        try:
+            done = store.review_many(info.tenant, wanted, decision, reason.strip() or None, info.prefix)
+        except KeyError as exc:
+            raise HTTPException(404, "no such finding") from exc
+        except ValueError as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        return _answer(request, info, wanted, done)
+
+    @router.post("/desk/undo")
+    def undo(request: Request, ids: Annotated[str, Form()]) -> JSONResponse:
+        info = reviewer_of(request)
+        wanted = _ids(ids)
+        decided = [
+            fid for fid in wanted if (f := store.finding(info.tenant, fid)) is not None and f["status"] != "open"
+        ]
+        if not decided:
+            return JSONResponse({"detail": "nothing to undo: these findings are open"}, status_code=422)
+        done = store.undo(info.tenant, decided, info.prefix)
+        return _answer(request, info, wanted, done)
+
+    @router.post("/desk/assign")
+    def assign(request: Request, ids: Annotated[str, Form()], assignee: Annotated[str, Form()] = "") -> JSONResponse:
+        info = reviewer_of(request)
+        wanted = _ids(ids)
+        try:
+            n = store.assign(info.tenant, wanted, assignee.strip() or None, info.prefix)
+        except KeyError as exc:
+            raise HTTPException(404, "no such finding") from exc
+        return _answer(request, info, wanted, [{"assigned": n}])
+
+    @router.get("/findings/{finding_id}")
+    def finding_page(finding_id: str, request: Request) -> Response:
+        info = viewer(request)
+        if info is None:
+            return login_first()
+        view = views.finding_view(store, info.tenant, finding_id, _chart_titles(_lang(request)))
+        if view is None:
+            return not_found(request, info, "finding")
+        return show(request, "finding.html", info=info, decisions=DECISIONS, **view)
+
+    @router.get("/rooms/{room_id}")
+    def room_page(room_id: str, request: Request, page: int = 1) -> Response:
+        info = viewer(request)
+        if info is None:
+            return login_first()
+        if store.tenant_of_room(room_id) != info.tenant:
+            return not_found(request, info, "room")
+        view = views.room_view(store, info.tenant, room_id, page, _chart_titles(_lang(request)))
+        return show(request, "room.html", info=info, **view)
+
+    @router.get("/hosts/{anchor_id}")
+    def host_page(anchor_id: str, request: Request) -> Response:
+        info = viewer(request)
+        if info is None:
+            return login_first()
+        view = views.host_view(store, info.tenant, anchor_id)
+        if view is None:
+            return not_found(request, info, "host")
+        return show(request, "desk_host.html", info=info, **view)
+
+    return router
+
+
+def _js_messages(lang: str) -> str:
+    """What the page's script says (connection state, errors), in the page's language."""
+    _ = translations(lang).gettext
+    return json.dumps(
+        {
+            "live": _("live"),
+            "connecting": _("connecting…"),
+            "reconnecting": _("connection lost; reconnecting…"),
+            "offline": _("offline: new findings are not arriving"),
+            "unreachable": _("The server did not answer: nothing was recorded. Check the connection and try again."),
+            "failed": _("Not recorded:"),
+            "saving": _("Saving…"),
+            "done": _("Recorded: {n} finding(s) {status}."),
+            "undone": _("Undone: {n} finding(s) back to their previous status."),
+            "assigned": _("Assigned {n} finding(s)."),
+            "nothing_selected": _("Select incidents first (x), or move to one (j/k)."),
+            "new_findings": _("{n} new finding(s) since this page loaded"),
+            "reload": _("Reload"),
+            "confirmed": _("confirmed"),
+            "dismissed": _("dismissed"),
+            "escalated": _("escalated"),
+        },
+        ensure_ascii=False,
+    )
