@@ -21,7 +21,8 @@ hold more chat than the room's own rate predicts by at least EXTRA_SHARE of the 
 lines come on top of the room's chat, while honest viewers who happen to say the same things in
 a quiet room do not make it chat more than it usually does. Lines the host just
 asked viewers to type (a cue in the host's speech of the last CUE_MS) are not bursts, and a room
-is judged only once its chat spans MIN_HISTORY_MS, when it has a history to compare with. One finding
+is judged on similarity and history once its chat spans MIN_HISTORY_MS; before that only the
+unmistakable burst counts (one line from MIN_ACCOUNTS accounts within 10 s, 60% of that chat). One finding
 per room every REPORT_GAP_MS.
 """
 
@@ -51,6 +52,8 @@ MIN_SIMILARITY = 0.5
 MIN_TEMPLATE_CHARS = 4  # kept for the fan-raid detector: its floor on exact templates
 MIN_TEMPLATE_WEIGHT = 5.0
 MIN_HISTORY_MS = 90_000
+YOUNG_BURST_MS = 10_000  # before that: one line, MIN_ACCOUNTS accounts within 10 s ...
+YOUNG_SHARE = 0.6  # ... and 60% of the chat of those seconds (the pre-#16 rule)
 CUE_MS = 120_000
 REPORT_GAP_MS = 600_000
 MAX_WINDOW = 5000
@@ -197,8 +200,7 @@ class TemplatedChatDetector(Detector):
     def _judge(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
         if w.last_report is not None and ts - w.last_report <= REPORT_GAP_MS:
             return []
-        if w.last_ts - (w.first_ts or ts) < MIN_HISTORY_MS:
-            return []
+        young = w.last_ts - (w.first_ts or ts) < MIN_HISTORY_MS
         cued = [k for _, k in w.cues]
         bursting = []
         for g in w.groups:
@@ -213,6 +215,15 @@ class TemplatedChatDetector(Detector):
             if any(g.key in cue or (len(cue) >= 2 and cue in g.key) for cue in cued):
                 continue  # the host asked for this line
             bursting.append((g, recent))
+        if young:
+            # No history to compare with yet: only the unmistakable burst counts, one line from
+            # MIN_ACCOUNTS accounts within YOUNG_BURST_MS making up YOUNG_SHARE of the chat.
+            bursting = [
+                (g, [m for m in recent if ts - m[0] <= YOUNG_BURST_MS])
+                for g, recent in bursting
+                if len({u for t, u, _ in recent if ts - t <= YOUNG_BURST_MS}) >= MIN_ACCOUNTS
+            ]
+            bursting = sorted(bursting, key=lambda b: -len(b[1]))[:1]  # one line
         accounts = sorted({u for _, recent in bursting for _, u, _ in recent})
         if len(accounts) < MIN_ACCOUNTS:
             return []
@@ -222,14 +233,19 @@ class TemplatedChatDetector(Detector):
         # Events out of time order (a replay, a disordered feed) can leave the burst's own lines
         # outside that count; they are comments of the span all the same (and never divide by 0).
         in_span = max(in_span, len(comments))
-        if len(comments) < MIN_SHARE * in_span:
+        if len(comments) < (YOUNG_SHARE if young else MIN_SHARE) * in_span:
             return []
+        if young:
+            return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
         # A ring adds its lines on top of the room's chat; honest viewers who happen to say the same
         # things do not make the room chat more than it usually does.
         history_ms = max(MIN_HISTORY_MS, start - (w.first_ts or start))
         usual_in_span = (w.seen - in_span) / history_ms * max(ts - start, 1_000)
         if in_span - usual_in_span < EXTRA_SHARE * len(comments):
             return []
+        return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
+
+    def _report(self, event, room, w, ts, bursting, accounts, comments, start, in_span) -> list[Finding]:  # type: ignore[no-untyped-def]
         w.last_report = ts
         lead, _ = max(bursting, key=lambda b: len(b[1]))
         seconds = (ts - start) / 1000
