@@ -188,7 +188,8 @@ def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
 def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-untyped-def]
     """Ingest every format `clearlive scan` reads. A transcript (.vtt, .srt, Whisper .json) names its
     room by its file name, as in `clearlive scan`, and takes its second 0, session and host from
-    that room's `session_start` in the event files preloaded with it: event files go first."""
+    that room's `session_start` in the event files preloaded with it: event files are read first,
+    and everything is ingested in time order."""
     from clearlive.model.events import SessionStart
     from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
@@ -196,7 +197,7 @@ def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-unty
         if not path.exists():
             raise ClearLiveError(f"{path}: no such file")
     starts: dict[str, SessionStart] = {}
-    total = 0
+    everything: list = []
     for path in sorted(files, key=lambda p: p.name.endswith(TRANSCRIPTS)):
         opts = InputOptions()
         if path.name.endswith(TRANSCRIPTS):
@@ -211,11 +212,15 @@ def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-unty
         for e in events:
             if isinstance(e, SessionStart):
                 starts.setdefault(e.room_id, e)
-        foreign = store.claim_rooms("default", {e.room_id for e in events})
-        events = [e for e in events if e.room_id not in foreign]
-        for i in range(0, len(events), 5000):
-            pipeline.submit("default", events[i : i + 5000])
-        total += len(events)
+        everything.extend(events)
+    # In time order, as a live feed would bring them: a transcript's lines belong inside the room's
+    # broadcast, before its session_end, or the room would end before its host had spoken.
+    everything.sort(key=lambda e: e.ts)
+    foreign = store.claim_rooms("default", {e.room_id for e in everything})
+    everything = [e for e in everything if e.room_id not in foreign]
+    for i in range(0, len(everything), 5000):
+        pipeline.submit("default", everything[i : i + 5000])
+    total = len(everything)
     if hasattr(pipeline, "drain"):
         pipeline.drain(120)
     return total

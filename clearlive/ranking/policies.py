@@ -113,7 +113,7 @@ def rank(
         value = engagement
         if policy != "traffic":
             service = service_figure(c, uncertainty, params, rng)
-            factors["service"] = (max(service, 0.0) / 100) ** params.service_weight
+            factors["service"] = (min(max(service, 0.0), 100.0) / 100) ** params.service_weight
             value *= factors["service"]
         if policy == "blend":
             credit = params.credit_start if c.credit is None else c.credit
@@ -147,7 +147,7 @@ def _value_bounds(
     rest = value / factors["service"] if factors["service"] > 0 else factors["engagement"]
     if policy == "blend" and factors["service"] <= 0:
         rest *= factors["credit"] * factors["violations"]
-    return tuple(rest * (max(x, 0.0) / 100) ** params.service_weight for x in (low, high))  # type: ignore[return-value]
+    return tuple(rest * (min(max(x, 0.0), 100.0) / 100) ** params.service_weight for x in (low, high))  # type: ignore[return-value]
 
 
 def traffic_shares(ranked: list[Ranked]) -> dict[str, float]:

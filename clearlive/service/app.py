@@ -66,7 +66,7 @@ class CandidateIn(BaseModel):
     anchor_id: str
     predicted_engagement: float = Field(ge=0)
     score: float | None = Field(default=None, ge=0, le=100)
-    interval: tuple[float, float] | None = None
+    interval: tuple[Annotated[float, Field(ge=0, le=100)], Annotated[float, Field(ge=0, le=100)]] | None = None
     credit: float | None = None
     recent_violations: int = Field(default=0, ge=0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,20 +94,33 @@ def _reader(p: str, opts: InputOptions, on_reject: Callable[[Reject], None]) -> 
 def read_inputs(
     paths: list[str], opts: InputOptions, on_reject: Callable[[Reject], None], stats: ReadStats | None = None
 ) -> Iterator[EventBase]:
-    """Stream events from every path in order; bad records go to `on_reject`, counts to `stats`."""
+    """Stream events from every path; bad records go to `on_reject`, counts to `stats`.
+
+    Several files are merged in time order (each file in its own order, ties in the order of the
+    paths), as a live feed would interleave them: a room's transcript and its events file make one
+    broadcast, and a room must not end at its session_end before its host's lines are read."""
     check_paths(paths)
     stats = stats if stats is not None else ReadStats()
-    for p in paths:
-        name = source_name(p)
-        read = rejected = 0
-        try:
-            for _, ev in _reader(p, opts, on_reject):
-                read += 1
-                if ev is None:
-                    rejected += 1
-                else:
-                    yield ev
-        finally:  # counted once per file: a Counter update per event costs more than the decode
-            stats.read[name] += read
-            stats.rejected[name] += rejected
-            stats.accepted[name] += read - rejected
+    streams = [_read_one(p, opts, on_reject, stats) for p in paths]
+    if len(streams) == 1:
+        yield from streams[0]
+    else:
+        yield from heapq.merge(*streams, key=lambda ev: ev.ts)
+
+
+def _read_one(
+    p: str, opts: InputOptions, on_reject: Callable[[Reject], None], stats: ReadStats
+) -> Iterator[EventBase]:
+    name = source_name(p)
+    read = rejected = 0
+    try:
+        for _, ev in _reader(p, opts, on_reject):
+            read += 1
+            if ev is None:
+                rejected += 1
+            else:
+                yield ev
+    finally:  # counted once per file: a Counter update per event costs more than the decode
+        stats.read[name] += read
+        stats.rejected[name] += rejected
+        stats.accepted[name] += read - rejected
