@@ -32,6 +32,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import metric_finding
@@ -67,11 +68,13 @@ def template(normalised: str) -> str:
     return _NOISE.sub("", normalised)
 
 
+@lru_cache(maxsize=65_536)  # chat repeats its lines: most templates were weighed a moment ago
 def weight(key: str) -> float:
     cjk = len(_CJK.findall(key))
     return cjk + (len(key) - cjk) / 3
 
 
+@lru_cache(maxsize=65_536)
 def shingles(key: str) -> frozenset[str]:
     n = 2 if _CJK.search(key) else 3
     return frozenset(key[i : i + n] for i in range(max(1, len(key) - n + 1)))
@@ -164,12 +167,14 @@ class TemplatedChatDetector(Detector):
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
         grams = shingles(key)
         overlap: dict[int, int] = {}
+        by_id: dict[int, _Group] = {}
         for g in grams:
             for group in w.index.get(g, ()):
-                overlap[id(group)] = overlap.get(id(group), 0) + 1
+                gid = id(group)
+                overlap[gid] = overlap.get(gid, 0) + 1
+                by_id[gid] = group
         best, best_sim = None, 0.0
         if overlap:
-            by_id = {id(g): g for gs in (w.index.get(x, ()) for x in grams) for g in gs}
             for gid, shared in sorted(overlap.items(), key=lambda kv: -kv[1])[:8]:
                 candidate = by_id[gid]
                 sim = shared / len(grams | candidate.grams)
