@@ -190,14 +190,14 @@ def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-unty
     room by its file name, as in `clearlive scan`, and takes its second 0, session and host from
     that room's `session_start` in the event files preloaded with it: event files are read first,
     and everything is ingested in time order."""
-    from clearlive.model.events import SessionStart
+    from clearlive.model.events import EventBase, SessionStart
     from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     for path in files:
         if not path.exists():
             raise ClearLiveError(f"{path}: no such file")
     starts: dict[str, SessionStart] = {}
-    everything: list = []
+    everything: list[EventBase] = []
     for path in sorted(files, key=lambda p: p.name.endswith(TRANSCRIPTS)):
         opts = InputOptions()
         if path.name.endswith(TRANSCRIPTS):

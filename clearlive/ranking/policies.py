@@ -122,7 +122,7 @@ def rank(
             value *= factors["credit"] * factors["violations"]
         scored.append((value, c, service, factors))
     scored.sort(key=lambda t: (-t[0], t[1].room_id))
-    bounds = competition_ranks([(c.room_id, v, *_value_bounds(v, f, c, policy, params)) for v, c, _, f in scored])
+    bounds = competition_ranks([(c.room_id, v, *_value_bounds(v, f, c, params)) for v, c, _, f in scored])
     out: list[Ranked] = []
     for i, (v, c, s, f) in enumerate(scored):
         shared = out and round(v, 6) == out[-1].value
@@ -137,16 +137,12 @@ def rank(
     return out
 
 
-def _value_bounds(
-    value: float, factors: dict[str, float], c: Candidate, policy: str, params: PolicyParams
-) -> tuple[float, float]:
+def _value_bounds(value: float, factors: dict[str, float], c: Candidate, params: PolicyParams) -> tuple[float, float]:
     """The value with the service at the low and the high end of its interval, the other parts kept."""
-    if policy == "traffic" or "service" not in factors:
+    if "service" not in factors:  # traffic alone: nothing uncertain
         return value, value
     low, high = c.interval if c.interval is not None and c.score is not None else params.no_score_interval
-    rest = value / factors["service"] if factors["service"] > 0 else factors["engagement"]
-    if policy == "blend" and factors["service"] <= 0:
-        rest *= factors["credit"] * factors["violations"]
+    rest = math.prod(v for k, v in factors.items() if k != "service")
     return tuple(rest * (min(max(x, 0.0), 100.0) / 100) ** params.service_weight for x in (low, high))  # type: ignore[return-value]
 
 
