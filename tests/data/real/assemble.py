@@ -8,7 +8,8 @@ in the corpus's own shape (README.md); both are checked the same way.
 audit.jsonl beside this file records label and metadata corrections (`fix`: lang, speaker, event)
 made by a reviewer who read only the statements and the category definitions (never the rules): a
 category changed, a label flipped, or a line left out because it is a regulator's or reporter's
-narrative of behaviour, not something anyone said. Left-out lines go to excluded.jsonl with the reason, so the curation can be checked.
+narrative of behaviour, not something anyone said. Left-out lines go to excluded.jsonl with the
+reason, so the curation can be checked.
 
 Each part line is one statement quoted from a public source (README.md beside this file lists the
 fields). The split is by source: every statement of one page goes to the same side, and so does every
