@@ -84,6 +84,7 @@ def test_evidence_quotes_the_original_words() -> None:
             "negated",
         ),
         ("Does it cure acne?", "cure acne", "question"),
+        ("Are you suffering from arthritis? Take this.", "arthritis", "assert"),  # the pitch's question
         # near-misses that stay assertions
         ("这款茶能降血糖", "降血糖", "assert"),
         ("你想不想三天瘦五斤？", "瘦五斤", "assert"),

@@ -159,9 +159,16 @@ def _speech_act_en(sentence: str, before: str, after: str, clause_before: str) -
         r"\b(?:no|without) (?:diet|exercise|effort|side effects?)\b", sentence
     ):
         return "negated"
-    if sentence.rstrip().endswith("?") and _QUESTION_START_EN.search(sentence):
+    if sentence.rstrip().endswith("?") and _QUESTION_START_EN.search(sentence) and not _PITCH_QUESTION_EN.search(sentence):
         return "question"
     return "assert"
+
+
+# The advertiser's question that names the buyer's complaint to pitch the cure ("Are you suffering from
+# arthritis? Take ..."): it asks nothing about the claim.
+_PITCH_QUESTION_EN = re.compile(
+    r"^\s*(?:are|do|did|have) you (?:been )?(?:suffer|struggl|tired of|sick of|fed up|bothered|plagued|troubled|living with)"
+)
 
 
 # Which speech acts still count, by category. A warning never makes a claim; a denial, a cited
