@@ -422,7 +422,8 @@ _CHANNEL_EN = (
 _REFERENCE_EN = re.compile(
     rf"{_CHANNEL_EN}[^.!?]{{0,60}}?\b(?:would|could|will|'d|you'd|at least|easily|upwards of|up to|over)\b"
     rf"[^.!?]{{0,30}}?{_MONEY_EN}"
-    rf"|\b(?:worth|valued at|retails? (?:at|for)|rrp of) (?:at least |over |about |around )?{_MONEY_EN}"
+    # a stated value (a free gift's worth is no price of what is sold)
+    rf"|(?<!gift )(?<!gifts )(?<!bonus )\b(?:worth|valued at|retails? (?:at|for)|rrp of) (?:at least |over |about |around )?{_MONEY_EN}"
     rf"|\bwas {_CURRENCY_EN}\s?[0-9]|\bsave {_CURRENCY_EN}\s?[0-9]|\b(?:rrp|msrp|worth|valued at|originally|usually|"
     rf"normally|reduced from|regular price)\s?(?:of\s)?{_CURRENCY_EN}\s?[0-9]|\bprices? (?:goes?|going) (?:back )?up\b"
     # a price walked down on air: "from £10,493.99 ... right the way down to just £999.99"
