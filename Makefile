@@ -43,7 +43,8 @@ soak: $(DEV_STAMP)
 model: $(DEV_STAMP)
 	$(BIN)/clearlive train claims --out clearlive/classifiers/claims-model.npz \
 		--data tests/data/eval/set-2 --data tests/data/eval/zh.jsonl --data tests/data/eval/en.jsonl \
-		--data tests/data/eval/zh-heldout.jsonl --data tests/data/eval/en-heldout.jsonl
+		--data tests/data/eval/zh-heldout.jsonl --data tests/data/eval/en-heldout.jsonl \
+		--calibrate tests/data/real/dev.jsonl
 
 clean:
 	rm -rf $(VENV) demo-output build *.egg-info

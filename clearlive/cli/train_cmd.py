@@ -59,6 +59,14 @@ def train_claims(
         list[Path], typer.Option("--data", help="Labeled set(s): JSONL, YAML or folders (repeat the option).")
     ],
     out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
+    calibrate: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--calibrate",
+            help="Real statements (with a source) on which each category's threshold is raised until 80% of"
+            " what it flags are violations (repeat the option).",
+        ),
+    ] = None,
 ) -> None:
     """Train the category classifier that runs after the rules (`make model` rebuilds the bundled one)."""
     from clearlive.classifiers.claims import ClaimsModel
@@ -75,6 +83,10 @@ def train_claims(
     for name, threshold in sorted(model.meta["thresholds"].items()):  # type: ignore[union-attr]
         table.add_row(name, f"{threshold:.2f}")
     Console().print(table)
+    if calibrate:
+        real = [rec for path in calibrate for rec in read_labeled_set(path)]
+        for name, (before, after) in sorted(model.calibrate(real).items()):
+            err.print(f"{name}: threshold {before:.2f} -> {'dropped' if after is None else f'{after:.2f}'}")
     model.save(out)
     err.print(f"model written to {out}")
 
