@@ -159,7 +159,8 @@ def _speech_act_en(sentence: str, before: str, after: str, clause_before: str) -
         r"\b(?:no|without) (?:diet|exercise|effort|side effects?)\b", sentence
     ):
         return "negated"
-    if sentence.rstrip().endswith("?") and _QUESTION_START_EN.search(sentence) and not _PITCH_QUESTION_EN.search(sentence):
+    asks = _QUESTION_START_EN.search(sentence) and not _PITCH_QUESTION_EN.search(sentence)
+    if sentence.rstrip().endswith("?") and asks:
         return "question"
     return "assert"
 
@@ -167,7 +168,8 @@ def _speech_act_en(sentence: str, before: str, after: str, clause_before: str) -
 # The advertiser's question that names the buyer's complaint to pitch the cure ("Are you suffering from
 # arthritis? Take ..."): it asks nothing about the claim.
 _PITCH_QUESTION_EN = re.compile(
-    r"^\s*(?:are|do|did|have) you (?:been )?(?:suffer|struggl|tired of|sick of|fed up|bothered|plagued|troubled|living with)"
+    r"^\s*(?:are|do|did|have) you (?:been )?"
+    r"(?:suffer|struggl|tired of|sick of|fed up|bothered|plagued|troubled|living with)"
 )
 
 

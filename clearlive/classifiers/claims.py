@@ -267,7 +267,9 @@ class ClaimsModel:
                 model.intercepts = model.intercepts[keep]
                 model.thresholds = model.thresholds[keep]
                 model.__post_init__()
-        thresholds = {f"{s}.{c}": float(t) for s, m in self.scripts.items() for c, t in zip(m.categories, m.thresholds, strict=True)}
+        thresholds = {
+            f"{s}.{c}": float(t) for s, m in self.scripts.items() for c, t in zip(m.categories, m.thresholds, strict=True)
+        }
         self.meta = {**self.meta, "thresholds": thresholds, "calibrated_on": len(records)}
         return changes
 
