@@ -268,7 +268,9 @@ class ClaimsModel:
                 model.thresholds = model.thresholds[keep]
                 model.__post_init__()
         thresholds = {
-            f"{s}.{c}": float(t) for s, m in self.scripts.items() for c, t in zip(m.categories, m.thresholds, strict=True)
+            f"{script}.{category}": float(t)
+            for script, m in self.scripts.items()
+            for category, t in zip(m.categories, m.thresholds, strict=True)
         }
         self.meta = {**self.meta, "thresholds": thresholds, "calibrated_on": len(records)}
         return changes
