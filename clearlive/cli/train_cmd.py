@@ -143,6 +143,10 @@ def eval_command(
     encoder_model: Annotated[
         Path | None, typer.Option("--encoder-model", help="Rules: also run this sentence-encoder model.")
     ] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option("--batch", help="Rules: only the real statements of this collection round (source.batch)."),
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per class: of an abuse model on a CSV, or of the rules on a labeled set."""
     if model is not None:
@@ -155,7 +159,7 @@ def eval_command(
     from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig
 
     config = ScanConfig(claims_model=None if rules_only else CLAIMS_MODEL, encoder_model=encoder_model)
-    evaluation = evaluate_rules(data, min_severity, config)
+    evaluation = evaluate_rules(data, min_severity, config, batch)
     console = Console(width=max(Console().width, 150))
     console.print(rules_table(data.name, evaluation))
     summary = statement_summary(evaluation)
