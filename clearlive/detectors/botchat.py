@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import EventBase, Utterance, format_ts
@@ -118,6 +119,19 @@ class _ChatWindow:
 class TemplatedChatDetector(Detector):
     id = "fraud.templated_chat"
     event_types = frozenset({"comment", "utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="模板化刷屏（水军） / templated chat from many accounts",
+            category="fake_data",
+            severity="low",
+            confidence=0.7,
+            legal_basis=("CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"),
+            reads="the same templated lines (similar, not only equal) from many accounts within seconds, far above "
+            "what the room's own chat history predicts and not answering a cue of the host's",
+            suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
+        ),
+    )
 
     def __init__(self, rules: TextRuleDetector | None = None) -> None:
         self.rules = rules  # to reuse the normalised text the rule detector just made
@@ -260,24 +274,18 @@ class TemplatedChatDetector(Detector):
         )
         return [
             metric_finding(
-                rule_id=self.id,
-                title="模板化刷屏（水军） / templated chat from many accounts",
-                severity="low",
-                confidence=0.7,
+                self.RULES[0],
                 ev=event,
                 room=room,
                 ts_ms=ts,
                 fingerprint=f"{lead.key}@{start}:{min(comments)[2]}",  # the burst's first comment
                 summary=summary,
-                field="text",
                 event_ids=[eid for _, _, eid in sorted(comments)][:50],
-                basis_ids=["CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"],
                 message=(
                     f"{len(accounts)} 个账号在 {seconds:g} 秒内发送 {len(lines)} 条相似模板的评论（如“{lead.key}”），"
                     f"疑似职业水军刷屏营造热度。 / {len(accounts)} accounts posted {len(lines)} templated line(s) "
                     f"within {seconds:g} s."
                 ),
-                suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
                 facts={
                     "template": lead.key,
                     "templates": lines[:10],

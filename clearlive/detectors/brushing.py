@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
 from clearlive.model.findings import Finding
@@ -56,6 +57,30 @@ class _ShopWindow:
 class OrderBrushingDetector(Detector):
     id = "fraud.order_brushing"
     event_types = frozenset({"order"})
+    RULES = (
+        RATE := DetectorRule(
+            id=id,
+            title="刷单（订单集中度） / order brushing (concentrate rate)",
+            category="fake_data",
+            severity="high",
+            confidence=0.8,
+            legal_basis=("CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"),
+            evidence_field="orders",
+            reads="a shop's orders / distinct buyers reaching 3 within any one-hour window (Shopee's definition)",
+            suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量和评价。 / Review the suspects' orders.",
+        ),
+        BUYERS := DetectorRule(
+            id=id + ".buyers",
+            title="少数买家一小时内集中下单（刷单） / a few buyers far above the shop's own order rhythm",
+            category="fake_data",
+            severity="high",
+            confidence=0.75,
+            legal_basis=("CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"),
+            evidence_field="orders",
+            reads="buyers whose orders of the last hour are well above the shop's own 99th percentile per buyer-hour",
+            suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量。 / Review the suspects' orders.",
+        ),
+    )
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Order)
@@ -108,25 +133,19 @@ class OrderBrushingDetector(Detector):
         )
         return [
             metric_finding(
-                rule_id=self.id + ".buyers",
-                title="少数买家一小时内集中下单（刷单） / a few buyers far above the shop's own order rhythm",
-                severity="high",
-                confidence=0.75,
+                self.BUYERS,
                 ev=ev,
                 room=room,
                 ts_ms=ts,
                 fingerprint=f"{shop}@{start}:{','.join(suspects)}:{ev.id}",  # the order that named them
                 summary=summary,
-                field="orders",
                 event_ids=[oid for _, _, oid in window][:50],
-                basis_ids=["CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"],
                 message=(
                     f"店铺 {shop} 的买家 {', '.join(suspects[:10])} 在一小时内各下单 {min(counts.values())} 次以上，"
                     f"而该店买家一小时内的下单数通常不超过 {usual} 次（第99百分位）；疑似刷单。"
                     f" / In shop {shop}, {len(suspects)} buyer(s) placed {min(counts.values())}+ orders within an hour;"
                     f" the shop's buyers usually place {usual} or fewer (99th percentile)."
                 ),
-                suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量。 / Review the suspects' orders.",
                 facts={
                     "shop": shop,
                     "window_start": format_ts(start),
@@ -152,24 +171,18 @@ class OrderBrushingDetector(Detector):
         rate = len(window) / len(per_buyer)
         summary = f"{len(window)} orders from {len(per_buyer)} buyers in {(end - start) // 60000} min (rate {rate:.1f})"
         return metric_finding(
-            rule_id=self.id,
-            title="刷单（订单集中度） / order brushing (concentrate rate)",
-            severity="high",
-            confidence=0.8,
+            self.RATE,
             ev=ev,
             room=room,
             ts_ms=end,
             fingerprint=f"{shop}@{start}:{','.join(suspects)}:{ev.id}",  # the order that completed the window
             summary=summary,
-            field="orders",
             event_ids=[oid for _, b, oid in window if b in suspects][:50],
-            basis_ids=["CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"],
             message=(
                 f"店铺 {shop} 在一小时内的订单集中度（订单数/买家数）为 {rate:.1f}，达到刷单判定阈值 3；"
                 f"可疑买家：{', '.join(suspects)}。 / Shop {shop} reached a concentrate rate of {rate:.1f} "
                 f"(orders / distinct buyers) within one hour, the Shopee order-brushing threshold is 3."
             ),
-            suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量和评价。 / Review the suspects' orders.",
             facts={
                 "shop": shop,
                 "window_start": format_ts(start),

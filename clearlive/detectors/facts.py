@@ -17,8 +17,9 @@ import cn2an
 import opencc
 
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.ingredients import IngredientClaimDetector
-from clearlive.detectors.listing import ListingTracker, PendingClaim, basis, fact_finding, listing
+from clearlive.detectors.listing import ListingTracker, PendingClaim, fact_finding, listing
 from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
@@ -68,6 +69,22 @@ PRICE_TOLERANCE = 1.02  # rounding in speech: 199 said for 198.9
 class ReferencePriceDetector(Detector):
     id = "facts.price.reference_above_lowest"
     event_types = frozenset({"utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="比较价格高于前期最低成交价 / reference price above the prior lowest price",
+            category="price_deception",
+            severity="medium",
+            severities=("high",),  # a reference price twice the lowest or more
+            confidence=0.85,
+            legal_basis=("CN-PR-16", "CN-PR-19", "CN-LSE-32"),
+            cases={"eu": Case(legal_basis=("EU-PID-6A", "US-233"))},  # a listing with a 30-day (EU) lowest only
+            reads='a reference price said (原价, 专柜价, "was $X") above the listing\'s lowest price of the '
+            "previous 7 days (CN) or 30 days (EU)",
+            suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。"
+            " / Compare with the real lowest price of the period, or say what the reference price is.",
+        ),
+    )
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -107,11 +124,9 @@ class ReferencePriceDetector(Detector):
         window = "30" if eu else "7"
         ratio = round(claim.value / lowest, 2)
         return fact_finding(
-            rule_id=self.id,
-            title="比较价格高于前期最低成交价 / reference price above the prior lowest price",
-            category="price_deception",
-            severity="high" if ratio >= 2 else "medium",
-            confidence=0.85,
+            self.RULES[0],
+            case="eu" if eu else None,
+            severity="high" if ratio >= 2 else None,
             ev=claim.ev,
             room=room,
             norm=claim.norm,
@@ -121,9 +136,6 @@ class ReferencePriceDetector(Detector):
                 f"未注明依据的比较价格不得高于前{window}日最低成交价。 / The stated reference price {claim.value:g} is "
                 f"{ratio}x the lowest price of the previous {window} days ({lowest:g})."
             ),
-            suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。"
-            " / Compare with the real lowest price of the period, or say what the reference price is.",
-            basis=basis("CN-PR-16", "CN-PR-19", "CN-LSE-32") if not eu else basis("EU-PID-6A", "US-233"),
             facts={
                 "claimed_reference_price": claim.value,
                 f"lowest_price_{window}d": lowest,
@@ -148,6 +160,33 @@ REPEAT_MIN = 3  # the same claim this many times ...
 REPEAT_SPAN_MS = 10 * 60_000  # ... over at least ten minutes, never running lower
 
 
+def _scarcity_rule(rule_id: str, reads: str) -> DetectorRule:
+    return DetectorRule(
+        id=rule_id,
+        title="虚假限量 / false scarcity",
+        category="false_scarcity",
+        severity="medium",
+        confidence=0.8,
+        legal_basis=("CN-OTM-14", "CN-AD-28", "EU-UCPD-AI-7"),
+        reads=reads,
+        suggestion="只在库存确实有限时说明，并与页面库存一致。/ State real stock levels only.",
+    )
+
+
+STOCK_CONTRADICTS = _scarcity_rule(
+    "facts.scarcity.stock_contradicts",
+    '只剩N单 / "only N left" while the listing shows three times N in stock and 20 more',
+)
+REPEATED = _scarcity_rule(
+    "facts.scarcity.repeated",
+    f"the same scarcity claim {REPEAT_MIN} times or more over {REPEAT_SPAN_MS // 60_000} minutes, never lower",
+)
+ORDERS_EXCEED = _scarcity_rule(
+    "facts.scarcity.orders_exceed",
+    'more orders after "only N left" than N could cover (N and 3 more, or twice N)',
+)
+
+
 @dataclass
 class _ScarcityState:
     claims: list[tuple[int, float, str]] = field(default_factory=list)  # (ts, N, event id)
@@ -158,6 +197,7 @@ class _ScarcityState:
 class ScarcityDetector(Detector):
     id = "facts.scarcity"
     event_types = frozenset({"utterance", "order"})
+    RULES = (STOCK_CONTRADICTS, REPEATED, ORDERS_EXCEED)
 
     def _state(self, room: RoomState) -> _ScarcityState:
         state = room.slots.get(self.id)
@@ -186,10 +226,9 @@ class ScarcityDetector(Detector):
             if product is not None and product.stock is not None and product.stock >= max(n * STOCK_FACTOR, n + 20):
                 out.append(
                     self._finding(
-                        "facts.scarcity.stock_contradicts",
+                        STOCK_CONTRADICTS,
                         claim,
                         room,
-                        "medium",
                         f"口播“只剩{n:g}”，商品 {product.sku} 页面库存为 {product.stock}。"
                         f" / Claimed only {n:g} left; the listing shows {product.stock} in stock.",
                         {"claimed_left": n, "listing_stock": product.stock, "sku": product.sku},
@@ -200,10 +239,9 @@ class ScarcityDetector(Detector):
                 minutes = (repeat[-1][0] - repeat[0][0]) // 60000
                 out.append(
                     self._finding(
-                        "facts.scarcity.repeated",
+                        REPEATED,
                         claim,
                         room,
-                        "medium",
                         f"同一场直播中{len(repeat)}次声称只剩少量（{', '.join(f'{c[1]:g}' for c in repeat)}），"
                         f"跨越{minutes}分钟，数量从未减少。"
                         f" / The same scarcity claim was made {len(repeat)} times over {minutes} minutes"
@@ -236,10 +274,9 @@ class ScarcityDetector(Detector):
             if count > claim.value + max(3, claim.value):
                 out.append(
                     self._finding(
-                        "facts.scarcity.orders_exceed",
+                        ORDERS_EXCEED,
                         claim,
                         room,
-                        "medium",
                         f"声称只剩{claim.value:g}后，又成交了{count}件。 / After claiming only {claim.value:g} left, "
                         f"{count} more were ordered.",
                         {"claimed_left": claim.value, "ordered_after": count},
@@ -251,29 +288,22 @@ class ScarcityDetector(Detector):
         state.open_claims = still[-50:]
         return out
 
+    @staticmethod
     def _finding(
-        self,
-        rule_id: str,
+        rule: DetectorRule,
         claim: PendingClaim,
         room: RoomState,
-        severity: str,
         message: str,
         facts: dict[str, object],
         extra: Iterable[str] = (),
     ) -> Finding:
         return fact_finding(
-            rule_id=rule_id,
-            title="虚假限量 / false scarcity",
-            category="false_scarcity",
-            severity=severity,
-            confidence=0.8,
+            rule,
             ev=claim.ev,
             room=room,
             norm=claim.norm,
             span=claim.span,
             message=message,
-            suggestion="只在库存确实有限时说明，并与页面库存一致。/ State real stock levels only.",
-            basis=basis("CN-OTM-14", "CN-AD-28", "EU-UCPD-AI-7"),
             facts=facts,
             extra_events=extra,
         )
@@ -318,6 +348,18 @@ _ORIGIN_GATE = re.compile("进口|進口|原装|原裝|生产|生產|制造|製�
 class OriginClaimDetector(Detector):
     id = "facts.origin.mismatch"
     event_types = frozenset({"utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="产地声称与商品信息不符 / origin claim contradicts the listing",
+            category="origin_brand_claim",
+            severity="medium",
+            confidence=0.8,
+            legal_basis=("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
+            reads='an origin said (日本进口, "made in Italy") that the listing\'s origin contradicts',
+            suggestion="口播产地与商品页面一致，进口商品提供报关或产地证明。/ Say the origin the listing shows.",
+        ),
+    )
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -352,19 +394,13 @@ class OriginClaimDetector(Detector):
         if any(alias in origin for alias in _PLACES.get(place, (place,))):
             return None
         return fact_finding(
-            rule_id=self.id,
-            title="产地声称与商品信息不符 / origin claim contradicts the listing",
-            category="origin_brand_claim",
-            severity="medium",
-            confidence=0.8,
+            self.RULES[0],
             ev=claim.ev,
             room=room,
             norm=claim.norm,
             span=claim.span,
             message=f"口播声称产地为“{place}”，商品 {product.sku} 页面产地为“{product.origin}”。 / The host claims "
             f"{place}; the listing says {product.origin}.",
-            suggestion="口播产地与商品页面一致，进口商品提供报关或产地证明。/ Say the origin the listing shows.",
-            basis=basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
             facts={"claimed_origin": place, "listing_origin": product.origin, "sku": product.sku},
         )
 
@@ -396,6 +432,19 @@ _BRAND_GATE = re.compile(
 class BrandClaimDetector(Detector):
     id = "facts.brand.mismatch"
     event_types = frozenset({"utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="品牌声称与商品信息不符 / brand claim contradicts the listing",
+            category="origin_brand_claim",
+            severity="high",
+            confidence=0.75,
+            legal_basis=("CN-AD-28", "CN-LSE-34", "CN-AUCL-9", "US-FTCA-5"),
+            reads="a brand named as the product's (这是雅诗兰黛的, \"genuine Dior\") that is not the listing's brand "
+            "(comparisons such as 同款, 平替, dupe are not)",
+            suggestion="只说商品页面上的真实品牌；不借用他人品牌名。 / Name only the brand on the listing.",
+        ),
+    )
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -415,11 +464,7 @@ class BrandClaimDetector(Detector):
             claim = PendingClaim(event, norm, (m.start(), m.end()), 0)
             out.append(
                 fact_finding(
-                    rule_id=self.id,
-                    title="品牌声称与商品信息不符 / brand claim contradicts the listing",
-                    category="origin_brand_claim",
-                    severity="high",
-                    confidence=0.75,
+                    self.RULES[0],
                     ev=event,
                     room=room,
                     norm=norm,
@@ -427,8 +472,6 @@ class BrandClaimDetector(Detector):
                     message=f"口播称商品为“{brand}”，商品 {product.sku} 页面品牌为“{product.brand}”："
                     "涉嫌冒用品牌、虚假宣传。"
                     f" / The host presents the product as {brand}; the listing's brand is {product.brand}.",
-                    suggestion="只说商品页面上的真实品牌；不借用他人品牌名。 / Name only the brand on the listing.",
-                    basis=basis("CN-AD-28", "CN-LSE-34", "CN-AUCL-9", "US-FTCA-5"),
                     facts={"claimed_brand": brand, "listing_brand": product.brand, "sku": product.sku},
                 )
             )

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
 from clearlive.model.findings import Finding
@@ -105,6 +106,19 @@ def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], floa
 class FraudarDetector(Detector):
     id = "fraud.fraudar"
     event_types = frozenset({"order"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="刷单团伙（稠密子图） / a brushing ring (dense buyer-shop block)",
+            category="fake_data",
+            severity="high",
+            confidence=0.75,
+            legal_basis=("CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"),
+            evidence_field="orders",
+            reads="a block of buyers and shops far denser than the whole order graph (FRAUDAR), over all rooms",
+            suggestion="核查这些买家账号的关联关系（设备、地址、支付）和订单真实性。 / Audit the accounts' links.",
+        ),
+    )
     state_attrs = ("edges", "first_order", "last_ts")
 
     def __init__(self) -> None:
@@ -152,24 +166,18 @@ class FraudarDetector(Detector):
         )
         return [
             metric_finding(
-                rule_id=self.id,
-                title="刷单团伙（稠密子图） / a brushing ring (dense buyer-shop block)",
-                severity="high",
-                confidence=0.75,
+                self.RULES[0],
                 ev=ev,
                 room=room,
                 ts_ms=self.last_ts,
                 fingerprint=",".join(sorted(shops)) + "|" + ",".join(sorted(buyers)),  # the block's orders
                 summary=summary,
-                field="orders",
                 event_ids=[],
-                basis_ids=["CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"],
                 message=(
                     f"{len(buyers)} 个买家集中在 {len(shops)} 家店铺下单，构成远高于整体水平的稠密子图（FRAUDAR），"
                     f"疑似刷单团伙。 / {len(buyers)} buyers concentrate their orders on {len(shops)} shops, a block "
                     f"{fill / max(background, 1e-9):.0f} times as dense as the whole graph (FRAUDAR)."
                 ),
-                suggestion="核查这些买家账号的关联关系（设备、地址、支付）和订单真实性。 / Audit the accounts' links.",
                 facts={
                     "buyers": sorted(buyers)[:100],
                     "n_buyers": len(buyers),

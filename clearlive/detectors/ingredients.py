@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.listing import PendingClaim, basis, fact_finding, listing
+from clearlive.detectors.declared import Case, DetectorRule
+from clearlive.detectors.listing import PendingClaim, fact_finding, listing
 from clearlive.model.events import EventBase, Product, Utterance
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
@@ -81,9 +82,40 @@ def _on_label(name: str, is_class: bool, label: list[str]) -> str | None:
     return None
 
 
+UNVERIFIED = DetectorRule(
+    id="facts.ingredient.unverified",
+    title="成分声称待核实 / ingredient claim to check",
+    category="origin_brand_claim",
+    severity="info",
+    confidence=0.5,
+    legal_basis=("CN-AD-28", "US-FTCA-5"),
+    reads='an ingredient claim (添加了玻尿酸, "paraben free") in a room whose listing has no ingredient list',
+    suggestion="核对商品标签或备案成分表。 / Check the claim against the product label.",
+)
+MISMATCH = DetectorRule(
+    id="facts.ingredient.mismatch",
+    title="“不含”声称与成分表矛盾 / free-from claim contradicts the label",
+    category="origin_brand_claim",
+    severity="high",
+    confidence=0.85,
+    legal_basis=("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
+    reads="a free-from claim (无防腐剂) whose ingredient is on the listing's label, or a claimed ingredient "
+    "(添加了玻尿酸) that is not on it (aliases map spoken names to label names)",
+    suggestion="按成分表如实介绍，不作“零添加”“无XX”等与标签不符的声称。 / Describe the label as it is.",
+    cases={
+        "missing": Case(
+            title="成分声称不在成分表中 / claimed ingredient missing from the label",
+            severity="medium",
+            confidence=0.75,
+        )
+    },
+)
+
+
 class IngredientClaimDetector(Detector):
     id = "facts.ingredient.mismatch"
     event_types = frozenset({"utterance"})
+    RULES = (UNVERIFIED, MISMATCH)
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -111,52 +143,47 @@ class IngredientClaimDetector(Detector):
         self, claim: PendingClaim, name: str, is_class: bool, free: bool, product: Product | None, room: RoomState
     ) -> Finding | None:
         said = claim.norm.text[claim.span[0] : claim.span[1]]
-        common = {
-            "ev": claim.ev,
-            "room": room,
-            "norm": claim.norm,
-            "span": claim.span,
-            "category": "origin_brand_claim",
-        }
         if product is None or not product.ingredients:
             sku = product.sku if product else None
-            return fact_finding(
-                rule_id="facts.ingredient.unverified",
-                title="成分声称待核实 / ingredient claim to check",
-                severity="info",
-                confidence=0.5,
-                message=f"口播成分声称“{said}”，但输入中没有商品成分表可供核对。 / The host claims “{said}”; "
+            return self._finding(
+                UNVERIFIED,
+                claim,
+                room,
+                f"口播成分声称“{said}”，但输入中没有商品成分表可供核对。 / The host claims “{said}”; "
                 "no ingredient list is in the input to check it against.",
-                suggestion="核对商品标签或备案成分表。 / Check the claim against the product label.",
-                basis=basis("CN-AD-28", "US-FTCA-5"),
-                facts={"claimed_ingredient": name, "free_from": free, "sku": sku},
-                **common,  # type: ignore[arg-type]
+                {"claimed_ingredient": name, "free_from": free, "sku": sku},
             )
         listed = _on_label(name, is_class, product.ingredients)
         if free and listed is not None:
-            return fact_finding(
-                rule_id=self.id,
-                title="“不含”声称与成分表矛盾 / free-from claim contradicts the label",
-                severity="high",
-                confidence=0.85,
-                message=f"口播称“{said}”，而商品 {product.sku} 成分表列有“{listed}”。 / The host says “{said}”; "
+            return self._finding(
+                MISMATCH,
+                claim,
+                room,
+                f"口播称“{said}”，而商品 {product.sku} 成分表列有“{listed}”。 / The host says “{said}”; "
                 f"the label of {product.sku} lists {listed}.",
-                suggestion="按成分表如实介绍，不作“零添加”“无XX”等与标签不符的声称。 / Describe the label as it is.",
-                basis=basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
-                facts={"claimed_free_of": name, "listed_ingredient": listed, "sku": product.sku},
-                **common,  # type: ignore[arg-type]
+                {"claimed_free_of": name, "listed_ingredient": listed, "sku": product.sku},
             )
         if not free and listed is None:
-            return fact_finding(
-                rule_id=self.id,
-                title="成分声称不在成分表中 / claimed ingredient missing from the label",
-                severity="medium",
-                confidence=0.75,
-                message=f"口播称“{said}”，但商品 {product.sku} 成分表中没有{name}。 / The host claims “{said}”; "
+            return self._finding(
+                MISMATCH,
+                claim,
+                room,
+                f"口播称“{said}”，但商品 {product.sku} 成分表中没有{name}。 / The host claims “{said}”; "
                 f"{name} is not on the label of {product.sku}.",
-                suggestion="只介绍成分表中实际含有的成分。 / Name only ingredients on the label.",
-                basis=basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
-                facts={"claimed_ingredient": name, "label": list(product.ingredients), "sku": product.sku},
-                **common,  # type: ignore[arg-type]
+                {"claimed_ingredient": name, "label": list(product.ingredients), "sku": product.sku},
+                case="missing",
             )
         return None
+
+    @staticmethod
+    def _finding(
+        rule: DetectorRule,
+        claim: PendingClaim,
+        room: RoomState,
+        message: str,
+        facts: dict[str, object],
+        case: str | None = None,
+    ) -> Finding:
+        return fact_finding(
+            rule, ev=claim.ev, room=room, norm=claim.norm, span=claim.span, message=message, facts=facts, case=case
+        )

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, Like, format_ts
 from clearlive.model.findings import Finding
@@ -50,6 +51,20 @@ class _Likers:
 class LikeFarmDetector(Detector):
     id = "fraud.like_farm"
     event_types = frozenset({"like"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="少数账号刷赞 / a handful of accounts sending machine-sized likes",
+            category="fake_data",
+            severity="medium",
+            confidence=0.75,
+            legal_basis=("CN-LSM-18", "CN-ANC-14-25", "CN-OTM-14", "US-465"),
+            evidence_field="likes",
+            reads="several accounts each sending more likes a minute than a hand can tap (or hundreds in one event), "
+            "far above the room's usual per liker",
+            suggestion="核查这些账号的设备与点赞来源，剔除虚假点赞数据。 / Audit these accounts' likes.",
+        ),
+    )
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Like)
@@ -100,18 +115,13 @@ class LikeFarmDetector(Detector):
             f"{likes} likes in a minute each from {len(farm)} accounts (room's usual {usual:.1f} per liker-minute)"
         )
         return metric_finding(
-            rule_id=self.id,
-            title="少数账号刷赞 / a handful of accounts sending machine-sized likes",
-            severity="medium",
-            confidence=0.75,
+            self.RULES[0],
             ev=ev,
             room=room,
             ts_ms=ts,
             fingerprint=f"{','.join(farm[:20])}@{start}:{ids[0] if ids else ''}",  # the accounts and first event
             summary=summary,
-            field="likes",
             event_ids=ids,
-            basis_ids=["CN-LSM-18", "CN-ANC-14-25", "CN-OTM-14", "US-465"],
             message=(
                 f"{len(farm)} 个账号在一分钟内各点赞 {min(per_account.values())} 次以上"
                 f"（该直播间每位点赞用户平时每分钟 "
@@ -119,7 +129,6 @@ class LikeFarmDetector(Detector):
                 f"{min(per_account.values())} likes within a minute, beyond what a hand can tap; the room's usual is "
                 f"{usual:.1f} per liker-minute."
             ),
-            suggestion="核查这些账号的设备与点赞来源，剔除虚假点赞数据。 / Audit these accounts' likes.",
             facts={
                 "accounts": farm[:50],
                 "n_accounts": len(farm),

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datasketch import MinHash, MinHashLSH
 
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, format_ts
 from clearlive.model.findings import Finding
@@ -51,6 +52,20 @@ class LockstepDetector(Detector):
     # Presence and endorsement actions, as in CopyCatch (page likes); comments are judged by the
     # templated-chat and fan-raid detectors, and leaving them out keeps this off the chat hot path.
     event_types = frozenset({"enter", "like", "gift", "follow", "share"})
+    RULES = (
+        DetectorRule(
+            id="fraud.lockstep",
+            title="同步行动的账号群（CopyCatch） / accounts acting in lockstep",
+            category="fake_data",
+            severity="low",
+            confidence=0.7,
+            legal_basis=("CN-LSM-18", "CN-ANC-14-25", "US-465"),
+            evidence_field="accounts",
+            reads="a group of accounts entering, liking, following or gifting in the same rooms at the same times "
+            "(CopyCatch), over all rooms",
+            suggestion="核查这些账号的设备和注册信息；剔除其带来的虚假人气。 / Check the accounts' devices.",
+        ),
+    )
     state_attrs = ("tokens", "first_seen", "rooms", "first_event", "last_ts")
 
     def __init__(self) -> None:
@@ -132,23 +147,17 @@ class LockstepDetector(Detector):
         room = rooms.get(ev.room_id) or RoomState(ev.room_id)
         summary = f"{len(group)} accounts acting together in {len(shared_rooms)} rooms at the same times"
         return metric_finding(
-            rule_id=self.id,
-            title="同步行动的账号群（CopyCatch） / accounts acting in lockstep",
-            severity="low",
-            confidence=0.7,
+            self.RULES[0],
             ev=ev,
             room=room,
             ts_ms=self.last_ts,
             fingerprint=",".join(group) + "|" + ",".join(shared_rooms),  # the accounts' shared actions
             summary=summary,
-            field="accounts",
             event_ids=[],
-            basis_ids=["CN-LSM-18", "CN-ANC-14-25", "US-465"],
             message=(
                 f"{len(group)} 个账号在 {len(shared_rooms)} 个直播间的相同时段同步进场、点赞或评论，疑似同一控号团伙。"
                 f" / {len(group)} accounts acted in the same {len(shared_rooms)} rooms at the same times."
             ),
-            suggestion="核查这些账号的设备和注册信息；剔除其带来的虚假人气。 / Check the accounts' devices.",
             facts={
                 "accounts": group[:100],
                 "n_accounts": len(group),

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, shingles, template
+from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.hostility import hostility
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
@@ -74,6 +75,30 @@ class _Call:
 class FanRaidDetector(Detector):
     id = "fraud.fan_raid"
     event_types = frozenset({"utterance", "comment", "enter", "like", "gift", "follow", "share"})
+    RULES = (
+        CALLER := DetectorRule(
+            id=id + ".caller",
+            title="号召粉丝冲击他人直播间（已发生） / a fan raid the host called",
+            category="provocation",
+            severity="high",
+            confidence=0.8,
+            legal_basis=("CN-ANC-14-24", "CN-CAC-2024", "CN-LSM-18"),
+            reads="a host sending viewers to another room, after which five or more of them post hostile comments "
+            "(or the same lines) there within ten minutes: the caller's room",
+            suggestion="停止号召粉丝针对他人；平台可限制该直播间的互动功能。 / Stop directing viewers at others.",
+        ),
+        TARGET := DetectorRule(
+            id=id + ".target",
+            title="遭遇粉丝冲击（引战） / a fan raid from another room",
+            category="abuse",
+            severity="medium",
+            confidence=0.8,
+            legal_basis=("CN-ANC-14-24", "CN-CAC-2024", "CN-LSM-18"),
+            cases={"spam": Case(category="fake_data")},  # the raiders only spammed the same lines
+            reads="the same raid seen from the room it targeted",
+            suggestion="批量处置这些账号的评论，保全证据。 / Moderate these accounts' comments together.",
+        ),
+    )
     state_attrs = ("seen", "calls", "room_grams")
 
     def __init__(self, rules: TextRuleDetector) -> None:
@@ -192,7 +217,6 @@ class FanRaidDetector(Detector):
             f"{len(users)} viewers of {call.room_id} posted hostile comments in {target} "
             f"{minutes:.0f} min after the call"
         )
-        basis = ["CN-ANC-14-24", "CN-CAC-2024", "CN-LSM-18"]
         caller_room = call.room
         caller_event = Utterance(
             room_id=call.room_id,
@@ -204,42 +228,29 @@ class FanRaidDetector(Detector):
         )
         return [
             metric_finding(
-                rule_id=self.id + ".caller",
-                title="号召粉丝冲击他人直播间（已发生） / a fan raid the host called",
-                category="provocation",
-                severity="high",
-                confidence=0.8,
+                self.CALLER,
                 ev=caller_event,
                 room=caller_room,
                 ts_ms=ev.ts,
                 fingerprint=f"{call.event_id}->{target}",
                 summary=summary,
-                field="text",  # type: ignore[arg-type]
                 event_ids=[call.event_id, *list(raiders.values())[:49]],
-                basis_ids=basis,
                 message=f"主播号召后 {minutes:.0f} 分钟内，本直播间的 {len(users)} 名观众"
                 f"在直播间 {target} 发布攻击性评论。"
                 f" / After the host's call, {len(users)} viewers of this room attacked room {target}.",
-                suggestion="停止号召粉丝针对他人；平台可限制该直播间的互动功能。 / Stop directing viewers at others.",
                 facts=facts,
             ),
             metric_finding(
-                rule_id=self.id + ".target",
-                title="遭遇粉丝冲击（引战） / a fan raid from another room",
-                category="fake_data" if target in call.templated and not hostile_any else "abuse",
-                severity="medium",
-                confidence=0.8,
+                self.TARGET,
+                case="spam" if target in call.templated and not hostile_any else None,
                 ev=ev,
                 room=target_room,
                 ts_ms=ev.ts,
                 fingerprint=f"{call.event_id}->{target}",
-                summary=summary,  # type: ignore[arg-type]
-                field="text",
+                summary=summary,
                 event_ids=list(raiders.values())[:50],
-                basis_ids=basis,
                 message=f"{len(users)} 名来自直播间 {call.room_id} 的观众在其主播号召后集中发布攻击性评论。"
                 f" / {len(users)} viewers from room {call.room_id} arrived after their host's call and attacked.",
-                suggestion="批量处置这些账号的评论，保全证据。 / Moderate these accounts' comments together.",
                 facts=facts,
             ),
         ]
