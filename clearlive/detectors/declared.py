@@ -26,6 +26,7 @@ from clearlive.model.findings import CATEGORIES, SEVERITIES, LegalBasis
 
 if TYPE_CHECKING:
     from clearlive.detectors.base import Detector
+    from clearlive.rules.loader import Rule
 
 _NO_CASES: Mapping[str, Case] = MappingProxyType({})
 
@@ -39,6 +40,7 @@ class Case:
     severity: str | None = None
     confidence: float | None = None
     legal_basis: tuple[str, ...] | None = None
+    basis_from_packs: bool = False  # this case's findings carry the pack rules' basis (see DetectorRule)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -93,6 +95,9 @@ class DetectorRule:
         ids = self.case(case).legal_basis
         return self.legal_basis if ids is None else ids
 
+    def takes_pack_basis(self, case: str | None = None) -> bool:
+        return self.basis_from_packs or self.case(case).basis_from_packs
+
     def basis(self, case: str | None = None) -> list[LegalBasis]:
         """The rule's citations (checked to exist by `check_rules` before any scan)."""
         table = citation_table()
@@ -114,16 +119,32 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def pack_basis(rules: Iterable[Rule]) -> dict[tuple[str, str], list[LegalBasis]]:
+    """The legal basis of a rule whose basis comes from the packs, by (category, script): that of
+    the first loaded pack rule of its category and script."""
+    basis: dict[tuple[str, str], list[LegalBasis]] = {}
+    for rule in rules:
+        for script in ("zh", "en"):
+            if script in rule.languages or "any" in rule.languages:
+                basis.setdefault((rule.spec.category, script), list(rule.legal_basis))
+    return basis
+
+
 def declared_rules(detector: Detector | type[Detector]) -> tuple[DetectorRule, ...]:
     """A detector's declared rules (its `declared()` hook: a class attribute for most)."""
     return detector.declared()
 
 
-def check_rules(rules: Iterable[DetectorRule], source: str, taken: dict[str, str] | None = None) -> None:
-    """Validate declarations; `taken` maps ids already declared to where (updated in place)."""
+def check_rules(
+    rules: Iterable[DetectorRule], source: str, taken: dict[str, tuple[str, DetectorRule | None]] | None = None
+) -> None:
+    """Validate declarations; `taken` maps ids already declared to where and what (updated in
+    place). Two detectors may declare the same rule object (one rule, two ways of finding it)."""
     table = citation_table()
     taken = {} if taken is None else taken
     for rule in rules:
+        if rule.id in taken and taken[rule.id][1] is rule:
+            continue
 
         def fail(message: str, rule: DetectorRule = rule) -> RuleLoadError:
             return RuleLoadError(source, rule.id, message)
@@ -131,7 +152,7 @@ def check_rules(rules: Iterable[DetectorRule], source: str, taken: dict[str, str
         if not rule.id or rule.id != rule.id.strip().lower() or " " in rule.id:
             raise fail("a rule id is lowercase, without spaces")
         if rule.id in taken:
-            raise fail(f"rule id already declared by {taken[rule.id]}")
+            raise fail(f"rule id already declared by {taken[rule.id][0]}")
         if not rule.title or not rule.reads:
             raise fail("a rule needs a title and a `reads` line")
         variants = [("", Case(rule.title, rule.category, rule.severity, rule.confidence, rule.legal_basis))]
@@ -154,12 +175,21 @@ def check_rules(rules: Iterable[DetectorRule], source: str, taken: dict[str, str
             raise fail("a rule whose basis comes from the packs declares no legal_basis of its own")
         if not rule.basis_from_packs and not rule.legal_basis:
             raise fail("legal_basis must name at least one citation id")
-        taken[rule.id] = source
+        taken[rule.id] = (source, rule)
 
 
-def check_detectors(detectors: Iterable[Detector], pack_rule_ids: Iterable[str] = ()) -> None:
-    """Validate every detector's declared rules together: no id twice, none shared with a pack rule."""
-    taken = dict.fromkeys(pack_rule_ids, "a rule pack")
+def check_detectors(detectors: Iterable[Detector]) -> None:
+    """Validate every detector's declared rules together (the scanner does, when it is built): no
+    id twice, none shared with a rule of the packs a text-rule detector among them loaded."""
+    from clearlive.detectors.text_rules import TextRuleDetector
+
+    detectors = list(detectors)
+    taken: dict[str, tuple[str, DetectorRule | None]] = {
+        rule.id: (f"rule pack {rule.pack}", None)
+        for d in detectors
+        if isinstance(d, TextRuleDetector)
+        for rule in d.ruleset.rules
+    }
     seen: set[type[Detector]] = set()
     for detector in detectors:
         kind = type(detector)

@@ -62,7 +62,7 @@ def fact_finding(
     fixes one) are the rule's or its `case`'s; a finding whose strength sets its severity passes
     one of the rule's declared `severities`; a classifier passes its probability as `confidence`,
     and the pack rules' `basis` when the rule takes its basis from the packs."""
-    if basis is not None and not rule.basis_from_packs:
+    if basis is not None and not rule.takes_pack_basis(case):
         raise ValueError(f"rule {rule.id} declares its legal basis; a finding cannot bring another")
     original = norm.original
     start, end = norm.span(*span)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from clearlive.classifiers.abuse import AbuseModel
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.declared import DetectorRule
+from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.listing import fact_finding
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import EventBase, scannable_text
@@ -23,7 +23,7 @@ class ModelAbuseDetector(Detector):
     id = "model.abuse"
     event_types = frozenset({"utterance", "comment"})
     RULES = (
-        DetectorRule(
+        MODEL_ABUSE := DetectorRule(
             id=id,
             title="辱骂、攻击性言论（模型） / offensive language (model)",
             category="abuse",
@@ -31,7 +31,12 @@ class ModelAbuseDetector(Detector):
             severities=("medium",),  # a probability of 0.9 or more
             confidence=0.9,  # each finding carries the model's probability instead
             legal_basis=("CN-CAC-2024", "CN-ANC-14-14", "CN-ECO-7"),
-            reads="chat or speech a trained abuse model (`--model`) scores at or above its threshold",
+            reads="chat or speech a trained abuse model (`--model`) scores at or above its threshold; also host "
+            "speech the bundled claims classifier puts in abuse where no abuse rule matched (case claims_model)",
+            # The claims classifier's abuse lead has the same id (model.{category}): one rule, two models.
+            cases={
+                "claims_model": Case(title="辱骂、攻击性言论（模型） / abusive language (model)", basis_from_packs=True)
+            },
             suggestion="删除或屏蔽攻击性评论；主播文明用语。 / Remove offensive chat; keep the language civil.",
         ),
     )

@@ -14,8 +14,9 @@ from typing import ClassVar
 from clearlive.claims.speech_acts import counts, speaker_act, text_act
 from clearlive.classifiers.claims import ClaimsModel, script_of
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.declared import DetectorRule
+from clearlive.detectors.declared import DetectorRule, pack_basis
 from clearlive.detectors.listing import fact_finding
+from clearlive.detectors.model_abuse import ModelAbuseDetector
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import EventBase, scannable_text
 from clearlive.model.findings import Finding, LegalBasis
@@ -59,12 +60,7 @@ def model_lead(rule_id: str, title: str, category: str, reads: str) -> DetectorR
 def basis_by_category(rules: TextRuleDetector) -> dict[tuple[str, str], list[LegalBasis]]:
     """The legal basis of a model finding, by (category, script): that of the first rule of its
     category and script in the loaded packs."""
-    basis: dict[tuple[str, str], list[LegalBasis]] = {}
-    for rule in rules.ruleset.rules:
-        for script in ("zh", "en"):
-            if script in rule.languages or "any" in rule.languages:
-                basis.setdefault((rule.spec.category, script), list(rule.legal_basis))
-    return basis
+    return pack_basis(rules.ruleset.rules)
 
 
 class ClaimsModelDetector(Detector):
@@ -72,14 +68,20 @@ class ClaimsModelDetector(Detector):
     # Host speech only: chat is most of a room's events, and scoring every comment would cost the
     # scan most of its throughput (bench/scan.py); comments keep the rules and the abuse model.
     event_types = frozenset({"utterance"})
-    RULES = tuple(
-        model_lead(
-            f"model.{category}",
-            title,
-            category,
-            f"host speech the bundled claims classifier puts in {category}, where no rule of that category matched",
-        )
-        for category, title in TITLES.items()
+    # model.abuse is also the trained abuse model's rule id: its declaration has a case for this model.
+    RULES = (
+        *(
+            model_lead(
+                f"model.{category}",
+                title,
+                category,
+                f"host speech the bundled claims classifier puts in {category}, where no rule of that category "
+                "matched",
+            )
+            for category, title in TITLES.items()
+            if category != "abuse"
+        ),
+        ModelAbuseDetector.MODEL_ABUSE,
     )
     _RULE_OF: ClassVar[dict[str, DetectorRule]] = {r.category: r for r in RULES}
 
@@ -109,6 +111,7 @@ class ClaimsModelDetector(Detector):
             out.append(
                 fact_finding(
                     self._RULE_OF[category],
+                    case="claims_model" if category == "abuse" else None,
                     confidence=round(p, 3),
                     ev=event,
                     room=room,

@@ -20,6 +20,7 @@ from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.listing import fact_finding
 from clearlive.detectors.model_claims import basis_by_category, model_lead
 from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.errors import RuleLoadError
 from clearlive.model.events import EventBase, scannable_text
 from clearlive.model.findings import CATEGORIES, Finding
 from clearlive.normalize import normalize
@@ -44,6 +45,13 @@ class EncoderModelDetector(Detector):
     _RULE_OF: ClassVar[dict[str, DetectorRule]] = {r.category: r for r in RULES}
 
     def __init__(self, model: EncoderModel, rules: TextRuleDetector) -> None:
+        unknown = sorted(set(model.categories) - set(self._RULE_OF))
+        if unknown:
+            raise RuleLoadError(
+                f"{type(self).__module__}.{type(self).__qualname__}",
+                None,
+                f"the encoder model names categories outside the contract: {unknown}",
+            )
         self.model = model
         self.rules = rules
         self.basis = basis_by_category(rules)

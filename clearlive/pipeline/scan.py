@@ -18,6 +18,7 @@ from clearlive.detectors import Detector, RoomState, TextRuleDetector
 from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.claims import ClaimFrameDetector
+from clearlive.detectors.declared import check_detectors
 from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.fraudar import FraudarDetector
 from clearlive.detectors.likes import LikeFarmDetector
@@ -79,6 +80,7 @@ class Scanner:
     def __init__(self, detectors: list[Detector], tenant: str = DEFAULT_TENANT, part: str = "all") -> None:
         if part not in PARTS:
             raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
+        check_detectors(detectors)  # every declared rule, before any event: a bad citation fails here
         self.detectors = detectors
         self.tenant = tenant
         self.part = part
