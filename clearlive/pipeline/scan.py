@@ -25,6 +25,7 @@ from clearlive.detectors.likes import LikeFarmDetector
 from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.speech import mark_speech_findings
+from clearlive.detectors.thresholds import Thresholds
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
@@ -59,6 +60,7 @@ class ScanConfig:
     claims_model: Path | None = CLAIMS_MODEL  # the category classifier after the rules; None turns it off
     encoder_model: Path | None = None  # opt-in sentence-encoder model (clearlive train encoder; needs [encoder])
     tenant: str = DEFAULT_TENANT  # named in every finding id (the service names each tenant's own)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the behaviour detectors' (shipped defaults)
     inputs: InputOptions = field(default_factory=InputOptions)
 
 
@@ -112,11 +114,11 @@ class Scanner:
             text,
             *(d() for d in FACT_DETECTORS),
             ClaimFrameDetector(text),
-            OrderBrushingDetector(),
+            OrderBrushingDetector(config.thresholds.brushing),
             FraudarDetector(),
-            ViewerCurveDetector(),
+            ViewerCurveDetector(config.thresholds.viewers),
             LikeFarmDetector(),
-            TemplatedChatDetector(text),
+            TemplatedChatDetector(text, config.thresholds.chat),
             FanRaidDetector(text),
             LockstepDetector(),
         ]

@@ -1,0 +1,21 @@
+"""Every tunable threshold of the behaviour detectors: one frozen config per detector.
+
+The defaults are the shipped values (each detector's docstring says where they come from). A
+scan takes its own through `ScanConfig(thresholds=Thresholds(chat=ChatConfig(max_templates=50)))`;
+`dataclasses.replace` derives one from the defaults. Nothing reads a module-level setting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clearlive.detectors.botchat import ChatConfig
+from clearlive.detectors.brushing import BrushingConfig
+from clearlive.detectors.viewers import ViewerConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    viewers: ViewerConfig = field(default_factory=ViewerConfig)
+    chat: ChatConfig = field(default_factory=ChatConfig)
+    brushing: BrushingConfig = field(default_factory=BrushingConfig)
