@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import DetectorRule
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
 from clearlive.model.findings import Finding
 
@@ -132,7 +132,7 @@ class FraudarDetector(Detector):
         if len(self.edges) < MAX_EDGES:
             self.edges.add((event.user_id, shop))
         self.first_order.setdefault(shop, event)
-        self.last_ts = max(self.last_ts, event.ts)  # type: ignore[type-var]
+        self.last_ts = max(self.last_ts, event_ms(event))
         return ()
 
     def finish_all(self, rooms: dict[str, RoomState]) -> Iterable[Finding]:

@@ -124,19 +124,20 @@ class IngredientClaimDetector(Detector):
         norm = normalize(event.text)
         out = []
         for name, is_class, free, span in _claims(norm.text):
-            claim = (PendingClaim(event, norm, span, 0), name, is_class, free)
+            claim = PendingClaim(event, norm, span, 0)
             product = listing(room).current
             if product is None:
-                room.slots.setdefault(self.id, []).append(claim)
+                room.slots.setdefault(self.id, []).append((claim, name, is_class, free))
                 continue
-            f = self._judge(*claim, product, room)
+            f = self._judge(claim, name, is_class, free, product, room)
             if f is not None:
                 out.append(f)
         return out
 
     def finish(self, room: RoomState) -> Iterable[Finding]:
         product = listing(room).current
-        found = [self._judge(*claim, product, room) for claim in room.slots.pop(self.id, [])]
+        pending: list[tuple[PendingClaim, str, bool, bool]] = room.slots.pop(self.id, [])
+        found = [self._judge(claim, name, is_class, free, product, room) for claim, name, is_class, free in pending]
         return [f for f in found if f is not None]
 
     def _judge(

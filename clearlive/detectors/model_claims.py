@@ -75,8 +75,7 @@ class ClaimsModelDetector(Detector):
                 f"model.{category}",
                 title,
                 category,
-                f"host speech the bundled claims classifier puts in {category}, where no rule of that category "
-                "matched",
+                f"host speech the bundled claims classifier puts in {category}, where no rule of that category matched",
             )
             for category, title in TITLES.items()
             if category != "abuse"

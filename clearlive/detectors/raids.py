@@ -33,7 +33,7 @@ from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, shingles, template
 from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.hostility import hostility
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import Comment, EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
@@ -231,7 +231,7 @@ class FanRaidDetector(Detector):
                 self.CALLER,
                 ev=caller_event,
                 room=caller_room,
-                ts_ms=ev.ts,
+                ts_ms=event_ms(ev),
                 fingerprint=f"{call.event_id}->{target}",
                 summary=summary,
                 event_ids=[call.event_id, *list(raiders.values())[:49]],
@@ -245,7 +245,7 @@ class FanRaidDetector(Detector):
                 case="spam" if target in call.templated and not hostile_any else None,
                 ev=ev,
                 room=target_room,
-                ts_ms=ev.ts,
+                ts_ms=event_ms(ev),
                 fingerprint=f"{call.event_id}->{target}",
                 summary=summary,
                 event_ids=list(raiders.values())[:50],

@@ -319,16 +319,18 @@ class ViewerCurveDetector(Detector):
         jump = ev.online - prev
         if jump < c.min_jump or jump < c.min_rel_jump * max(prev, 1) or len(state.rel_changes) < c.baseline_samples:
             return []
-        minutes = max(1.0, (ev.ts - state.first_ts) / 60_000)  # type: ignore[operator]
+        ts = event_ms(ev)
+        first = state.first_ts if state.first_ts is not None else ts  # set by observe before any judging
+        minutes = max(1.0, (ts - first) / 60_000)
         if state.total_enters / minutes < 1:
             return []  # the input carries (almost) no enter events: nothing to compare the jump with
         usual = statistics.median(state.rel_changes)
         if jump / max(prev, 1) < c.baseline_factor * max(usual, 0.01):
             return []
-        entered = sum(1 for t in state.enters if prev_ts < t <= ev.ts)  # type: ignore[operator]
+        entered = sum(1 for t in state.enters if prev_ts < t <= ts)
         if entered >= c.max_enter_share * jump:
             return []
-        seconds = (ev.ts - prev_ts) / 1000  # type: ignore[operator]
+        seconds = (ts - prev_ts) / 1000
         summary = f"online {prev} -> {ev.online} (+{jump}) in {seconds:g} s with {entered} entries"
         return [
             _finding(
