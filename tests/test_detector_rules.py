@@ -197,3 +197,20 @@ def test_thresholds_are_a_frozen_config_passed_at_construction() -> None:
     assert plateaus(replace(ViewerConfig(), plateau_samples=10_000)) == 0  # a run that long never comes
     with pytest.raises(AttributeError):
         ViewerConfig().min_jump = 1  # type: ignore[misc]
+
+
+def test_citations_load_with_the_duplicate_key_guard(tmp_path: Path) -> None:
+    from clearlive.legal import CITATIONS_PATH, citation_table, load_citations
+
+    assert load_citations(CITATIONS_PATH) == citation_table()
+    twice = tmp_path / "citations.yaml"
+    twice.write_text(
+        "CN-AD-9:\n  citation: 《广告法》第九条\n  mark: V\nCN-AD-9:\n  citation: 《广告法》第十条\n  mark: V\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleLoadError, match=r"duplicate key\(s\) \['CN-AD-9'\]"):
+        load_citations(twice)
+    unmarked = tmp_path / "unmarked.yaml"
+    unmarked.write_text("CN-AD-9:\n  citation: 《广告法》第九条\n", encoding="utf-8")
+    with pytest.raises(RuleLoadError, match=r"\[CN-AD-9\]: needs a citation and a mark"):
+        load_citations(unmarked)

@@ -183,7 +183,7 @@ REPEATED = _scarcity_rule(
 )
 ORDERS_EXCEED = _scarcity_rule(
     "facts.scarcity.orders_exceed",
-    'more orders after "only N left" than N could cover (N and 3 more, or twice N)',
+    'more orders after "only N left" than N plus the larger of 3 and N',
 )
 
 
