@@ -27,14 +27,21 @@ from clearlive.model.events import EventBase, Like, format_ts
 from clearlive.model.findings import Finding
 
 MINUTE_MS = 60_000
-ACCOUNT_CAP = 300  # likes in one minute from one account: five taps a second for the whole minute
-EVENT_CAP = 100  # likes in one event: clients report the taps of a moment, a dozen or so
-ROOM_FACTOR = 20.0  # and this many times the room's usual likes per liker-minute
-MIN_ACCOUNTS = 2
-SOLO_FACTOR = 3.0  # a single account needs three times the cap
-FARM_WINDOW_MS = 5 * MINUTE_MS
-MAX_LIKERS = 200_000
-USUAL_REFRESH = 500  # like events between recomputations of the room's usual rate
+
+
+@dataclass(frozen=True, slots=True)
+class LikeConfig:
+    """The detector's thresholds, with the defaults the module docstring describes (in capitals);
+    a scan passes its own through `ScanConfig.thresholds`."""
+
+    account_cap: int = 300  # likes in one minute from one account: five taps a second for the whole minute
+    event_cap: int = 100  # likes in one event: clients report the taps of a moment, a dozen or so
+    room_factor: float = 20.0  # and this many times the room's usual likes per liker-minute
+    min_accounts: int = 2
+    solo_factor: float = 3.0  # a single account needs three times the cap
+    farm_window_ms: int = 5 * MINUTE_MS
+    max_likers: int = 200_000
+    usual_refresh: int = 500  # like events between recomputations of the room's usual rate
 
 
 @dataclass
@@ -66,7 +73,11 @@ class LikeFarmDetector(Detector):
         ),
     )
 
+    def __init__(self, config: LikeConfig | None = None) -> None:
+        self.config = config or LikeConfig()
+
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        cfg = self.config
         assert isinstance(event, Like)
         state: _Likers = room.slots.setdefault(self.id, _Likers())
         ts: int = event.ts  # type: ignore[assignment]
@@ -74,7 +85,7 @@ class LikeFarmDetector(Detector):
             return ()
         user, count = event.user_id, max(0, event.count)
         state.events += 1
-        if user not in state.recent and len(state.recent) >= MAX_LIKERS:
+        if user not in state.recent and len(state.recent) >= cfg.max_likers:
             return ()
         q = state.recent.setdefault(user, deque())
         q.append((ts, count, event.id or ""))
@@ -82,18 +93,18 @@ class LikeFarmDetector(Detector):
             q.popleft()
         state.totals[user] = state.totals.get(user, 0) + count
         state.first.setdefault(user, ts)
-        if state.usual is None or state.events % USUAL_REFRESH == 0:
+        if state.usual is None or state.events % cfg.usual_refresh == 0:
             state.usual = self._usual(state, ts)
         in_minute = sum(c for _, c, _ in q)
-        machine_sized = count >= EVENT_CAP  # no client batches that many taps into one event
-        if (in_minute <= ACCOUNT_CAP and not machine_sized) or in_minute < ROOM_FACTOR * state.usual:
+        machine_sized = count >= cfg.event_cap  # no client batches that many taps into one event
+        if (in_minute <= cfg.account_cap and not machine_sized) or in_minute < cfg.room_factor * state.usual:
             return ()
         state.over[user] = (ts, in_minute, [eid for _, _, eid in q])
-        state.over = {u: v for u, v in state.over.items() if ts - v[0] <= FARM_WINDOW_MS}
-        if state.last_report is not None and ts - state.last_report < FARM_WINDOW_MS:
+        state.over = {u: v for u, v in state.over.items() if ts - v[0] <= cfg.farm_window_ms}
+        if state.last_report is not None and ts - state.last_report < cfg.farm_window_ms:
             return ()
         farm = sorted(state.over)
-        if len(farm) < MIN_ACCOUNTS and max(v[1] for v in state.over.values()) < SOLO_FACTOR * ACCOUNT_CAP:
+        if len(farm) < cfg.min_accounts and max(v[1] for v in state.over.values()) < cfg.solo_factor * cfg.account_cap:
             return ()
         state.last_report = ts
         return [self._finding(event, room, state, farm)]
@@ -105,6 +116,7 @@ class LikeFarmDetector(Detector):
         return statistics.median(rates) if rates else 0.0
 
     def _finding(self, ev: Like, room: RoomState, state: _Likers, farm: list[str]) -> Finding:
+        cfg = self.config
         ts: int = ev.ts  # type: ignore[assignment]
         per_account = {u: state.over[u][1] for u in farm}
         likes = sum(per_account.values())
@@ -134,7 +146,7 @@ class LikeFarmDetector(Detector):
                 "n_accounts": len(farm),
                 "likes_per_minute": dict(sorted(per_account.items())[:50]),
                 "usual_per_liker_minute": round(usual, 2),
-                "cap_per_minute": ACCOUNT_CAP,
+                "cap_per_minute": cfg.account_cap,
                 "window_start": format_ts(start),
                 "window_end": format_ts(ts),
             },

@@ -115,12 +115,12 @@ class Scanner:
             *(d() for d in FACT_DETECTORS),
             ClaimFrameDetector(text),
             OrderBrushingDetector(config.thresholds.brushing),
-            FraudarDetector(),
+            FraudarDetector(config.thresholds.fraudar),
             ViewerCurveDetector(config.thresholds.viewers),
-            LikeFarmDetector(),
+            LikeFarmDetector(config.thresholds.likes),
             TemplatedChatDetector(text, config.thresholds.chat),
             FanRaidDetector(text),
-            LockstepDetector(),
+            LockstepDetector(config.thresholds.lockstep),
         ]
         if config.claims_model is not None:
             from clearlive.classifiers.claims import ClaimsModel  # scikit-learn loads only when asked for
