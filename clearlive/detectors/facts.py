@@ -63,7 +63,17 @@ _PRICE_GATE = re.compile(
     "was|retail|compare|originally|regular|normally|msrp|list price|store price|valued|worth|usually",
     re.IGNORECASE,
 )
-PRICE_TOLERANCE = 1.02  # rounding in speech: 199 said for 198.9
+
+
+@dataclass(frozen=True, slots=True)
+class FactsConfig:
+    """The fact checks' thresholds; a scan passes its own through `ScanConfig.thresholds`."""
+
+    price_tolerance: float = 1.02  # rounding in speech: 199 said for 198.9
+    stock_factor: int = 3  # listing stock at least 3x the claim ...
+    stock_margin: int = 20  # ... and 20 more contradicts it
+    repeat_min: int = 3  # the same claim this many times ...
+    repeat_span_ms: int = 10 * 60_000  # ... over at least ten minutes, never running lower
 
 
 class ReferencePriceDetector(Detector):
@@ -85,6 +95,9 @@ class ReferencePriceDetector(Detector):
             " / Compare with the real lowest price of the period, or say what the reference price is.",
         ),
     )
+
+    def __init__(self, config: FactsConfig | None = None) -> None:
+        self.config = config or FactsConfig()
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -119,7 +132,7 @@ class ReferencePriceDetector(Detector):
     def _judge(self, claim: PendingClaim, product: Product, room: RoomState) -> Finding | None:
         eu = product.lowest_price_7d is None and product.lowest_price_30d is not None
         lowest = product.lowest_price_30d if eu else product.lowest_price_7d
-        if lowest is None or claim.value <= lowest * PRICE_TOLERANCE:
+        if lowest is None or claim.value <= lowest * self.config.price_tolerance:
             return None
         window = "30" if eu else "7"
         ratio = round(claim.value / lowest, 2)
@@ -155,9 +168,6 @@ _SCARCITY_RE = re.compile(
     r"|only (" + _NUMBER + r") (?:left|remaining)|last (" + _NUMBER + r") (?:units|pieces|orders|left)"
 )
 _SCARCITY_GATE = re.compile("只剩|仅剩|僅剩|还剩|還剩|就剩|最后|最後|only|last", re.IGNORECASE)
-STOCK_FACTOR = 3  # listing stock at least 3x the claim (and 20 more) contradicts it
-REPEAT_MIN = 3  # the same claim this many times ...
-REPEAT_SPAN_MS = 10 * 60_000  # ... over at least ten minutes, never running lower
 
 
 def _scarcity_rule(rule_id: str, reads: str) -> DetectorRule:
@@ -179,7 +189,7 @@ STOCK_CONTRADICTS = _scarcity_rule(
 )
 REPEATED = _scarcity_rule(
     "facts.scarcity.repeated",
-    f"the same scarcity claim {REPEAT_MIN} times or more over {REPEAT_SPAN_MS // 60_000} minutes, never lower",
+    "the same scarcity claim 3 times or more over 10 minutes, never lower",
 )
 ORDERS_EXCEED = _scarcity_rule(
     "facts.scarcity.orders_exceed",
@@ -198,6 +208,9 @@ class ScarcityDetector(Detector):
     id = "facts.scarcity"
     event_types = frozenset({"utterance", "order"})
     RULES = (STOCK_CONTRADICTS, REPEATED, ORDERS_EXCEED)
+
+    def __init__(self, config: FactsConfig | None = None) -> None:
+        self.config = config or FactsConfig()
 
     def _state(self, room: RoomState) -> _ScarcityState:
         state = room.slots.get(self.id)
@@ -223,7 +236,12 @@ class ScarcityDetector(Detector):
             state.claims.append((event.ts, n, event.id or ""))  # type: ignore[arg-type]
             state.open_claims.append((claim, 0, []))
             product = listing(room).current
-            if product is not None and product.stock is not None and product.stock >= max(n * STOCK_FACTOR, n + 20):
+            cfg = self.config
+            if (
+                product is not None
+                and product.stock is not None
+                and product.stock >= max(n * cfg.stock_factor, n + cfg.stock_margin)
+            ):
                 out.append(
                     self._finding(
                         STOCK_CONTRADICTS,
@@ -257,10 +275,10 @@ class ScarcityDetector(Detector):
         return out
 
     def _repeated(self, state: _ScarcityState) -> list[tuple[int, float, str]] | None:
-        if state.reported_repeat or len(state.claims) < REPEAT_MIN:
+        if state.reported_repeat or len(state.claims) < self.config.repeat_min:
             return None
         claims = sorted(state.claims)
-        if claims[-1][0] - claims[0][0] < REPEAT_SPAN_MS or claims[-1][1] < claims[0][1]:
+        if claims[-1][0] - claims[0][0] < self.config.repeat_span_ms or claims[-1][1] < claims[0][1]:
             return None
         state.reported_repeat = True  # one finding per room: the pattern, not each repetition
         return claims
@@ -486,3 +504,9 @@ FACT_DETECTORS: tuple[type[Detector], ...] = (
     BrandClaimDetector,
     IngredientClaimDetector,
 )
+
+
+def fact_detectors(config: FactsConfig | None = None) -> list[Detector]:
+    """The fact detectors of a scan, those with thresholds given `config` (default: the shipped one)."""
+    # In FACT_DETECTORS' order: the listing tracker first, and findings of one event in a fixed order.
+    return [d(config) if d in (ReferencePriceDetector, ScarcityDetector) else d() for d in FACT_DETECTORS]

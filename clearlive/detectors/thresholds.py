@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from clearlive.detectors.botchat import ChatConfig
 from clearlive.detectors.brushing import BrushingConfig
+from clearlive.detectors.facts import FactsConfig
 from clearlive.detectors.fraudar import FraudarConfig
 from clearlive.detectors.likes import LikeConfig
 from clearlive.detectors.lockstep import LockstepConfig
@@ -22,6 +23,7 @@ class Thresholds:
     viewers: ViewerConfig = field(default_factory=ViewerConfig)
     chat: ChatConfig = field(default_factory=ChatConfig)
     brushing: BrushingConfig = field(default_factory=BrushingConfig)
+    facts: FactsConfig = field(default_factory=FactsConfig)
     fraudar: FraudarConfig = field(default_factory=FraudarConfig)
     likes: LikeConfig = field(default_factory=LikeConfig)
     lockstep: LockstepConfig = field(default_factory=LockstepConfig)

@@ -19,7 +19,7 @@ from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.claims import ClaimFrameDetector
 from clearlive.detectors.declared import check_detectors
-from clearlive.detectors.facts import FACT_DETECTORS
+from clearlive.detectors.facts import fact_detectors
 from clearlive.detectors.fraudar import FraudarDetector
 from clearlive.detectors.likes import LikeFarmDetector
 from clearlive.detectors.lockstep import LockstepDetector
@@ -112,7 +112,7 @@ class Scanner:
         text = TextRuleDetector(build_ruleset(config))
         detectors: list[Detector] = [
             text,
-            *(d() for d in FACT_DETECTORS),
+            *fact_detectors(config.thresholds.facts),
             ClaimFrameDetector(text),
             OrderBrushingDetector(config.thresholds.brushing),
             FraudarDetector(config.thresholds.fraudar),
