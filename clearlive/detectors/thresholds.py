@@ -15,6 +15,7 @@ from clearlive.detectors.facts import FactsConfig
 from clearlive.detectors.fraudar import FraudarConfig
 from clearlive.detectors.likes import LikeConfig
 from clearlive.detectors.lockstep import LockstepConfig
+from clearlive.detectors.raids import RaidConfig
 from clearlive.detectors.viewers import ViewerConfig
 
 
@@ -27,3 +28,4 @@ class Thresholds:
     fraudar: FraudarConfig = field(default_factory=FraudarConfig)
     likes: LikeConfig = field(default_factory=LikeConfig)
     lockstep: LockstepConfig = field(default_factory=LockstepConfig)
+    raids: RaidConfig = field(default_factory=RaidConfig)

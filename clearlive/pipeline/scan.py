@@ -119,7 +119,7 @@ class Scanner:
             ViewerCurveDetector(config.thresholds.viewers),
             LikeFarmDetector(config.thresholds.likes),
             TemplatedChatDetector(text, config.thresholds.chat),
-            FanRaidDetector(text),
+            FanRaidDetector(text, config.thresholds.raids),
             LockstepDetector(config.thresholds.lockstep),
         ]
         if config.claims_model is not None:
