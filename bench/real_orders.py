@@ -10,7 +10,7 @@ without a customer are counted and left out. Each ISO week of the log is one sho
 not carry from week to week), so the honest baseline is about a hundred real shop-weeks with
 their own buyers, reorders and wholesale customers.
 
-For each floor of per-buyer orders in an hour (the detector's MIN_BUYER_ORDERS; the shipped value
+For each floor of per-buyer orders in an hour (`BrushingConfig.min_buyer_orders`; the shipped value
 is marked), the grid prints the share of honest shop-weeks with a brushing finding (false alarms)
 and the recall of injected brushing (B fake buyers placing K orders each within one business
 hour of a random week): recall at the false-alarm rate each floor gives.
