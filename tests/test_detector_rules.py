@@ -126,7 +126,7 @@ def _declaring(**fields: Any) -> type[Detector]:
         "message": "m",
     }
     rule = DetectorRule(**{**base, **fields})
-    return type("Declaring", (_Quoting,), {"RULES": (rule,)})
+    return type("Declaring", (_Quoting,), {"RULES": (rule,), "__module__": __name__})
 
 
 def test_a_declared_rule_gives_its_title_severity_and_citations() -> None:
@@ -147,19 +147,16 @@ def test_a_declared_rule_gives_its_title_severity_and_citations() -> None:
         ({"confidence": 1.5}, "confidence 1.5 is not in (0, 1]"),
         ({"id": "Test Rule"}, "a rule id is lowercase, without spaces"),
         ({"reads": ""}, "a rule needs a title and a `reads` line"),
-        ({"id": "fraud.lockstep"}, "rule id already declared by tests.test_detector_rules.Declaring"),
+        ({"id": "fraud.lockstep"}, "rule id already declared by clearlive.detectors.lockstep.LockstepDetector"),
         ({"id": "zh.abuse.profanity"}, "rule id already declared by rule pack zh-CN.abuse"),
     ],
 )
 def test_a_bad_declaration_fails_when_the_scanner_is_built(fields: dict[str, Any], message: str) -> None:
     config = ScanConfig(claims_model=None)
-    detectors = [*Scanner.from_config(config).detectors, _declaring(**fields)()]
-    if fields.get("id") == "fraud.lockstep":  # the clash is found whichever detector comes first
-        detectors = [_declaring(**fields)(), *Scanner.from_config(config).detectors]
-        message = "rule id already declared by tests.test_detector_rules.Declaring"
     with pytest.raises(RuleLoadError) as err:
-        Scanner(detectors)
-    assert message in str(err.value) and err.value.rule_id == (fields.get("id") or "test.quoting.rule")
+        Scanner([*Scanner.from_config(config).detectors, _declaring(**fields)()])
+    assert str(err.value).startswith("tests.test_detector_rules.Declaring [")
+    assert message in str(err.value) and err.value.rule_id == fields.get("id", "test.quoting.rule")
 
 
 def test_a_finding_can_only_take_what_its_rule_declares() -> None:
