@@ -19,7 +19,7 @@ from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import Case, DetectorRule, check_detectors
 from clearlive.detectors.facts import ReferencePriceDetector
 from clearlive.detectors.listing import fact_finding
-from clearlive.detectors.registry import declared_rules, detector_classes
+from clearlive.detectors.registry import detector_classes, listed_rules
 from clearlive.detectors.viewers import ViewerConfig, ViewerCurveDetector
 from clearlive.errors import RuleLoadError
 from clearlive.model.events import Event, EventBase, Utterance
@@ -176,7 +176,7 @@ def test_a_finding_can_only_take_what_its_rule_declares() -> None:
 
 def test_the_registry_checks_declarations_against_the_packs() -> None:
     _, packs = load_rules([])
-    listed = declared_rules(packs)
+    listed = listed_rules(packs)
     model = next(r for r in listed if r.rule.id == "model.efficacy_claim")
     assert model.legal_basis and model.rule.basis_from_packs  # a lead carries its category's pack basis
     abuse = next(r for r in listed if r.rule.id == "model.abuse")  # one rule, two models

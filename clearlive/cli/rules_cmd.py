@@ -28,10 +28,10 @@ def list_rules(
 ) -> None:
     """Every rule id a finding can carry: the loaded packs' rules (id, category, severity, languages,
     size, legal basis) and the rules the code detectors declare."""
-    from clearlive.detectors.registry import declared_rules  # loads the classifiers' libraries
+    from clearlive.detectors.registry import listed_rules  # loads the classifiers' libraries
 
     _, loaded = load_rules(list(rules or ()))
-    declared = declared_rules(loaded)
+    declared = listed_rules(loaded)
     if format == "json":
         rows: list[dict[str, object]] = [
             {

@@ -65,6 +65,11 @@ class DetectorRule:
     basis_from_packs: bool = False
     examples: Mapping[str, tuple[object, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __post_init__(self) -> None:
+        # read-only views: a declaration cannot be changed after it is checked
+        object.__setattr__(self, "cases", MappingProxyType(dict(self.cases)))
+        object.__setattr__(self, "examples", MappingProxyType(dict(self.examples)))
+
     def case(self, name: str | None) -> Case:
         if name is None:
             return Case()
@@ -130,11 +135,6 @@ def pack_basis(rules: Iterable[Rule]) -> dict[tuple[str, str], list[LegalBasis]]
     return basis
 
 
-def declared_rules(detector: Detector | type[Detector]) -> tuple[DetectorRule, ...]:
-    """A detector's declared rules (its `declared()` hook: a class attribute for most)."""
-    return detector.declared()
-
-
 def check_rules(
     rules: Iterable[DetectorRule], source: str, taken: dict[str, tuple[str, DetectorRule | None]] | None = None
 ) -> None:
@@ -196,4 +196,4 @@ def check_detectors(detectors: Iterable[Detector]) -> None:
         if kind in seen:
             continue
         seen.add(kind)
-        check_rules(declared_rules(detector), f"{kind.__module__}.{kind.__qualname__}", taken)
+        check_rules(kind.declared(), f"{kind.__module__}.{kind.__qualname__}", taken)

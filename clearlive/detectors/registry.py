@@ -57,7 +57,7 @@ class ListedRule:
     legal_basis: tuple[LegalBasis, ...]
 
 
-def declared_rules(pack_rules: Iterable[Rule] = ()) -> list[ListedRule]:
+def listed_rules(pack_rules: Iterable[Rule] = ()) -> list[ListedRule]:
     """Every code detector's declared rules, validated; a rule whose basis comes from the packs
     gets that of the given pack rules of its category (every script's, in order)."""
     pack_rules = list(pack_rules)
