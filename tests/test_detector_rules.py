@@ -22,7 +22,7 @@ from clearlive.detectors.listing import fact_finding
 from clearlive.detectors.registry import detector_classes, listed_rules
 from clearlive.detectors.viewers import ViewerConfig, ViewerCurveDetector
 from clearlive.errors import RuleLoadError
-from clearlive.model.events import Event, EventBase, Utterance
+from clearlive.model.events import Event, EventBase, Product, Utterance
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
 from clearlive.pipeline.scan import ScanConfig, Scanner
@@ -213,3 +213,39 @@ def test_citations_load_with_the_duplicate_key_guard(tmp_path: Path) -> None:
     unmarked.write_text("CN-AD-9:\n  citation: 《广告法》第九条\n", encoding="utf-8")
     with pytest.raises(RuleLoadError, match=r"\[CN-AD-9\]: needs a citation and a mark"):
         load_citations(unmarked)
+
+
+EXAMPLES = [
+    (rule.id, kind, example)
+    for cls in detector_classes()
+    if not cls.__module__.endswith(".claims")  # the claim frames' examples: tests/test_claims.py
+    for rule in cls.declared()
+    for kind in ("match", "no_match")
+    for example in rule.examples.get(kind, ())
+]
+
+
+def test_the_fact_rules_carry_examples_of_both_kinds() -> None:
+    with_examples = {rule_id for rule_id, _, _ in EXAMPLES}
+    assert with_examples >= {
+        "facts.price.reference_above_lowest",
+        "facts.scarcity.stock_contradicts",
+        "facts.origin.mismatch",
+        "facts.brand.mismatch",
+        "facts.ingredient.mismatch",
+        "facts.ingredient.unverified",
+    }
+    for rule_id in with_examples:
+        assert {kind for r, kind, _ in EXAMPLES if r == rule_id} == {"match", "no_match"}, rule_id
+
+
+@pytest.mark.parametrize(("rule_id", "kind", "example"), EXAMPLES, ids=lambda v: str(v)[:30])
+def test_declared_rule_examples(rule_id: str, kind: str, example: dict[str, Any]) -> None:
+    """A host line, after the room's listing when the example gives one."""
+    listed = example.get("product")
+    events: list[EventBase] = (
+        [Product(room_id="r", ts=0, sku="s", title="商品", **listed)] if listed is not None else []
+    )
+    events.append(Utterance(room_id="r", ts=1_000, id="u", text=example["text"], speaker="host"))
+    found = {f.rule_id for f in Scanner.from_config(ScanConfig(claims_model=None)).run(events)}
+    assert (rule_id in found) is (kind == "match"), (example, found)

@@ -89,6 +89,16 @@ class ReferencePriceDetector(Detector):
             confidence=0.85,
             legal_basis=("CN-PR-16", "CN-PR-19", "CN-LSE-32"),
             cases={"eu": Case(legal_basis=("EU-PID-6A", "US-233"))},  # a listing with a 30-day (EU) lowest only
+            examples={
+                "match": (
+                    {"text": "原价1990，今天直播间只要199", "product": {"price": 199, "lowest_price_7d": 199}},
+                    {"text": "It was $80, tonight only $40", "product": {"price": 40, "lowest_price_30d": 40}},
+                ),
+                "no_match": (
+                    {"text": "原价199，今天也是199", "product": {"price": 199, "lowest_price_7d": 199}},
+                    {"text": "原价1990，今天只要199", "product": {"price": 199}},  # no price history to judge
+                ),
+            },
             reads='a reference price said (原价, 专柜价, "was $X") above the listing\'s lowest price of the '
             "previous 7 days (CN) or 30 days (EU)",
             suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。"
@@ -170,7 +180,7 @@ _SCARCITY_RE = re.compile(
 _SCARCITY_GATE = re.compile("只剩|仅剩|僅剩|还剩|還剩|就剩|最后|最後|only|last", re.IGNORECASE)
 
 
-def _scarcity_rule(rule_id: str, reads: str) -> DetectorRule:
+def _scarcity_rule(rule_id: str, reads: str, examples: dict[str, tuple[object, ...]] | None = None) -> DetectorRule:
     return DetectorRule(
         id=rule_id,
         title="虚假限量 / false scarcity",
@@ -180,12 +190,20 @@ def _scarcity_rule(rule_id: str, reads: str) -> DetectorRule:
         legal_basis=("CN-OTM-14", "CN-AD-28", "EU-UCPD-AI-7"),
         reads=reads,
         suggestion="只在库存确实有限时说明，并与页面库存一致。/ State real stock levels only.",
+        examples=examples or {},
     )
 
 
 STOCK_CONTRADICTS = _scarcity_rule(
     "facts.scarcity.stock_contradicts",
     '只剩N单 / "only N left" while the listing shows three times N in stock and 20 more',
+    {
+        "match": (
+            {"text": "家人们只剩5单了，抓紧拍", "product": {"stock": 500}},
+            {"text": "only 3 left, grab it now", "product": {"stock": 120}},
+        ),
+        "no_match": ({"text": "家人们只剩5单了，抓紧拍", "product": {"stock": 6}},),
+    },
 )
 REPEATED = _scarcity_rule(
     "facts.scarcity.repeated",
@@ -376,6 +394,13 @@ class OriginClaimDetector(Detector):
             legal_basis=("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
             reads='an origin said (日本进口, "made in Italy") that the listing\'s origin contradicts',
             suggestion="口播产地与商品页面一致，进口商品提供报关或产地证明。/ Say the origin the listing shows.",
+            examples={
+                "match": ({"text": "这款面霜是日本进口的", "product": {"origin": "中国广东"}},),
+                "no_match": (
+                    {"text": "这款面霜是日本进口的", "product": {"origin": "日本"}},
+                    {"text": "这款面霜是日本进口的", "product": {}},  # no origin on the listing: nothing to compare
+                ),
+            },
         ),
     )
 
@@ -461,6 +486,13 @@ class BrandClaimDetector(Detector):
             reads="a brand named as the product's (这是雅诗兰黛的, \"genuine Dior\") that is not the listing's brand "
             "(comparisons such as 同款, 平替, dupe are not)",
             suggestion="只说商品页面上的真实品牌；不借用他人品牌名。 / Name only the brand on the listing.",
+            examples={
+                "match": ({"text": "这就是雅诗兰黛的正品", "product": {"brand": "花漾美肌"}},),
+                "no_match": (
+                    {"text": "雅诗兰黛同款，价格只要零头", "product": {"brand": "花漾美肌"}},
+                    {"text": "这就是雅诗兰黛的正品", "product": {"brand": "雅诗兰黛 Estee Lauder"}},
+                ),
+            },
         ),
     )
 

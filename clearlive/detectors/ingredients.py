@@ -91,6 +91,10 @@ UNVERIFIED = DetectorRule(
     legal_basis=("CN-AD-28", "US-FTCA-5"),
     reads='an ingredient claim (添加了玻尿酸, "paraben free") in a room whose listing has no ingredient list',
     suggestion="核对商品标签或备案成分表。 / Check the claim against the product label.",
+    examples={
+        "match": ({"text": "我们这款添加了玻尿酸"},),  # no listing in the room
+        "no_match": ({"text": "跟玻尿酸比，这个更清爽"},),  # a mention, no claim
+    },
 )
 MISMATCH = DetectorRule(
     id="facts.ingredient.mismatch",
@@ -102,6 +106,13 @@ MISMATCH = DetectorRule(
     reads="a free-from claim (无防腐剂) whose ingredient is on the listing's label, or a claimed ingredient "
     "(添加了玻尿酸) that is not on it (aliases map spoken names to label names)",
     suggestion="按成分表如实介绍，不作“零添加”“无XX”等与标签不符的声称。 / Describe the label as it is.",
+    examples={
+        "match": (
+            {"text": "我们这款无防腐剂，放心用", "product": {"ingredients": ["水", "甘油", "苯氧乙醇"]}},
+            {"text": "我们这款添加了玻尿酸", "product": {"ingredients": ["水", "甘油"]}},
+        ),
+        "no_match": ({"text": "我们这款添加了玻尿酸", "product": {"ingredients": ["水", "透明质酸钠"]}},),
+    },
     cases={
         "missing": Case(
             title="成分声称不在成分表中 / claimed ingredient missing from the label",
