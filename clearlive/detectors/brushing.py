@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import DetectorRule
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
 from clearlive.model.findings import Finding
 
@@ -97,7 +97,7 @@ class OrderBrushingDetector(Detector):
         shop = event.shop_id or room.shop_id or f"room:{event.room_id}"
         windows: dict[str, _ShopWindow] = room.slots.setdefault(self.id, {})
         w = windows.setdefault(shop, _ShopWindow())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts = event_ms(event)
         w.orders.append((ts, event.user_id, event.order_id))
         w.counts.append(sum(1 for _, b, _ in w.orders if b == event.user_id))
         while w.orders and (ts - w.orders[0][0] > cfg.window_ms or len(w.orders) > cfg.max_window_orders):

@@ -20,6 +20,7 @@ from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.ingredients import IngredientClaimDetector
 from clearlive.detectors.listing import ListingTracker, PendingClaim, fact_finding, listing
+from clearlive.detectors.metric import event_ms
 from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
@@ -251,7 +252,7 @@ class ScarcityDetector(Detector):
             if n is None or n <= 0:
                 continue
             claim = PendingClaim(event, norm, (m.start(), m.end()), n)
-            state.claims.append((event.ts, n, event.id or ""))  # type: ignore[arg-type]
+            state.claims.append((event_ms(event), n, event.id or ""))
             state.open_claims.append((claim, 0, []))
             product = listing(room).current
             cfg = self.config

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import DetectorRule
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, Like, format_ts
 from clearlive.model.findings import Finding
 
@@ -80,7 +80,7 @@ class LikeFarmDetector(Detector):
         cfg = self.config
         assert isinstance(event, Like)
         state: _Likers = room.slots.setdefault(self.id, _Likers())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts = event_ms(event)
         if event.anonymous:  # a masked viewer is nobody to count likes per account for
             return ()
         user, count = event.user_id, max(0, event.count)
@@ -117,7 +117,7 @@ class LikeFarmDetector(Detector):
 
     def _finding(self, ev: Like, room: RoomState, state: _Likers, farm: list[str]) -> Finding:
         cfg = self.config
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts = event_ms(ev)
         per_account = {u: state.over[u][1] for u in farm}
         likes = sum(per_account.values())
         start = min(state.over[u][0] for u in farm)

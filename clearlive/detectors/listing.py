@@ -103,7 +103,8 @@ class ListingTracker(Detector):
     event_types = frozenset({"product"})
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        listing(room).update(event)  # type: ignore[arg-type]
+        assert isinstance(event, Product)
+        listing(room).update(event)
         return ()
 
 

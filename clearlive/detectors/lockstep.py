@@ -20,7 +20,7 @@ from datasketch import MinHash, MinHashLSH
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import DetectorRule
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, format_ts
 from clearlive.model.findings import Finding
 
@@ -88,7 +88,7 @@ class LockstepDetector(Detector):
         user = getattr(event, "user_id", None)
         if not user or getattr(event, "anonymous", False):  # a masked viewer is nobody to follow across rooms
             return ()
-        ts: int = event.ts  # type: ignore[assignment]
+        ts = event_ms(event)
         self.last_ts = max(self.last_ts, ts)
         self.first_event.setdefault(event.room_id, event)
         tokens = self.tokens.get(user)
@@ -180,5 +180,5 @@ class LockstepDetector(Detector):
         )
 
 
-def _jaccard(a: set, b: set) -> float:  # type: ignore[type-arg]
+def _jaccard(a: set[tuple[str, int, int]], b: set[tuple[str, int, int]]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0

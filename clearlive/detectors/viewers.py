@@ -189,7 +189,7 @@ class ViewerCurveDetector(Detector):
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         c = self.config
         state: _CurveState = room.slots.setdefault(self.id, _CurveState())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts = event_ms(event)
         if state.first_ts is None:
             state.first_ts = ts
         if not isinstance(event, RoomStats):
@@ -274,8 +274,8 @@ class ViewerCurveDetector(Detector):
 
     def _likes(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         c = self.config
-        ts: int = ev.ts  # type: ignore[assignment]
-        likes: int = ev.likes_total  # type: ignore[assignment]
+        ts, likes = event_ms(ev), ev.likes_total
+        assert likes is not None  # observe asks only when the sample has it
         previous, state.last_likes = state.last_likes, (ts, likes, ev.id or "")
         if previous is None or ts <= previous[0] or likes < previous[1]:
             return []
@@ -357,7 +357,7 @@ class ViewerCurveDetector(Detector):
     def _window(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         """Growth over the last five minutes against the entries and the engagement that came with it."""
         c = self.config
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts = event_ms(ev)
         if state.window and ts - state.window[-1][0] < c.window_step_ms:
             return []  # 1 Hz statistics are judged every 10 s: bounded state and time per room
         engaged = room.interactions + (ev.likes_total or 0)
@@ -390,7 +390,8 @@ class ViewerCurveDetector(Detector):
         typical_unexplained, spread, typical_rate = state.usual if history and state.usual else (0.0, 0.0, 0.0)
         if not history or ts < state.quiet_until:
             return []
-        feed_has_enters = state.total_enters / max(1.0, (ts - state.first_ts) / 60_000) >= 1  # type: ignore[operator]
+        first = state.first_ts if state.first_ts is not None else ts  # set by observe before any judging
+        feed_has_enters = state.total_enters / max(1.0, (ts - first) / 60_000) >= 1
         ids = [then_id, ev.id or ""]
         facts: dict[str, object] = {
             "online_before": then,
@@ -459,7 +460,7 @@ class ViewerCurveDetector(Detector):
     def _surge(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         """The audience multiplies while the room's activity per 10 seconds stays where it was."""
         c = self.config
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts = event_ms(ev)
         if state.surge and ts - state.surge[-1][0] < c.window_step_ms:
             return []
         activity = room.interactions + (ev.likes_total or 0)
@@ -524,9 +525,9 @@ class ViewerCurveDetector(Detector):
     def _plateau(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         c = self.config
         if state.last is not None and state.last[1] == ev.online:
-            state.run.append((ev.ts, ev.id or ""))  # type: ignore[arg-type]
+            state.run.append((event_ms(ev), ev.id or ""))
         else:
-            state.run = [(ev.ts, ev.id or "")]  # type: ignore[list-item]
+            state.run = [(event_ms(ev), ev.id or "")]
             state.run_reported = False
         span = state.run[-1][0] - state.run[0][0]
         if (
