@@ -72,16 +72,16 @@ def test_same_line_from_accounts_over_minutes_is_quiet() -> None:
     assert bursts(rows) == []
 
 
-def test_line_history_stays_bounded_and_keeps_frequent_lines(monkeypatch) -> None:
+def test_line_history_stays_bounded_and_keeps_frequent_lines() -> None:
     from clearlive.detectors import botchat
-
-    monkeypatch.setattr(botchat, "MAX_TEMPLATES", 50)
+    from clearlive.detectors.thresholds import Thresholds
     rows = [
         comment(k * 1000, f"v{k}", "多少钱呀姐妹" if k % 3 == 0 else f"独一无二的留言{chr(0x4E00 + k)}", k)
         for k in range(600)
     ]
     events = [msgspec.convert(r, Event) for r in rows]
-    scanner = Scanner.from_config(ScanConfig(claims_model=None))
+    config = ScanConfig(claims_model=None, thresholds=Thresholds(chat=botchat.ChatConfig(max_templates=50)))
+    scanner = Scanner.from_config(config)
     for ev in events:  # not run(): the end of input ends the room and drops its state
         scanner.process(ev)
     history = scanner.rooms["r"].slots[botchat.TemplatedChatDetector.id].history

@@ -18,12 +18,14 @@ from clearlive.detectors import Detector, RoomState, TextRuleDetector
 from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.claims import ClaimFrameDetector
-from clearlive.detectors.facts import FACT_DETECTORS
+from clearlive.detectors.declared import check_detectors
+from clearlive.detectors.facts import fact_detectors
 from clearlive.detectors.fraudar import FraudarDetector
 from clearlive.detectors.likes import LikeFarmDetector
 from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.speech import mark_speech_findings
+from clearlive.detectors.thresholds import Thresholds
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
@@ -58,6 +60,7 @@ class ScanConfig:
     claims_model: Path | None = CLAIMS_MODEL  # the category classifier after the rules; None turns it off
     encoder_model: Path | None = None  # opt-in sentence-encoder model (clearlive train encoder; needs [encoder])
     tenant: str = DEFAULT_TENANT  # named in every finding id (the service names each tenant's own)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the behaviour detectors' (shipped defaults)
     inputs: InputOptions = field(default_factory=InputOptions)
 
 
@@ -79,6 +82,7 @@ class Scanner:
     def __init__(self, detectors: list[Detector], tenant: str = DEFAULT_TENANT, part: str = "all") -> None:
         if part not in PARTS:
             raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
+        check_detectors(detectors)  # every declared rule, before any event: a bad citation fails here
         self.detectors = detectors
         self.tenant = tenant
         self.part = part
@@ -108,15 +112,15 @@ class Scanner:
         text = TextRuleDetector(build_ruleset(config))
         detectors: list[Detector] = [
             text,
-            *(d() for d in FACT_DETECTORS),
+            *fact_detectors(config.thresholds.facts),
             ClaimFrameDetector(text),
-            OrderBrushingDetector(),
-            FraudarDetector(),
-            ViewerCurveDetector(),
-            LikeFarmDetector(),
-            TemplatedChatDetector(text),
-            FanRaidDetector(text),
-            LockstepDetector(),
+            OrderBrushingDetector(config.thresholds.brushing),
+            FraudarDetector(config.thresholds.fraudar),
+            ViewerCurveDetector(config.thresholds.viewers),
+            LikeFarmDetector(config.thresholds.likes),
+            TemplatedChatDetector(text, config.thresholds.chat),
+            FanRaidDetector(text, config.thresholds.raids),
+            LockstepDetector(config.thresholds.lockstep),
         ]
         if config.claims_model is not None:
             from clearlive.classifiers.claims import ClaimsModel  # scikit-learn loads only when asked for
