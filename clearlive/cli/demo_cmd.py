@@ -10,13 +10,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from clearlive.demo.commerce import generate_history
-from clearlive.demo.generate import generate
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.report import write_report
-from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
-from clearlive.store import Store
 
 
 def demo_command(
@@ -27,6 +20,14 @@ def demo_command(
 ) -> None:
     """Generate a realistic multi-room sample and 90 days of commerce history, scan and score them,
     store it all in DuckDB and write the HTML report."""
+    from clearlive.demo.commerce import generate_history
+    from clearlive.demo.generate import generate
+    from clearlive.pipeline.scan import ScanConfig, Scanner
+    from clearlive.report import write_report
+    from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
+    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.store import Store
+
     console = Console(stderr=True, soft_wrap=True)
     started = time.perf_counter()
     data_dir = out / "data"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from clearlive.classifiers.abuse import AbuseModel, Evaluation, read_labeled_csv
-from clearlive.classifiers.encoder import TARGET_PRECISION
+from clearlive.classifiers import TARGET_PRECISION
+
+if TYPE_CHECKING:
+    from clearlive.classifiers.abuse import Evaluation
 
 app = typer.Typer(help="Train classifiers that complement the rules.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -38,7 +40,9 @@ def train_abuse(
     ] = None,
     threshold: Annotated[float, typer.Option("--threshold", help="Probability at which a text is offensive.")] = 0.5,
 ) -> None:
-    """Train the abuse classifier (character n-grams + logistic regression) and save it."""
+    """Train the abuse classifier (character n-grams + logistic regression) and save it (needs [train])."""
+    from clearlive.classifiers.abuse import AbuseModel, read_labeled_csv  # the [train] extra
+
     texts, labels = read_labeled_csv(data, text_col, label_col)
     started = time.perf_counter()
     with err.status(f"training on {len(texts)} texts from {data.name}"):
@@ -134,6 +138,8 @@ def eval_command(
 ) -> None:
     """Precision, recall and F1 per class: of an abuse model on a CSV, or of the rules on a labeled set."""
     if model is not None:
+        from clearlive.classifiers.abuse import AbuseModel, read_labeled_csv  # the [train] extra
+
         texts, labels = read_labeled_csv(data, text_col, label_col)
         Console().print(
             evaluation_table(f"{model.name} on {data.name}", AbuseModel.load(model).evaluate(texts, labels))

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cn2an
 import opencc
 
 from clearlive.detectors.base import Detector, RoomState
@@ -37,6 +36,8 @@ def parse_amount(text: str) -> float | None:
         return float(text)
     except ValueError:
         pass
+    import cn2an  # loads on the first spoken amount: most start-ups need none
+
     try:
         return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, TypeError):

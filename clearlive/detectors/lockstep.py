@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.metric import metric_finding
 from clearlive.model.events import EventBase, format_ts
 from clearlive.model.findings import Finding
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 BUCKET_MS = 10 * 60_000
 MIN_ROOMS = 3
@@ -93,6 +95,10 @@ class LockstepDetector(Detector):
         candidates = [u for u, r in self.rooms.items() if len(r) >= MIN_ROOMS]
         if len(candidates) < MIN_USERS:
             return ()
+        # datasketch (and the SciPy it loads) only when there is something to pair: a scan's start-up
+        # does not pay for it.
+        from datasketch import MinHash, MinHashLSH
+
         lsh = MinHashLSH(threshold=MIN_JACCARD, num_perm=NUM_PERM)
         sketches: dict[str, MinHash] = {}
         for u in candidates:

@@ -16,7 +16,6 @@ from collections import Counter
 from functools import cache
 
 import ahocorasick
-import cn2an
 from pypinyin import Style, lazy_pinyin
 
 from clearlive.normalize import NormalizedText, normalize
@@ -34,6 +33,8 @@ def syllables(text: str) -> list[tuple[str, int, int]]:
     for m in _TOKEN_RE.finditer(text):
         token = m.group()
         if token[0].isdigit():
+            import cn2an  # loads on the first digit run: most start-ups need none
+
             try:
                 spoken = cn2an.an2cn(token)
             except ValueError:
