@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from clearlive.classifiers.claims import read_arrays, write_arrays
 from clearlive.classifiers import TARGET_PRECISION
+from clearlive.classifiers.claims import read_arrays, write_arrays
 from clearlive.errors import InputError
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 
-
 def demo_command(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for the sample data, the database and the report.")
