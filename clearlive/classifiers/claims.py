@@ -255,7 +255,7 @@ class ClaimsModel:
             if f"{script}.terms" not in arrays:
                 continue
             scripts[script] = ScriptModel(
-                {str(t): i for i, t in enumerate(arrays[f"{script}.terms"])},
+                {t: i for i, t in enumerate(arrays[f"{script}.terms"].tolist())},
                 arrays[f"{script}.idf"],
                 [str(c) for c in arrays[f"{script}.categories"]],
                 arrays[f"{script}.weights"],

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import opencc
 
+from clearlive.cache import cached
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.ingredients import IngredientClaimDetector
 from clearlive.detectors.listing import ListingTracker, PendingClaim, basis, fact_finding, listing
@@ -386,10 +387,21 @@ _COMPARISON_RE = re.compile(
     r"同款|平替|同厂|代工|风格|dupe|inspired|alternative|比|像|不是|并非|\bnot\b|compared|versus|\bvs\b|than"
 )
 # Raw-text gate: the aliases as written, in simplified and traditional script, any case.
-# (One converter for all aliases: building an OpenCC converter takes 20 ms, and this runs at import.)
-_S2T = opencc.OpenCC("s2t")
+# (The traditional spellings come from OpenCC, whose first converter takes 50-200 ms to load; they
+# are kept in clearlive.cache, keyed by the aliases and OpenCC's version.)
+
+
+def _traditional(aliases: list[str]) -> list[str]:
+    s2t = opencc.OpenCC("s2t")
+    return [s2t.convert(a) for a in aliases]
+
+
+_ALIASES = list(_ALIAS_TO_BRAND)
+_ALIASES_S2T: list[str] = cached(
+    "s2t", (opencc.__version__, "\n".join(_ALIASES)), lambda: _traditional(_ALIASES)
+)
 _BRAND_GATE = re.compile(
-    "|".join(sorted({re.escape(v) for a in _ALIAS_TO_BRAND for v in (a, _S2T.convert(a))})),
+    "|".join(sorted({re.escape(v) for a, t in zip(_ALIASES, _ALIASES_S2T, strict=True) for v in (a, t)})),
     re.IGNORECASE,
 )
 

@@ -12,11 +12,14 @@ Three kinds of table:
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import opencc
 
+from clearlive.cache import cached
 from clearlive.yamlsafe import load_yaml
 
 _DATA = Path(__file__).with_name("variants.yaml")
@@ -99,7 +102,26 @@ def _build() -> tuple[dict[int, int], dict[str, str]]:
     return table, expansions
 
 
-CHAR_TABLE, EXPANSIONS = _build()
+def _built() -> list[Any]:
+    table, expansions = _build()
+    return [table, expansions]
+
+
+# Building takes ~0.1 s (NFKC over the ranges, OpenCC over the CJK blocks): kept in clearlive.cache,
+# keyed by this file, the variants, the Unicode data and OpenCC's version.
+CHAR_TABLE: dict[int, int]
+EXPANSIONS: dict[str, str]
+CHAR_TABLE, EXPANSIONS = cached(
+    "normalize-tables",
+    (
+        Path(__file__).read_text(encoding="utf-8"),
+        _DATA.read_text(encoding="utf-8"),
+        unicodedata.unidata_version,
+        sys.version,
+        opencc.__version__,
+    ),
+    _built,
+)
 
 NUMERAL_DIGITS: dict[int, int] = {
     ord(k): ord(v)
