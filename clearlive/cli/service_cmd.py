@@ -11,8 +11,20 @@ import typer
 from rich.console import Console
 
 from clearlive.errors import ClearLiveError
+from clearlive.extras import require
 
 err = Console(stderr=True, soft_wrap=True)
+
+SERVE_MODULES = ("fastapi", "uvicorn", "multipart", "babel")
+POSTGRES_MODULES = ("psycopg", "sqlalchemy", "alembic")
+
+
+def require_store(db: str | None, what: str) -> None:
+    """A PostgreSQL store needs the [postgres] extra (a DuckDB file needs nothing more)."""
+    if (db or "").startswith(("postgresql://", "postgres://")):
+        require("postgres", what, *POSTGRES_MODULES)
+
+
 DEMO_DATA = Path("demo-output/data")
 
 keys_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
@@ -33,6 +45,8 @@ def keys_create(
     db: DbOption = None,
 ) -> None:
     """Print a new API key (shown once; only its hash is stored). Works while the server runs."""
+    require("serve", "clearlive keys", *SERVE_MODULES)
+    require_store(db, "clearlive keys with a PostgreSQL store")
     from clearlive.service.store import open_keys
 
     try:
@@ -46,6 +60,8 @@ def keys_create(
 @audit_app.command("verify")
 def audit_verify(db: DbOption = None) -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was altered, removed or reordered."""
+    require("serve", "clearlive audit", *SERVE_MODULES)
+    require_store(db, "clearlive audit with a PostgreSQL store")
     from clearlive.service.store import DEFAULT_DB, open_store
 
     store = open_store(db or DEFAULT_DB)
@@ -72,7 +88,11 @@ def serve_command(
     workers: Annotated[int, typer.Option("--workers", min=1, help="With --redis: worker processes to start.")] = 2,
     shards: Annotated[int, typer.Option("--shards", min=1, help="With --redis: streams to shard rooms over.")] = 4,
 ) -> None:
-    """Run the live service: ingest API, alert stream, dashboard. Embedded by default."""
+    """Run the live service: ingest API, alert stream, dashboard. Embedded by default (needs [serve])."""
+    require("serve", "clearlive serve", *SERVE_MODULES)
+    require_store(db, "clearlive serve with a PostgreSQL store")
+    if redis_url:
+        require("redis", "clearlive serve --redis", "redis")
     import multiprocessing as mp
     import threading
 
@@ -165,6 +185,8 @@ def worker_command(
     shards: Annotated[str, typer.Option("--shards", help="Comma-separated shard numbers this worker owns, e.g. 0,2.")],
 ) -> None:
     """Run one detector worker over some Redis stream shards (scale-out beside `clearlive serve --redis`)."""
+    require("redis", "clearlive worker", "redis")
+    require("postgres", "clearlive worker", *POSTGRES_MODULES)
     from clearlive.service.redis_transport import worker_main
 
     try:
