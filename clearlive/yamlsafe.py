@@ -26,8 +26,8 @@ class DuplicateKeyError(yaml.YAMLError):
 _SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc,valid-type]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+class _UniqueKeyLoader(_SafeLoader):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
         dupes = sorted({str(k) for k in keys if keys.count(k) > 1})
         if dupes:

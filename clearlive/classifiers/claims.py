@@ -61,7 +61,7 @@ BUNDLED = Path(__file__).with_name("claims-model.npz")
 def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """A model as plain arrays in a compressed .npz: no pickled objects."""
     with path.open("wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, allow_pickle=False, **arrays)
 
 
 def read_arrays(path: Path, format_id: str, kind: str) -> dict[str, np.ndarray]:
@@ -100,7 +100,7 @@ def zh_ngrams(text: str) -> list[str]:
 
 def en_ngrams(text: str) -> list[str]:
     """Character 2- to 5-grams inside space-padded words ("char_wb" in scikit-learn's terms)."""
-    out = []
+    out: list[str] = []
     for word in text.split():
         padded = f" {word} "
         for n in (2, 3, 4, 5):

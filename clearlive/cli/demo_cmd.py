@@ -57,7 +57,7 @@ def demo_command(
     ):
         task = progress.add_task("", total=len(inputs) + 1)
 
-        def keep(ev) -> None:  # type: ignore[no-untyped-def]
+        def keep(ev) -> None:
             store.add_event(ev)
             tables.add(ev)
 

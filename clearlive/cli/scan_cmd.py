@@ -172,7 +172,7 @@ def scan_command(
         events = with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
         findings_iter = scanner.run(events, store.add_event if store is not None else None)
 
-        def counted(findings_iter=findings_iter):  # type: ignore[no-untyped-def]
+        def counted(findings_iter=findings_iter):
             nonlocal worst
             for f in findings_iter:
                 counts[f.severity] += 1

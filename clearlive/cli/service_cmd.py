@@ -95,6 +95,7 @@ def serve_command(
         require("redis", "clearlive serve --redis", "redis")
     import multiprocessing as mp
     import threading
+    from multiprocessing.process import BaseProcess
 
     import uvicorn
 
@@ -109,7 +110,7 @@ def serve_command(
     if store.keys.count() == 0:
         key = store.create_key("admin", "default")
         err.print(f"first start: an admin key for tenant 'default' (shown once): [bold]{key}[/]")
-    procs: list[mp.Process] = []
+    procs: list[BaseProcess] = []
     stopping = threading.Event()
     supervisor: threading.Thread | None = None
     pipeline: Any = None
@@ -121,7 +122,7 @@ def serve_command(
             pipeline = RedisSubmitter(redis_url, shards)
             ctx = mp.get_context("spawn")
 
-            def start_worker(k: int) -> mp.Process:
+            def start_worker(k: int) -> BaseProcess:
                 owned = [s for s in range(shards) if s % workers == k]
                 proc = ctx.Process(
                     target=_serve_worker, args=(os.getpid(), redis_url, db, owned), name=f"clearlive-worker-{k}"
@@ -199,7 +200,7 @@ def worker_command(
 TRANSCRIPTS = (".vtt", ".srt", ".json")
 
 
-def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
+def _demo_files(store) -> list[Path]:
     """After `make demo`, a newcomer's first `clearlive serve` shows the demo rooms (with the host's
     transcripts, as `clearlive demo` scanned them)."""
     if store.rooms("default") or not DEMO_DATA.is_dir():
@@ -207,7 +208,7 @@ def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
     return sorted(p for p in DEMO_DATA.iterdir() if p.is_file() and p.name.endswith((".jsonl", *TRANSCRIPTS)))
 
 
-def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-untyped-def]
+def _preload(store, pipeline, files: list[Path]) -> int:
     """Ingest every format `clearlive scan` reads. A transcript (.vtt, .srt, Whisper .json) names its
     room by its file name, as in `clearlive scan`, and takes its second 0, session and host from
     that room's `session_start` in the event files preloaded with it: event files are read first,

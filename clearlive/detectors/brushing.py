@@ -62,7 +62,7 @@ class OrderBrushingDetector(Detector):
         shop = event.shop_id or room.shop_id or f"room:{event.room_id}"
         windows: dict[str, _ShopWindow] = room.slots.setdefault(self.id, {})
         w = windows.setdefault(shop, _ShopWindow())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts: int = event.ts
         w.orders.append((ts, event.user_id, event.order_id))
         w.counts.append(sum(1 for _, b, _ in w.orders if b == event.user_id))
         while w.orders and (ts - w.orders[0][0] > WINDOW_MS or len(w.orders) > MAX_WINDOW_ORDERS):

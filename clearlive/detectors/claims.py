@@ -210,7 +210,7 @@ class ClaimFrameDetector(Detector):
             if kind == "cosmetic_medical" and not _COSMETIC.search(described):
                 continue
             rule = declared_rules()[_RULE_OF_CLASS[kind]]
-            facts = {"term": term, "listing_category": product.category, "sku": product.sku}
+            facts: dict[str, object] = {"term": term, "listing_category": product.category, "sku": product.sku}
             out.append(self._finding(rule, event, room, normalize(scannable_text(event) or ""), (start, end), facts))
         return out
 

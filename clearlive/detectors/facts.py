@@ -182,7 +182,7 @@ class ScarcityDetector(Detector):
             if n is None or n <= 0:
                 continue
             claim = PendingClaim(event, norm, (m.start(), m.end()), n)
-            state.claims.append((event.ts, n, event.id or ""))  # type: ignore[arg-type]
+            state.claims.append((event.ts, n, event.id or ""))
             state.open_claims.append((claim, 0, []))
             product = listing(room).current
             if product is not None and product.stock is not None and product.stock >= max(n * STOCK_FACTOR, n + 20):

@@ -118,7 +118,7 @@ class FraudarDetector(Detector):
         if len(self.edges) < MAX_EDGES:
             self.edges.add((event.user_id, shop))
         self.first_order.setdefault(shop, event)
-        self.last_ts = max(self.last_ts, event.ts)  # type: ignore[type-var]
+        self.last_ts = max(self.last_ts, event.ts)
         return ()
 
     def finish_all(self, rooms: dict[str, RoomState]) -> Iterable[Finding]:

@@ -104,7 +104,8 @@ class IngredientClaimDetector(Detector):
 
     def finish(self, room: RoomState) -> Iterable[Finding]:
         product = listing(room).current
-        found = [self._judge(*claim, product, room) for claim in room.slots.pop(self.id, [])]
+        pending: list[tuple[PendingClaim, str, bool, bool]] = room.slots.pop(self.id, [])
+        found = [self._judge(c, name, is_class, free, product, room) for c, name, is_class, free in pending]
         return [f for f in found if f is not None]
 
     def _judge(

@@ -54,7 +54,7 @@ class LikeFarmDetector(Detector):
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Like)
         state: _Likers = room.slots.setdefault(self.id, _Likers())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts: int = event.ts
         if event.anonymous:  # a masked viewer is nobody to count likes per account for
             return ()
         user, count = event.user_id, max(0, event.count)
@@ -90,7 +90,7 @@ class LikeFarmDetector(Detector):
         return statistics.median(rates) if rates else 0.0
 
     def _finding(self, ev: Like, room: RoomState, state: _Likers, farm: list[str]) -> Finding:
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         per_account = {u: state.over[u][1] for u in farm}
         likes = sum(per_account.values())
         start = min(state.over[u][0] for u in farm)

@@ -89,7 +89,7 @@ def fact_finding(
         ts_ms=ev.ts,
         fingerprint=ev.id or "",
         evidence=evidence,
-        event_ids=[ev.id or "", *extra_events],  # type: ignore[arg-type]
+        event_ids=[ev.id or "", *extra_events],
         basis=basis,
         message=message,
         suggestion=suggestion,

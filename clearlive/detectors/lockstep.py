@@ -66,7 +66,7 @@ class LockstepDetector(Detector):
         user = getattr(event, "user_id", None)
         if not user or getattr(event, "anonymous", False):  # a masked viewer is nobody to follow across rooms
             return ()
-        ts: int = event.ts  # type: ignore[assignment]
+        ts: int = event.ts
         self.last_ts = max(self.last_ts, ts)
         self.first_event.setdefault(event.room_id, event)
         tokens = self.tokens.get(user)
@@ -165,5 +165,5 @@ class LockstepDetector(Detector):
         )
 
 
-def _jaccard(a: set, b: set) -> float:  # type: ignore[type-arg]
+def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0

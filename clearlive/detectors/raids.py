@@ -96,7 +96,7 @@ class FanRaidDetector(Detector):
         return sum(1 for g in grams if common[g] >= 2) >= USUAL_LINE_SHARE * len(grams)
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        ts: int = event.ts  # type: ignore[assignment]
+        ts: int = event.ts
         if self.calls and ts - self.calls[0].ts > RAID_WINDOW_MS:
             self.calls = [c for c in self.calls if ts - c.ts <= RAID_WINDOW_MS]
         if isinstance(event, Utterance):
@@ -177,7 +177,7 @@ class FanRaidDetector(Detector):
         target = ev.room_id
         templated_users = {u for (room_id, _), users in call.templates.items() if room_id == target for u in users}
         hostile_any = any(u not in templated_users for u in raiders)
-        minutes = (ev.ts - call.ts) / 60_000  # type: ignore[operator]
+        minutes = (ev.ts - call.ts) / 60_000
         users = sorted(raiders)
         facts: dict[str, object] = {
             "caller_room": call.room_id,
@@ -214,7 +214,7 @@ class FanRaidDetector(Detector):
                 ts_ms=ev.ts,
                 fingerprint=f"{call.event_id}->{target}",
                 summary=summary,
-                field="text",  # type: ignore[arg-type]
+                field="text",
                 event_ids=[call.event_id, *list(raiders.values())[:49]],
                 basis_ids=basis,
                 message=f"主播号召后 {minutes:.0f} 分钟内，本直播间的 {len(users)} 名观众"
@@ -233,7 +233,7 @@ class FanRaidDetector(Detector):
                 room=target_room,
                 ts_ms=ev.ts,
                 fingerprint=f"{call.event_id}->{target}",
-                summary=summary,  # type: ignore[arg-type]
+                summary=summary,
                 field="text",
                 event_ids=list(raiders.values())[:50],
                 basis_ids=basis,

@@ -122,7 +122,7 @@ class ViewerCurveDetector(Detector):
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         state: _CurveState = room.slots.setdefault(self.id, _CurveState())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts: int = event.ts
         if state.first_ts is None:
             state.first_ts = ts
         if not isinstance(event, RoomStats):
@@ -206,7 +206,7 @@ class ViewerCurveDetector(Detector):
         return out
 
     def _likes(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         likes: int = ev.likes_total  # type: ignore[assignment]
         previous, state.last_likes = state.last_likes, (ts, likes, ev.id or "")
         if previous is None or ts <= previous[0] or likes < previous[1]:
@@ -257,10 +257,10 @@ class ViewerCurveDetector(Detector):
         usual = statistics.median(state.rel_changes)
         if jump / max(prev, 1) < BASELINE_FACTOR * max(usual, 0.01):
             return []
-        entered = sum(1 for t in state.enters if prev_ts < t <= ev.ts)  # type: ignore[operator]
+        entered = sum(1 for t in state.enters if prev_ts < t <= ev.ts)
         if entered >= MAX_ENTER_SHARE * jump:
             return []
-        seconds = (ev.ts - prev_ts) / 1000  # type: ignore[operator]
+        seconds = (ev.ts - prev_ts) / 1000
         summary = f"online {prev} -> {ev.online} (+{jump}) in {seconds:g} s with {entered} entries"
         return [
             _finding(
@@ -287,7 +287,7 @@ class ViewerCurveDetector(Detector):
 
     def _window(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         """Growth over the last five minutes against the entries and the engagement that came with it."""
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         if state.window and ts - state.window[-1][0] < WINDOW_STEP_MS:
             return []  # 1 Hz statistics are judged every 10 s: bounded state and time per room
         engaged = room.interactions + (ev.likes_total or 0)
@@ -386,7 +386,7 @@ class ViewerCurveDetector(Detector):
 
     def _surge(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         """The audience multiplies while the room's activity per 10 seconds stays where it was."""
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         if state.surge and ts - state.surge[-1][0] < WINDOW_STEP_MS:
             return []
         activity = room.interactions + (ev.likes_total or 0)
@@ -451,9 +451,9 @@ class ViewerCurveDetector(Detector):
 
     def _plateau(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         if state.last is not None and state.last[1] == ev.online:
-            state.run.append((ev.ts, ev.id or ""))  # type: ignore[arg-type]
+            state.run.append((ev.ts, ev.id or ""))
         else:
-            state.run = [(ev.ts, ev.id or "")]  # type: ignore[list-item]
+            state.run = [(ev.ts, ev.id or "")]
             state.run_reported = False
         span = state.run[-1][0] - state.run[0][0]
         if (
@@ -507,7 +507,7 @@ def _finding(
         confidence=0.7,
         ev=ev,
         room=room,
-        ts_ms=ev.ts,  # type: ignore[arg-type]
+        ts_ms=ev.ts,
         fingerprint=ev.id or "",
         summary=summary,
         field="online",

@@ -47,7 +47,7 @@ class SessionTracker:
         s = self._sessions.get(key)
         if s is None:
             key, s = self._get(ev.room_id, ev.session_id)
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         if not s.first_ts or ts < s.first_ts:
             s.first_ts = ts
         if ts > s.last_ts:

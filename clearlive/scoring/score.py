@@ -304,7 +304,8 @@ def _entity_score(
     )
     rates.update(e.given)
     dimensions: dict[str, DimensionScore] = {}
-    dim_parts = []
+    dim_parts: list[tuple[float, float, float, float]] = []  # known dimensions
+    unknown_dims = 0.0  # the weight of dimensions with no data
     own_scales = False
     for d in dims:
         metric_parts = []
@@ -339,16 +340,15 @@ def _entity_score(
         if combined is not None:
             dim_parts.append((d.weight, *combined))
         elif unknown:
-            dim_parts.append((d.weight, None, 0.0, 100.0))
+            unknown_dims += d.weight
         dimensions[d.name] = DimensionScore(
             score=round(combined[0], 1) if combined else None,
             interval=[round(combined[1], 1), round(combined[2], 1)] if combined else None,
             metrics=raw,
             detail=detail,
         )
-    known = [p for p in dim_parts if p[1] is not None]
-    unknown_dims = sum(p[0] for p in dim_parts if p[1] is None)
-    total = _with_unknown(weighted(known), sum(p[0] for p in known), unknown_dims)  # type: ignore[arg-type]
+    known = dim_parts
+    total = _with_unknown(weighted(known), sum(p[0] for p in known), unknown_dims)
     # the minimum sample: a composite whose interval spans more than max_interval_width points says
     # too little to act on, so it is no score (and so are its dimensions), whatever the order count
     if total is None or total[2] - total[1] > config.max_interval_width:
