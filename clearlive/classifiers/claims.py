@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -124,15 +124,15 @@ def _regression() -> LogisticRegression:
     return linear.LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced")
 
 
-def _threshold(x: object, y: np.ndarray) -> float | None:
+def _threshold(x: Any, y: np.ndarray) -> float | None:
     """The lowest grid threshold whose 5-fold cross-validated precision reaches the target."""
     probs = np.zeros(len(y))
     selection = load("sklearn.model_selection", "training the claims classifier", "train")
     for train_idx, test_idx in selection.KFold(5, shuffle=True, random_state=0).split(y):
         if y[train_idx].min() == y[train_idx].max():
             return None
-        lr = _regression().fit(x[train_idx], y[train_idx])  # type: ignore[index]
-        probs[test_idx] = lr.predict_proba(x[test_idx])[:, 1]  # type: ignore[index]
+        lr = _regression().fit(x[train_idx], y[train_idx])
+        probs[test_idx] = lr.predict_proba(x[test_idx])[:, 1]
     for t in THRESHOLD_GRID:
         flagged = probs >= t
         if flagged.sum() and (y[flagged].sum() / flagged.sum()) >= TARGET_PRECISION:

@@ -110,7 +110,7 @@ def train_encoder(
     meta = model.meta
     err.print(f"violation head: {meta['real']} real statements ({meta['real_violations']} violations)")
     for script, threshold in model.thresholds.items():
-        cv = meta["out_of_fold"][script]  # type: ignore[index]
+        cv = cast(dict[str, dict[str, float]], meta["out_of_fold"])[script]
         if threshold is None:
             err.print(f"  {script}: no threshold reaches 5-fold precision {precision:.2f}: never flagged")
         else:

@@ -157,7 +157,9 @@ def ranks(scores: list[EntityScore], by_category: bool = False) -> None:
         if s.score is not None and s.interval is not None:
             groups[f"category:{s.category}" if by_category and s.category else "all"].append(s)
     for within, group in groups.items():
-        ranked = competition_ranks([(s.entity_id, s.score, *s.interval) for s in group])  # type: ignore[misc]
+        ranked = competition_ranks(
+            [(s.entity_id, s.score, s.interval[0], s.interval[1]) for s in group if s.score is not None and s.interval]
+        )
         for s in group:
             r, best, worst = ranked[s.entity_id]
             s.rank = {"rank": r, "of": len(group), "interval": [best, worst], "within": within}
@@ -166,15 +168,13 @@ def ranks(scores: list[EntityScore], by_category: bool = False) -> None:
 def quadrants(hosts: list[EntityScore]) -> None:
     """Place each scored host by traffic (GMV) and service (its score) against the medians of the
     scored hosts. 'high traffic, poor service' is where traffic has turned bad."""
-    scored = [h for h in hosts if h.score is not None and h.traffic]
+    scored = [(h, h.traffic["gmv"], h.score) for h in hosts if h.score is not None and h.traffic]
     if len(scored) < 2:
         return
-    gmv = sorted(h.traffic["gmv"] for h in scored)  # type: ignore[index]
-    service = sorted(h.score for h in scored)  # type: ignore[type-var]
-    mid_gmv, mid_service = _median(gmv), _median(service)  # type: ignore[arg-type]
-    for h in scored:
-        traffic = "high traffic" if h.traffic["gmv"] >= mid_gmv else "low traffic"  # type: ignore[index]
-        care = "good service" if h.score >= mid_service else "poor service"  # type: ignore[operator]
+    mid_gmv, mid_service = _median(sorted(g for _, g, _ in scored)), _median(sorted(s for _, _, s in scored))
+    for h, gmv, service in scored:
+        traffic = "high traffic" if gmv >= mid_gmv else "low traffic"
+        care = "good service" if service >= mid_service else "poor service"
         h.quadrant = f"{traffic}, {care}"
 
 

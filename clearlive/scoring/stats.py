@@ -91,7 +91,8 @@ def weighted(parts: list[tuple[float, float, float, float]]) -> tuple[float, flo
     total = sum(w for w, *_ in parts)
     if not total:
         return None
-    return tuple(sum(w * v[i] for w, *v in parts) / total for i in range(3))  # type: ignore[return-value]
+    score, low, high = (sum(w * v[i] for w, *v in parts) / total for i in range(3))
+    return score, low, high
 
 
 def competition_ranks(
