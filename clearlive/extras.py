@@ -5,8 +5,8 @@ extras, imported only where used, so a missing one fails with a message that nam
 
 | extra | brings | needed by |
 |---|---|---|
-| `serve` | FastAPI, uvicorn, psycopg, SQLAlchemy, Alembic, Babel | `clearlive serve`, `worker`, `keys`, `audit` |
-| `postgres` | psycopg, SQLAlchemy, Alembic | the service's PostgreSQL store (`--db postgresql://...`) |
+| `serve` | FastAPI, uvicorn, python-multipart, Babel | `clearlive serve` |
+| `postgres` | psycopg, SQLAlchemy, Alembic | a PostgreSQL store (`--db postgresql://...`), `worker` |
 | `redis` | redis | the service's Redis Streams workers (`serve --workers N`, `worker`) |
 | `spark` | PySpark, pandas | `clearlive score --engine spark`, the Spark streaming job |
 | `train` | scikit-learn, skops | `clearlive train ...`, `clearlive eval`, `scan --model` (a trained abuse model) |

@@ -133,7 +133,8 @@ def test_scan_runs_the_bundled_classifier_without_scikit_learn(tmp_path: Path) -
         (("serve", "--db", "postgresql://127.0.0.1/x"), ("psycopg",), "postgres"),
         (("serve", "--db", "postgresql://127.0.0.1/x", "--redis", "redis://127.0.0.1"), ("redis",), "redis"),
         (("worker", "--redis", "redis://127.0.0.1", "--db", "postgresql://x", "--shards", "0"), ("redis",), "redis"),
-        (("keys", "create", "--role", "admin", "--tenant", "t"), ("babel",), "serve"),
+        (("keys", "create", "--role", "admin", "--tenant", "t", "--db", "postgresql://x"), ("psycopg",), "postgres"),
+        (("audit", "verify", "--db", "postgresql://x"), ("sqlalchemy",), "postgres"),
     ],
 )
 def test_a_missing_extra_is_named(tmp_path: Path, args: tuple[str, ...], blocked: tuple[str, ...], extra: str) -> None:

@@ -45,7 +45,6 @@ def keys_create(
     db: DbOption = None,
 ) -> None:
     """Print a new API key (shown once; only its hash is stored). Works while the server runs."""
-    require("serve", "clearlive keys", *SERVE_MODULES)
     require_store(db, "clearlive keys with a PostgreSQL store")
     from clearlive.service.store import open_keys
 
@@ -60,7 +59,6 @@ def keys_create(
 @audit_app.command("verify")
 def audit_verify(db: DbOption = None) -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was altered, removed or reordered."""
-    require("serve", "clearlive audit", *SERVE_MODULES)
     require_store(db, "clearlive audit with a PostgreSQL store")
     from clearlive.service.store import DEFAULT_DB, open_store
 
