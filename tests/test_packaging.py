@@ -47,7 +47,7 @@ FORBIDDEN_ON_SCAN = (
     "vl_convert",
 )
 
-# Runs the CLI in a fresh interpreter (from the repository root, so that this checkout is the
+# Runs the CLI in a fresh interpreter (with this checkout first on the path, so that it is the
 # `clearlive` imported), optionally with some top-level modules made unimportable, and reports the
 # exit status and the modules loaded.
 _RUNNER = r"""
@@ -64,7 +64,7 @@ sys.meta_path.insert(0, Block())
 from clearlive.cli.main import main
 code = main(sys.argv[3:])
 with open(sys.argv[2], "w") as fh:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, fh)
+    json.dump({"code": code, "modules": sorted(sys.modules), "file": sys.modules["clearlive"].__file__}, fh)
 """
 
 
@@ -72,7 +72,7 @@ def run_isolated(tmp_path: Path, *args: str, blocked: tuple[str, ...] = ()) -> t
     report = tmp_path / "report.json"
     proc = subprocess.run(
         [sys.executable, "-c", _RUNNER, json.dumps(blocked), str(report), *args],
-        cwd=ROOT,
+        cwd=tmp_path,  # a command that writes a default store or report writes it there
         capture_output=True,
         text=True,
         timeout=300,
@@ -80,6 +80,7 @@ def run_isolated(tmp_path: Path, *args: str, blocked: tuple[str, ...] = ()) -> t
     )
     assert report.exists(), proc.stderr
     result = json.loads(report.read_text())
+    assert Path(result["file"]).is_relative_to(ROOT)  # this checkout, not another install
     return result["code"], result["modules"], proc.stdout, proc.stderr
 
 
