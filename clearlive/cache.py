@@ -13,6 +13,7 @@ CLEARLIVE_CACHE_DIR=off turns it off. A place that cannot be written just means 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,16 @@ def cache_dir() -> Path | None:
         return None if chosen.strip().lower() in ("", "off", "0", "none") else Path(chosen)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "clearlive"
+
+
+def module_stamp(name: str) -> str:
+    """Where an installed module is and when its file last changed, without importing it: a
+    cache key part that changes when the module is reinstalled or upgraded."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return f"{name}: not installed"
+    stat = os.stat(spec.origin)
+    return f"{name}: {spec.origin} {stat.st_size} {stat.st_mtime_ns}"
 
 
 def key_of(*parts: str) -> str:

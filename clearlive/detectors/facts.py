@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import opencc
-
-from clearlive.cache import cached
+from clearlive.cache import cached, module_stamp
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.ingredients import IngredientClaimDetector
 from clearlive.detectors.listing import ListingTracker, PendingClaim, basis, fact_finding, listing
@@ -388,17 +386,19 @@ _COMPARISON_RE = re.compile(
 )
 # Raw-text gate: the aliases as written, in simplified and traditional script, any case.
 # (The traditional spellings come from OpenCC, whose first converter takes 50-200 ms to load; they
-# are kept in clearlive.cache, keyed by the aliases and OpenCC's version.)
+# are kept in clearlive.cache, keyed by the aliases and the installed OpenCC.)
 
 
 def _traditional(aliases: list[str]) -> list[str]:
+    import opencc  # only when the spellings are built, not when they come from the cache
+
     s2t = opencc.OpenCC("s2t")
     return [s2t.convert(a) for a in aliases]
 
 
 _ALIASES = list(_ALIAS_TO_BRAND)
 _ALIASES_S2T: list[str] = cached(
-    "s2t", (opencc.__version__, "\n".join(_ALIASES)), lambda: _traditional(_ALIASES)
+    "s2t", (module_stamp("opencc"), "\n".join(_ALIASES)), lambda: _traditional(_ALIASES)
 )
 _BRAND_GATE = re.compile(
     "|".join(sorted({re.escape(v) for a, t in zip(_ALIASES, _ALIASES_S2T, strict=True) for v in (a, t)})),
