@@ -26,6 +26,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import yaml
@@ -209,7 +210,7 @@ def _events(rec: LabeledText) -> list[EventBase]:
             Utterance(room_id="eval", ts=T0 - 10_000 * (len(rec.before) - i), id=f"b{i}", text=text, lang=rec.lang)
         )
     cls = TYPE_BY_NAME[rec.event]
-    fields: dict[str, object] = {
+    fields: dict[str, Any] = {
         "room_id": "eval",
         "ts": T0,
         "id": rec.id,
@@ -220,7 +221,7 @@ def _events(rec: LabeledText) -> list[EventBase]:
         fields["user_id"] = "viewer"
     if rec.event == "product":
         fields["sku"] = "sku"
-    events.append(cls(**fields))  # type: ignore[arg-type]
+    events.append(cls(**fields))
     return events
 
 

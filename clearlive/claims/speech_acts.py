@@ -101,8 +101,8 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     lo = 0
     for m in _SENTENCE_END.finditer(text, 0, start):
         lo = m.end()
-    m = _SENTENCE_END.search(text, end)
-    hi = m.end() if m else len(text)
+    after = _SENTENCE_END.search(text, end)
+    hi = after.end() if after else len(text)
     return lo, hi
 
 

@@ -26,17 +26,19 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 
+from clearlive.classifiers import TARGET_PRECISION
 from clearlive.errors import InputError
+from clearlive.extras import load
 from clearlive.normalize import normalize
 
 if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     from clearlive.evaluation import LabeledText
 
 FORMAT = "clearlive-claims-model/1"
@@ -52,7 +54,6 @@ MODEL_CATEGORIES = (
     "pseudo_science",
     "soft_porn",
 )
-TARGET_PRECISION = 0.95
 THRESHOLD_GRID = tuple(round(t, 2) for t in np.arange(0.5, 0.96, 0.05))
 MIN_POSITIVES = 20  # below this a category is not modelled for the language
 # On real statements (calibrate): the share of flagged texts that must be violations of some kind.
@@ -65,7 +66,7 @@ BUNDLED = Path(__file__).with_name("claims-model.npz")
 def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """A model as plain arrays in a compressed .npz: no pickled objects."""
     with path.open("wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, allow_pickle=False, **arrays)
 
 
 def read_arrays(path: Path, format_id: str, kind: str) -> dict[str, np.ndarray]:
@@ -104,7 +105,7 @@ def zh_ngrams(text: str) -> list[str]:
 
 def en_ngrams(text: str) -> list[str]:
     """Character 2- to 5-grams inside space-padded words ("char_wb" in scikit-learn's terms)."""
-    out = []
+    out: list[str] = []
     for word in text.split():
         padded = f" {word} "
         for n in (2, 3, 4, 5):
@@ -118,22 +119,25 @@ ANALYSERS = {"zh": zh_ngrams, "en": en_ngrams}
 def _vectoriser(script: str) -> TfidfVectorizer:
     # One vocabulary per script, shared by the per-category regressions (min_df and the cap keep
     # the saved model small). The analyser is ours so that scoring one text at scan time needs no
-    # scikit-learn call (ScriptModel.score).
-    return TfidfVectorizer(analyzer=ANALYSERS[script], sublinear_tf=True, min_df=2, max_features=30_000)
+    # scikit-learn at all (ScriptModel.probabilities): scikit-learn is the [train] extra.
+    text = load("sklearn.feature_extraction.text", "training the claims classifier", "train")
+    return text.TfidfVectorizer(analyzer=ANALYSERS[script], sublinear_tf=True, min_df=2, max_features=30_000)
 
 
 def _regression() -> LogisticRegression:
-    return LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced")
+    linear = load("sklearn.linear_model", "training the claims classifier", "train")
+    return linear.LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced")
 
 
-def _threshold(x: object, y: np.ndarray) -> float | None:
+def _threshold(x: Any, y: np.ndarray) -> float | None:
     """The lowest grid threshold whose 5-fold cross-validated precision reaches the target."""
     probs = np.zeros(len(y))
-    for train_idx, test_idx in KFold(5, shuffle=True, random_state=0).split(y):
+    selection = load("sklearn.model_selection", "training the claims classifier", "train")
+    for train_idx, test_idx in selection.KFold(5, shuffle=True, random_state=0).split(y):
         if y[train_idx].min() == y[train_idx].max():
             return None
-        lr = _regression().fit(x[train_idx], y[train_idx])  # type: ignore[index]
-        probs[test_idx] = lr.predict_proba(x[test_idx])[:, 1]  # type: ignore[index]
+        lr = _regression().fit(x[train_idx], y[train_idx])
+        probs[test_idx] = lr.predict_proba(x[test_idx])[:, 1]
     for t in THRESHOLD_GRID:
         flagged = probs >= t
         if flagged.sum() and (y[flagged].sum() / flagged.sum()) >= TARGET_PRECISION:
@@ -143,9 +147,11 @@ def _threshold(x: object, y: np.ndarray) -> float | None:
 
 @dataclass
 class ScriptModel:
-    """One script's vectoriser and, per category, a linear score w.x + b with its threshold."""
+    """One script's vocabulary and idf (a fitted TF-IDF vectoriser's state) and, per category, a
+    linear score w.x + b with its threshold. Scoring needs numpy only."""
 
-    vectoriser: TfidfVectorizer
+    vocabulary: dict[str, int]
+    idf: np.ndarray
     categories: list[str]
     weights: np.ndarray  # categories x features, float32
     intercepts: np.ndarray
@@ -154,9 +160,16 @@ class ScriptModel:
     script: str = "zh"
 
     def __post_init__(self) -> None:
-        self.vocabulary = self.vectoriser.vocabulary_
-        self.idf = np.asarray(self.vectoriser.idf_)
+        self.idf = np.asarray(self.idf)
         self.rows = np.ascontiguousarray(self.weights.T, dtype=np.float64)  # one row per feature: a cheap gather
+
+    @property
+    def vectoriser(self) -> TfidfVectorizer:
+        """The equivalent fitted scikit-learn vectoriser (needs the [train] extra); scan never uses it."""
+        vectoriser = _vectoriser(self.script)
+        vectoriser.vocabulary_ = dict(self.vocabulary)
+        vectoriser.idf_ = self.idf
+        return vectoriser
 
     def probabilities(self, prepared: str) -> np.ndarray:
         """The same numbers as the fitted TfidfVectorizer plus the regressions, for one text, in
@@ -173,13 +186,6 @@ class ScriptModel:
         x = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[idx]
         z = (x @ self.rows[idx]) / np.sqrt(x @ x) + self.intercepts
         return 1.0 / (1.0 + np.exp(-z))
-
-
-def _fitted_vectoriser(script: str, terms: np.ndarray, idf: np.ndarray) -> TfidfVectorizer:
-    vectoriser = _vectoriser(script)
-    vectoriser.vocabulary_ = {str(t): i for i, t in enumerate(terms)}
-    vectoriser.idf_ = idf
-    return vectoriser
 
 
 class ClaimsModel:
@@ -208,9 +214,9 @@ class ClaimsModel:
                 fitted.append((category, _regression().fit(x, y), threshold))
                 thresholds[f"{script}.{category}"] = threshold
             if fitted:
-                vectoriser.stop_words_ = None  # inspection only; scikit-learn's docs say drop it before saving
                 scripts[script] = ScriptModel(
-                    vectoriser,
+                    dict(vectoriser.vocabulary_),
+                    np.asarray(vectoriser.idf_),
                     [c for c, _, _ in fitted],
                     np.vstack([lr.coef_[0] for _, lr, _ in fitted]).astype(np.float32),
                     np.array([lr.intercept_[0] for _, lr, _ in fitted]),
@@ -279,9 +285,9 @@ class ClaimsModel:
         """Plain arrays in a compressed .npz (no pickled objects, loads with allow_pickle=False)."""
         arrays: dict[str, np.ndarray] = {"format": np.array(FORMAT), "meta": np.array(json.dumps(self.meta))}
         for script, m in self.scripts.items():
-            vocab = sorted(m.vectoriser.vocabulary_.items(), key=lambda kv: kv[1])
+            vocab = sorted(m.vocabulary.items(), key=lambda kv: kv[1])
             arrays[f"{script}.terms"] = np.array([t for t, _ in vocab])
-            arrays[f"{script}.idf"] = m.vectoriser.idf_
+            arrays[f"{script}.idf"] = m.idf
             arrays[f"{script}.categories"] = np.array(m.categories)
             arrays[f"{script}.weights"] = m.weights
             arrays[f"{script}.intercepts"] = m.intercepts
@@ -296,7 +302,8 @@ class ClaimsModel:
             if f"{script}.terms" not in arrays:
                 continue
             scripts[script] = ScriptModel(
-                _fitted_vectoriser(script, arrays[f"{script}.terms"], arrays[f"{script}.idf"]),
+                {t: i for i, t in enumerate(arrays[f"{script}.terms"].tolist())},
+                arrays[f"{script}.idf"],
                 [str(c) for c in arrays[f"{script}.categories"]],
                 arrays[f"{script}.weights"],
                 arrays[f"{script}.intercepts"],

@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from clearlive.cli import rules_cmd, train_cmd
 from clearlive.cli.adapt_cmd import adapt_command
@@ -55,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except ClearLiveError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {exc}", highlight=False)
+        # escaped: messages name extras (clearlive[serve]) and paths that rich would read as markup
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
     return 0
 

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from clearlive.model.findings import LegalBasis
 from clearlive.rules import RuleSet, load_rules
-from clearlive.rules.selftest import run_examples
 
 app = typer.Typer(help="List rules and run their examples.", no_args_is_help=True)
 RulesOpt = Annotated[
@@ -105,6 +104,8 @@ def _basis(basis: Iterable[LegalBasis]) -> str:
 @app.command("test")
 def test_rules(rules: RulesOpt = None) -> None:
     """Run every rule's examples: each 'match' must fire, each 'no_match' must not."""
+    from clearlive.rules.selftest import run_examples  # the detectors load only for this command
+
     _, loaded = load_rules(list(rules or ()))
     results = run_examples(RuleSet(loaded))
     console = Console()

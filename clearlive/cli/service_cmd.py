@@ -11,8 +11,20 @@ import typer
 from rich.console import Console
 
 from clearlive.errors import ClearLiveError
+from clearlive.extras import require
 
 err = Console(stderr=True, soft_wrap=True)
+
+SERVE_MODULES = ("fastapi", "uvicorn", "multipart", "babel")
+POSTGRES_MODULES = ("psycopg", "sqlalchemy", "alembic")
+
+
+def require_store(db: str | None, what: str) -> None:
+    """A PostgreSQL store needs the [postgres] extra (a DuckDB file needs nothing more)."""
+    if (db or "").startswith(("postgresql://", "postgres://")):
+        require("postgres", what, *POSTGRES_MODULES)
+
+
 DEMO_DATA = Path("demo-output/data")
 
 keys_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
@@ -33,6 +45,7 @@ def keys_create(
     db: DbOption = None,
 ) -> None:
     """Print a new API key (shown once; only its hash is stored). Works while the server runs."""
+    require_store(db, "clearlive keys with a PostgreSQL store")
     from clearlive.service.store import open_keys
 
     try:
@@ -46,6 +59,7 @@ def keys_create(
 @audit_app.command("verify")
 def audit_verify(db: DbOption = None) -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was altered, removed or reordered."""
+    require_store(db, "clearlive audit with a PostgreSQL store")
     from clearlive.service.store import DEFAULT_DB, open_store
 
     store = open_store(db or DEFAULT_DB)
@@ -72,9 +86,14 @@ def serve_command(
     workers: Annotated[int, typer.Option("--workers", min=1, help="With --redis: worker processes to start.")] = 2,
     shards: Annotated[int, typer.Option("--shards", min=1, help="With --redis: streams to shard rooms over.")] = 4,
 ) -> None:
-    """Run the live service: ingest API, alert stream, dashboard. Embedded by default."""
+    """Run the live service: ingest API, alert stream, dashboard. Embedded by default (needs [serve])."""
+    require("serve", "clearlive serve", *SERVE_MODULES)
+    require_store(db, "clearlive serve with a PostgreSQL store")
+    if redis_url:
+        require("redis", "clearlive serve --redis", "redis")
     import multiprocessing as mp
     import threading
+    from multiprocessing.process import BaseProcess
 
     import uvicorn
 
@@ -89,7 +108,7 @@ def serve_command(
     if store.keys.count() == 0:
         key = store.create_key("admin", "default")
         err.print(f"first start: an admin key for tenant 'default' (shown once): [bold]{key}[/]")
-    procs: list[mp.Process] = []
+    procs: list[BaseProcess] = []
     stopping = threading.Event()
     supervisor: threading.Thread | None = None
     pipeline: Any = None
@@ -101,7 +120,7 @@ def serve_command(
             pipeline = RedisSubmitter(redis_url, shards)
             ctx = mp.get_context("spawn")
 
-            def start_worker(k: int) -> mp.Process:
+            def start_worker(k: int) -> BaseProcess:
                 owned = [s for s in range(shards) if s % workers == k]
                 proc = ctx.Process(
                     target=_serve_worker, args=(os.getpid(), redis_url, db, owned), name=f"clearlive-worker-{k}"
@@ -165,6 +184,8 @@ def worker_command(
     shards: Annotated[str, typer.Option("--shards", help="Comma-separated shard numbers this worker owns, e.g. 0,2.")],
 ) -> None:
     """Run one detector worker over some Redis stream shards (scale-out beside `clearlive serve --redis`)."""
+    require("redis", "clearlive worker", "redis")
+    require("postgres", "clearlive worker", *POSTGRES_MODULES)
     from clearlive.service.redis_transport import worker_main
 
     try:
@@ -177,7 +198,7 @@ def worker_command(
 TRANSCRIPTS = (".vtt", ".srt", ".json")
 
 
-def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
+def _demo_files(store) -> list[Path]:
     """After `make demo`, a newcomer's first `clearlive serve` shows the demo rooms (with the host's
     transcripts, as `clearlive demo` scanned them)."""
     if store.rooms("default") or not DEMO_DATA.is_dir():
@@ -185,7 +206,7 @@ def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
     return sorted(p for p in DEMO_DATA.iterdir() if p.is_file() and p.name.endswith((".jsonl", *TRANSCRIPTS)))
 
 
-def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-untyped-def]
+def _preload(store, pipeline, files: list[Path]) -> int:
     """Ingest every format `clearlive scan` reads. A transcript (.vtt, .srt, Whisper .json) names its
     room by its file name, as in `clearlive scan`, and takes its second 0, session and host from
     that room's `session_start` in the event files preloaded with it: event files are read first,

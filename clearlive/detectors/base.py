@@ -36,8 +36,8 @@ class RoomState:
     slots: dict[str, Any] = field(default_factory=dict)
 
     def update(self, ev: EventBase) -> None:
-        if self.first_ts is None or ev.ts < self.first_ts:  # type: ignore[operator]
-            self.first_ts = ev.ts  # type: ignore[assignment]
+        if self.first_ts is None or ev.ts < self.first_ts:
+            self.first_ts = ev.ts
         if ev.session_id:
             self.session_id = ev.session_id
         if ev.anchor_id:

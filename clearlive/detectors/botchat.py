@@ -154,7 +154,7 @@ class TemplatedChatDetector(Detector):
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         cfg = self.config
         w: _ChatWindow = room.slots.setdefault(self.id, _ChatWindow())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts: int = event.ts
         if isinstance(event, Utterance):
             if event.speaker == "host":
                 w.cues.append((ts, self._key(event, event.text)))
@@ -280,7 +280,18 @@ class TemplatedChatDetector(Detector):
             return []
         return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
 
-    def _report(self, event, room, w, ts, bursting, accounts, comments, start, in_span) -> list[Finding]:  # type: ignore[no-untyped-def]
+    def _report(
+        self,
+        event: EventBase,
+        room: RoomState,
+        w: _ChatWindow,
+        ts: int,
+        bursting: list[tuple[_Group, list[tuple[int, str, str]]]],
+        accounts: list[str],
+        comments: list[tuple[int, str, str]],
+        start: int,
+        in_span: int,
+    ) -> list[Finding]:
         w.last_report = ts
         lead, _ = max(bursting, key=lambda b: len(b[1]))
         seconds = (ts - start) / 1000

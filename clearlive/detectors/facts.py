@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cn2an
-import opencc
-
+from clearlive.cache import cached, module_stamp
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.ingredients import IngredientClaimDetector
@@ -39,6 +37,8 @@ def parse_amount(text: str) -> float | None:
         return float(text)
     except ValueError:
         pass
+    import cn2an  # loads on the first spoken amount: most start-ups need none
+
     try:
         return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, TypeError):
@@ -465,10 +465,23 @@ _COMPARISON_RE = re.compile(
     r"同款|平替|同厂|代工|风格|dupe|inspired|alternative|比|像|不是|并非|\bnot\b|compared|versus|\bvs\b|than"
 )
 # Raw-text gate: the aliases as written, in simplified and traditional script, any case.
-# (One converter for all aliases: building an OpenCC converter takes 20 ms, and this runs at import.)
-_S2T = opencc.OpenCC("s2t")
+# (The traditional spellings come from OpenCC, whose first converter takes 50-200 ms to load; they
+# are kept in clearlive.cache, keyed by the aliases and the installed OpenCC.)
+
+
+def _traditional(aliases: list[str]) -> list[str]:
+    import opencc  # only when the spellings are built, not when they come from the cache
+
+    s2t = opencc.OpenCC("s2t")
+    return [s2t.convert(a) for a in aliases]
+
+
+_ALIASES = list(_ALIAS_TO_BRAND)
+_ALIASES_S2T: list[str] = cached(
+    "s2t", (module_stamp("opencc"), "\n".join(_ALIASES)), lambda: _traditional(_ALIASES)
+)
 _BRAND_GATE = re.compile(
-    "|".join(sorted({re.escape(v) for a in _ALIAS_TO_BRAND for v in (a, _S2T.convert(a))})),
+    "|".join(sorted({re.escape(v) for a, t in zip(_ALIASES, _ALIASES_S2T, strict=True) for v in (a, t)})),
     re.IGNORECASE,
 )
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, format_ts
 from clearlive.model.findings import Finding
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,10 @@ class LockstepDetector(Detector):
         candidates = [u for u, r in self.rooms.items() if len(r) >= cfg.min_rooms]
         if len(candidates) < cfg.min_users:
             return ()
+        # datasketch (and the SciPy it loads) only when there is something to pair: a scan's start-up
+        # does not pay for it.
+        from datasketch import MinHash, MinHashLSH
+
         lsh = MinHashLSH(threshold=cfg.min_jaccard, num_perm=cfg.num_perm)
         sketches: dict[str, MinHash] = {}
         for u in candidates:

@@ -9,8 +9,6 @@ Detectors that quote a claim use `fact_finding` (listing.py). Both take the decl
 
 from __future__ import annotations
 
-from typing import cast
-
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import DetectorRule
 from clearlive.model.events import EventBase, Utterance, format_ts
@@ -19,7 +17,7 @@ from clearlive.model.findings import Evidence, Finding, LegalBasis, finding_id
 
 def event_ms(ev: EventBase) -> int:
     """An event's time in epoch ms: `EventBase.__post_init__` has turned every parsed form into it."""
-    return cast(int, ev.ts)
+    return ev.ts
 
 
 def detector_finding(

@@ -131,7 +131,7 @@ class FanRaidDetector(Detector):
         return sum(1 for g in grams if common[g] >= 2) >= self.config.usual_line_share * len(grams)
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        ts: int = event.ts  # type: ignore[assignment]
+        ts: int = event.ts
         if self.calls and ts - self.calls[0].ts > self.config.raid_window_ms:
             self.calls = [c for c in self.calls if ts - c.ts <= self.config.raid_window_ms]
         if isinstance(event, Utterance):
@@ -213,7 +213,7 @@ class FanRaidDetector(Detector):
         target = ev.room_id
         templated_users = {u for (room_id, _), users in call.templates.items() if room_id == target for u in users}
         hostile_any = any(u not in templated_users for u in raiders)
-        minutes = (ev.ts - call.ts) / 60_000  # type: ignore[operator]
+        minutes = (ev.ts - call.ts) / 60_000
         users = sorted(raiders)
         facts: dict[str, object] = {
             "caller_room": call.room_id,

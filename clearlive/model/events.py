@@ -8,7 +8,7 @@ do not make a line invalid, so producers may add fields freely.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar, cast
 
 import msgspec
 
@@ -45,7 +45,13 @@ def format_ts(ms: int) -> str:
 class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=True):
     TEXT_FIELD: ClassVar[str | None] = None  # the free-text field text rules read, if any
     room_id: str
-    ts: int | datetime | float  # msgspec parses RFC 3339 in C; __post_init__ makes it epoch ms
+    # On the wire `ts` is an RFC 3339 string or epoch milliseconds (msgspec parses RFC 3339 in C);
+    # __post_init__ makes it epoch milliseconds, so after decoding it is one type, and that is the
+    # type the rest of the code (and the type checker) sees.
+    if TYPE_CHECKING:
+        ts: int
+    else:
+        ts: int | datetime | float
     id: str | None = None
     session_id: str | None = None
     anchor_id: str | None = None
@@ -54,14 +60,14 @@ class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=Tr
 
     def __post_init__(self) -> None:
         # Normalise the clock once at decode time; everything downstream sees epoch ms.
-        ts = self.ts
+        ts: object = self.ts
         if type(ts) is not int:
             if isinstance(ts, datetime):
                 if ts.tzinfo is None:
                     ts = ts.replace(tzinfo=UTC)
                 self.ts = (ts - _EPOCH) // _MS
-            else:
-                self.ts = parse_ts(ts)  # type: ignore[arg-type]
+            elif isinstance(ts, (str, int, float)):
+                self.ts = parse_ts(ts)
         if not self.room_id:
             raise ValueError("room_id must not be empty - at `$.room_id`")
         # JSON may carry U+0000 (as \u0000); PostgreSQL cannot store it, so an event holding one
@@ -160,12 +166,15 @@ class Product(EventBase, tag="product"):
     ingredients: list[str] | None = None  # extension: the label's ingredient list, for ingredient claims
 
 
-def _epoch_ms(value: int | datetime | float | None) -> int | None:
+def _epoch_ms(value: object) -> int | None:
+    """A decoded time (RFC 3339 parsed by msgspec, or a number) as epoch milliseconds."""
     if value is None or type(value) is int:
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, datetime):
         return ((value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH) // _MS
-    return parse_ts(value)  # type: ignore[arg-type]
+    if isinstance(value, (str, int, float)):
+        return parse_ts(value)
+    raise ValueError(f"invalid time {value!r}")
 
 
 class Order(EventBase, tag="order"):
@@ -174,8 +183,12 @@ class Order(EventBase, tag="order"):
     sku: str
     qty: int = 1
     amount: float = 0.0
-    # extension (issue #22): when delivery was promised to the buyer (RFC 3339 or epoch ms)
-    promised_delivery: int | datetime | float | None = None
+    # extension (issue #22): when delivery was promised to the buyer (RFC 3339 or epoch ms on the
+    # wire, epoch ms after decoding, as `ts`)
+    if TYPE_CHECKING:
+        promised_delivery: int | None = None
+    else:
+        promised_delivery: int | datetime | float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -211,7 +224,10 @@ class Shipment(EventBase, tag="shipment"):
     status: str
     carrier: str | None = None
     # extension (issue #22): a promised delivery time given with the shipment (overrides the order's)
-    promised_delivery: int | datetime | float | None = None
+    if TYPE_CHECKING:
+        promised_delivery: int | None = None
+    else:
+        promised_delivery: int | datetime | float | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -274,11 +290,11 @@ Event = (
     | Cancellation
     | ServiceChat
 )
-TYPE_BY_NAME: dict[str, type[EventBase]] = {t.__struct_config__.tag: t for t in EVENT_TYPES}  # type: ignore[misc]
+TYPE_BY_NAME: dict[str, type[EventBase]] = {str(t.__struct_config__.tag): t for t in EVENT_TYPES}
 
 
 def event_type(ev: EventBase) -> str:
-    return ev.__struct_config__.tag  # type: ignore[return-value]
+    return cast(str, ev.__struct_config__.tag)  # every event type has a string tag
 
 
 def scannable_text(ev: EventBase) -> str | None:

@@ -17,7 +17,7 @@ import json
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import msgspec
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
@@ -44,7 +44,7 @@ LOW_DISK_BYTES = 64 << 20  # /health warns below this: a full request (10 MiB) t
 _event_decoder = msgspec.json.Decoder(Event)
 
 
-class Submitter:
+class Submitter(Protocol):
     """Where accepted events go: the embedded queue or Redis Streams (same interface)."""
 
     def submit(self, tenant: str, events: list[EventBase]) -> None: ...
@@ -129,7 +129,7 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
             raise HTTPException(401, "a valid API key is needed", headers={"WWW-Authenticate": "Bearer"})
         return info
 
-    def role(*allowed: str):  # type: ignore[no-untyped-def]
+    def role(*allowed: str):
         def check(info: Annotated[KeyInfo, Depends(auth)]) -> KeyInfo:
             if info.role not in allowed:
                 raise HTTPException(403, f"this needs a key with role {' or '.join(allowed)}")
@@ -390,13 +390,15 @@ def _unstorable_as_422(app: FastAPI) -> None:
     def handler(request: Request, exc: BaseException) -> JSONResponse:
         return JSONResponse({"detail": f"a value the database cannot store: {exc}"}, status_code=422)
 
-    app.add_exception_handler(psycopg.DataError, handler)  # type: ignore[arg-type]
+    app.add_exception_handler(psycopg.DataError, handler)
 
 
 def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict[str, Any]], list[dict[str, Any]]]:
     """A client's recorded messages as ClearLive NDJSON, the messages that could not be read, and
     the optional fields left out of the messages that were."""
-    out, rejects, left_out = [], [], []
+    out: list[bytes] = []
+    rejects: list[dict[str, Any]] = []
+    left_out: list[dict[str, Any]] = []
     for line, events in adapt_recording(body.splitlines(), room_id, source):
         left_out += [{"line": line.n, "field": n.field, "error": n.message} for n in line.notes]
         if events is None:

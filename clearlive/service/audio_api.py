@@ -61,7 +61,7 @@ def audio_router(store: Any, submitter: Any, ingest_role: Callable[..., KeyInfo]
 
     def handle(
         body: bytes, room_id: str, info: KeyInfo, lang: str | None, t0: str | None, final: bool, window_s: float
-    ):  # type: ignore[no-untyped-def]
+    ):
         from clearlive.audio import require
         from clearlive.audio.decode import decode
 

@@ -161,15 +161,15 @@ class EmbeddedPipeline:
         self._checkpoint()
         while True:
             try:
-                batch = self.queue.get(timeout=self.every_s)
+                queued = self.queue.get(timeout=self.every_s)
             except queue.Empty:
                 self._checkpoint()
                 continue
-            if batch is None:
+            if queued is None:
                 self._checkpoint()
                 return
             try:
-                self._process(batch)
+                self._process(queued)
                 # (checkpointing whenever the queue ran empty pickled the state after every
                 # request: at 5,000 events/s the service could take only 1,700)
                 if time.monotonic() - self.last_checkpoint >= checkpoint_gap(self.every_s, self.checkpoint_took):
@@ -189,7 +189,7 @@ class EmbeddedPipeline:
             self.unchecked += len(batch.events)
             self.last_id = batch.events[-1].id
 
-    def _until_written(self, write: Callable[[], None]) -> None:
+    def _until_written(self, write: Callable[[], object]) -> None:
         """Findings already made must reach the store: when it cannot write (the disk is full) the
         worker waits, says so in `waiting_for`, and tries again; events keep queueing meanwhile."""
         delay = 0.05

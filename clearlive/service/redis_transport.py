@@ -92,7 +92,7 @@ class RedisSubmitter:
     """The HTTP front's side: XADD accepted events to their room's shard."""
 
     def __init__(self, url: str, shards: int, max_backlog: int = 200_000) -> None:
-        self.redis = redis.Redis.from_url(url)
+        self.redis: Any = redis.Redis.from_url(url)  # redis-py's stream replies are untyped unions
         self.shards = shards
         self.max_backlog = max_backlog
 
@@ -196,7 +196,7 @@ class ShardWorker:
         stranded_after_s: float = 30.0,
         lease_s: float = LEASE_S,
     ) -> None:
-        self.redis = redis.Redis.from_url(redis_url)
+        self.redis: Any = redis.Redis.from_url(redis_url)  # redis-py's stream replies are untyped unions
         self.store = store
         self.shards = lanes_of(shards)  # the lanes this worker works (see the module docstring)
         self.every_s = checkpoint_every_s

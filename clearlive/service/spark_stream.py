@@ -63,7 +63,7 @@ class RedisShardsReader(DataSourceStreamReader):
     def initialOffset(self) -> dict[str, str]:
         return dict.fromkeys(self.keys, "0-0")
 
-    def latestOffset(self) -> dict[str, str]:
+    def latestOffset(self) -> dict[str, str]:  # type: ignore[override]  # Spark 4.x runs it with no arguments
         r = self._redis()
         out = {}
         for key in self.keys:
@@ -74,12 +74,12 @@ class RedisShardsReader(DataSourceStreamReader):
     def partitions(self, start: dict[str, str], end: dict[str, str]) -> list[_Shard]:
         return [_Shard(k, start.get(k, "0-0"), end[k]) for k in end if end[k] != start.get(k, "0-0")]
 
-    def read(self, partition: _Shard) -> Iterator[tuple[str, str, int, int, int, str]]:
+    def read(self, partition: _Shard) -> Iterator[tuple[str, str, int, int, int, str]]:  # type: ignore[override]
         r = self._redis()
         for entry, fields in r.xrange(partition.key, min="(" + partition.start, max=partition.end):
             ev = _decode(fields[b"e"])
             ms, _, n = entry.decode().partition("-")  # the entry id: the order the front accepted it in
-            yield fields[b"t"].decode(), ev.room_id, int(ev.ts), int(ms), int(n), fields[b"e"].decode()  # type: ignore[arg-type]
+            yield fields[b"t"].decode(), ev.room_id, int(ev.ts), int(ms), int(n), fields[b"e"].decode()
 
     def commit(self, end: dict[str, str]) -> None:
         """Entries stay in Redis: the service's own workers or a retention policy trim them."""
@@ -94,7 +94,7 @@ class RedisShardsSource(DataSource):
         return EVENT_SCHEMA
 
     def streamReader(self, schema: Any) -> RedisShardsReader:
-        return RedisShardsReader(self.options)
+        return RedisShardsReader(dict(self.options))
 
 
 class _PartScanner(StatefulProcessor):
@@ -112,7 +112,8 @@ class _PartScanner(StatefulProcessor):
         tenant = key[0]
         self.scanner.tenant = tenant
         # this group's own state, saved by us; else the detectors as built
-        self.scanner.restore(pickle.loads(self.state.get()[0] if self.state.exists() else self.blank))
+        saved = self.state.get() if self.state.exists() else None
+        self.scanner.restore(pickle.loads(saved[0] if saved is not None else self.blank))
         batch = pd.concat(list(rows)).sort_values(["entry_ms", "entry_n"], kind="stable")
         out = []
         for raw in batch["event"]:

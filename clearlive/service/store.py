@@ -153,7 +153,8 @@ class ServiceStore:
     def _room_where(
         tenant: str, room_id: str, types: tuple[str, ...] | None, between_ms: tuple[int, int] | None
     ) -> tuple[str, list[Any]]:
-        where, params = "tenant = ? AND room_id = ?", [tenant, room_id]
+        where = "tenant = ? AND room_id = ?"
+        params: list[Any] = [tenant, room_id]
         if types:
             where += f" AND type IN ({', '.join('?' for _ in types)})"
             params.extend(types)
