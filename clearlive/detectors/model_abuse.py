@@ -8,8 +8,8 @@ reviewer sees whether the model, the lexicon or both caught it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from clearlive.classifiers.abuse import AbuseModel
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.listing import fact_finding
@@ -17,6 +17,10 @@ from clearlive.detectors.text_rules import TextRuleDetector
 from clearlive.model.events import EventBase, scannable_text
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
+
+if TYPE_CHECKING:
+    # scikit-learn (the [train] extra) loads only with a model: the registry imports this module
+    from clearlive.classifiers.abuse import AbuseModel
 
 
 class ModelAbuseDetector(Detector):
