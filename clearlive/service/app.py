@@ -159,7 +159,17 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         waiting += submitter.waiting_for()
         dead = [p.name for p in app.state.status.get("workers", []) if not p.is_alive()]
         waiting += [f"worker {name} stopped" for name in dead]
-        return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": lag}
+        letters: dict[str, int] = {}
+        try:  # events the workers gave up on (clearlive.service.worker_core), until resolved
+            letters = store.dead_letter_counts()
+        except Exception as exc:
+            waiting.append(f"database ({store.db.kind}): {type(exc).__name__}")
+        return {
+            "status": "ok" if not waiting and not letters else "degraded",
+            "waiting_for": waiting,
+            "queue_lag": lag,
+            "dead_letters": {"total": sum(letters.values()), "by_stage": letters},
+        }
 
     @app.post("/api/v1/events", status_code=202, tags=["ingest"])
     async def ingest(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
 from clearlive.service.db import Database, DuckDatabase, PostgresDatabase, open_database
 from clearlive.service.keys import KeyInfo, KeyStore, SqliteKeyStore, SqlKeyStore
+from clearlive.service.worker_core import DeadLetter
 
 DECISIONS = ("confirm", "dismiss", "escalate")
 STATUS_OF = {"confirm": "confirmed", "dismiss": "dismissed", "escalate": "escalated"}
@@ -435,6 +436,61 @@ class ServiceStore:
                 row["note"] = reason
             out.append(row)
         return out
+
+    # dead letters ----------------------------------------------------------------------------
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """What a worker gave up on (clearlive.service.worker_core): kept until resolved."""
+        self.db.insert_rows(
+            "dead_letters",
+            ("tenant", "lane", "event_id", "room_id", "stage", "error", "attempts", "payload", "ts_ms"),
+            [
+                (d.tenant, d.lane, d.event_id, d.room_id, d.stage, d.error, d.attempts, d.payload, d.ts_ms)
+                for d in letters
+            ],
+            seq=("seq", "dead_letter_seq"),
+        )
+
+    def dead_letter_counts(self, tenant: str | None = None) -> dict[str, int]:
+        """Unresolved dead letters by stage (of one tenant, or of every tenant)."""
+        sql = "SELECT stage, count(*) FROM dead_letters WHERE resolved_ms IS NULL"
+        params: list[Any] = []
+        if tenant is not None:
+            sql += " AND tenant = ?"
+            params.append(tenant)
+        return {stage: int(n) for stage, n in self.db.query(sql + " GROUP BY stage ORDER BY stage", params)}
+
+    def dead_letters(
+        self, tenant: str | None = None, resolved: bool = False, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Dead letters, oldest first: unresolved ones (or, with `resolved`, every one)."""
+        sql = (
+            "SELECT seq, tenant, lane, event_id, room_id, stage, error, attempts, payload, ts_ms, resolved_ms "
+            "FROM dead_letters WHERE 1 = 1"
+        )
+        params: list[Any] = []
+        if not resolved:
+            sql += " AND resolved_ms IS NULL"
+        if tenant is not None:
+            sql += " AND tenant = ?"
+            params.append(tenant)
+        sql += " ORDER BY seq LIMIT ?"
+        params.append(limit)
+        cols = ("seq", "tenant", "lane", "event_id", "room_id", "stage", "error", "attempts", "payload", "ts_ms")
+        return [{**dict(zip(cols, r[:10], strict=True)), "resolved_ms": r[10]} for r in self.db.query(sql, params)]
+
+    def resolve_dead_letters(self, tenant: str | None = None, through_seq: int | None = None) -> int:
+        """Mark dead letters dealt with (all, a tenant's, or up to a seq); returns how many."""
+        where = " WHERE resolved_ms IS NULL"
+        params: list[Any] = []
+        if tenant is not None:
+            where += " AND tenant = ?"
+            params.append(tenant)
+        if through_seq is not None:
+            where += " AND seq <= ?"
+            params.append(through_seq)
+        n = int(self.db.query("SELECT count(*) FROM dead_letters" + where, params)[0][0])
+        self.db.execute("UPDATE dead_letters SET resolved_ms = ?" + where, [now_ms(), *params])
+        return n
 
     # audit -----------------------------------------------------------------------------------
     def audit(self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
