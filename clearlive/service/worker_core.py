@@ -29,6 +29,7 @@ Dead letters are kept in the service store (`dead_letters`), shown by `/api/v1/h
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import traceback
@@ -95,6 +96,13 @@ def detect_each(scanner: Any, events: Iterable[EventBase]) -> list[Finding]:
     return out
 
 
+def event_key(ev: EventBase) -> str:
+    """What names an event to the error policy: its id, or (no id) its content."""
+    if ev.id:
+        return ev.id
+    return "sha256:" + hashlib.sha256(msgspec.json.encode(msgspec.to_builtins(ev), order="sorted")).hexdigest()[:24]
+
+
 @dataclass
 class DeadLetter:
     """An event (or a finding) the worker gave up on, with why: what `dead_letters` holds."""
@@ -158,7 +166,7 @@ class WorkerCore:
         `Retry` after a detector failed on an event (see the module docstring) and lets `TRANSIENT`
         errors through."""
         if self.dead:
-            events = [e for e in events if (lane, tenant, e.id or "") not in self.dead]
+            events = [e for e in events if (lane, tenant, event_key(e)) not in self.dead]
         if self.store_events if store_events is None else store_events:
             events = self._store_events(tenant, events, lane)
         try:
@@ -172,7 +180,7 @@ class WorkerCore:
     # detection ---------------------------------------------------------------------------------
     def _detect_failed(self, tenant: str, failed: EventFailed, lane: str) -> None:
         ev = failed.event
-        key = (lane, tenant, ev.id or "")
+        key = (lane, tenant, event_key(ev))
         n = self.attempts[key] = self.attempts.get(key, 0) + 1
         text = error_text(failed.error)
         if n < self.max_attempts:
@@ -209,7 +217,7 @@ class WorkerCore:
             if err is None:
                 kept.append(ev)
                 continue
-            key = (lane, tenant, ev.id or "")
+            key = (lane, tenant, event_key(ev))
             self._bury([self._letter(tenant, lane, ev, "store-event", err, self.max_attempts)])
             self.dead.add(key)
         return kept
@@ -257,9 +265,14 @@ class WorkerCore:
             payload = repr(ev)[:10_000]
         return DeadLetter(tenant, lane, ev.id or "", ev.room_id, stage, error, attempts, payload)
 
-    def undecodable(self, tenant: str, lane: str, raw: bytes, exc: BaseException) -> None:
-        """An entry that is not an event at all (written by something other than the front)."""
-        self._bury([DeadLetter(tenant, lane, "", "", "decode", error_text(exc), 1, raw.decode("utf-8", "replace"))])
+    def undecodable(self, tenant: str, lane: str, ref: str, raw: bytes, exc: BaseException) -> None:
+        """An entry that is not an event at all (written by something other than the front): `ref`
+        names it in its transport (a stream entry id). Dead-lettered once, however often replayed."""
+        key = (lane, tenant, ref)
+        if key in self.dead:
+            return
+        self._bury([DeadLetter(tenant, lane, ref, "", "decode", error_text(exc), 1, raw.decode("utf-8", "replace"))])
+        self.dead.add(key)
 
     def _bury(self, letters: list[DeadLetter]) -> None:
         now = int(time.time() * 1000)
