@@ -1,8 +1,9 @@
 """The HTTP service (CONTRACT section 5): ingest, findings, the alert stream, reviews, evidence export,
 ranking, and the reviewers' dashboard.
 
-Every request is authenticated by an API key (`Authorization: Bearer KEY`, or the `clearlive_key`
-cookie the dashboard's login sets) and sees only its tenant's rooms. Roles: `ingest` sends events,
+Every request is authenticated by an API key (`Authorization: Bearer KEY`) or by the dashboard's
+session cookie (clearlive.service.sessions: a signed session id, never the key; state-changing
+requests need its CSRF token) and sees only its tenant's rooms. Roles: `ingest` sends events,
 `reviewer` decides on findings, `admin` also verifies the audit chain; every role can read its
 tenant's findings.
 
@@ -27,6 +28,7 @@ from pydantic import BaseModel, Field
 from clearlive.model.events import Event, EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
+from clearlive.service import sessions
 from clearlive.service.audio_api import audio_router
 from clearlive.service.desk import mount_desk
 from clearlive.service.keys import KeyInfo
@@ -119,12 +121,12 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     app.state.status = status if status is not None else {}
 
     def auth(request: Request, authorization: Annotated[str | None, Header()] = None) -> KeyInfo:
-        key = None
+        info = None
         if authorization and authorization.lower().startswith("bearer "):
-            key = authorization[7:].strip()
-        elif request.cookies.get("clearlive_key"):
-            key = request.cookies["clearlive_key"]
-        info = store.key_info(key) if key else None
+            info = store.key_info(authorization[7:].strip())
+        elif (session := sessions.from_request(store.keys, request)) is not None:
+            sessions.check_csrf(request, session)  # a cookie is sent by any page: prove it is ours
+            info = session.info
         if info is None:
             raise HTTPException(401, "a valid API key is needed", headers={"WWW-Authenticate": "Bearer"})
         return info
