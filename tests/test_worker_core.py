@@ -197,3 +197,48 @@ def test_a_finding_the_store_refuses_is_dead_lettered_and_the_rest_stored() -> N
     assert [d.stage for d in sink.letters] == ["store-finding"] * len(refused)
     assert all("bigint" in d.error and d.attempts == 3 for d in sink.letters)
     assert sorted(d.event_id for d in sink.letters) == sorted(f.event_ids[0] for f in refused) == ["e2", "e2"]
+
+
+FAR = 10**15  # ms: year 33658, which formatting a finding's time cannot take (issue #18's example)
+
+
+def far_room(tag: str) -> list[dict]:
+    """A room whose second chat line is stamped 10**15 ms; the others are ordinary."""
+    return [
+        {"type": "session_start", "room_id": tag, "ts": "2026-11-01T12:00:00Z", "session_id": "s", "id": f"{tag}-0"},
+        {
+            "type": "comment",
+            "room_id": tag,
+            "ts": FAR,
+            "user_id": "u",
+            "text": "加我微信 abc12345 领优惠",
+            "id": f"{tag}-1",
+        },
+        {
+            "type": "comment",
+            "room_id": tag,
+            "ts": "2026-11-01T12:00:09Z",
+            "user_id": "u",
+            "text": "加我微信 abc12345",
+            "id": f"{tag}-2",
+        },
+    ]
+
+
+def test_a_real_poison_past_the_door_does_not_stop_the_embedded_worker(embedded: Embedded) -> None:
+    """The event the issue found (accepted before the door checked times) reaches the worker: it
+    is dead-lettered with the formatting error, the room's next line and another tenant's room give
+    their findings."""
+    from clearlive.model.events import Event
+
+    events = [msgspec.json.decode(msgspec.json.encode(r), type=Event) for r in far_room("room-far")]
+    embedded.store.claim_rooms("acme", ["room-far"])
+    embedded.pipeline.submit("acme", events)  # straight to the worker, as a store written before the checks
+    embedded.ingest("other", clean(rooms("room-b")))
+    assert len(embedded.found("other")) >= 5
+    rows = embedded.store.db.query("SELECT record FROM findings WHERE tenant = 'acme'")
+    assert any("room-far-2" in r[0] for r in rows)
+    [letter] = embedded.store.dead_letters()
+    assert (letter["event_id"], letter["stage"]) == ("room-far-1", "detect")
+    assert "year 33658 is out of range" in letter["error"]
+    assert embedded.client.get("/api/v1/health").json()["status"] == "degraded"

@@ -7,6 +7,8 @@ Needs Redis (logical database 15 is flushed) and PostgreSQL, as tests/test_servi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 import pytest
 from fastapi.testclient import TestClient
@@ -78,5 +80,45 @@ def test_a_poisoned_event_is_dead_lettered_and_the_worker_goes_on(poisoned: None
         health = TestClient(create_app(store, submitter, {})).get("/api/v1/health").json()
         assert health["status"] == "degraded"
         assert health["dead_letters"] == {"total": 2, "by_stage": {"decode": 1, "detect": 1}}
+    finally:
+        store.db.close()
+
+
+def test_a_real_poison_does_not_crash_loop_a_worker_process(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
+    """Issue #18's case: an event stamped 10**15 ms in a shard (written before the door checked
+    times). Today's worker died on it and restarted in a loop; now the worker process stays up,
+    dead-letters it and ends (idle) with every lane acknowledged and the other tenant's findings."""
+    from clearlive.model.events import Event
+    from clearlive.service.pipeline import TenantScanners
+    from clearlive.service.redis_transport import RedisSubmitter, stream_key
+    from clearlive.service.store import open_store
+    from tests.test_service_redis import _worker
+    from tests.test_worker_core import far_room
+
+    r = redis.Redis.from_url(REDIS_URL)
+    r.flushdb()
+    store = open_store(pg_url)
+    poison = [msgspec.json.decode(msgspec.json.encode(x), type=Event) for x in far_room("room-far")]
+    other = _events(clean(rooms("room-b")), "b")
+    want_other = {f.id for f in TenantScanners().process("other", _events(clean(rooms("room-b")), "b"))}
+    submitter = RedisSubmitter(REDIS_URL, SHARDS)
+    submitter.submit("mallory", poison)
+    submitter.submit("other", other)
+    worker = _worker(pg_url, idle_exit_s=3.0)
+    try:
+        assert worker.wait(timeout=300) == 0  # it ran to its idle exit: it never died
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    try:
+        got = {row[0] for row in store.db.query("SELECT id FROM findings WHERE tenant = 'other'")}
+        assert got == want_other
+        letters = [d for d in store.dead_letters() if d["stage"] == "detect"]
+        assert {(d["tenant"], d["event_id"]) for d in letters} == {("mallory", "room-far-1")}
+        assert all("year 33658 is out of range" in d["error"] for d in letters)
+        mallory = [row[0] for row in store.db.query("SELECT record FROM findings WHERE tenant = 'mallory'")]
+        assert any("room-far-2" in rec for rec in mallory)  # the room's next line still gives its finding
+        for lane in lanes():
+            assert r.xpending(stream_key(lane), "clearlive")["pending"] == 0
     finally:
         store.db.close()
