@@ -26,16 +26,9 @@ from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.service.store import ServiceStore
-from clearlive.service.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, WorkerCore
+from clearlive.service.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.service")
-
-
-def checkpoint_gap(every_s: float, took_s: float) -> float:
-    """Seconds between a worker's checkpoints under load: `every_s`, or longer when a checkpoint is
-    slow (a large detector state), so that checkpoints take at most a fifth of the worker's time.
-    Both workers, embedded and Redis, pace theirs by this."""
-    return max(every_s, 4 * took_s)
 
 
 class TenantScanners:

@@ -45,9 +45,9 @@ import msgspec
 import redis
 
 from clearlive.model.events import Event, EventBase
-from clearlive.service.pipeline import QueueFull, TenantScanners, checkpoint_gap
+from clearlive.service.pipeline import QueueFull, TenantScanners
 from clearlive.service.store import ServiceStore, open_store
-from clearlive.service.worker_core import TRANSIENT, Retry, WorkerCore
+from clearlive.service.worker_core import TRANSIENT, Retry, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.worker")
 GROUP = "clearlive"
