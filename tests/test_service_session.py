@@ -88,6 +88,9 @@ def test_a_foreign_origin_review_changes_nothing(svc: Service) -> None:  # noqa:
     assert r.status_code == 200 and svc.client.get(f"/api/v1/findings/{fid}").json()["status"] == "escalated"
     r = svc.client.post("/desk/undo", data={"ids": fid, "csrf": token})  # a plain form's field
     assert r.status_code == 200
+    proxied = {"Origin": "https://desk.example.com", "X-Forwarded-Host": "desk.example.com", "X-CSRF-Token": token}
+    r = svc.client.post("/desk/assign", data={"ids": fid, "assignee": "me"}, headers=proxied)  # behind a proxy
+    assert r.status_code == 200
     # a bearer key is no ambient credential: no token needed
     r = svc.client.post(
         f"/api/v1/findings/{fid}/review",

@@ -76,8 +76,10 @@ def check_origin(request: Request) -> None:
         return
     if source == "null":
         raise HTTPException(403, "cross-origin request refused (Origin: null)")
-    host = request.headers.get("host", "")
-    if urlsplit(source).netloc.lower() != host.lower():
+    # the request's own host; behind a proxy that rewrites Host, the one it names in
+    # X-Forwarded-Host (a header no other site's page can make a browser send without CORS)
+    hosts = {request.headers.get("host", "").lower(), request.headers.get("x-forwarded-host", "").lower()}
+    if urlsplit(source).netloc.lower() not in hosts - {""}:
         raise HTTPException(403, "cross-origin request refused: it does not come from this site's pages")
 
 
