@@ -242,3 +242,14 @@ def test_a_real_poison_past_the_door_does_not_stop_the_embedded_worker(embedded:
     assert (letter["event_id"], letter["stage"]) == ("room-far-1", "detect")
     assert "year 33658 is out of range" in letter["error"]
     assert embedded.client.get("/api/v1/health").json()["status"] == "degraded"
+
+    # the dashboard tells the tenant's reviewers (and nobody else's); the admin API lists it
+    for tenant, shown in (("acme", True), ("other", False)):
+        key = embedded.store.create_key("reviewer", tenant)
+        embedded.client.cookies.clear()
+        assert embedded.client.post("/login", data={"key": key}, follow_redirects=False).status_code == 303
+        page = embedded.client.get("/").text
+        assert ('id="dead-letters"' in page and "1 event(s) of this tenant" in page) is shown
+    embedded.client.cookies.clear()
+    listed = embedded.client.get("/api/v1/dead-letters", headers={"Authorization": f"Bearer {embedded.admin}"}).json()
+    assert [d["event_id"] for d in listed] == ["room-far-1"]
