@@ -178,12 +178,15 @@ class _Keys:
     def secret(self) -> bytes:
         """The key that signs session cookies: made once, kept with the keys (so sessions outlive a
         restart of the server, and every front sharing the store accepts them)."""
-        fresh = secrets.token_hex(32)
-        self._x(
-            "INSERT INTO service_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-            ["session_secret", fresh],
-        )
-        return bytes.fromhex(self._q("SELECT value FROM service_meta WHERE key = ?", ["session_secret"])[0][0])
+        cached: bytes | None = getattr(self, "_secret", None)
+        if cached is None:  # read once per process: not a write on every request
+            self._x(
+                "INSERT INTO service_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                ["session_secret", secrets.token_hex(32)],
+            )
+            cached = bytes.fromhex(self._q("SELECT value FROM service_meta WHERE key = ?", ["session_secret"])[0][0])
+            self._secret = cached
+        return cached
 
 
 class SqliteKeyStore(_Keys):
