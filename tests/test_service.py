@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +56,18 @@ class Service:
 
     def h(self, role: str, tenant: str = "acme") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[(role, tenant)]}"}
+
+    def login(self, role: str = "reviewer", tenant: str = "acme") -> str:
+        """Log the client in through the dashboard, as a browser does: the session cookie, and the
+        page's CSRF token sent with every action (as desk.js does). Returns the token."""
+        self.client.cookies.clear()
+        self.client.headers.pop("X-CSRF-Token", None)
+        r = self.client.post("/login", data={"key": self.keys[(role, tenant)]}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/", r.text
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)">', self.client.get("/").text)
+        assert token is not None
+        self.client.headers["X-CSRF-Token"] = token.group(1)
+        return token.group(1)
 
     def ingest(self, rows: list[dict], tenant: str = "acme", as_array: bool = False) -> dict:
         body = json.dumps(rows).encode() if as_array else ndjson(rows)
@@ -229,9 +242,9 @@ def test_dashboard_login_feed_room_and_queue(svc: Service) -> None:
     r = svc.client.post("/login", data={"key": "cl_wrong"}, follow_redirects=False)
     assert r.headers["location"] == "/login?error=1"
     r = svc.client.post("/login", data={"key": svc.keys[("reviewer", "acme")]}, follow_redirects=False)
-    assert r.status_code == 303 and "clearlive_key" in r.cookies
-    svc.client.cookies.clear()
-    svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "acme")])
+    assert r.status_code == 303 and "clearlive_session" in r.cookies
+    assert svc.keys[("reviewer", "acme")] not in r.headers["set-cookie"]  # a session id, never the key
+    svc.login("reviewer", "acme")
     feed = svc.client.get("/").text
     assert "Live alerts" in feed and "r1" in feed and 'data-stream="/feed/alerts?after=' in feed
     assert svc.client.get("/static/desk.js").status_code == 200
@@ -255,8 +268,7 @@ def test_dashboard_login_feed_room_and_queue(svc: Service) -> None:
     assert svc.client.post("/desk/undo", data={"ids": fid}).status_code == 200
     assert svc.client.post("/desk/undo", data={"ids": fid}).status_code == 422  # open: nothing to undo
     assert svc.client.get(f"/findings/{fid}").status_code == 200
-    svc.client.cookies.clear()
-    svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
+    svc.login("reviewer", "other")
     assert svc.client.get("/rooms/r1").status_code == 404
     assert svc.client.get(f"/findings/{fid}").status_code == 404
     assert svc.client.post("/desk/decide", data={"ids": fid, "decision": "confirm"}).status_code == 404
@@ -325,14 +337,14 @@ def test_host_page_shows_score_and_credit_ledger(svc: Service) -> None:
         for k in range(40)
     ]
     svc.ingest([*ROOM, *orders])
-    svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "acme")])
+    svc.login("reviewer", "acme")
     assert "/hosts/a1" in svc.client.get("/").text
     page = svc.client.get("/hosts/a1").text
     assert "Host a1" in page and "Credit ledger" in page and "Service inside the live room" in page
     assert "40</b>orders" in page
     assert "disease" in page and "<td>-" in page  # the auto-confirmed critical claim cost credit points
     assert svc.client.get("/hosts/nobody").status_code == 404
-    svc.client.cookies.set("clearlive_key", svc.keys[("reviewer", "other")])
+    svc.login("reviewer", "other")
     assert svc.client.get("/hosts/a1").status_code == 404
 
 

@@ -1,4 +1,5 @@
-"""`clearlive serve`, `clearlive keys create` and `clearlive audit verify` (CONTRACT section 5)."""
+"""`clearlive serve`, `clearlive keys create|list|revoke`, `clearlive audit verify` and `clearlive dead-letters
+list|resolve` (CONTRACT section 5)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ DEMO_DATA = Path("demo-output/data")
 
 keys_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
 audit_app = typer.Typer(help="The service's hash-chained audit log.", no_args_is_help=True)
+dead_letters_app = typer.Typer(
+    help="Events the service's workers gave up on (an error on every retry).", no_args_is_help=True
+)
 
 DbOption = Annotated[
     str | None,
@@ -54,6 +58,89 @@ def keys_create(
         raise typer.BadParameter(str(exc)) from exc
     print(key)
     err.print(f"{role} key for tenant {tenant!r} created; keep it: it cannot be shown again")
+
+
+@keys_app.command("list")
+def keys_list(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's keys.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List keys: prefix, role, tenant, created, revoked (never a key: only hashes are stored)."""
+    import json
+    from datetime import UTC, datetime
+
+    from clearlive.service.store import open_keys
+
+    rows = open_keys(db).list(tenant)
+    for r in rows:
+        if as_json:
+            print(json.dumps(r, ensure_ascii=False))
+            continue
+        created = datetime.fromtimestamp(r["created_ms"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        print(f"{r['prefix']}…\t{r['role']}\t{r['tenant']}\t{created}\t{'revoked' if r['revoked'] else 'active'}")
+    if not as_json:
+        err.print(f"{len(rows)} key(s)")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key, or its first characters as `keys list` shows them.")],
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only among this tenant's keys.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Revoke a key: it stops working at once, and so do the dashboard sessions opened with it.
+    Works while the server runs. Exit 1 if no active key (or more than one) has that prefix."""
+    from clearlive.service.store import open_keys
+
+    try:
+        done = open_keys(db).revoke(prefix, tenant)
+    except KeyError:
+        err.print(f"[red]no active key starts with {prefix!r}[/]")
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    err.print(f"revoked {done['role']} key {done['prefix']}… of tenant {done['tenant']!r}")
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's.")] = None,
+    resolved: Annotated[bool, typer.Option("--all", help="Also those already resolved.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Events the workers gave up on (JSON Lines: tenant, lane, event, stage, error, payload). Exit 0;
+    the count goes to stderr. `/api/v1/health` is "degraded" while any is unresolved."""
+    import json
+
+    from clearlive.service.store import DEFAULT_DB, open_store
+
+    store = open_store(db or DEFAULT_DB)
+    try:
+        rows = store.dead_letters(tenant, resolved=resolved, limit=1_000_000)
+    finally:
+        store.db.close()
+    for r in rows:
+        print(json.dumps(r, ensure_ascii=False))
+    err.print(f"{len(rows)} dead letter(s)")
+
+
+@dead_letters_app.command("resolve")
+def dead_letters_resolve(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's.")] = None,
+    through: Annotated[int | None, typer.Option("--through", help="Only up to this seq (as listed).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Mark dead letters dealt with (they stay in the table, with the time they were resolved)."""
+    from clearlive.service.store import DEFAULT_DB, open_store
+
+    store = open_store(db or DEFAULT_DB)
+    try:
+        n = store.resolve_dead_letters(tenant, through)
+    finally:
+        store.db.close()
+    err.print(f"{n} dead letter(s) resolved")
 
 
 @audit_app.command("verify")

@@ -1,8 +1,9 @@
 """The HTTP service (CONTRACT section 5): ingest, findings, the alert stream, reviews, evidence export,
 ranking, and the reviewers' dashboard.
 
-Every request is authenticated by an API key (`Authorization: Bearer KEY`, or the `clearlive_key`
-cookie the dashboard's login sets) and sees only its tenant's rooms. Roles: `ingest` sends events,
+Every request is authenticated by an API key (`Authorization: Bearer KEY`) or by the dashboard's
+session cookie (clearlive.service.sessions: a signed session id, never the key; state-changing
+requests need its CSRF token) and sees only its tenant's rooms. Roles: `ingest` sends events,
 `reviewer` decides on findings, `admin` also verifies the audit chain; every role can read its
 tenant's findings.
 
@@ -14,6 +15,7 @@ import asyncio
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import asdict
@@ -27,6 +29,8 @@ from pydantic import BaseModel, Field
 from clearlive.model.events import Event, EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
+from clearlive.service import sessions
+from clearlive.service.admin_api import admin_router
 from clearlive.service.audio_api import audio_router
 from clearlive.service.desk import mount_desk
 from clearlive.service.keys import KeyInfo
@@ -119,12 +123,12 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     app.state.status = status if status is not None else {}
 
     def auth(request: Request, authorization: Annotated[str | None, Header()] = None) -> KeyInfo:
-        key = None
+        info = None
         if authorization and authorization.lower().startswith("bearer "):
-            key = authorization[7:].strip()
-        elif request.cookies.get("clearlive_key"):
-            key = request.cookies["clearlive_key"]
-        info = store.key_info(key) if key else None
+            info = store.key_info(authorization[7:].strip())
+        elif (session := sessions.from_request(store.keys, request)) is not None:
+            sessions.check_csrf(request, session)  # a cookie is sent by any page: prove it is ours
+            info = session.info
         if info is None:
             raise HTTPException(401, "a valid API key is needed", headers={"WWW-Authenticate": "Bearer"})
         return info
@@ -159,7 +163,17 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         waiting += submitter.waiting_for()
         dead = [p.name for p in app.state.status.get("workers", []) if not p.is_alive()]
         waiting += [f"worker {name} stopped" for name in dead]
-        return {"status": "ok" if not waiting else "degraded", "waiting_for": waiting, "queue_lag": lag}
+        letters: dict[str, int] = {}
+        try:  # events the workers gave up on (clearlive.service.worker_core), until resolved
+            letters = store.dead_letter_counts()
+        except Exception as exc:
+            waiting.append(f"database ({store.db.kind}): {type(exc).__name__}")
+        return {
+            "status": "ok" if not waiting and not letters else "degraded",
+            "waiting_for": waiting,
+            "queue_lag": lag,
+            "dead_letters": {"total": sum(letters.values()), "by_stage": letters},
+        }
 
     @app.post("/api/v1/events", status_code=202, tags=["ingest"])
     async def ingest(
@@ -207,6 +221,9 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
             except QueueFull as exc:
                 raise HTTPException(503, f"workers are behind ({exc}); retry", headers={"Retry-After": "1"}) from exc
         return {"accepted": len(events), "rejected": len(rejects), "rejects": rejects[:100]}
+
+    # A tenant admin's keys and dead letters (clearlive/service/admin_api.py).
+    app.include_router(admin_router(store, role("admin")))
 
     # Live audio chunks -> utterances (clearlive/service/audio_api.py, issue 23).
     app.include_router(audio_router(store, submitter, role("ingest", "admin")))
@@ -271,7 +288,7 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
                 rows = await asyncio.to_thread(store.findings, tenant, None, None, None, seen, 200)
                 for f in rows:
                     seen = f["seq"]
-                    yield f"id: {seen}\nevent: finding\ndata: {render(f)}\n\n".encode()
+                    yield sse_frame(seen, "finding", render(f))
                 if not rows:
                     await asyncio.sleep(ALERT_POLL_S)
                     idle += ALERT_POLL_S
@@ -313,7 +330,9 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
 
     @app.get("/api/v1/audit/verify", tags=["service"])
     def audit_verify(info: Annotated[KeyInfo, Depends(role("admin"))]) -> dict[str, Any]:
-        ok, checked, problem = store.verify_audit()
+        """The admin's tenant's entries of the audit chain: each one's hash, and its links to the
+        entries before and after it (`clearlive audit verify` checks the whole chain)."""
+        ok, checked, problem = store.verify_audit(info.tenant)
         return {"intact": ok, "entries": checked, "problem": problem or None}
 
     @app.post("/api/v1/rank", tags=["ranking"])
@@ -411,6 +430,19 @@ def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict
 def _canonical(ev: EventBase) -> bytes:
     """The event's content however it was written (spacing, escapes, key order, RFC 3339 or epoch)."""
     return msgspec.json.encode(msgspec.to_builtins(ev), order="sorted")
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def sse_frame(event_id: object, event: str, data: str) -> bytes:
+    """One server-sent event. A CR or LF ends a line in the stream, so none may reach `id:` or
+    `event:` (they are removed) and `data` is split into `data:` lines at each line break (the
+    client joins them again): a room id with a CR in it cannot inject lines into the stream."""
+    clean_id = _LINE_BREAK.sub("", str(event_id)).replace("\x00", "")
+    clean_event = _LINE_BREAK.sub("", event)
+    lines = "".join(f"data: {line}\n" for line in _LINE_BREAK.split(data))
+    return f"id: {clean_id}\nevent: {clean_event}\n{lines}\n".encode()
 
 
 def _int_or_zero(value: str | None) -> int:

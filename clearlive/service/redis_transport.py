@@ -18,6 +18,10 @@
   (a Redis key with a 10 s time to live that the holder extends); a second worker given the same
   shard waits, and the checkpoint itself refuses to write for a worker that lost its lease. So
   recovery may take over every pending entry (XAUTOCLAIM, minimum idle 0): no live worker has them.
+- **One error policy** (`clearlive.service.worker_core`, shared with the embedded worker and
+  Spark): a dependency down is waited for; a detector that raises on an event sends the worker back
+  to its checkpoint, a bounded number of times, and then the event goes to the dead letters and the
+  shard goes on without it. A worker never dies on an event.
 - **Back-pressure.** The front refuses new events (HTTP 503, Retry-After) while the unprocessed
   backlog over all shards is above `max_backlog`.
 
@@ -41,17 +45,11 @@ import msgspec
 import redis
 
 from clearlive.model.events import Event, EventBase
-from clearlive.service.pipeline import QueueFull, TenantScanners, checkpoint_gap
+from clearlive.service.pipeline import QueueFull, TenantScanners
 from clearlive.service.store import ServiceStore, open_store
+from clearlive.service.worker_core import TRANSIENT, Retry, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.worker")
-TRANSIENT: tuple[type[BaseException], ...] = (redis.RedisError, OSError)  # a dependency down, not a bug
-try:
-    import psycopg
-
-    TRANSIENT = (*TRANSIENT, psycopg.OperationalError)
-except ImportError:  # pragma: no cover - psycopg is a dependency; kept optional for embedded-only installs
-    pass
 GROUP = "clearlive"
 BATCH = 500
 _encode = msgspec.json.Encoder().encode
@@ -210,6 +208,7 @@ class ShardWorker:
         self.leases_checked = float("-inf")
         self.checkpoint_took = 0.0  # seconds the last checkpoint took
         self.states: dict[str, TenantScanners] = {}
+        self.core = WorkerCore(store)  # store, detect, the error policy (see worker_core)
         self.unacked: dict[str, list[bytes]] = {s: [] for s in self.shards}
         self.stopping = False
         self._take_lease = self.redis.register_script(_TAKE_LEASE)
@@ -307,15 +306,21 @@ class ShardWorker:
         return n
 
     def _process(self, shard: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
+        """A page of entries through the worker core, each tenant's in order. A detector that
+        raises makes the core raise `Retry`: `run` goes back to the checkpoint (see `reset`)."""
         by_tenant: dict[str, list[EventBase]] = {}
-        for _, fields in entries:
-            by_tenant.setdefault(fields[b"t"].decode(), []).append(_decode_event(fields[b"e"]))
+        for entry, fields in entries:
+            tenant = fields.get(b"t", b"").decode("utf-8", "replace")
+            try:
+                ev = _decode_event(fields[b"e"])
+            except (KeyError, msgspec.DecodeError, msgspec.ValidationError) as exc:  # not the front's
+                self.core.undecodable(tenant, shard, f"entry:{entry.decode()}", fields.get(b"e", b""), exc)
+                continue
+            by_tenant.setdefault(tenant, []).append(ev)
         state = self.states[shard]
         for tenant, events in by_tenant.items():
-            found = state.process(tenant, events)
-            if state.part == "rooms":  # a tenant lane carries the same events again
-                self.store.add_events(tenant, events)  # after the scanner filled in session and host
-            self.store.add_findings(tenant, found)
+            # events stored as received, once (a tenant lane carries the same events again)
+            self.core.process(state, tenant, events, lane=shard, store_events=state.part == "rooms")
         self.unacked[shard].extend(e[0] for e in entries)
         return len(entries)
 
@@ -410,6 +415,15 @@ class ShardWorker:
                     self.checkpoint()
                     last_cp, since_cp = time.monotonic(), 0
                 backoff = 0.2
+            except Retry:
+                # a detector raised on an event: back to the checkpoint and on again from there; the
+                # core counts the event's failures and, at the last, leaves it to the dead letters
+                try:
+                    self.reset()
+                except TRANSIENT:
+                    continue
+                since_cp = 0
+                continue
             except TRANSIENT as exc:
                 log.warning("waiting for %s (%s); back to the last checkpoint", type(exc).__module__, exc)
                 try:

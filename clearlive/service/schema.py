@@ -7,7 +7,7 @@ runs the same list, so the two never drift apart.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 DDL_V1 = [
     """CREATE TABLE IF NOT EXISTS api_keys (
@@ -92,4 +92,34 @@ DDL_V3 = [
 # Version 4: the reviewers' desk assigns findings to a reviewer (NULL: nobody yet).
 DDL_V4 = [
     "ALTER TABLE findings ADD COLUMN IF NOT EXISTS assignee VARCHAR",
+]
+
+# Version 5: what the workers gave up on (clearlive.service.worker_core): the event (or finding), the
+# error, the lane and the attempts; `resolved_ms` is set when an operator has dealt with it
+# (`clearlive dead-letters resolve`). And the dashboard's sessions (clearlive.service.sessions) in
+# the key store's database: a session id's hash, the key it was opened with, its CSRF token and
+# when it expires (the cookie holds the signed session id, never the key).
+DDL_V5 = [
+    "CREATE SEQUENCE IF NOT EXISTS dead_letter_seq",
+    """CREATE TABLE IF NOT EXISTS dead_letters (
+        seq BIGINT PRIMARY KEY,
+        tenant VARCHAR NOT NULL,
+        lane VARCHAR NOT NULL,
+        event_id VARCHAR NOT NULL,
+        room_id VARCHAR NOT NULL,
+        stage VARCHAR NOT NULL,
+        error VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        payload VARCHAR NOT NULL,
+        ts_ms BIGINT NOT NULL,
+        resolved_ms BIGINT
+    )""",
+    "CREATE INDEX IF NOT EXISTS dead_letters_tenant ON dead_letters (tenant, seq)",
+    """CREATE TABLE IF NOT EXISTS sessions (
+        sid_hash VARCHAR PRIMARY KEY,
+        key_hash VARCHAR NOT NULL,
+        csrf VARCHAR NOT NULL,
+        created_ms BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL
+    )""",
 ]
