@@ -24,7 +24,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from clearlive.model.events import Event, EventBase
+from clearlive.model.events import EventBase, EventReader
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
 from clearlive.service.audio_api import audio_router
@@ -40,8 +40,8 @@ MAX_BODY_BYTES = 10 << 20  # 10 MiB per request
 MAX_EVENTS = 10_000  # per request
 MAX_LINE_BYTES = 1 << 20
 ALERT_POLL_S = 0.05
+ID_CONFLICT = "conflict: this id was already given to another event, with other content"
 LOW_DISK_BYTES = 64 << 20  # /health warns below this: a full request (10 MiB) takes a few times that to store
-_event_decoder = msgspec.json.Decoder(Event)
 
 
 class Submitter:
@@ -78,9 +78,21 @@ class RankIn(BaseModel):
     seed: int = 0
 
 
-def parse_events(body: bytes) -> tuple[list[EventBase], list[dict[str, Any]]]:
-    """A JSON array or NDJSON body: the valid events and, for each bad one, where and why."""
-    events: list[EventBase] = []
+def parse_events(
+    body: bytes, lines: list[int] | None = None
+) -> tuple[list[EventBase], list[dict[str, Any]]]:
+    """A JSON array or NDJSON body: the valid events and, for each bad one, where and why. `lines`
+    gives the line each NDJSON line came from (a client's recording converted by an adapter: one
+    message may give several events, or none)."""
+    events, rejects = parse_numbered(body, lines)
+    return [ev for _, ev in events], rejects
+
+
+def parse_numbered(
+    body: bytes, lines: list[int] | None = None
+) -> tuple[list[tuple[int, EventBase]], list[dict[str, Any]]]:
+    """parse_events, each event with its line (or array position)."""
+    events: list[tuple[int, EventBase]] = []
     rejects: list[dict[str, Any]] = []
     stripped = body.lstrip()
     if stripped.startswith(b"["):
@@ -88,24 +100,44 @@ def parse_events(body: bytes) -> tuple[list[EventBase], list[dict[str, Any]]]:
             items = msgspec.json.decode(stripped, type=list[msgspec.Raw])
         except msgspec.DecodeError as exc:
             return [], [{"line": 1, "field": None, "error": f"body is not a JSON array: {exc}"}]
+        except RecursionError:
+            return [], [{"line": 1, "field": None, "error": "body is not a JSON array: nested too deep"}]
         raws = [bytes(r) for r in items]
     else:
         raws = body.splitlines()
-    for n, raw in enumerate(raws, start=1):
+    reader = EventReader()
+    for i, raw in enumerate(raws):
+        n = lines[i] if lines is not None else i + 1
         if not raw.strip():
             continue
         if len(raw) > MAX_LINE_BYTES:
             rejects.append({"line": n, "field": None, "error": f"event longer than {MAX_LINE_BYTES} bytes"})
             continue
         try:
-            ev = _event_decoder.decode(raw)
+            ev = reader.decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             rejects.append({"line": n, "field": field_of(str(exc)), "error": str(exc)})
             continue
         if ev.id is None:  # the same event sent twice gets the same id, so a retry adds nothing
             ev.id = "api:" + hashlib.sha256(_canonical(ev)).hexdigest()[:24]
-        events.append(ev)
+        events.append((n, ev))
     return events, rejects
+
+
+async def read_body(request: Request, cap: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, read as it arrives and refused (413) as soon as it passes `cap` bytes: a
+    larger body (chunked, or with a Content-Length that says so) is never held in memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        raise HTTPException(413, f"body larger than {cap} bytes; split it")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise HTTPException(413, f"body larger than {cap} bytes; split it")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any] | None = None) -> FastAPI:
@@ -171,42 +203,53 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         """Events (CONTRACT section 2) as a JSON array or NDJSON, or with `source` a live client's
         messages as NDJSON (see clearlive.sources.adapters). Answers with how many were accepted and,
         for each rejected one, its line (or array position), field and reason."""
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            raise HTTPException(413, f"body larger than {MAX_BODY_BYTES} bytes; split it")
-        if source is not None:
-            if source not in ADAPTER_SOURCES or not room_id:
-                raise HTTPException(422, f"source must be one of {', '.join(ADAPTER_SOURCES)}, with room_id")
-            body, adapter_rejects, left_out = adapt_body(body, room_id, source)
-            answer = await asyncio.to_thread(accept, body, info)
-            answer["rejected"] += len(adapter_rejects)
-            answer["rejects"] = (adapter_rejects + answer["rejects"])[:100]
-            if left_out:  # optional fields that could not be read: the messages were kept without them
-                answer["left_out"] = left_out[:100]
-            return answer
-        # Parsing, room ownership and the queue are blocking work: off the event loop, so that the
-        # alert streams it also serves are not held up by a large request.
-        return await asyncio.to_thread(accept, body, info)
+        body = await read_body(request)
+        if source is not None and (source not in ADAPTER_SOURCES or not room_id):
+            raise HTTPException(422, f"source must be one of {', '.join(ADAPTER_SOURCES)}, with room_id")
+        # Converting, parsing, room ownership and the queue are blocking work: off the event loop,
+        # so that the alert streams and other requests it also serves are not held up by a large one.
+        answer = await asyncio.to_thread(accept, body, info, source, room_id)
+        if answer["rejected"] and not answer["accepted"]:
+            # nothing of the body was taken: not "accepted", the rejects say why (line and field)
+            return JSONResponse(answer, status_code=422)
+        return answer
 
-    def accept(body: bytes, info: KeyInfo) -> dict[str, Any]:
-        events, rejects = parse_events(body)
-        if len(events) + len(rejects) > MAX_EVENTS:
+    def accept(body: bytes, info: KeyInfo, source: str | None = None, room_id: str | None = None) -> dict[str, Any]:
+        adapter_rejects: list[dict[str, Any]] = []
+        left_out: list[dict[str, Any]] = []
+        lines = None
+        if source is not None:
+            assert room_id is not None
+            body, lines, adapter_rejects, left_out = adapt_body(body, room_id, source)
+        numbered, rejects = parse_numbered(body, lines)
+        rejects = adapter_rejects + rejects
+        if len(numbered) + len(rejects) > MAX_EVENTS:
             raise HTTPException(413, f"more than {MAX_EVENTS} events in one request; split it")
-        foreign = store.claim_rooms(info.tenant, {e.room_id for e in events})
+        foreign = store.claim_rooms(info.tenant, {e.room_id for _, e in numbered})
         if foreign:
-            kept = []
-            for n, e in enumerate(events, start=1):
+            for n, e in numbered:
                 if e.room_id in foreign:
                     rejects.append({"line": n, "field": "room_id", "error": "room belongs to another tenant"})
-                else:
-                    kept.append(e)
-            events = kept
+            numbered = [(n, e) for n, e in numbered if e.room_id not in foreign]
+        # An id the tenant already gave an event with other content: a conflict, never dropped unsaid
+        # (the same content again is a retry, accepted and stored once).
+        conflicts = store.id_conflicts(info.tenant, numbered)
+        if conflicts:
+            for n, _ in conflicts:
+                rejects.append({"line": n, "field": "id", "error": ID_CONFLICT})
+            dropped = {id(e) for _, e in conflicts}
+            numbered = [(n, e) for n, e in numbered if id(e) not in dropped]
+        events = [e for _, e in numbered]
         if events:
             try:
                 submitter.submit(info.tenant, events)
             except QueueFull as exc:
                 raise HTTPException(503, f"workers are behind ({exc}); retry", headers={"Retry-After": "1"}) from exc
-        return {"accepted": len(events), "rejected": len(rejects), "rejects": rejects[:100]}
+        rejects.sort(key=lambda r: r["line"])
+        answer: dict[str, Any] = {"accepted": len(events), "rejected": len(rejects), "rejects": rejects[:100]}
+        if left_out:  # optional fields that could not be read: the messages were kept without them
+            answer["left_out"] = left_out[:100]
+        return answer
 
     # Live audio chunks -> utterances (clearlive/service/audio_api.py, issue 23).
     app.include_router(audio_router(store, submitter, role("ingest", "admin")))
@@ -393,17 +436,22 @@ def _unstorable_as_422(app: FastAPI) -> None:
     app.add_exception_handler(psycopg.DataError, handler)  # type: ignore[arg-type]
 
 
-def adapt_body(body: bytes, room_id: str, source: str) -> tuple[bytes, list[dict[str, Any]], list[dict[str, Any]]]:
-    """A client's recorded messages as ClearLive NDJSON, the messages that could not be read, and
-    the optional fields left out of the messages that were."""
-    out, rejects, left_out = [], [], []
+def adapt_body(
+    body: bytes, room_id: str, source: str
+) -> tuple[bytes, list[int], list[dict[str, Any]], list[dict[str, Any]]]:
+    """A client's recorded messages as ClearLive NDJSON, the recording's line each NDJSON line came
+    from, the messages that could not be read, and the optional fields left out of those that were."""
+    out: list[bytes] = []
+    lines: list[int] = []
+    rejects, left_out = [], []
     for line, events in adapt_recording(body.splitlines(), room_id, source):
         left_out += [{"line": line.n, "field": n.field, "error": n.message} for n in line.notes]
         if events is None:
             rejects.append({"line": line.n, "field": line.field, "error": line.error})
             continue
         out.extend(json.dumps(ev, ensure_ascii=False).encode() for ev in events)
-    return b"\n".join(out), rejects, left_out
+        lines.extend(line.n for _ in events)
+    return b"\n".join(out), lines, rejects, left_out
 
 
 def _canonical(ev: EventBase) -> bytes:

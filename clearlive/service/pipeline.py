@@ -125,7 +125,7 @@ class EmbeddedPipeline:
         self.state_path = state_path
         self.every_s = checkpoint_every_s
         self.unchecked = 0  # events processed since the last checkpoint
-        self.last_id: str | None = None  # the last event processed: everything accepted before it is done
+        self.last_id: tuple[str, str] | None = None  # (tenant, id) of the last event processed: all before it is done
         self.accepting = threading.Lock()  # store-then-queue in one step: queue order = acceptance order
         self.last_checkpoint = time.monotonic()
         self.checkpoint_took = 0.0  # seconds the last checkpoint took (pickling the detector state)
@@ -187,7 +187,7 @@ class EmbeddedPipeline:
         self.processed += len(batch.events)
         if batch.events:
             self.unchecked += len(batch.events)
-            self.last_id = batch.events[-1].id
+            self.last_id = (batch.tenant, batch.events[-1].id or "")
 
     def _until_written(self, write: Callable[[], None]) -> None:
         """Findings already made must reach the store: when it cannot write (the disk is full) the
@@ -225,7 +225,7 @@ class EmbeddedPipeline:
                     raise
                 os.replace(tmp, self.state_path)  # atomic: a crash leaves the old state or the new one
             if self.last_id is not None:
-                self.store.mark_done_through(self.last_id)
+                self.store.mark_done_through(*self.last_id)
         except OSError as exc:
             self.waiting = f"the disk (checkpoint not written: {exc.strerror or exc})"
             log.warning("checkpoint skipped: %s", exc)

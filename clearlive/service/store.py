@@ -80,21 +80,57 @@ class ServiceStore:
         )
         return [{"room_id": r, "first_seen": f, "findings": n, "open": o} for r, f, n, o in rows]
 
-    def add_events(self, tenant: str, events: Iterable[EventBase], done: bool = True) -> list[EventBase]:
+    def add_events(
+        self, tenant: str, events: Iterable[EventBase], done: bool = True, digests: Iterable[str] | None = None
+    ) -> list[EventBase]:
         """Store events; return those not stored before (a redelivered event is seen once). `done=False`
-        marks them accepted but not yet covered by a detector checkpoint (embedded mode)."""
-        batch: dict[str, EventBase] = {}
-        for e in events:
-            batch.setdefault(e.id or "", e)
-        old = self._existing_ids("events", list(batch))
-        new = [e for eid, e in batch.items() if eid not in old]
+        marks them accepted but not yet covered by a detector checkpoint (embedded mode). `digests`:
+        each event's `event_digest` as it was accepted, when the event has been changed since (the
+        scanner fills in session and host); computed here otherwise."""
+        events = list(events)
+        sums = list(digests) if digests is not None else [event_digest(e) for e in events]
+        batch: dict[str, tuple[EventBase, str]] = {}
+        for e, d in zip(events, sums, strict=True):
+            batch.setdefault(e.id or "", (e, d))
+        old = self._existing_ids("events", tenant, list(batch))
+        new = [(e, d) for eid, (e, d) in batch.items() if eid not in old]
         self.db.insert_rows(
             "events",
-            ("id", "tenant", "room_id", "type", "ts_ms", "payload", "done"),
-            [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode(), done) for e in new],
+            ("id", "tenant", "room_id", "type", "ts_ms", "payload", "done", "digest"),
+            [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode(), done, d) for e, d in new],
             seq=("seq", "event_seq"),
         )
-        return new
+        return [e for e, _ in new]
+
+    def id_conflicts(self, tenant: str, numbered: list[tuple[int, EventBase]]) -> list[tuple[int, EventBase]]:
+        """The events (with their line) whose id the tenant already gave an event with other content:
+        earlier in the same request, or stored before. The same content again is no conflict (a
+        retry: stored once). Events stored before schema 5 have no digest and are taken as the same.
+        (With Redis the workers store events: an id sent twice within the moments before the first
+        is stored is caught only within one request; the worker keeps the first.)"""
+        first: dict[str, str] = {}
+        out: list[tuple[int, EventBase]] = []
+        kept: list[tuple[int, EventBase, str]] = []
+        for n, e in numbered:
+            d = event_digest(e)
+            seen = first.setdefault(e.id or "", d)
+            if seen != d:
+                out.append((n, e))
+            else:
+                kept.append((n, e, d))
+        stored = self._digests(tenant, list(first))
+        out += [(n, e) for n, e, d in kept if stored.get(e.id or "", d) not in (d, None)]
+        return sorted(out, key=lambda ne: ne[0])
+
+    def _digests(self, tenant: str, ids: list[str]) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                self.db.query(f"SELECT id, digest FROM events WHERE tenant = ? AND id IN ({marks})", [tenant, *chunk])
+            )
+        return found
 
     def pending_events(self) -> list[tuple[str, EventBase]]:
         """Events accepted but not covered by a checkpoint, in the order they were accepted."""
@@ -103,10 +139,11 @@ class ServiceStore:
         rows = self.db.query("SELECT tenant, payload FROM events WHERE seq > ? ORDER BY seq", [self._done_through()])
         return [(t, msgspec.json.decode(p, type=Event)) for t, p in rows]
 
-    def mark_done_through(self, event_id: str) -> None:
-        """Everything accepted up to and including `event_id` is covered by a checkpoint (one worker
-        processes events in the order they were accepted): one watermark, whatever the store's size."""
-        rows = self.db.query("SELECT seq FROM events WHERE id = ?", [event_id])
+    def mark_done_through(self, tenant: str, event_id: str) -> None:
+        """Everything accepted up to and including `tenant`'s `event_id` is covered by a checkpoint
+        (one worker processes events in the order they were accepted): one watermark, whatever the
+        store's size."""
+        rows = self.db.query("SELECT seq FROM events WHERE tenant = ? AND id = ?", [tenant, event_id])
         if rows and rows[0][0] is not None:
             self.db.execute(
                 "INSERT INTO service_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -172,7 +209,7 @@ class ServiceStore:
         if not rows:
             return 0
         ids = [r[0] for r in rows]
-        before = self._existing_ids("findings", ids)
+        before = self._existing_ids("findings", tenant, ids)
         self.db.insert_rows(
             "findings",
             ("id", "tenant", "room_id", "anchor_id", "severity", "category", "rule_id", "ts_ms", "record", "status"),
@@ -181,12 +218,15 @@ class ServiceStore:
         )
         return len(set(ids) - before)
 
-    def _existing_ids(self, table: str, ids: list[str]) -> set[str]:
+    def _existing_ids(self, table: str, tenant: str, ids: list[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ", ".join("?" for _ in chunk)
-            found.update(r[0] for r in self.db.query(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk))
+            found.update(
+                r[0]
+                for r in self.db.query(f"SELECT id FROM {table} WHERE tenant = ? AND id IN ({marks})", [tenant, *chunk])
+            )
         return found
 
     def findings(
@@ -315,12 +355,12 @@ class ServiceStore:
                     "UPDATE findings SET status = ? WHERE tenant = ? AND id = ?",
                     [STATUS_OF[decision], tenant, finding_id],
                 )
+                seq = self._append_audit(tenant, actor, f"finding.{decision}", finding_id, {"reason": reason}, ts)
                 self.db.execute(
-                    "INSERT INTO reviews (finding_id, tenant, decision, reason, reviewer, ts_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [finding_id, tenant, decision, reason, actor, ts],
+                    "INSERT INTO reviews (id, finding_id, tenant, decision, reason, reviewer, ts_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [f"audit-{seq}", finding_id, tenant, decision, reason, actor, ts],
                 )
-                self._append_audit(tenant, actor, f"finding.{decision}", finding_id, {"reason": reason}, ts)
         return [
             {"finding_id": fid, "decision": decision, "status": STATUS_OF[decision], "reviewer": actor} for fid in ids
         ]
@@ -341,12 +381,14 @@ class ServiceStore:
                 reverted = stacks[fid].pop()[0]
                 status = STATUS_OF[stacks[fid][-1][0]] if stacks[fid] else "open"
                 self.db.execute("UPDATE findings SET status = ? WHERE tenant = ? AND id = ?", [status, tenant, fid])
-                self.db.execute(
-                    "INSERT INTO reviews (finding_id, tenant, decision, reason, reviewer, ts_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [fid, tenant, UNDO, f"reverses {reverted}", actor, ts],
+                seq = self._append_audit(
+                    tenant, actor, f"finding.{UNDO}", fid, {"reverses": reverted, "status": status}, ts
                 )
-                self._append_audit(tenant, actor, f"finding.{UNDO}", fid, {"reverses": reverted, "status": status}, ts)
+                self.db.execute(
+                    "INSERT INTO reviews (id, finding_id, tenant, decision, reason, reviewer, ts_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [f"audit-{seq}", fid, tenant, UNDO, f"reverses {reverted}", actor, ts],
+                )
                 out.append({"finding_id": fid, "decision": UNDO, "reverses": reverted, "status": status})
         return out
 
@@ -443,7 +485,8 @@ class ServiceStore:
 
     def _append_audit(
         self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any], ts: int
-    ) -> None:
+    ) -> int:
+        """Append an entry to the chain; its seq."""
         last = self.db.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
         body = json.dumps(detail, sort_keys=True, ensure_ascii=False)
@@ -453,6 +496,7 @@ class ServiceStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [seq, ts, tenant, actor, action, subject, body, prev, digest],
         )
+        return int(seq)
 
     def audit_entries(self, tenant: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT seq, ts_ms, tenant, actor, action, subject, detail, prev_hash, hash FROM audit_log"
@@ -479,6 +523,11 @@ class ServiceStore:
                 return False, n - 1, f"entry {n} was altered"
             prev = e["hash"]
         return True, len(entries), ""
+
+
+def event_digest(ev: EventBase) -> str:
+    """The event's content as accepted (what tells a retry from another event under the same id)."""
+    return hashlib.sha256(_encode(ev)).hexdigest()[:32]
 
 
 def entry_hash(prev: str, seq: int, ts: int, tenant: str, actor: str, action: str, subject: str, detail: str) -> str:
