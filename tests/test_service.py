@@ -375,7 +375,11 @@ def test_no_endpoint_shows_one_tenant_anything_of_another(svc: Service) -> None:
             for role in ("ingest", "reviewer", "admin"):
                 headers = svc.h(role, "other")
                 if method == "get":
-                    r = svc.client.get(url, headers=headers, params={"room_id": "r1"} if "findings" in url else None)
+                    r = svc.client.get(
+                        url,
+                        headers=headers,
+                        params={"room_id": "r1"} if ("findings" in url or "evidence" in url) else None,
+                    )
                 elif path.endswith("/review"):
                     r = svc.client.post(url, json={"decision": "dismiss", "reason": "x"}, headers=headers)
                 elif path == "/api/v1/events":

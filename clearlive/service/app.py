@@ -14,10 +14,12 @@ import asyncio
 import hashlib
 import io
 import json
+import tempfile
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
@@ -30,16 +32,15 @@ from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
 from clearlive.service.audio_api import audio_router
 from clearlive.service.desk import mount_desk
 from clearlive.service.keys import KeyInfo
+from clearlive.service.limits import MAX_BODY_BYTES, AlertHub, read_body  # noqa: F401  (MAX_BODY_BYTES: re-exported)
 from clearlive.service.pipeline import QueueFull
 from clearlive.service.store import ServiceStore, now_ms
 from clearlive.sources.adapters import SOURCES as ADAPTER_SOURCES
 from clearlive.sources.adapters import adapt_recording
 from clearlive.sources.rejects import field_of
 
-MAX_BODY_BYTES = 10 << 20  # 10 MiB per request
 MAX_EVENTS = 10_000  # per request
 MAX_LINE_BYTES = 1 << 20
-ALERT_POLL_S = 0.05
 ID_CONFLICT = "conflict: this id was already given to another event, with other content"
 LOW_DISK_BYTES = 64 << 20  # /health warns below this: a full request (10 MiB) takes a few times that to store
 
@@ -78,9 +79,7 @@ class RankIn(BaseModel):
     seed: int = 0
 
 
-def parse_events(
-    body: bytes, lines: list[int] | None = None
-) -> tuple[list[EventBase], list[dict[str, Any]]]:
+def parse_events(body: bytes, lines: list[int] | None = None) -> tuple[list[EventBase], list[dict[str, Any]]]:
     """A JSON array or NDJSON body: the valid events and, for each bad one, where and why. `lines`
     gives the line each NDJSON line came from (a client's recording converted by an adapter: one
     message may give several events, or none)."""
@@ -122,22 +121,6 @@ def parse_numbered(
             ev.id = "api:" + hashlib.sha256(_canonical(ev)).hexdigest()[:24]
         events.append((n, ev))
     return events, rejects
-
-
-async def read_body(request: Request, cap: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, read as it arrives and refused (413) as soon as it passes `cap` bytes: a
-    larger body (chunked, or with a Content-Length that says so) is never held in memory."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise HTTPException(413, f"body larger than {cap} bytes; split it")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise HTTPException(413, f"body larger than {cap} bytes; split it")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any] | None = None) -> FastAPI:
@@ -296,33 +279,56 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
         """Server-sent events: one `finding` event per new finding, `id` = its seq; `Last-Event-ID`
         (or `after`) resumes after a disconnect without losing or repeating any."""
         start = after if after is not None else _int_or_zero(last_event_id)
-        return alert_stream(request, info.tenant, start, lambda f: json.dumps(f, ensure_ascii=False))
+        return alert_stream(request, info.tenant, start, lambda f: json.dumps(f, ensure_ascii=False), info.prefix)
 
-    def alert_stream(request: Request, tenant: str, start: int, render: Any) -> StreamingResponse:
-        """Findings of `tenant` after seq `start`, as they are stored: `render(finding)` is the data."""
+    hub = AlertHub(store.latest_finding_seq)
+    app.state.alert_hub = hub
+    if hasattr(submitter, "on_findings"):  # the embedded worker, in this process: wakes the streams at once
+        submitter.on_findings = hub.nudge  # type: ignore[attr-defined]
+
+    def alert_stream(request: Request, tenant: str, start: int, render: Any, key: str) -> StreamingResponse:
+        """Findings of `tenant` after seq `start`, as they are stored: `render(finding)` is the data.
+        The tenant's notifier (limits.AlertHub) says when there are new ones; `key` may hold at
+        most `hub.max_per_key` streams open (429 beyond)."""
 
         stopping = app.state.status.get("stopping")
+        slot = hub.open_slot(key)
 
         async def stream() -> AsyncIterator[bytes]:
-            seen = start
-            yield b": connected\n\n"
-            idle = 0.0
+            try:
+                yield b": connected\n\n"
+                await hub.join(tenant)
+                try:
+                    async for chunk in findings_after(tenant, start, render, stopping):
+                        yield chunk
+                finally:
+                    hub.leave(tenant)
+            finally:
+                hub.release(key, slot)
+
+        async def findings_after(tenant: str, seen: int, render: Any, stopping: Any) -> AsyncIterator[bytes]:
+            latest = hub.tenants[tenant].latest
+            quiet_since = asyncio.get_running_loop().time()
             # The stream ends when the server starts to stop: uvicorn waits for every response to
             # finish before it shuts down, and an open alert stream otherwise never does (the
             # browser reconnects to the next server with Last-Event-ID, losing nothing).
             while not await request.is_disconnected() and not (stopping is not None and stopping.is_set()):
-                rows = await asyncio.to_thread(store.findings, tenant, None, None, None, seen, 200)
-                for f in rows:
-                    seen = f["seq"]
-                    yield f"id: {seen}\nevent: finding\ndata: {render(f)}\n\n".encode()
-                if not rows:
-                    await asyncio.sleep(ALERT_POLL_S)
-                    idle += ALERT_POLL_S
-                    if idle >= 15:  # a comment now and then keeps proxies from closing the stream
-                        idle = 0.0
-                        yield b": keep-alive\n\n"
+                if latest > seen:
+                    rows = await asyncio.to_thread(store.findings, tenant, None, None, None, seen, 200)
+                    for f in rows:
+                        seen = f["seq"]
+                        yield f"id: {seen}\nevent: finding\ndata: {render(f)}\n\n".encode()
+                    if rows:
+                        quiet_since = asyncio.get_running_loop().time()
+                    if len(rows) == 200:
+                        continue  # more to send
+                    seen = max(seen, latest)
                 if app.state.status.get("stream_once"):
                     return
+                latest = await hub.wait(tenant, seen, timeout=1.0)
+                if asyncio.get_running_loop().time() - quiet_since >= 15:
+                    quiet_since = asyncio.get_running_loop().time()
+                    yield b": keep-alive\n\n"  # now and then, so that proxies do not close the stream
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
@@ -332,18 +338,44 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     def rooms(info: Key) -> list[dict[str, Any]]:
         return store.rooms(info.tenant)
 
-    @app.get("/api/v1/rooms/{room_id}/evidence.zip", tags=["review"])
-    def evidence(room_id: str, info: Reviewer) -> Response:
-        """Everything a regulator needs about a room's findings, with a SHA-256 manifest."""
-        if store.tenant_of_room(room_id) != info.tenant:
+    @app.get("/api/v1/evidence.zip", tags=["review"])
+    async def evidence_by_query(
+        info: Reviewer, room_id: str = Query(description="the room, any characters (URL-encoded)")
+    ) -> StreamingResponse:
+        """The evidence export of a room named in the query: for room ids with `/` or `?` in them,
+        which a path segment cannot carry through every proxy."""
+        return await evidence_response(room_id, info)
+
+    @app.get("/api/v1/rooms/{room_id:path}/evidence.zip", tags=["review"])
+    async def evidence(room_id: str, info: Reviewer) -> StreamingResponse:
+        """Everything a regulator needs about a room's findings, with a SHA-256 manifest. The room id
+        is percent-encoded in the path (a `/` as %2F) or given as `?room_id=` to /api/v1/evidence.zip."""
+        return await evidence_response(room_id, info)
+
+    async def evidence_response(room_id: str, info: KeyInfo) -> StreamingResponse:
+        if await asyncio.to_thread(store.tenant_of_room, room_id) != info.tenant:
             raise HTTPException(404, "no such room")
-        data = evidence_zip(store, info.tenant, room_id)
-        store.audit(info.tenant, info.prefix, "evidence.export", room_id, {"bytes": len(data)})
-        return Response(
-            data,
-            media_type="application/zip",
-            headers={"Content-Disposition": f'attachment; filename="{room_id}-evidence.zip"'},
-        )
+        # Written to a temporary file (memory up to a few MB, then disk) page by page, however many
+        # findings and events the room has; the export is audited only once it is complete.
+        spool, manifest = await asyncio.to_thread(evidence_zip_file, store, info.tenant, room_id)
+        size = spool.tell()
+        detail = {"bytes": size, "findings": manifest["findings"], "events": manifest["events"]}
+        try:
+            await asyncio.to_thread(store.audit, info.tenant, info.prefix, "evidence.export", room_id, detail)
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                while chunk := await asyncio.to_thread(spool.read, 1 << 16):
+                    yield chunk
+            finally:
+                spool.close()
+
+        headers = {"Content-Disposition": content_disposition(f"{room_id}-evidence.zip"), "Content-Length": str(size)}
+        return StreamingResponse(body(), media_type="application/zip", headers=headers)
 
     @app.get("/api/v1/labels", tags=["review"])
     def labels(info: Reviewer) -> Response:
@@ -466,39 +498,102 @@ def _int_or_zero(value: str | None) -> int:
         return 0
 
 
+EXPORT_PAGE = 5000  # findings or events read from the store at a time for an export
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header for any file name (RFC 6266): `filename` an ASCII fallback with anything
+    but letters, digits, `.`, `-` and `_` replaced by `_` (no quote, backslash, CR or LF can get
+    into the header), and `filename*` the name itself, UTF-8 and percent-encoded (RFC 8187)."""
+    fallback = "".join(c if (c.isascii() and (c.isalnum() or c in "._-")) else "_" for c in filename)
+    fallback = fallback.lstrip(".") or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def evidence_zip_file(store: ServiceStore, tenant: str, room_id: str) -> tuple[Any, dict[str, Any]]:
+    """The room's evidence zip in a temporary file (left at its end) and its manifest: every
+    finding and event of the room, read page by page (no cap), each file's SHA-256, byte and row
+    counts."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+    files: dict[str, dict[str, Any]] = {}
+    try:
+        with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as zf:
+
+            def member(name: str, pages: Iterator[list[bytes]]) -> int:
+                digest, size, rows = hashlib.sha256(), 0, 0
+                with zf.open(name, "w", force_zip64=True) as out:
+                    for page in pages:
+                        for chunk in page:
+                            out.write(chunk)
+                            digest.update(chunk)
+                            size += len(chunk)
+                        rows += len(page)
+                files[name] = {"sha256": digest.hexdigest(), "bytes": size}
+                return rows
+
+            def finding_pages() -> Iterator[list[dict[str, Any]]]:
+                after = 0
+                while page := store.findings(tenant, room_id=room_id, after_seq=after, limit=EXPORT_PAGE):
+                    yield page
+                    after = page[-1]["seq"]
+
+            n_findings = member(
+                "findings.jsonl",
+                ([json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in page] for page in finding_pages()),
+            )
+            member("evidence.csv", _csv_pages(finding_pages()))
+            n_events = member(
+                "events.jsonl",
+                (
+                    [json.dumps(e, ensure_ascii=False).encode() + b"\n" for e in page]
+                    for page in store.room_event_pages(tenant, room_id, EXPORT_PAGE)
+                ),
+            )
+            manifest = {
+                "room_id": room_id,
+                "tenant": tenant,
+                "exported_ms": now_ms(),
+                "findings": n_findings,  # every finding of the room: the export has no cap
+                "events": n_events,
+                "files": files,
+            }
+            zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+    except BaseException:
+        spool.close()
+        raise
+    return spool, manifest
+
+
 def evidence_zip(store: ServiceStore, tenant: str, room_id: str) -> bytes:
-    findings = store.findings(tenant, room_id=room_id, limit=100_000)
-    files: dict[str, bytes] = {
-        "findings.jsonl": b"".join(json.dumps(f, ensure_ascii=False).encode() + b"\n" for f in findings),
-        "evidence.csv": _evidence_csv(findings),
-        "events.jsonl": b"".join(
-            json.dumps(e, ensure_ascii=False).encode() + b"\n" for e in store.room_events(tenant, room_id, 1_000_000)
-        ),
-    }
-    manifest = {
-        "room_id": room_id,
-        "tenant": tenant,
-        "exported_ms": now_ms(),
-        "files": {
-            name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)} for name, data in files.items()
-        },
-    }
-    files["manifest.json"] = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
+    """The room's evidence zip in memory (small rooms, tests): see evidence_zip_file."""
+    spool, _ = evidence_zip_file(store, tenant, room_id)
+    try:
+        spool.seek(0)
+        return spool.read()
+    finally:
+        spool.close()
 
 
-def _evidence_csv(findings: list[dict[str, Any]]) -> bytes:
+def _csv_pages(pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[bytes]]:
+    """evidence.csv a page of findings at a time (a byte-order mark first, for spreadsheets)."""
+    first = True
+    for page in pages:
+        data = _evidence_csv(page, header=first)
+        yield [data if first else data.removeprefix(b"\xef\xbb\xbf")] if page else []
+        first = False
+    if first:
+        yield [_evidence_csv([], header=True)]
+
+
+def _evidence_csv(findings: list[dict[str, Any]], header: bool = True) -> bytes:
     import csv
 
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(
-        ["finding_id", "time", "room_id", "rule_id", "severity", "status", "quote", "start", "end", "legal_basis"]
-    )
+    if header:
+        w.writerow(
+            ["finding_id", "time", "room_id", "rule_id", "severity", "status", "quote", "start", "end", "legal_basis"]
+        )
     for f in findings:
         ev = f["evidence"]
         basis = "; ".join(f"{b['id']} {b['citation']}" for b in f.get("legal_basis", []))

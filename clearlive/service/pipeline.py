@@ -130,6 +130,7 @@ class EmbeddedPipeline:
         self.last_checkpoint = time.monotonic()
         self.checkpoint_took = 0.0  # seconds the last checkpoint took (pickling the detector state)
         self.waiting: str | None = None  # what the worker waits for (the disk), for /health
+        self.on_findings: Callable[[str], None] | None = None  # told the tenant when findings are stored
         if state_path is not None and state_path.exists():
             self.scanners.restore(pickle.loads(state_path.read_bytes()))  # our own file
         self.replay = self._pending()
@@ -184,6 +185,8 @@ class EmbeddedPipeline:
             log.exception("batch of %d events for tenant %s failed", len(batch.events), batch.tenant)
             found = []
         self._until_written(lambda: self.store.add_findings(batch.tenant, found))
+        if found and self.on_findings is not None:
+            self.on_findings(batch.tenant)
         self.processed += len(batch.events)
         if batch.events:
             self.unchecked += len(batch.events)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,22 @@ class ServiceStore:
         )
         return [json.loads(r[0]) for r in rows]
 
+    def room_event_pages(self, tenant: str, room_id: str, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
+        """Every event of a room in time order, a page at a time (keyset paging: no offset to skip,
+        no cap)."""
+        after: tuple[int, str] | None = None
+        while True:
+            sql = "SELECT ts_ms, id, payload FROM events WHERE tenant = ? AND room_id = ?"
+            params: list[Any] = [tenant, room_id]
+            if after is not None:
+                sql += " AND (ts_ms > ? OR (ts_ms = ? AND id > ?))"
+                params += [after[0], after[0], after[1]]
+            rows = self.db.query(sql + " ORDER BY ts_ms, id LIMIT ?", [*params, page])
+            if not rows:
+                return
+            yield [json.loads(r[2]) for r in rows]
+            after = (rows[-1][0], rows[-1][1])
+
     def count_room_events(self, tenant: str, room_id: str, types: tuple[str, ...] | None = None) -> int:
         where, params = self._room_where(tenant, room_id, types, None)
         return int(self.db.query(f"SELECT count(*) FROM events WHERE {where}", params)[0][0])
@@ -236,8 +252,11 @@ class ServiceStore:
         status: str | None = None,
         min_severity_rank: int | None = None,
         after_seq: int = 0,
-        limit: int = 500,
+        limit: int | None = 500,
+        newest_first: bool = False,
     ) -> list[dict[str, Any]]:
+        """The tenant's findings after seq `after_seq`, by seq (the newest first with `newest_first`),
+        at most `limit` of them (None: all; page by seq to read any number)."""
         sql = "SELECT seq, status, record FROM findings WHERE tenant = ? AND seq > ?"
         params: list[Any] = [tenant, after_seq]
         if room_id is not None:
@@ -252,9 +271,15 @@ class ServiceStore:
             allowed = list(SEVERITIES[min_severity_rank:])
             sql += f" AND severity IN ({', '.join('?' for _ in allowed)})"
             params.extend(allowed)
-        sql += " ORDER BY seq LIMIT ?"
-        params.append(limit)
+        sql += " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
         return [{**json.loads(rec), "seq": seq, "status": st} for seq, st, rec in self.db.query(sql, params)]
+
+    def latest_finding_seq(self, tenant: str) -> int:
+        """The tenant's largest finding seq (0: none): what the alert streams' notifier watches."""
+        return int(self.db.query("SELECT coalesce(max(seq), 0) FROM findings WHERE tenant = ?", [tenant])[0][0])
 
     def finding(self, tenant: str, finding_id: str) -> dict[str, Any] | None:
         rows = self.db.query(
@@ -276,7 +301,7 @@ class ServiceStore:
         until_ms: int | None = None,
         assignee: str | None = None,
         ids: list[str] | None = None,
-        limit: int = 1_000_000,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """The tenant's findings that pass every filter given (a list: any of its values), in time
         order, with `seq`, `status` and `assignee`: what the review queue groups and pages."""
@@ -303,8 +328,10 @@ class ServiceStore:
         if assignee is not None:
             sql += " AND assignee = ?"
             params.append(assignee)
-        sql += " ORDER BY ts_ms, seq LIMIT ?"
-        params.append(limit)
+        sql += " ORDER BY ts_ms, seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
         return [
             {**json.loads(rec), "seq": seq, "status": st, "assignee": who}
             for seq, st, who, rec in self.db.query(sql, params)
@@ -483,9 +510,7 @@ class ServiceStore:
         with self.db.transaction(AUDIT_LOCK):
             self._append_audit(tenant, actor, action, subject, detail, now_ms())
 
-    def _append_audit(
-        self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any], ts: int
-    ) -> int:
+    def _append_audit(self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any], ts: int) -> int:
         """Append an entry to the chain; its seq."""
         last = self.db.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
