@@ -53,6 +53,7 @@ class _Tenant:
         self.listeners = 0
         self.task: asyncio.Task[None] | None = None
         self.nudged = asyncio.Event()
+        self.ready = asyncio.Event()  # set once the notifier has looked the first time
 
 
 class AlertHub:
@@ -118,9 +119,10 @@ class AlertHub:
         if state is None:
             state = self.tenants[tenant] = _Tenant()
         state.listeners += 1
-        if state.task is None or state.task.done():
-            state.latest = await asyncio.to_thread(self._poll, tenant)
+        if state.task is None or state.task.done():  # the tenant's one notifier (set before any await)
+            state.ready.clear()
             state.task = asyncio.create_task(self._watch(tenant, state))
+        await state.ready.wait()  # its first look: the tenant's latest seq is known
 
     def leave(self, tenant: str) -> None:
         state = self.tenants.get(tenant)
@@ -137,11 +139,13 @@ class AlertHub:
         return self._latest(tenant)
 
     async def _watch(self, tenant: str, state: _Tenant) -> None:
+        first = True
         while True:
-            try:
-                await asyncio.wait_for(state.nudged.wait(), self.poll_s)
-            except TimeoutError:
-                pass
+            if not first:
+                try:
+                    await asyncio.wait_for(state.nudged.wait(), self.poll_s)
+                except TimeoutError:
+                    pass
             state.nudged.clear()
             try:
                 latest = await asyncio.to_thread(self._poll, tenant)
@@ -152,3 +156,6 @@ class AlertHub:
                 async with state.changed:
                     state.latest = latest
                     state.changed.notify_all()
+            if first:
+                first = False
+                state.ready.set()
