@@ -483,3 +483,20 @@ def test_alert_streams_share_one_notifier_per_tenant_and_are_capped_per_key() ->
         asyncio.run(run())
     finally:
         pipeline.close()
+
+
+def test_live_audio_refuses_absurd_start_times_control_characters_and_oversize_chunks(svc: Service) -> None:
+    pytest.importorskip("faster_whisper")
+    from clearlive.audio.decode import decode
+    from clearlive.service.audio_api import MAX_CHUNK_BYTES
+    from tests.test_audio import SPOKEN, wav_bytes
+
+    chunk = wav_bytes(decode(SPOKEN).samples[: 3 * 16_000])
+    for t0 in ("9999-01-01T00:00:00Z", "0001-01-01T00:00:00Z"):
+        r = svc.client.post("/api/v1/rooms/live-9/audio", params={"t0": t0}, content=chunk, headers=svc.h("ingest"))
+        assert r.status_code == 422 and "t0" in r.text, r.text
+    crlf_room = quote("live\r\nx", safe="")
+    r = svc.client.post(f"/api/v1/rooms/{crlf_room}/audio", content=chunk, headers=svc.h("ingest"))
+    assert r.status_code == 422 and "room_id" in r.text
+    r = svc.client.post("/api/v1/rooms/live-9/audio", content=b"\0" * (MAX_CHUNK_BYTES + 1), headers=svc.h("ingest"))
+    assert r.status_code == 413

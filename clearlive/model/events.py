@@ -28,7 +28,7 @@ MAX_ID_CHARS = 1000  # an id, room, user, order or SKU longer than this is refus
 ID_FIELDS = frozenset(
     {"id", "room_id", "session_id", "anchor_id", "shop_id", "lang", "user_id", "order_id", "sku", "currency"}
 )
-_CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029))
+CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029))
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -174,8 +174,8 @@ class EventBase(msgspec.Struct, tag_field="type", kw_only=True, omit_defaults=Tr
             if type(value) is str and name in ID_FIELDS:
                 if len(value) > MAX_ID_CHARS:
                     raise ValueError(f"longer than {MAX_ID_CHARS} characters - at `$.{name}`")
-                if not _CONTROL.isdisjoint(value):
-                    bad = next(c for c in value if c in _CONTROL)
+                if not CONTROL_CHARS.isdisjoint(value):
+                    bad = next(c for c in value if c in CONTROL_CHARS)
                     raise ValueError(f"control character U+{ord(bad):04X} not allowed in an id - at `$.{name}`")
 
 
