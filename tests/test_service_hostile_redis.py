@@ -67,8 +67,15 @@ def test_absurd_times_never_reach_a_worker(rsvc: RedisService) -> None:
         assert r.status_code == 422 and r.json()["rejects"][0]["field"] == "ts", r.text
     r = rsvc.post([ROOM[0], {**COMMENT, "ts": 10**15}, *ROOM[1:]])
     assert r.status_code == 202 and r.json()["accepted"] == 4
+    from clearlive.service.redis_transport import FINDINGS_CHANNEL
+
+    told = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
+    told.subscribe(FINDINGS_CHANNEL)
     rsvc.work()
     assert {"zh.absolute.superlative", "zh.efficacy.disease_treatment"} <= {f["rule_id"] for f in rsvc.findings("acme")}
+    # the worker said so on the channel the servers' alert-stream notifiers listen to
+    heard = [told.get_message(timeout=1) for _ in range(5)]  # (the subscription's own reply reads as None)
+    assert b"acme" in [m["data"] for m in heard if m is not None]
 
 
 def test_equal_ids_in_two_tenants_are_both_kept(rsvc: RedisService) -> None:

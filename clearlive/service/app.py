@@ -285,6 +285,8 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     app.state.alert_hub = hub
     if hasattr(submitter, "on_findings"):  # the embedded worker, in this process: wakes the streams at once
         submitter.on_findings = hub.nudge  # type: ignore[attr-defined]
+    if hasattr(submitter, "listen_findings"):  # Redis workers say so by pub/sub
+        submitter.listen_findings(hub.nudge)
 
     def alert_stream(request: Request, tenant: str, start: int, render: Any, key: str) -> StreamingResponse:
         """Findings of `tenant` after seq `start`, as they are stored: `render(finding)` is the data.

@@ -7,8 +7,8 @@ alert streams served by one notifier per tenant, with a cap on the streams one k
   idle streams took a whole core). Now `AlertHub` keeps one notifier per tenant with streams open:
   it alone watches the tenant's latest finding (one indexed query per poll, however many streams)
   and wakes the tenant's streams when it moves; a stream then reads only its own new rows. A
-  writer in the same process (the embedded worker) also wakes it at once (`nudge`). With a shared
-  store (PostgreSQL, workers in other processes) each server process polls once per tenant.
+  writer in the same process (the embedded worker) wakes it at once (`nudge`); Redis workers do
+  the same through pub/sub (`RedisSubmitter.listen_findings`). The poll is the fallback.
 - **Streams per key.** At most `max_per_key` streams open at once per API key (429 beyond).
 """
 
