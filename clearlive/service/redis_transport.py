@@ -26,7 +26,6 @@ Checkpoints are pickles in the operator's own Redis: trusted state, never user i
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import pickle
@@ -333,17 +332,14 @@ class ShardWorker:
         return n
 
     def _process(self, shard: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
-        by_tenant: dict[str, tuple[list[EventBase], list[str]]] = {}
+        by_tenant: dict[str, list[EventBase]] = {}
         for _, fields in entries:
-            events, digests = by_tenant.setdefault(fields[b"t"].decode(), ([], []))
-            events.append(_decode_event(fields[b"e"]))
-            digests.append(hashlib.sha256(fields[b"e"]).hexdigest()[:32])  # = store.event_digest, as accepted
+            by_tenant.setdefault(fields[b"t"].decode(), []).append(_decode_event(fields[b"e"]))
         state = self.states[shard]
-        for tenant, (events, digests) in by_tenant.items():
+        for tenant, events in by_tenant.items():
             found = state.process(tenant, events)
             if state.part == "rooms":  # a tenant lane carries the same events again
-                # after the scanner filled in session and host; the digests are of the events as sent
-                self.store.add_events(tenant, events, digests=digests)
+                self.store.add_events(tenant, events)  # after the scanner filled in session and host
             self.store.add_findings(tenant, found)
             if found:  # wake the tenant's alert streams (a lost message only delays them to the next poll)
                 self.redis.publish(FINDINGS_CHANNEL, tenant)

@@ -85,8 +85,7 @@ class ServiceStore:
     ) -> list[EventBase]:
         """Store events; return those not stored before (a redelivered event is seen once). `done=False`
         marks them accepted but not yet covered by a detector checkpoint (embedded mode). `digests`:
-        each event's `event_digest` as it was accepted, when the event has been changed since (the
-        scanner fills in session and host); computed here otherwise."""
+        each event's `event_digest`, if known already (computed here otherwise)."""
         events = list(events)
         sums = list(digests) if digests is not None else [event_digest(e) for e in events]
         batch: dict[str, tuple[EventBase, str]] = {}
@@ -550,9 +549,17 @@ class ServiceStore:
         return True, len(entries), ""
 
 
+DIGEST_LEAVES_OUT = ("session_id", "anchor_id")  # filled in by the scanner when an event lacks them
+
+
 def event_digest(ev: EventBase) -> str:
-    """The event's content as accepted (what tells a retry from another event under the same id)."""
-    return hashlib.sha256(_encode(ev)).hexdigest()[:32]
+    """The event's content as sent (what tells a retry from another event under the same id). The
+    session and host are left out: the scanner fills them in when missing, and service-mode
+    workers store events after that; an id reused with only those changed is taken as a retry."""
+    content = msgspec.to_builtins(ev)
+    for name in DIGEST_LEAVES_OUT:
+        content.pop(name, None)
+    return hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()[:32]
 
 
 def entry_hash(prev: str, seq: int, ts: int, tenant: str, actor: str, action: str, subject: str, detail: str) -> str:
