@@ -533,9 +533,14 @@ def evidence_zip_file(store: ServiceStore, tenant: str, room_id: str) -> tuple[A
                 files[name] = {"sha256": digest.hexdigest(), "bytes": size}
                 return rows
 
+            until = store.latest_finding_seq(tenant)  # both passes hold the same findings, those stored by now
+
             def finding_pages() -> Iterator[list[dict[str, Any]]]:
                 after = 0
                 while page := store.findings(tenant, room_id=room_id, after_seq=after, limit=EXPORT_PAGE):
+                    page = [f for f in page if f["seq"] <= until]
+                    if not page:
+                        return
                     yield page
                     after = page[-1]["seq"]
 
@@ -566,24 +571,14 @@ def evidence_zip_file(store: ServiceStore, tenant: str, room_id: str) -> tuple[A
     return spool, manifest
 
 
-def evidence_zip(store: ServiceStore, tenant: str, room_id: str) -> bytes:
-    """The room's evidence zip in memory (small rooms, tests): see evidence_zip_file."""
-    spool, _ = evidence_zip_file(store, tenant, room_id)
-    try:
-        spool.seek(0)
-        return spool.read()
-    finally:
-        spool.close()
-
-
 def _csv_pages(pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[bytes]]:
     """evidence.csv a page of findings at a time (a byte-order mark first, for spreadsheets)."""
     first = True
     for page in pages:
         data = _evidence_csv(page, header=first)
-        yield [data if first else data.removeprefix(b"\xef\xbb\xbf")] if page else []
+        yield [data if first else data.removeprefix(b"\xef\xbb\xbf")]
         first = False
-    if first:
+    if first:  # no findings: the header alone
         yield [_evidence_csv([], header=True)]
 
 
