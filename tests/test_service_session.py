@@ -209,10 +209,12 @@ def test_a_cr_in_a_room_id_injects_no_line_into_the_event_stream(svc: Service) -
     from clearlive.model.events import Event
 
     room = "r1\rid: 999999\revent: evil\r\rdata: x"
-    rows = [{**r, "room_id": room, "id": f"cr-{n}"} for n, r in enumerate(ROOM)]
-    # straight to the workers (the door's checks are not what this test is about)
+    rows = [{**r, "id": f"cr-{n}"} for n, r in enumerate(ROOM)]
+    events = [msgspec.json.decode(msgspec.json.encode(r), type=Event) for r in rows]
+    for ev in events:  # past the door, which refuses control characters in ids (issue 18 item 1):
+        ev.room_id = room  # this test is about the stream's framing, the second line of defence
     svc.store.claim_rooms("acme", [room])
-    svc.pipeline.submit("acme", [msgspec.json.decode(msgspec.json.encode(r), type=Event) for r in rows])
+    svc.pipeline.submit("acme", events)
     assert svc.pipeline.drain()
     svc.status["stream_once"] = True
     for path, auth in (("/api/v1/alerts", svc.h("reviewer")), ("/feed/alerts", None)):

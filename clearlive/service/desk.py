@@ -139,7 +139,7 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
         def row(f: dict[str, Any]) -> str:
             return render(env_lang, "_alert_row.html", f=f, new=True).replace("\n", " ")
 
-        return app.state.alert_stream(request, info.tenant, after, row)
+        return app.state.alert_stream(request, info.tenant, after, row, info.prefix)
 
     @router.get("/")
     def feed(request: Request) -> Response:
@@ -148,8 +148,8 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
             return login_first()
         rows = store.db.query("SELECT count(*), coalesce(max(seq), 0) FROM findings WHERE tenant = ?", [info.tenant])
         total, last_seq = rows[0]
-        recent = store.findings(info.tenant, after_seq=max(0, last_seq - 5 * FEED_ROWS), limit=100_000) if total else []
-        recent = recent[-FEED_ROWS:][::-1]
+        # the newest by seq, however many came before (seq is shared by every tenant's findings)
+        recent = store.findings(info.tenant, limit=FEED_ROWS, newest_first=True) if total else []
         return show(
             request,
             "feed.html",

@@ -147,11 +147,12 @@ class EmbeddedPipeline:
         self.state_path = state_path
         self.every_s = checkpoint_every_s
         self.unchecked = 0  # events processed since the last checkpoint
-        self.last_id: str | None = None  # the last event processed: everything accepted before it is done
+        self.last_id: tuple[str, str] | None = None  # (tenant, id) of the last event processed: all before it is done
         self.accepting = threading.Lock()  # store-then-queue in one step: queue order = acceptance order
         self.last_checkpoint = time.monotonic()
         self.checkpoint_took = 0.0  # seconds the last checkpoint took (pickling the detector state)
         self.waiting: str | None = None  # what the worker waits for (the disk), for /health
+        self.on_findings: Callable[[str], None] | None = None  # told the tenant when findings are stored
         if state_path is not None and state_path.exists():
             self.snapshot = state_path.read_bytes()
             self.scanners.restore(pickle.loads(self.snapshot))  # our own file
@@ -202,17 +203,19 @@ class EmbeddedPipeline:
 
     def _process(self, batch: Batch) -> None:
         try:
-            self.core.process(self.scanners, batch.tenant, batch.events)
+            found = self.core.process(self.scanners, batch.tenant, batch.events)
         except (Retry, *TRANSIENT) as exc:  # type: ignore[misc]  # mypy cannot unpack a typed tuple here
             self._rewind(exc)  # the batch's events are among those replayed
             return
-        self._done(batch.events)
+        if found and self.on_findings is not None:
+            self.on_findings(batch.tenant)  # wake the tenant's alert streams
+        self._done(batch.tenant, batch.events)
 
-    def _done(self, events: list[EventBase]) -> None:
+    def _done(self, tenant: str, events: list[EventBase]) -> None:
         self.processed += len(events)
         if events:
             self.unchecked += len(events)
-            self.last_id = events[-1].id
+            self.last_id = (tenant, events[-1].id or "")
 
     def _rewind(self, why: BaseException) -> None:
         """A detector raised (see worker_core), or something it needs failed: back to the last
@@ -232,8 +235,9 @@ class EmbeddedPipeline:
                     self.scanners.restore(pickle.loads(self.snapshot))
                 self.scanners.warm()
                 for batch in self._pending():
-                    self.core.process(self.scanners, batch.tenant, batch.events)
-                    self._done(batch.events)
+                    if self.core.process(self.scanners, batch.tenant, batch.events) and self.on_findings is not None:
+                        self.on_findings(batch.tenant)
+                    self._done(batch.tenant, batch.events)
                 return
             except (Retry, *TRANSIENT) as exc:  # type: ignore[misc]  # mypy cannot unpack a typed tuple here
                 why = exc
@@ -275,7 +279,7 @@ class EmbeddedPipeline:
                     raise
                 os.replace(tmp, self.state_path)  # atomic: a crash leaves the old state or the new one
             if self.last_id is not None:
-                self.store.mark_done_through(self.last_id)
+                self.store.mark_done_through(*self.last_id)
             self.snapshot = blob
         except OSError as exc:
             self.waiting = f"the disk (checkpoint not written: {exc.strerror or exc})"

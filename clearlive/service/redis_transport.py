@@ -35,9 +35,11 @@ import os
 import pickle
 import signal
 import socket
+import threading
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,9 @@ GROUP = "clearlive"
 BATCH = 500
 _encode = msgspec.json.Encoder().encode
 _decode_event = msgspec.json.Decoder(Event).decode
+
+
+FINDINGS_CHANNEL = "clearlive:findings"  # pub/sub: a worker stored findings of the tenant named
 
 
 def stream_key(lane: int | str) -> str:
@@ -107,6 +112,26 @@ class RedisSubmitter:
 
     def waiting_for(self) -> list[str]:
         return []  # Redis itself failing shows in submit() and lag(); workers report in their logs
+
+    def listen_findings(self, callback: Callable[[str], None]) -> threading.Thread:
+        """Call `callback(tenant)` whenever a worker says it stored findings of `tenant` (Redis
+        pub/sub), from a daemon thread that reconnects when Redis comes back: the alert streams'
+        notifiers look at once instead of at their next poll."""
+
+        def listen() -> None:
+            while True:
+                try:
+                    pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                    pubsub.subscribe(FINDINGS_CHANNEL)
+                    for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            callback(message["data"].decode())
+                except redis.RedisError:
+                    time.sleep(1.0)
+
+        thread = threading.Thread(target=listen, name="clearlive-findings-listener", daemon=True)
+        thread.start()
+        return thread
 
     def lag(self) -> int:
         pipe = self.redis.pipeline(transaction=False)
@@ -320,7 +345,9 @@ class ShardWorker:
         state = self.states[shard]
         for tenant, events in by_tenant.items():
             # events stored as received, once (a tenant lane carries the same events again)
-            self.core.process(state, tenant, events, lane=shard, store_events=state.part == "rooms")
+            found = self.core.process(state, tenant, events, lane=shard, store_events=state.part == "rooms")
+            if found:  # wake the tenant's alert streams (a lost message only delays them to the next poll)
+                self.redis.publish(FINDINGS_CHANNEL, tenant)
         self.unacked[shard].extend(e[0] for e in entries)
         return len(entries)
 
