@@ -12,11 +12,15 @@ only the full hour is tried (the definition is aimed at small shops).
 In a shop with many honest buyers the ratio is diluted, so each buyer is also judged against the
 shop's own history (`fraud.order_brushing.buyers`): at every order the shop records how many
 orders that buyer placed in the hour before (its buyer-hour concentration). Once the shop has
-seen MIN_SHOP_BUYERS buyers (the history is of orders older than the hour, so a burst is not its
-own yardstick), a buyer whose last hour holds at least MIN_BUYER_ORDERS orders and
+seen MIN_SHOP_BUYERS buyers and its history (orders older than the hour, so a burst is not its own
+yardstick) holds MIN_HISTORY_ORDERS orders, a buyer whose last hour holds at least MIN_BUYER_ORDERS
+orders and
 at least two more than the shop's own 99th percentile is a suspect; a finding needs
 MIN_SUSPECTS suspects in the hour, or one with twice that floor. Honest repeat buyers and the odd
-reseller set the shop's percentile, so a shop whose buyers often reorder needs more.
+reseller set the shop's percentile, so a shop whose buyers often reorder needs more. (Without the
+history floor a busy shop was judged in its first hour or two against an empty or near-empty
+history, a 99th percentile of 0 to 3: two honest buyers reordering 5 or 6 times then were a
+"ring"; that was most of the rise in honest alarms of issue #16's first version.)
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ MIN_BUYER_ORDERS = 5
 MIN_SUSPECTS = 2
 HISTORY_QUANTILE = 0.99
 HISTORY_MARGIN = 2  # orders above the shop's own 99th percentile
+MIN_HISTORY_ORDERS = 40  # orders older than the hour before the shop's own history is a yardstick
 
 
 @dataclass
@@ -75,8 +80,8 @@ class OrderBrushingDetector(Detector):
         if densest is None:
             return out
         start, per_buyer = densest
-        w.last_report = ts
         top = max(per_buyer.values())
+        w.last_report = ts
         suspects = sorted(b for b, c in per_buyer.items() if c == top)
         window = [o for o in w.orders if o[0] >= start]
         return [*out, self._finding(event, room, shop, window, per_buyer, suspects)]
@@ -87,9 +92,10 @@ class OrderBrushingDetector(Detector):
             w.buyers.add(ev.user_id)
         mine = w.counts[-1]
         usual = _quantile(w.concentration, HISTORY_QUANTILE)
-        floor = max(MIN_BUYER_ORDERS, usual + HISTORY_MARGIN)
+        floor = _floor(w)
         if (
             len(w.buyers) < MIN_SHOP_BUYERS
+            or _history(w) < MIN_HISTORY_ORDERS
             or mine < floor
             or (w.last_buyer_report is not None and ts - w.last_buyer_report < WINDOW_MS)
         ):
@@ -181,6 +187,16 @@ class OrderBrushingDetector(Detector):
                 "suspect_orders": per_buyer[suspects[0]],
             },
         )
+
+
+def _history(w: _ShopWindow) -> int:
+    """Orders in the shop's history (older than the hour)."""
+    return sum(w.concentration.values())
+
+
+def _floor(w: _ShopWindow) -> int:
+    """Orders in an hour from which a buyer stands out against the shop's own history."""
+    return max(MIN_BUYER_ORDERS, _quantile(w.concentration, HISTORY_QUANTILE) + HISTORY_MARGIN)
 
 
 def _quantile(counts: Counter[int], q: float) -> int:
