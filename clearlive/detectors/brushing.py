@@ -13,14 +13,13 @@ In a shop with many honest buyers the ratio is diluted, so each buyer is also ju
 shop's own history (`fraud.order_brushing.buyers`): at every order the shop records how many
 orders that buyer placed in the hour before (its buyer-hour concentration). Once the shop has
 seen MIN_SHOP_BUYERS buyers and its history (orders older than the hour, so a burst is not its own
-yardstick) holds MIN_HISTORY_ORDERS orders, a buyer whose last hour holds at least MIN_BUYER_ORDERS
-orders and
-at least two more than the shop's own 99th percentile is a suspect; a finding needs
-MIN_SUSPECTS suspects in the hour, or one with twice that floor. Honest repeat buyers and the odd
-reseller set the shop's percentile, so a shop whose buyers often reorder needs more. (Without the
-history floor a busy shop was judged in its first hour or two against an empty or near-empty
-history, a 99th percentile of 0 to 3: two honest buyers reordering 5 or 6 times then were a
-"ring"; that was most of the rise in honest alarms of issue #16's first version.)
+yardstick) holds MIN_HISTORY_ORDERS orders and half as many as its last hour, a buyer whose last
+hour holds at least MIN_BUYER_ORDERS orders and at least two more than the shop's own 99th
+percentile is a suspect; a finding needs MIN_SUSPECTS suspects in the hour, or one with twice that
+floor. Honest repeat buyers and the odd reseller set the shop's percentile, so a shop whose buyers
+often reorder needs more. (Without the history floor a busy shop was judged in its first hour or
+two against an empty or near-empty history, a 99th percentile of 0 to 3, and two honest buyers
+reordering 5 or 6 times were a "ring".)
 """
 
 from __future__ import annotations
@@ -45,7 +44,8 @@ MIN_BUYER_ORDERS = 5
 MIN_SUSPECTS = 2
 HISTORY_QUANTILE = 0.99
 HISTORY_MARGIN = 2  # orders above the shop's own 99th percentile
-MIN_HISTORY_ORDERS = 40  # orders older than the hour before the shop's own history is a yardstick
+HISTORY_HOURS = 0.5  # the history must hold at least half as many orders as the shop's last hour
+MIN_HISTORY_ORDERS = 10  # and at least this many, before it is a yardstick
 
 
 @dataclass
@@ -95,7 +95,7 @@ class OrderBrushingDetector(Detector):
         floor = _floor(w)
         if (
             len(w.buyers) < MIN_SHOP_BUYERS
-            or _history(w) < MIN_HISTORY_ORDERS
+            or _history(w) < max(MIN_HISTORY_ORDERS, HISTORY_HOURS * len(w.orders))
             or mine < floor
             or (w.last_buyer_report is not None and ts - w.last_buyer_report < WINDOW_MS)
         ):
