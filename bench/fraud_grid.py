@@ -71,6 +71,7 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--honest", type=int, default=100, help="honest worlds per row (false alarms are rare)")
     ap.add_argument("--rooms", type=int, default=4, help="literature: rooms per kind and intensity")
+    ap.add_argument("--sweep", type=int, help="literature: rooms per kind and size (default rooms // 2)")
     ap.add_argument("--retail", help="real: a downloaded copy of UCI Online Retail II (.csv or .xlsx)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--kinds", default="chat,lockstep,brushing,raids", help="project: which tables (comma-separated)")
@@ -78,7 +79,7 @@ def main() -> int:
     if args.part in ("literature", "all"):
         from literature_grid import literature_grid
 
-        literature_grid(random.Random(args.seed), args.honest, args.rooms)
+        literature_grid(random.Random(args.seed), args.honest, args.rooms, args.sweep)
     if args.part in ("real", "all"):
         from real_orders import real_grid
 

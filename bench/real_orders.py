@@ -72,6 +72,10 @@ def load_invoices(path: str | Path) -> tuple[list[dict[str, Any]], Counter[str]]
 
 
 def _rows(path: Path):  # type: ignore[no-untyped-def]
+    if path.is_dir():  # a folder of daily CSV files (the by-day copy of Online Retail)
+        for day in sorted(path.glob("*.csv")):
+            yield from _rows(day)
+        return
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
