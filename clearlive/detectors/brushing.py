@@ -12,14 +12,16 @@ only the full hour is tried (the definition is aimed at small shops).
 In a shop with many honest buyers the ratio is diluted, so each buyer is also judged against the
 shop's own history (`fraud.order_brushing.buyers`): at every order the shop records how many
 orders that buyer placed in the hour before (its buyer-hour concentration). Once the shop has
-seen MIN_SHOP_BUYERS buyers and its history (orders older than the hour, so a burst is not its own
-yardstick) holds MIN_HISTORY_ORDERS orders and half as many as its last hour, a buyer whose last
-hour holds at least MIN_BUYER_ORDERS orders and at least two more than the shop's own 99th
-percentile is a suspect; a finding needs MIN_SUSPECTS suspects in the hour, or one with twice that
-floor. Honest repeat buyers and the odd reseller set the shop's percentile, so a shop whose buyers
-often reorder needs more. (Without the history floor a busy shop was judged in its first hour or
-two against an empty or near-empty history, a 99th percentile of 0 to 3, and two honest buyers
-reordering 5 or 6 times were a "ring".)
+seen MIN_SHOP_BUYERS buyers, a buyer whose last hour holds at least MIN_BUYER_ORDERS orders and
+at least two more than the shop's own 99th percentile (of its history: orders older than the hour,
+so a burst is not its own yardstick) is a suspect; a finding needs MIN_SUSPECTS suspects in the
+hour, or one with twice that floor. Honest repeat buyers and the odd reseller set the shop's
+percentile, so a shop whose buyers often reorder needs more. While the history holds fewer than
+MIN_HISTORY_ORDERS orders or half as many as the shop's last hour, it says little about the shop's
+buyers, and a suspect needs THIN_HISTORY_MARGIN order more. (Without that, a busy shop was judged
+in its first hour or two against an empty or nearly empty history, a 99th percentile of 0 or 1,
+and two honest buyers reordering 5 times were a "ring"; switching the rule off until the history
+is there lost rings in rooms that last less than an hour.)
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ HISTORY_QUANTILE = 0.99
 HISTORY_MARGIN = 2  # orders above the shop's own 99th percentile
 HISTORY_HOURS = 0.5  # the history must hold at least half as many orders as the shop's last hour
 MIN_HISTORY_ORDERS = 10  # and at least this many, before it is a yardstick
+THIN_HISTORY_MARGIN = 1  # orders more a suspect needs while the history is not yet a yardstick
 
 
 @dataclass
@@ -93,9 +96,10 @@ class OrderBrushingDetector(Detector):
         mine = w.counts[-1]
         usual = _quantile(w.concentration, HISTORY_QUANTILE)
         floor = _floor(w)
+        if _history(w) < max(MIN_HISTORY_ORDERS, HISTORY_HOURS * len(w.orders)):
+            floor += THIN_HISTORY_MARGIN  # too little history to say what the shop's buyers usually do
         if (
             len(w.buyers) < MIN_SHOP_BUYERS
-            or _history(w) < max(MIN_HISTORY_ORDERS, HISTORY_HOURS * len(w.orders))
             or mine < floor
             or (w.last_buyer_report is not None and ts - w.last_buyer_report < WINDOW_MS)
         ):
