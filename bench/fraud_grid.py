@@ -71,13 +71,15 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--honest", type=int, default=100, help="honest worlds per row (false alarms are rare)")
     ap.add_argument("--rooms", type=int, default=4, help="literature: rooms per kind and intensity")
+    ap.add_argument("--sweep", type=int, help="literature: rooms per kind and size (default rooms // 2)")
     ap.add_argument("--retail", help="real: a downloaded copy of UCI Online Retail II (.csv or .xlsx)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--kinds", default="chat,lockstep,brushing,raids", help="project: which tables (comma-separated)")
     args = ap.parse_args()
     if args.part in ("literature", "all"):
         from literature_grid import literature_grid
 
-        literature_grid(random.Random(args.seed), args.honest, args.rooms)
+        literature_grid(random.Random(args.seed), args.honest, args.rooms, args.sweep)
     if args.part in ("real", "all"):
         from real_orders import real_grid
 
@@ -92,7 +94,18 @@ def main() -> int:
 def project_grid(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     header = f"{'injection':<36}{'recall':>8}{'precision':>11}{'F1':>7}{'honest alarms':>15}"
+    kinds = set(args.kinds.split(","))
+    if "chat" in kinds:
+        chat_table(args, rng, header)
+    if "lockstep" in kinds:
+        lockstep_table(args, rng, header)
+    if "brushing" in kinds:
+        brushing_table(args, rng, header)
+    if "raids" in kinds:
+        raid_table(args, rng, header)
 
+
+def chat_table(args: argparse.Namespace, rng: random.Random, header: str) -> None:
     print("templated chat bursts (10-minute rooms)")
     print(header)
     for rate in (0.5, 2.0):
@@ -111,8 +124,10 @@ def project_grid(args: argparse.Namespace) -> None:
             recall = found / args.trials
             precision = true_accounts / flagged_accounts if flagged_accounts else 1.0
             line(f"{accounts} bots, honest chat {rate}/s", recall, precision, honest, args.honest)
-
     print()
+
+
+def lockstep_table(args: argparse.Namespace, rng: random.Random, header: str) -> None:
     print("lockstep farms (1,500 honest viewers, 40 rooms, 10 hours)")
     print(header)
     honest = sum(bool(run(honest_visits(rng, T0, 1500, 40, 10), "fraud.lockstep")) for _ in range(args.honest))
@@ -128,8 +143,10 @@ def project_grid(args: argparse.Namespace) -> None:
         recall = found / args.trials
         precision = true_accounts / flagged_accounts if flagged_accounts else 1.0
         line(f"farm of {bots}, {n_rooms} rooms together", recall, precision, honest, args.honest)
-
     print()
+
+
+def brushing_table(args: argparse.Namespace, rng: random.Random, header: str) -> None:
     print("order brushing (one shop, 24 hours of honest orders)")
     print(header)
     for per_hour, repeat in ((2, 0.1), (10, 0.1), (10, 0.3), (40, 0.3)):
@@ -150,8 +167,10 @@ def project_grid(args: argparse.Namespace) -> None:
             precision = true_buyers / flagged if flagged else 1.0
             label = f"{buyers}x{each} orders, shop {per_hour}/h rep {repeat}"
             line(label, found / args.trials, precision, honest, args.honest)
-
     print()
+
+
+def raid_table(args: argparse.Namespace, rng: random.Random, header: str) -> None:
     print("fan raids (room A calls, N of its viewers attack room B)")
     print(header)
     honest = 0

@@ -41,7 +41,7 @@ def flagged_rules(world: list[Room]) -> dict[str, set[str]]:
     return out
 
 
-def literature_grid(rng: random.Random, honest: int, rooms: int) -> None:
+def literature_grid(rng: random.Random, honest: int, rooms: int, sweep_rooms: int | None = None) -> None:
     started = time.time()
     print(f"literature generator: {honest} honest rooms, {rooms} rooms per kind and intensity")
     worlds = [[honest_room(rng, f"h{i}", SIZES[i % len(SIZES)], rng.choice([30, 45, 60]))] for i in range(honest)]
@@ -54,7 +54,7 @@ def literature_grid(rng: random.Random, honest: int, rooms: int) -> None:
     sweep: dict[tuple[str, int], list[list[Room]]] = defaultdict(list)
     for kind, x in SIZE_SWEEP.items():
         for size in SIZES:
-            for j in range(max(1, rooms // 2)):
+            for j in range(sweep_rooms or max(1, rooms // 2)):
                 sweep[(kind, size)].append(fraud_room(rng, f"s-{kind}-{size}-{j}", kind, x, size, 40))
 
     honest_rooms = [(r, flagged_rules(w)[r.room_id]) for w in worlds for r in w]

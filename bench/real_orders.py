@@ -1,17 +1,23 @@
-"""Order brushing injected into real order logs: UCI Online Retail II (Chen, 2019; CC BY 4.0).
+"""Order brushing injected into real order logs: UCI Online Retail II (Chen, 2019; CC BY 4.0), or
+its predecessor UCI Online Retail (Chen, Sain and Guo, 2012; CC BY 4.0).
 
     python bench/fraud_grid.py --part real --retail online_retail_II.xlsx   (or a .csv export)
+    python bench/fraud_grid.py --part real --retail Spark-The-Definitive-Guide/data/retail-data/by-day
 
-Download the data set from the UCI Machine Learning Repository (dataset 502, "Online Retail II",
-DOI 10.24432/C5CG6D, CC BY 4.0): a UK online retailer's 1,067,371 invoice lines of 2009-2011.
-Nothing of it is committed here; this script reads a local copy. Each invoice is one order (its
-customer, its time to the minute); cancellations (invoice numbers starting with C) and lines
-without a customer are counted and left out. Each ISO week of the log is one shop (state does
+Online Retail II: the UCI Machine Learning Repository's dataset 502 (DOI 10.24432/C5CG6D), a UK
+online retailer's 1,067,371 invoice lines of 2009-2011. Online Retail (dataset 352, DOI
+10.24432/C5BW33) is the same retailer's 541,909 lines of December 2010 to December 2011; a copy
+split into one CSV a day is in github.com/databricks/Spark-The-Definitive-Guide (Apache-2.0),
+under data/retail-data/by-day: give that folder. Nothing of either is committed here; this script
+reads a local copy. Each invoice is one order (its customer, its time to the minute);
+cancellations (invoice numbers starting with C) and lines without a customer are counted and left
+out. Each ISO week of the log is one shop (state does
 not carry from week to week), so the honest baseline is about a hundred real shop-weeks with
 their own buyers, reorders and wholesale customers.
 
 For each floor of per-buyer orders in an hour (`BrushingConfig.min_buyer_orders`; the shipped value
-is marked), the grid prints the share of honest shop-weeks with a brushing finding (false alarms)
+is marked), the grid prints the share of honest shop-weeks with a brushing finding (false alarms,
+then the weeks flagged by the concentrate rate and by the per-buyer rule)
 and the recall of injected brushing (B fake buyers placing K orders each within one business
 hour of a random week): recall at the false-alarm rate each floor gives.
 """
@@ -72,6 +78,10 @@ def load_invoices(path: str | Path) -> tuple[list[dict[str, Any]], Counter[str]]
 
 
 def _rows(path: Path):  # type: ignore[no-untyped-def]
+    if path.is_dir():  # a folder of daily CSV files (the by-day copy of Online Retail)
+        for day in sorted(path.glob("*.csv")):
+            yield from _rows(day)
+        return
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
@@ -107,9 +117,13 @@ def _order(shop: str, ts: int, user: str, order_id: str) -> dict[str, Any]:
             "user_id": user, "sku": "invoice", "amount": 0.0}  # fmt: skip
 
 
-def shops_flagged(orders: list[dict[str, Any]], config: BrushingConfig | None = None) -> set[str]:
+def shops_flagged(
+    orders: list[dict[str, Any]], config: BrushingConfig | None = None, rule: str | None = None
+) -> set[str]:
+    """The shops with a brushing finding (of `rule` only, when given)."""
     events = [msgspec.convert({**o, "id": f"e{i}"}, Event) for i, o in enumerate(orders)]
-    return {f.facts["shop"] for f in Scanner([OrderBrushingDetector(config)]).run(events)}  # type: ignore[misc]
+    found = Scanner([OrderBrushingDetector(config)]).run(events)
+    return {f.facts["shop"] for f in found if rule is None or f.rule_id == rule}  # type: ignore[misc]
 
 
 def inject(rng: random.Random, orders: list[dict[str, Any]], shop: str, buyers: int, each: int) -> list[dict]:
@@ -133,11 +147,14 @@ def real_grid(path: str, rng: random.Random, trials: int = 40) -> None:
         f"real orders: {len(orders)} invoices in {len(shops)} shop-weeks (median {median} a week);"
         f" left out: {dict(skipped)}"
     )
-    print(f"{'floor':>6}{'false alarms':>15}" + "".join(f"{f'{b}x{k}':>9}" for b, k in INJECTIONS))
+    print(
+        f"{'floor':>6}{'false alarms':>15}{'rate':>6}{'buyers':>8}" + "".join(f"{f'{b}x{k}':>9}" for b, k in INJECTIONS)
+    )
     shipped = BrushingConfig().min_buyer_orders
     for floor in FLOORS:
         config = replace(BrushingConfig(), min_buyer_orders=floor)
         alarms = len(shops_flagged(orders, config))
+        by_rule = [len(shops_flagged(orders, config, OrderBrushingDetector.id + r)) for r in ("", ".buyers")]
         recalls = []
         for b, k in INJECTIONS:
             hits = 0
@@ -146,4 +163,5 @@ def real_grid(path: str, rng: random.Random, trials: int = 40) -> None:
                 hits += shop in shops_flagged(inject(rng, orders, shop, b, k), config)
             recalls.append(hits / trials)
         mark = " (shipped)" if floor == shipped else ""
-        print(f"{floor:>6}{alarms:>9}/{len(shops):<5}" + "".join(f"{r:>9.2f}" for r in recalls) + mark)
+        cells = f"{floor:>6}{alarms:>9}/{len(shops):<5}{by_rule[0]:>6}{by_rule[1]:>8}"
+        print(cells + "".join(f"{r:>9.2f}" for r in recalls) + mark)

@@ -129,3 +129,18 @@ def test_busy_shop_with_reorders_and_one_keen_reseller_is_quiet() -> None:
     reseller = [order(2 * 3600 + k * 600, "reseller", 80_000 + k) for k in range(4)]  # four orders in an hour
     assert buyer_bursts(sorted(honest + reseller, key=lambda e: e.ts)) == []
     assert buyer_bursts(busy_shop(random.Random(23), 8, 200)) == []
+
+
+def test_a_busy_shops_first_hour_is_no_yardstick_for_its_keen_buyers() -> None:
+    """Two honest buyers reordering five times within the shop's first ninety minutes, amid 40 single
+    orders an hour: the shop's history (orders older than the hour) is still nearly empty, its 99th
+    percentile 1, so before the history floor the pair were a "ring". Later, with a history of single
+    orders behind it, the same pattern is found."""
+    rng = random.Random(24)
+    singles = [order(rng.uniform(0, 6 * 3600), f"b{k}", k) for k in range(240)]
+    keen = [order(1800 + 600 * k + 60 * j, f"keen{j}", 50_000 + 10 * j + k) for j in range(2) for k in range(5)]
+    early = sorted(singles + keen, key=lambda e: e.ts)
+    assert buyer_bursts(early) == []
+    late = [order(4 * 3600 + 600 * k + 60 * j, f"ring{j}", 60_000 + 10 * j + k) for j in range(2) for k in range(5)]
+    found = buyer_bursts(sorted(singles + late, key=lambda e: e.ts))
+    assert len(found) == 1 and set(found[0].facts["suspicious_buyers"]) == {"ring0", "ring1"}

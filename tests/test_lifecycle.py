@@ -164,19 +164,40 @@ def test_the_ring_is_reported_once_from_overlapping_windows(tmp_path: Path) -> N
     assert [f for f in scanner.finish() if f.rule_id == "fraud.fraudar"] == []
 
 
-def test_rooms_and_cross_parts_together_report_what_one_scanner_reports(tmp_path: Path) -> None:
+def stream_with_a_room_that_stops(tmp_path: Path) -> list[EventBase]:
+    """The realistic stream plus a room whose host claims before the listing and whose feed then
+    just stops (no `session_end`, no later event of its own) in the middle of the day."""
     events = realistic_stream(tmp_path)
+    t0 = min(int(e.ts) for e in events)  # type: ignore[arg-type]
+    stops = early_claims_room(t0 + 1_800_000, room="room-stops")[:-1]
+    return sorted([*events, *stops], key=lambda e: (e.ts, e.id))
+
+
+def test_rooms_and_cross_parts_together_report_what_one_scanner_reports(tmp_path: Path) -> None:
+    import zlib
+
+    events = stream_with_a_room_that_stops(tmp_path)
     whole = Scanner.from_config(CONFIG, tenant="acme")
-    expected = sorted(f.id for e in copies(events) for f in whole.process(e))
-    rooms: dict[str, Scanner] = {}
+    found = [f for e in copies(events) for f in whole.process(e)]
+    expected = sorted(f.id for f in found)
+    assert ("room-stops", "facts.price.reference_above_lowest") in {(f.room_id, f.rule_id) for f in found}
+    buckets = [Scanner.from_config(CONFIG, "acme", "rooms") for _ in range(3)]
     cross = Scanner.from_config(CONFIG, tenant="acme", part="cross")
     got = []
-    for e in events:  # each room its own scanner, as Spark groups them; the cross part sees all
-        part = rooms.get(e.room_id) or rooms.setdefault(e.room_id, Scanner.from_config(CONFIG, "acme", "rooms"))
-        got += [f.id for f in part.process(e.__copy__())]
+    for e in events:  # rooms spread over buckets as Spark groups them, each on the tenant's clock
+        own = zlib.crc32(e.room_id.encode()) % len(buckets)
+        for b, part in enumerate(buckets):
+            got += [f.id for f in (part.process(e.__copy__()) if b == own else part.advance(int(e.ts)))]  # type: ignore[arg-type]
         got += [f.id for f in cross.process(e.__copy__())]
     assert sorted(got) == expected
     assert len(expected) == len(set(expected))
+    assert not any(b.rooms for b in buckets)  # every room ended, the stopped one included
+    # without the ticks a bucket's clock is its own rooms': the stopped room never ends there
+    alone = Scanner.from_config(CONFIG, "acme", "rooms")
+    for e in events:
+        if e.room_id == "room-stops":
+            alone.process(e.__copy__())
+    assert "room-stops" in alone.rooms
 
 
 def test_every_room_and_rule_of_a_batch_scan_is_reported_by_the_embedded_service(tmp_path: Path) -> None:

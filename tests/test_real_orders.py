@@ -48,3 +48,24 @@ def test_brushing_injected_into_a_week_is_found_and_the_week_alone_is_not() -> N
     week.sort(key=lambda o: o["ts"])
     assert shops_flagged(week) == set()
     assert shops_flagged(inject(rng, week, "w", 3, 8)) == {"w"}
+
+
+def test_a_folder_of_daily_files_in_the_first_online_retail_format_is_read_in_day_order(tmp_path: Path) -> None:
+    """The by-day copy of UCI Online Retail (2010-2011) that Spark: The Definitive Guide's repository
+    carries: one CSV a day, the first data set's column names (InvoiceNo, UnitPrice, CustomerID)."""
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+    days = tmp_path / "by-day"
+    days.mkdir()
+    (days / "2010-12-02.csv").write_text(
+        header + "536500,85123A,HEART,6,2010-12-02 09:00:00,2.55,17850.0,United Kingdom\n", encoding="utf-8"
+    )
+    (days / "2010-12-01.csv").write_text(
+        header
+        + "536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n"
+        + "536366,22633,HAND WARMER,6,2010-12-01 08:28:00,1.85,,United Kingdom\n",
+        encoding="utf-8",
+    )
+    (days / "notes.txt").write_text("not a day", encoding="utf-8")
+    orders, skipped = load_invoices(days)
+    assert [(o["order_id"], o["user_id"]) for o in orders] == [("536365", "c17850"), ("536500", "c17850")]
+    assert skipped == {"no customer": 1}

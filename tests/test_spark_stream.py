@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
 pytest.importorskip("pyspark")
@@ -124,3 +125,71 @@ def test_a_poisoned_event_is_a_dead_letter_and_the_other_rooms_go_on(tmp_path: P
     assert "year 33658 is out of range" in room_letter["error"]
     # the poisoned room's next line still gives its finding
     assert any(r["tenant"] == "mallory" and "m-2" in r["record"] for r in found)
+def test_a_room_whose_feed_just_stops_ends_on_the_tenant_clock_in_spark(tmp_path: Path) -> None:
+    """A room with claims before its listing and no `session_end`: the tenant's other rooms move the
+    clock an idle hour on, and Spark ends it at the same event as an uninterrupted scan (its
+    end-of-room findings come out, its bucket's state is dropped)."""
+    from clearlive.pipeline.lifecycle import IDLE_MS
+    from clearlive.pipeline.scan import ScanConfig, Scanner
+    from clearlive.service.redis_transport import RedisSubmitter
+    from clearlive.service.spark_stream import run_available, spark_session
+    from tests.test_lifecycle import _ev, early_claims_room
+    from tests.test_service_redis import _events
+
+    demo = [e for e in _events(tmp_path) if e.room_id == "room-serum"]
+    t0 = min(int(e.ts) for e in demo)  # type: ignore[arg-type]
+    stops = early_claims_room(t0 + 60_000, room="room-stops")[:-1]  # the feed just stops
+    last = max(int(e.ts) for e in [*demo, *stops])  # type: ignore[arg-type]
+    later = {"room_id": "room-later", "session_id": "later-s1"}
+    tail = [
+        _ev(type="room_stats", ts=last + IDLE_MS + k * 60_000, id=f"later-{k}", online=40, **later) for k in range(1, 4)
+    ]
+    events = sorted([*demo, *stops], key=lambda e: (e.ts, e.id)) + tail
+    scanner = Scanner.from_config(ScanConfig(), tenant="acme")
+    found = [f for ev in events for f in scanner.process(ev.__copy__())]
+    assert ("room-stops", "facts.price.reference_above_lowest") in {(f.room_id, f.rule_id) for f in found}
+    assert "room-stops" not in scanner.rooms
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    submitter = RedisSubmitter(REDIS_URL, SHARDS)
+    got: list[dict] = []
+    checkpoint = str(tmp_path / "checkpoint")
+    submitter.submit("acme", [e.__copy__() for e in events[: len(events) - len(tail)]])
+    spark = spark_session()
+    try:
+        run_available(spark, REDIS_URL, SHARDS, checkpoint, got.extend, buckets=3)
+        assert "room-stops" not in {r["room_id"] for r in got if "reference_above" in r["record"]}  # not yet
+        submitter.submit("acme", tail)  # only another room's events come: the tenant's clock moves on
+        run_available(spark, REDIS_URL, SHARDS, checkpoint, got.extend, buckets=3)
+    finally:
+        spark.stop()
+    ids = [r["finding_id"] for r in got]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {f.id for f in found}
+
+
+def test_a_bucket_keeps_no_state_once_its_rooms_ended() -> None:
+    import pandas as pd
+
+    from clearlive.pipeline.lifecycle import IDLE_MS
+    from clearlive.pipeline.scan import ScanConfig, Scanner
+    from clearlive.service.spark_stream import group_state, scan_rows
+    from tests.test_lifecycle import early_claims_room
+
+    t0 = 1_793_534_400_000
+    events = early_claims_room(t0)[:-1]
+    scanner = Scanner.from_config(ScanConfig(claims_model=None), tenant="acme", part="rooms")
+    rows = pd.DataFrame(
+        {
+            "entry_ms": range(len(events) + 1),
+            "entry_n": 0,
+            "ts": [int(e.ts) for e in events] + [int(events[-1].ts) + IDLE_MS + 60_000],  # type: ignore[arg-type]
+            "event": [msgspec.json.encode(e).decode() for e in events] + [None],  # the last: another bucket's tick
+        }
+    )
+    first = scan_rows(scanner, rows.iloc[:-1])
+    assert group_state(scanner) is not None  # the room is live
+    assert "reference_above" not in "".join(r[3] for r in first)
+    end = scan_rows(scanner, rows.iloc[-1:])
+    assert any("facts.price.reference_above_lowest" in r[3] for r in end)
+    assert group_state(scanner) is None

@@ -12,11 +12,16 @@ only the full hour is tried (the definition is aimed at small shops).
 In a shop with many honest buyers the ratio is diluted, so each buyer is also judged against the
 shop's own history (`fraud.order_brushing.buyers`): at every order the shop records how many
 orders that buyer placed in the hour before (its buyer-hour concentration). Once the shop has
-seen MIN_SHOP_BUYERS buyers (the history is of orders older than the hour, so a burst is not its
-own yardstick), a buyer whose last hour holds at least MIN_BUYER_ORDERS orders and
-at least two more than the shop's own 99th percentile is a suspect; a finding needs
-MIN_SUSPECTS suspects in the hour, or one with twice that floor. Honest repeat buyers and the odd
-reseller set the shop's percentile, so a shop whose buyers often reorder needs more.
+seen MIN_SHOP_BUYERS buyers, a buyer whose last hour holds at least MIN_BUYER_ORDERS orders and
+at least two more than the shop's own 99th percentile (of its history: orders older than the hour,
+so a burst is not its own yardstick) is a suspect; a finding needs MIN_SUSPECTS suspects in the
+hour, or one with twice that floor. Honest repeat buyers and the odd reseller set the shop's
+percentile, so a shop whose buyers often reorder needs more. While the history holds fewer than
+MIN_HISTORY_ORDERS orders or half as many as the shop's last hour, it says little about the shop's
+buyers, and a suspect needs THIN_HISTORY_MARGIN order more. (Without that, a busy shop was judged
+in its first hour or two against an empty or nearly empty history, a 99th percentile of 0 or 1,
+and two honest buyers reordering 5 times were a "ring"; switching the rule off until the history
+is there lost rings in rooms that last less than an hour.)
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ class BrushingConfig:
     min_suspects: int = 2
     history_quantile: float = 0.99
     history_margin: int = 2  # orders above the shop's own 99th percentile
+    history_hours: float = 0.5  # the history must hold at least half as many orders as the shop's last hour
+    min_history_orders: int = 10  # and at least this many, before it is a yardstick
+    thin_history_margin: int = 1  # orders more a suspect needs while the history is not yet a yardstick
 
 
 @dataclass
@@ -110,8 +118,8 @@ class OrderBrushingDetector(Detector):
         if densest is None:
             return out
         start, per_buyer = densest
-        w.last_report = ts
         top = max(per_buyer.values())
+        w.last_report = ts
         suspects = sorted(b for b, c in per_buyer.items() if c == top)
         window = [o for o in w.orders if o[0] >= start]
         return [*out, self._finding(event, room, shop, window, per_buyer, suspects)]
@@ -123,7 +131,9 @@ class OrderBrushingDetector(Detector):
             w.buyers.add(ev.user_id)
         mine = w.counts[-1]
         usual = _quantile(w.concentration, cfg.history_quantile)
-        floor = max(cfg.min_buyer_orders, usual + cfg.history_margin)
+        floor = _floor(w, cfg)
+        if _history(w) < max(cfg.min_history_orders, cfg.history_hours * len(w.orders)):
+            floor += cfg.thin_history_margin  # too little history to say what the shop's buyers usually do
         if (
             len(w.buyers) < cfg.min_shop_buyers
             or mine < floor
@@ -205,6 +215,16 @@ class OrderBrushingDetector(Detector):
                 "suspect_orders": per_buyer[suspects[0]],
             },
         )
+
+
+def _history(w: _ShopWindow) -> int:
+    """Orders in the shop's history (older than the hour)."""
+    return sum(w.concentration.values())
+
+
+def _floor(w: _ShopWindow, cfg: BrushingConfig) -> int:
+    """Orders in an hour from which a buyer stands out against the shop's own history."""
+    return max(cfg.min_buyer_orders, _quantile(w.concentration, cfg.history_quantile) + cfg.history_margin)
 
 
 def _quantile(counts: Counter[int], q: float) -> int:

@@ -190,6 +190,22 @@ class Scanner:
             return _NOTHING
         return self._scoped(out)
 
+    def advance(self, ts: int) -> list[Finding]:
+        """The tenant's clock reached `ts` with an event this scanner does not see (another room's,
+        where a runtime spreads a tenant's rooms over several "rooms" scanners): what `process`
+        does with the clock after an event, without the event. Rooms that the tenant's clock has
+        left idle for IDLE_MS end, so a room whose feed just stops ends at the same event in every
+        runtime."""
+        clock = self.clock
+        if clock.watermark is not None and ts <= clock.watermark:
+            return _NOTHING
+        clock.watermark = ts
+        if ts < clock.next_sweep:
+            return _NOTHING
+        clock.next_sweep = ts - ts % SWEEP_MS + SWEEP_MS
+        out = self._sweep(ts)
+        return self._scoped(out) if out else _NOTHING
+
     def _window_observe(self, ev: EventBase, room: RoomState, ts: int, kind: str) -> None:
         clock = self.clock
         for start in window_starts(ts):

@@ -1,25 +1,29 @@
 """ClearLive's detectors inside Spark Structured Streaming, reading the service's Redis lanes.
 
-For a platform that already runs Spark: a Python streaming data source reads the Redis streams the
-service front writes (offsets tracked by Spark's checkpoint, not by a consumer group). Two stateful
-operators (`transformWithStateInPandas`) run the same `Scanner` as every other runtime:
+For a platform that already runs Spark: a Python streaming data source reads the tenants' Redis
+lanes the service front writes (`clearlive:events:t<shard>`: every event of a tenant, in the order
+the front accepted them; offsets tracked by Spark's checkpoint, not by a consumer group). Two
+stateful operators (`transformWithStateInPandas`) run the same `Scanner` as every other runtime:
 
-- the rooms' events (`clearlive:events:<shard>`), grouped by (tenant, room), go through the
-  scanner's "rooms" part (the per-room detectors), with the room's state (rooms, sessions, the
-  lifecycle's clock, pickled) in Spark's state store; a room that ends (`session_end`, a new
-  session, an idle gap) gives its end-of-room findings and its state is cleared;
-- the tenants' events (`clearlive:events:t<shard>`, every event once more, in the order the front
-  accepted them), grouped by tenant, go through the "cross" part: fan raids, and FRAUDAR, lockstep
-  accounts and silent audiences over the lifecycle's sliding windows.
+- the "rooms" part (the per-room detectors), its rooms spread over `buckets` groups per tenant
+  (bucket = CRC32(room) mod buckets). Each event goes to its room's bucket whole and to the
+  tenant's other buckets as a tick (its time only), so every bucket's scanner runs on the tenant's
+  clock: a room ends at its `session_end`, a new session, an idle gap of its own, or when the
+  tenant's clock has moved IDLE_MS past its latest event, at the same event as in `clearlive scan`
+  (`Scanner.advance`), even when its feed just stops. A bucket's state (its rooms, the lifecycle's
+  clock, pickled) is in Spark's state store and is cleared when its last room ends;
+- the "cross" part, grouped by tenant: fan raids, and FRAUDAR, lockstep accounts and silent
+  audiences over the lifecycle's sliding windows.
 
-Each group's events are taken in stream order (the front's acceptance order), as the Redis workers
+Each group's rows are taken in stream order (the front's acceptance order), as the Redis workers
 take them, so the findings and their ids are those of `clearlive scan` and the service.
 Findings go out as rows; the sink here stores them in the service store, idempotently. The error
 policy is the other runtimes' (`clearlive.service.worker_core`): an event a detector raises on is
 retried from the group's state at the start of the micro-batch, then goes out as a `dead_letter`
-row and the group goes on without it. A restarted
-query resumes from its checkpoint with every room's and tenant's state: `tests/test_spark_stream.py`
-stops Spark between two runs and compares the findings with an uninterrupted scan.
+row and the group goes on without it. A restarted query resumes from its checkpoint with every
+bucket's and tenant's state (the number of buckets must stay the same for one checkpoint):
+`tests/test_spark_stream.py` stops Spark between two runs and compares the findings with an
+uninterrupted scan.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from pyspark.sql.types import BinaryType, StructField, StructType
 from clearlive.model.events import Event, EventBase
 from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.pipeline.sessions import SessionTracker
 from clearlive.service.redis_transport import stream_key
 from clearlive.service.worker_core import DeadLetter, Retry, WorkerCore, detect_each
 
@@ -46,6 +51,7 @@ EVENT_SCHEMA = "tenant string, room_id string, ts long, entry_ms long, entry_n l
 # `kind` is "finding" (`record`: the finding) or "dead_letter" (`finding_id`: the event's id;
 # `record`: the `DeadLetter`, see clearlive.service.worker_core)
 FINDING_SCHEMA = "tenant string, room_id string, finding_id string, record string, kind string"
+ROOM_BUCKETS = 8  # groups per tenant for the per-room detectors (fixed for the life of a checkpoint)
 _decode = msgspec.json.Decoder(Event).decode
 _encode = msgspec.json.Encoder().encode
 
@@ -104,9 +110,55 @@ class RedisShardsSource(DataSource):
         return RedisShardsReader(dict(self.options))
 
 
+class _Tick:
+    """Another bucket's event in a group's rows: it only moves the tenant's clock (Scanner.advance)."""
+
+    def __init__(self, ts: int) -> None:
+        self.ts = ts
+        self.id = f"tick:{ts}"
+
+
+def scan_rows(
+    scanner: Scanner, rows: pd.DataFrame, lane: str = "spark-rooms"
+) -> list[tuple[str, str, str, str, str]]:
+    """One group's rows of a micro-batch through its scanner, in stream order, under the worker
+    core's error policy: an event is processed, a tick (no event: another bucket's room) moves the
+    tenant's clock. A detector that raises sends the group back to its state at the start of the
+    rows; after the core's last attempt the event is a dead letter and the rest go on without it.
+    Returns the output rows (FINDING_SCHEMA): findings, then dead letters."""
+    tenant = scanner.tenant
+    batch = rows.sort_values(["entry_ms", "entry_n"], kind="stable")
+    items: list[Any] = [
+        _Tick(int(ts)) if raw is None or (isinstance(raw, float) and raw != raw) else _decode(raw.encode())
+        for ts, raw in zip(batch["ts"], batch["event"], strict=True)  # pandas may give NaN for a null tick
+    ]
+    start = pickle.dumps(scanner.state())
+    sink = _Rows()
+    core = WorkerCore(sink, store_events=False)
+    while True:
+        sink.found.clear()
+        try:
+            core.process(_Each(scanner), tenant, items, lane=lane)
+            break
+        except Retry:
+            scanner.restore(pickle.loads(start))
+    out = [(tenant, f.room_id, f.id, _encode(f).decode(), "finding") for f in sink.found]
+    out += [(d.tenant, d.room_id, d.event_id, _encode(d).decode(), "dead_letter") for d in sink.letters]
+    return out
+
+
+def group_state(scanner: Scanner) -> bytes | None:
+    """What a group keeps between micro-batches: its scanner's state, or nothing once a "rooms"
+    group has no room left. The session summaries are not kept (Spark reports findings only)."""
+    scanner.sessions = SessionTracker()
+    if scanner.part == "rooms" and not scanner.rooms:
+        return None
+    return pickle.dumps(scanner.state())
+
+
 class _PartScanner(StatefulProcessor):
     """A group's share of the scanner (`part`), its state in Spark's state store between
-    micro-batches; the group is a room ("rooms") or a tenant ("cross")."""
+    micro-batches; the group is a tenant's bucket of rooms ("rooms") or a tenant ("cross")."""
 
     part = "rooms"
 
@@ -116,36 +168,16 @@ class _PartScanner(StatefulProcessor):
         self.blank = pickle.dumps(self.scanner.state())  # detectors as built: no room, no cross-room memory
 
     def handleInputRows(self, key: Any, rows: Iterator[pd.DataFrame], timerValues: Any) -> Iterator[pd.DataFrame]:
-        tenant = key[0]
-        self.scanner.tenant = tenant
+        self.scanner.tenant = key[0]
         # this group's own state, saved by us; else the detectors as built
         saved = self.state.get() if self.state.exists() else None
-        start = saved[0] if saved is not None else self.blank
-        batch = pd.concat(list(rows)).sort_values(["entry_ms", "entry_n"], kind="stable")
-        # The worker core's error policy, with the micro-batch's start as the checkpoint: a detector
-        # that raises on an event sends the group back to that state, and after the core's last
-        # attempt the event is a dead letter and the rest of the group's batch goes on without it.
-        sink = _Rows()
-        core = WorkerCore(sink, store_events=False)
-        while True:
-            self.scanner.restore(pickle.loads(start))
-            sink.found.clear()
-            try:
-                core.process(
-                    _Each(self.scanner),
-                    tenant,
-                    [_decode(raw.encode()) for raw in batch["event"]],
-                    lane=f"spark-{self.part}",
-                )
-                break
-            except Retry:
-                continue
-        out = [(tenant, f.room_id, f.id, _encode(f).decode(), "finding") for f in sink.found]
-        out += [(d.tenant, d.room_id, d.event_id, _encode(d).decode(), "dead_letter") for d in sink.letters]
-        if self.scanner.rooms or self.part == "cross":
-            self.state.update((pickle.dumps(self.scanner.state()),))
+        self.scanner.restore(pickle.loads(saved[0] if saved is not None else self.blank))
+        out = scan_rows(self.scanner, pd.concat(list(rows)), lane=f"spark-{self.part}")
+        blob = group_state(self.scanner)
+        if blob is None:
+            self.state.clear()  # every room of the group ended: nothing of them is kept
         else:
-            self.state.clear()  # the room ended: nothing of it is kept
+            self.state.update((blob,))
         yield pd.DataFrame(out, columns=["tenant", "room_id", "finding_id", "record", "kind"])
 
     def close(self) -> None:
@@ -159,7 +191,16 @@ class _Each:
         self.scanner = scanner
 
     def process(self, tenant: str, events: Iterable[EventBase]) -> list[Finding]:
-        return detect_each(self.scanner, list(events))
+        out: list[Finding] = []
+        run: list[EventBase] = []
+        for item in events:  # events, and ticks of the tenant's other buckets
+            if isinstance(item, _Tick):
+                out += detect_each(self.scanner, run)
+                run = []
+                out += self.scanner.advance(item.ts)
+            else:
+                run.append(item)
+        return out + detect_each(self.scanner, run)
 
 
 class _Rows:
@@ -181,7 +222,7 @@ class _Rows:
 
 
 class RoomScanner(_PartScanner):
-    """One room's per-room detectors and lifecycle."""
+    """A bucket of one tenant's rooms: their per-room detectors and lifecycle."""
 
     part = "rooms"
 
@@ -213,23 +254,30 @@ def spark_session(app: str = "clearlive-stream") -> Any:
     return spark
 
 
-def findings_stream(spark: Any, redis_url: str, shards: int) -> Any:
-    """The streaming DataFrame of findings (FINDING_SCHEMA) over the service's Redis lanes: the
-    per-room part grouped by room, and the cross-room part grouped by tenant."""
+def findings_stream(spark: Any, redis_url: str, shards: int, buckets: int = ROOM_BUCKETS) -> Any:
+    """The streaming DataFrame of findings (FINDING_SCHEMA) over the service's tenant lanes: the
+    per-room part grouped by (tenant, bucket of rooms), every event also a tick in the tenant's
+    other buckets, and the cross-room part grouped by tenant."""
+    from pyspark.sql import functions as F
 
-    def lanes(which: str) -> Any:
+    def lanes() -> Any:
         reader = spark.readStream.format("clearlive_redis").option("url", redis_url).option("shards", shards)
-        return reader.option("lanes", which).load()
+        return reader.option("lanes", "tenants").load()
 
+    own = F.pmod(F.crc32(F.col("room_id").cast("binary")), F.lit(buckets))
     rooms = (
-        lanes("rooms")
-        .groupBy("tenant", "room_id")
+        lanes()
+        .withColumn("own", own)
+        .withColumn("bucket", F.explode(F.sequence(F.lit(0), F.lit(buckets - 1))))
+        .withColumn("event", F.when(F.col("bucket") == F.col("own"), F.col("event")))  # else a tick
+        .drop("own")
+        .groupBy("tenant", "bucket")
         .transformWithStateInPandas(
             statefulProcessor=RoomScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
         )
     )
     tenants = (
-        lanes("tenants")
+        lanes()
         .groupBy("tenant")
         .transformWithStateInPandas(
             statefulProcessor=TenantScanner(), outputStructType=FINDING_SCHEMA, outputMode="Append", timeMode="None"
@@ -238,11 +286,13 @@ def findings_stream(spark: Any, redis_url: str, shards: int) -> Any:
     return rooms.unionByName(tenants)
 
 
-def run_available(spark: Any, redis_url: str, shards: int, checkpoint: str, sink: Any) -> None:
+def run_available(
+    spark: Any, redis_url: str, shards: int, checkpoint: str, sink: Any, buckets: int = ROOM_BUCKETS
+) -> None:
     """Process everything in the shards now (trigger availableNow) and stop; `sink(rows)` gets each
     micro-batch's finding rows. Run it again later with the same checkpoint to continue."""
     query = (
-        findings_stream(spark, redis_url, shards)
+        findings_stream(spark, redis_url, shards, buckets)
         .writeStream.outputMode("append")
         .foreachBatch(lambda batch, _: sink([r.asDict() for r in batch.collect()]))
         .option("checkpointLocation", checkpoint)
