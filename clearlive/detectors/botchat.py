@@ -29,17 +29,17 @@ per room every REPORT_GAP_MS.
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.metric import metric_finding
-from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.model.events import EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
-from clearlive.normalize import normalize
 
 BURST_MS = 30_000
 ACTIVE_MS = 60_000  # a group takes new members while it was posted within this time
@@ -80,7 +80,7 @@ def shingles(key: str) -> frozenset[str]:
     return frozenset(key[i : i + n] for i in range(max(1, len(key) - n + 1)))
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
 class _Group:
     key: str  # the template of its first line
     grams: frozenset[str]
@@ -115,24 +115,23 @@ class _ChatWindow:
     history: dict[str, int] = field(default_factory=dict)  # template -> comments so far in the room
 
 
-class TemplatedChatDetector(Detector):
+def _fewer_shared(kv: tuple[_Group, int]) -> int:
+    return -kv[1]
+
+
+class TemplatedChatDetector(TextDetector):
     id = "fraud.templated_chat"
     event_types = frozenset({"comment", "utterance"})
 
-    def __init__(self, rules: TextRuleDetector | None = None) -> None:
-        self.rules = rules  # to reuse the normalised text the rule detector just made
+    def __init__(self, analyzer: TextAnalyzer | None = None) -> None:
+        self.analyzer = analyzer  # reads only the normalised text of the event's view
 
-    def _key(self, event: EventBase, text: str) -> str:
-        if self.rules is not None and self.rules.last_event is event:
-            return template(self.rules.last_normalised)
-        return template(normalize(text).text)
-
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
         w: _ChatWindow = room.slots.setdefault(self.id, _ChatWindow())
         ts: int = event.ts  # type: ignore[assignment]
         if isinstance(event, Utterance):
             if event.speaker == "host":
-                w.cues.append((ts, self._key(event, event.text)))
+                w.cues.append((ts, template(view.normalised)))
                 while w.cues and ts - w.cues[0][0] > CUE_MS:
                     w.cues.popleft()
             return ()
@@ -147,7 +146,7 @@ class TemplatedChatDetector(Detector):
             self._forget(w, ts)
         # A masked viewer (event.anonymous) cannot be told from any other: counted in the chat, not
         # as an account.
-        key = self._key(event, text) if len(text) >= 2 and not event.anonymous else ""  # type: ignore[attr-defined]
+        key = template(view.normalised) if len(text) >= 2 and not event.anonymous else ""  # type: ignore[attr-defined]
         if weight(key) < MIN_TEMPLATE_WEIGHT:
             return ()
         before = w.history.get(key, 0)
@@ -166,17 +165,13 @@ class TemplatedChatDetector(Detector):
 
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
         grams = shingles(key)
-        overlap: dict[int, int] = {}
-        by_id: dict[int, _Group] = {}
-        for g in grams:
-            for group in w.index.get(g, ()):
-                gid = id(group)
-                overlap[gid] = overlap.get(gid, 0) + 1
-                by_id[gid] = group
+        index = w.index
+        lists = [index[g] for g in grams if g in index]
         best, best_sim = None, 0.0
-        if overlap:
-            for gid, shared in sorted(overlap.items(), key=lambda kv: -kv[1])[:8]:
-                candidate = by_id[gid]
+        if lists:
+            # Shared shingles per active group, counted in C; ties keep the order groups were met.
+            overlap = Counter(chain.from_iterable(lists))
+            for candidate, shared in sorted(overlap.items(), key=_fewer_shared)[:8]:
                 sim = shared / len(grams | candidate.grams)
                 if sim > best_sim:
                     best, best_sim = candidate, sim

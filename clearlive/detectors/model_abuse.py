@@ -10,33 +10,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from clearlive.classifiers.abuse import AbuseModel
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.facts import fact_finding
-from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.legal import citation_table
-from clearlive.model.events import EventBase, scannable_text
+from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
 
 
-class ModelAbuseDetector(Detector):
+class ModelAbuseDetector(TextDetector):
     id = "model.abuse"
     event_types = frozenset({"utterance", "comment"})
 
-    def __init__(self, model: AbuseModel, rules: TextRuleDetector | None = None) -> None:
+    def __init__(self, model: AbuseModel, analyzer: TextAnalyzer | None = None) -> None:
         self.model = model
-        self.rules = rules
+        self.analyzer = analyzer  # without one, the findings name no lexicon rule
 
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        text = scannable_text(event)
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
+        text = view.text
         if not text or not text.strip():
             return ()
         p = self.model.probabilities([text])[0]
         if p < self.model.threshold:
             return ()
         lexicon: list[str] = []
-        if self.rules is not None:
-            lexicon = sorted({m.rule.id for m in self.rules.matches_of(event) if m.rule.spec.category == "abuse"})
+        if self.analyzer is not None:
+            lexicon = sorted({m.rule.id for m in view.matches if m.rule.spec.category == "abuse"})
         norm = normalize(text)
         table = citation_table()
         return [

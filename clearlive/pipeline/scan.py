@@ -24,6 +24,7 @@ from clearlive.detectors.likes import LikeFarmDetector
 from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.speech import mark_speech_findings
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
@@ -46,6 +47,12 @@ from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
 
 CLAIMS_MODEL = Path(__file__).parents[1] / "classifiers" / "claims-model.npz"  # built by `make model`
 _NOTHING: list[Finding] = []  # shared empty result; never mutated
+
+
+# What the scanner calls for one detector and one event type: its observe (or, for a text detector,
+# observe_text, given the event's shared TextView), whether its findings are reported, and the
+# analyzer that makes the view (None for detectors that do not read text).
+_Step = tuple[Callable[..., Iterable[Finding]], bool, "TextAnalyzer | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,7 @@ class Scanner:
         self.rooms: dict[str, RoomState] = {}
         self.sessions = SessionTracker()
         self.clock = Lifecycle()
-        self._by_type: dict[str, list[tuple[Detector, bool]]] = {}
+        self._by_type: dict[str, list[_Step]] = {}
 
     @classmethod
     def from_config(cls, config: ScanConfig, tenant: str | None = None, part: str = "all") -> Scanner:
@@ -106,39 +113,44 @@ class Scanner:
         detectors, the claims classifier (unless turned off) and the abuse classifier when a model
         is given."""
         text = TextRuleDetector(build_ruleset(config))
+        analyzer = text.analyzer  # one view of each event's text, shared by every text detector
         detectors: list[Detector] = [
             text,
             *(d() for d in FACT_DETECTORS),
-            ClaimFrameDetector(text),
+            ClaimFrameDetector(analyzer),
             OrderBrushingDetector(),
             FraudarDetector(),
             ViewerCurveDetector(),
             LikeFarmDetector(),
-            TemplatedChatDetector(text),
-            FanRaidDetector(text),
+            TemplatedChatDetector(analyzer),
+            FanRaidDetector(analyzer),
             LockstepDetector(),
         ]
         if config.claims_model is not None:
             from clearlive.classifiers.claims import ClaimsModel  # scikit-learn loads only when asked for
             from clearlive.detectors.model_claims import ClaimsModelDetector
 
-            detectors.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), text))
+            detectors.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), analyzer))
         if config.model is not None:
             from clearlive.classifiers.abuse import AbuseModel  # scikit-learn loads only when asked for
             from clearlive.detectors.model_abuse import ModelAbuseDetector
 
-            detectors.append(ModelAbuseDetector(AbuseModel.load(config.model), text))
+            detectors.append(ModelAbuseDetector(AbuseModel.load(config.model), analyzer))
         if config.encoder_model is not None:
             from clearlive.classifiers.encoder import EncoderModel  # the encoder loads only when asked for
             from clearlive.detectors.model_encoder import EncoderModelDetector
 
-            detectors.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), text))
+            detectors.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), analyzer))
         return cls(detectors, tenant if tenant is not None else config.tenant, part)
 
-    def _detectors_for(self, kind: str) -> list[tuple[Detector, bool]]:
+    def _detectors_for(self, kind: str) -> list[_Step]:
         found = self._by_type.get(kind)
         if found is None:
-            found = self._by_type[kind] = [(d, emit) for d, emit in self.observers if kind in d.event_types]
+            found = self._by_type[kind] = [
+                (d.observe_text, emit, d.text_analyzer()) if isinstance(d, TextDetector) else (d.observe, emit, None)
+                for d, emit in self.observers
+                if kind in d.event_types
+            ]
         return found
 
     def process(self, ev: EventBase) -> list[Finding]:
@@ -167,8 +179,17 @@ class Scanner:
             ev.anchor_id = room.anchor_id
         self.sessions.observe(ev)
         detectors = self._by_type.get(kind) or self._detectors_for(event_type(ev))
-        for det, emit in detectors:
-            found = det.observe(ev, room)
+        # The shared text work (normalisation, rule matches) is made once per event and handed to
+        # every detector that reads text: no detector depends on another having run first.
+        view: TextView | None = None
+        view_by: TextAnalyzer | None = None
+        for observe, emit, analyzer in detectors:
+            if analyzer is None:
+                found = observe(ev, room)
+            else:
+                if analyzer is not view_by:
+                    view, view_by = analyzer.view(ev), analyzer
+                found = observe(ev, room, view)
             if found and emit:
                 out.extend(found)
         if out and kind == "utterance":
