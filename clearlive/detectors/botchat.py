@@ -60,10 +60,12 @@ REPORT_GAP_MS = 600_000
 MAX_WINDOW = 5000
 HISTORY_FACTOR = 6.0  # the burst must be this many times the line's usual count in a window
 MAX_TEMPLATES = 20_000  # per room; the rarest are forgotten beyond this
+MAX_FOUND = 4096  # per room: templates whose group is remembered between changes of the index
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=65_536)  # bot chat and fan raids both ask for each comment's template
 def template(normalised: str) -> str:
     return _NOISE.sub("", normalised)
 
@@ -113,6 +115,18 @@ class _ChatWindow:
     first_ts: int | None = None  # the earliest and latest comment times: the span of the room's history
     last_ts: int = 0
     history: dict[str, int] = field(default_factory=dict)  # template -> comments so far in the room
+    # template -> the group `_group_of` found for it. That answer depends only on the template and the
+    # index, so it holds until the index changes (a new group, or groups forgotten); not checkpointed.
+    found: dict[str, _Group] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["found"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        state.setdefault("found", {})  # checkpoints from before the memo have none
+        self.__dict__.update(state)
 
 
 def _fewer_shared(kv: tuple[_Group, int]) -> int:
@@ -127,7 +141,9 @@ class TemplatedChatDetector(TextDetector):
         self.analyzer = analyzer  # reads only the normalised text of the event's view
 
     def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
-        w: _ChatWindow = room.slots.setdefault(self.id, _ChatWindow())
+        w: _ChatWindow | None = room.slots.get(self.id)
+        if w is None:
+            w = room.slots[self.id] = _ChatWindow()
         ts: int = event.ts  # type: ignore[assignment]
         if isinstance(event, Utterance):
             if event.speaker == "host":
@@ -164,6 +180,9 @@ class TemplatedChatDetector(TextDetector):
         return self._judge(event, room, w, ts)
 
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
+        known = w.found.get(key)
+        if known is not None:
+            return known
         grams = shingles(key)
         index = w.index
         lists = [index[g] for g in grams if g in index]
@@ -176,7 +195,11 @@ class TemplatedChatDetector(TextDetector):
                 if sim > best_sim:
                     best, best_sim = candidate, sim
         if best is not None and best_sim >= MIN_SIMILARITY:
+            if len(w.found) >= MAX_FOUND:
+                w.found.clear()
+            w.found[key] = best
             return best
+        w.found.clear()  # the index changes: every remembered answer may too
         elapsed = max(BURST_MS, ts - (w.first_ts or ts))  # the room's history before this group
         group = _Group(
             key,
@@ -193,9 +216,13 @@ class TemplatedChatDetector(TextDetector):
 
     def _forget(self, w: _ChatWindow, ts: int) -> None:
         """Drop groups nobody posted within ACTIVE_MS (bounded state in long, busy rooms)."""
-        w.groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= ACTIVE_MS]
-        live = {id(g) for g in w.groups}
-        w.index = {k: kept for k, v in w.index.items() if (kept := [g for g in v if id(g) in live])}
+        groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= ACTIVE_MS]
+        if len(groups) == len(w.groups):
+            return  # nothing to forget: the index stays as it is
+        w.groups = groups
+        live = set(groups)
+        w.index = {k: kept for k, v in w.index.items() if (kept := [g for g in v if g in live])}
+        w.found.clear()
 
     def _judge(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
         if w.last_report is not None and ts - w.last_report <= REPORT_GAP_MS:
