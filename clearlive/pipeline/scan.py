@@ -102,6 +102,7 @@ class Scanner:
             self.observers = [(d, True) for d in cross_stream] + [(d, False) for d in self.population]
         self.finishers = per_room if part != "cross" else []
         self._blank = {d.id: pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL) for d in self.windowed}
+        self._windowed_kinds = frozenset(k for d in self.windowed for k in d.event_types)
         self.rooms: dict[str, RoomState] = {}
         self.sessions = SessionTracker()
         self.clock = Lifecycle()
@@ -209,6 +210,7 @@ class Scanner:
 
     def _window_observe(self, ev: EventBase, room: RoomState, ts: int, kind: str) -> None:
         clock = self.clock
+        observed = kind in self._windowed_kinds  # most events (chat) only mark their room in the window
         for start in window_starts(ts):
             if clock.watermark is not None and start + WINDOW_MS <= clock.watermark:
                 continue  # closed (or would close at once): a late event counts in the later window only
@@ -216,9 +218,10 @@ class Scanner:
             if w is None:
                 w = clock.windows[start] = CrossWindow(start, [pickle.loads(b) for b in self._blank.values()])
             w.rooms.add(ev.room_id)
-            for det in w.detectors:
-                if kind in det.event_types:
-                    det.observe(ev, room)  # windowed detectors judge at the window's close
+            if observed:
+                for det in w.detectors:
+                    if kind in det.event_types:
+                        det.observe(ev, room)  # windowed detectors judge at the window's close
 
     def _end_room(self, room: RoomState) -> list[Finding]:
         """Judge what waited for the room's end, then drop its state (the windows still holding the
