@@ -154,7 +154,11 @@ class Scanner:
             ]
         return found
 
-    def process(self, ev: EventBase) -> list[Finding]:
+    def process(self, ev: EventBase, marks: list[int] | None = None) -> list[Finding]:
+        """The findings of one event. With `marks`, the number of findings made so far is appended
+        after each step (the room's end before the event, the detectors, the end at `session_end`;
+        the rest is the sweep), so that a sharded scan can merge its parts' findings in the order
+        one scanner gives them (`clearlive.pipeline.shards`)."""
         ts: int = ev.ts  # type: ignore[assignment]
         clock = self.clock
         out: list[Finding] = []
@@ -171,6 +175,8 @@ class Scanner:
             clock.room_last[ev.room_id] = ts
         elif ts > clock.room_last[ev.room_id]:
             clock.room_last[ev.room_id] = ts
+        if marks is not None:
+            marks.append(len(out))
         room.update(ev)
         # Chat and stats lines rarely repeat the session and host; they belong to the room's
         # current broadcast, so fill them in from the room state.
@@ -195,10 +201,14 @@ class Scanner:
                 out.extend(found)
         if out and kind == "utterance":
             mark_speech_findings(out, ev)  # findings on speech-recognition transcripts say so
+        if marks is not None:
+            marks.append(len(out))
         if self.windowed or self.population:
             self._window_observe(ev, room, ts, kind)
         if kind == "session_end":
             out.extend(self._end_room(room))
+        if marks is not None:
+            marks.append(len(out))
         if clock.watermark is None or ts > clock.watermark:
             clock.watermark = ts
             if ts >= clock.next_sweep:
@@ -207,6 +217,20 @@ class Scanner:
         if not out:
             return _NOTHING
         return self._scoped(out)
+
+    def advance(self, ts: int) -> list[Finding]:
+        """Move the tenant's clock to `ts` without an event of this scanner's own: a shard of a
+        sharded scan sees every event's time, so its rooms end and its sweeps run at the same
+        events as one scanner's would."""
+        clock = self.clock
+        if clock.watermark is None or ts > clock.watermark:
+            clock.watermark = ts
+            if ts >= clock.next_sweep:
+                clock.next_sweep = ts - ts % SWEEP_MS + SWEEP_MS
+                found = self._sweep(ts)
+                if found:
+                    return self._scoped(found)
+        return _NOTHING
 
     def _window_observe(self, ev: EventBase, room: RoomState, ts: int, kind: str) -> None:
         clock = self.clock
