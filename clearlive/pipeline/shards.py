@@ -34,6 +34,7 @@ PRE, ROOM_DETECTORS, CROSS_DETECTORS, AT_END, SWEEP_ROOMS, SWEEP_WINDOWS = range
 FINAL = sys.maxsize  # the "event index" of what Scanner.finish reports
 
 Tag = tuple[int, int, str]  # (event index, step, room id for the sweep's ended rooms, else "")
+Tagged = list[tuple[Tag, Finding]]
 
 
 def shard_of(room_id: str, shards: int) -> int:
@@ -41,7 +42,7 @@ def shard_of(room_id: str, shards: int) -> int:
     return zlib.crc32(room_id.encode()) % shards
 
 
-def _tag(index: int, found: list[Finding], marks: list[int] | None, rooms: bool, out: list[tuple[Tag, Finding]]) -> None:
+def _tag(index: int, found: list[Finding], marks: list[int] | None, rooms: bool, out: Tagged) -> None:
     """Tag one `process` (with its `marks`) or one sweep or finish (`marks` None: all sweep)."""
     pre, observed, ended = marks if marks is not None else (0, 0, 0)
     for j, f in enumerate(found):
@@ -61,11 +62,11 @@ def _ignore(_: Reject) -> None:
     return None  # the parent reports rejected records, once
 
 
-def _shard(job: tuple[ScanConfig, list[str], int, int]) -> list[tuple[Tag, Finding]]:
+def _shard(job: tuple[ScanConfig, list[str], int, int]) -> Tagged:
     """One shard process: the per-room detectors over the rooms it owns."""
     config, paths, shards, k = job
     scanner = Scanner.from_config(config, part="rooms")
-    out: list[tuple[Tag, Finding]] = []
+    out: Tagged = []
     for i, ev in enumerate(read_inputs(paths, config.inputs, _ignore, ReadStats())):
         if shard_of(ev.room_id, shards) == k:
             marks: list[int] = []
@@ -93,11 +94,11 @@ def scan_sharded(
     jobs: int,
     on_event: Callable[[EventBase], None] | None = None,
 ) -> ShardedResult:
-    """Scan `paths` with `jobs` shard processes; `events` is the parent's own reading of the same
+    """Scan `paths` with `jobs` shard processes beside this one; `events` is the parent's own reading of the same
     paths (with the caller's reject handling): it feeds the cross-room part and `on_event`.
     The findings are those of `Scanner.run` over `events`, in the same order."""
-    if jobs < 2:
-        raise ValueError("a sharded scan needs at least two jobs")
+    if jobs < 1:
+        raise ValueError("a sharded scan needs at least one shard process")
     if any(p == "-" for p in paths):
         raise ValueError("a sharded scan reads its inputs in every process: standard input cannot be shared")
     methods = multiprocessing.get_all_start_methods()
@@ -105,7 +106,7 @@ def scan_sharded(
     with ctx.Pool(jobs) as pool:
         pending = pool.map_async(_shard, [(config, paths, jobs, k) for k in range(jobs)])
         cross = Scanner.from_config(config, part="cross")
-        tagged: list[tuple[Tag, Finding]] = []
+        tagged: Tagged = []
         for i, ev in enumerate(events):
             marks: list[int] = []
             found = cross.process(ev, marks)
