@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
+from operator import itemgetter
 
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.metric import metric_finding
@@ -129,10 +130,6 @@ class _ChatWindow:
         self.__dict__.update(state)
 
 
-def _fewer_shared(kv: tuple[_Group, int]) -> int:
-    return -kv[1]
-
-
 class TemplatedChatDetector(TextDetector):
     id = "fraud.templated_chat"
     event_types = frozenset({"comment", "utterance"})
@@ -190,7 +187,8 @@ class TemplatedChatDetector(TextDetector):
         if lists:
             # Shared shingles per active group, counted in C; ties keep the order groups were met.
             overlap = Counter(chain.from_iterable(lists))
-            for candidate, shared in sorted(overlap.items(), key=_fewer_shared)[:8]:
+            # Most shared first; `reverse` keeps a stable sort's order among equals (first met first).
+            for candidate, shared in sorted(overlap.items(), key=itemgetter(1), reverse=True)[:8]:
                 sim = shared / len(grams | candidate.grams)
                 if sim > best_sim:
                     best, best_sim = candidate, sim
@@ -219,9 +217,16 @@ class TemplatedChatDetector(TextDetector):
         groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= ACTIVE_MS]
         if len(groups) == len(w.groups):
             return  # nothing to forget: the index stays as it is
-        w.groups = groups
         live = set(groups)
-        w.index = {k: kept for k, v in w.index.items() if (kept := [g for g in v if g in live])}
+        dead = [g for g in w.groups if g not in live]
+        w.groups = groups
+        index = w.index
+        for gram in {gram for g in dead for gram in g.grams}:  # only the shingles of forgotten groups change
+            kept = [g for g in index[gram] if g in live]
+            if kept:
+                index[gram] = kept
+            else:
+                del index[gram]
         w.found.clear()
 
     def _judge(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
