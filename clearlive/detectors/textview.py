@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from clearlive.detectors.base import Detector, RoomState
 from clearlive.model.events import MAX_TEXT_CHARS, EventBase, Utterance, event_type, scannable_text
 from clearlive.model.findings import Finding
-from clearlive.normalize import normalize
+from clearlive.normalize import NormalizedText, normalize
 from clearlive.rules.matcher import RuleMatch, RuleSet
 
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -82,7 +82,29 @@ class TextAnalyzer:
         text = scannable_text(ev)
         if not text:
             return EMPTY_VIEW
-        norm = normalize(text[:MAX_TEXT_CHARS])  # readers reject longer; this guards events made in code
+        return self._view(ev, text, normalize(text[:MAX_TEXT_CHARS]))  # readers reject longer texts
+
+    def views(self, events: list[EventBase]) -> list[TextView]:
+        """The views of many events, the same as `view` of each (the fast path of issue #21): the
+        texts are normalised one by one, then one automaton pass over all of them (`Matcher.may_match`)
+        finds the few that hold any term or pattern literal; only those go through the matcher. Most
+        chat matches nothing and never reaches it."""
+        if self.ruleset is None:
+            return [self.view(ev) for ev in events]
+        texts = [scannable_text(ev) for ev in events]
+        norms = [normalize(t[:MAX_TEXT_CHARS]) if t else None for t in texts]
+        flags = iter(self.ruleset.matcher.may_match([n.text for n in norms if n is not None]))
+        out: list[TextView] = []
+        for ev, text, norm in zip(events, texts, norms, strict=True):
+            if norm is None or not text:
+                out.append(EMPTY_VIEW)
+            elif next(flags) or (isinstance(ev, Utterance) and ev.source == "asr"):  # sound-alikes need no term
+                out.append(self._view(ev, text, norm))
+            else:
+                out.append(TextView(text, norm.text, _NO_MATCHES, [] if self.has_coupled else None))
+        return out
+
+    def _view(self, ev: EventBase, text: str, norm: NormalizedText) -> TextView:
         if self.ruleset is None:
             return TextView(text, norm.text, _NO_MATCHES)
         cues: list[int] | None = [] if self.has_coupled else None

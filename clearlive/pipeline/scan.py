@@ -11,6 +11,7 @@ import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from clearlive.pipeline.sessions import SessionSummary, SessionTracker
 from clearlive.rules import RuleSet, load_rules
 from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
 
+TEXT_BATCH = 256  # events whose texts `Scanner.run` pre-filters together
 CLAIMS_MODEL = Path(__file__).parents[1] / "classifiers" / "claims-model.npz"  # built by `make model`
 _NOTHING: list[Finding] = []  # shared empty result; never mutated
 
@@ -107,6 +109,10 @@ class Scanner:
         self.sessions = SessionTracker()
         self.clock = Lifecycle()
         self._by_type: dict[str, list[_Step]] = {}
+        # The analyzer every text detector shares (None when they do not share one): `run` makes
+        # its views of many events at once.
+        analyzers = {id(d.text_analyzer()): d.text_analyzer() for d, _ in self.observers if isinstance(d, TextDetector)}
+        self.analyzer = next(iter(analyzers.values())) if len(analyzers) == 1 else None
 
     @classmethod
     def from_config(cls, config: ScanConfig, tenant: str | None = None, part: str = "all") -> Scanner:
@@ -154,11 +160,12 @@ class Scanner:
             ]
         return found
 
-    def process(self, ev: EventBase, marks: list[int] | None = None) -> list[Finding]:
+    def process(self, ev: EventBase, marks: list[int] | None = None, text: TextView | None = None) -> list[Finding]:
         """The findings of one event. With `marks`, the number of findings made so far is appended
         after each step (the room's end before the event, the detectors, the end at `session_end`;
         the rest is the sweep), so that a sharded scan can merge its parts' findings in the order
-        one scanner gives them (`clearlive.pipeline.shards`)."""
+        one scanner gives them (`clearlive.pipeline.shards`). `text` is the event's view made ahead
+        by `self.analyzer` (`run` makes them in batches), else it is made here."""
         ts: int = ev.ts  # type: ignore[assignment]
         clock = self.clock
         out: list[Finding] = []
@@ -188,8 +195,8 @@ class Scanner:
         detectors = self._by_type.get(kind) or self._detectors_for(event_type(ev))
         # The shared text work (normalisation, rule matches) is made once per event and handed to
         # every detector that reads text: no detector depends on another having run first.
-        view: TextView | None = None
-        view_by: TextAnalyzer | None = None
+        view = text
+        view_by = self.analyzer if text is not None else None
         for observe, emit, analyzer in detectors:
             if analyzer is None:
                 found = observe(ev, room)
@@ -324,13 +331,30 @@ class Scanner:
         return self._scoped(out)
 
     def run(
-        self, events: Iterable[EventBase], on_event: Callable[[EventBase], None] | None = None
+        self,
+        events: Iterable[EventBase],
+        on_event: Callable[[EventBase], None] | None = None,
+        batch: int = TEXT_BATCH,
     ) -> Iterator[Finding]:
-        for ev in events:
-            found = self.process(ev)
-            if on_event is not None:
-                on_event(ev)  # after process(): the event now carries its room's session and host
-            yield from found
+        """Every finding of `events`, then of the end of input. With `batch` > 1 the texts of that
+        many events are pre-filtered together (read ahead: a live feed wants `batch=1`)."""
+        analyzer = self.analyzer
+        if analyzer is None or batch <= 1:
+            for ev in events:
+                found = self.process(ev)
+                if on_event is not None:
+                    on_event(ev)  # after process(): the event now carries its room's session and host
+                yield from found
+        else:
+            # The fast path: texts are pre-filtered TEXT_BATCH at a time (a view depends on its event
+            # alone, so making it ahead changes nothing); the events are processed one by one, in order.
+            it = iter(events)
+            while chunk := list(islice(it, batch)):
+                for ev, view in zip(chunk, analyzer.views(chunk), strict=True):
+                    found = self.process(ev, None, view)
+                    if on_event is not None:
+                        on_event(ev)
+                    yield from found
         yield from self.finish()
 
 
