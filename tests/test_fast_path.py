@@ -98,10 +98,10 @@ def test_batched_views_are_the_views_of_each_event(data: st.DataObject) -> None:
     ]
 
 
-@SETTINGS
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_fast_path_finds_what_the_plain_path_finds_on_a_drawn_corpus(data: st.DataObject) -> None:
-    evs = data.draw(events(300))
+    evs = data.draw(events(400))  # two scanners per example (each loads the packs and the classifier)
     fast = list(Scanner.from_config(CONFIG).run(copies(evs), batch=64))
     plain = list(Scanner.from_config(CONFIG).run(copies(evs), batch=1))
     assert _encoded(fast) == _encoded(plain)

@@ -66,7 +66,7 @@ _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK c
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-@lru_cache(maxsize=65_536)  # bot chat and fan raids both ask for each comment's template
+@lru_cache(maxsize=8_192)  # bot chat and fan raids both ask for each comment's template
 def template(normalised: str) -> str:
     return _NOISE.sub("", normalised)
 
@@ -77,7 +77,7 @@ def weight(key: str) -> float:
     return cjk + (len(key) - cjk) / 3
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=8_192)  # frozensets of long lines weigh kilobytes: a large cache of distinct chat costs 100s of MB
 def shingles(key: str) -> frozenset[str]:
     n = 2 if _CJK.search(key) else 3
     return frozenset(key[i : i + n] for i in range(max(1, len(key) - n + 1)))
