@@ -28,13 +28,12 @@ per room every REPORT_GAP_MS.
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
-from operator import itemgetter
 
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.metric import metric_finding
@@ -61,6 +60,7 @@ REPORT_GAP_MS = 600_000
 MAX_WINDOW = 5000
 HISTORY_FACTOR = 6.0  # the burst must be this many times the line's usual count in a window
 MAX_TEMPLATES = 20_000  # per room; the rarest are forgotten beyond this
+TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
 MAX_FOUND = 4096  # per room: templates whose group is remembered between changes of the index
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -130,6 +130,50 @@ class _ChatWindow:
         self.__dict__.update(state)
 
 
+def _most_similar(grams: frozenset[str], index: dict[str, list[_Group]]) -> tuple[_Group | None, float]:
+    """Of the TOP_GROUPS active groups sharing the most shingles with a line (ties: the group met
+    first going through the line's shingles and each shingle's groups in creation order), the one
+    most similar (Jaccard; the first on a tie), and its similarity.
+
+    Only a group sharing at least MIN_SIMILARITY of the line's shingles can reach MIN_SIMILARITY,
+    and those rank above all others, so only they are counted; each shares at least one of any
+    len(grams) - need + 1 of the line's shingles, so they are gathered from the shingles with the
+    fewest groups (prefix filtering): the common shingles of a long line, which every group has,
+    are never walked. A winner below MIN_SIMILARITY is returned only when no group could reach it:
+    the caller starts a new group either way."""
+    n = len(grams)
+    need = max(1, math.ceil(MIN_SIMILARITY * n) - 1)  # one below, against rounding: a wider net changes nothing
+    sized = sorted((len(index.get(g, ())), g) for g in grams)
+    seen: set[_Group] = set()
+    for _, g in sized[: n - need + 1]:
+        seen.update(index.get(g, ()))
+    if not seen:
+        return None, 0.0
+    eligible = [(len(grams & c.grams), c) for c in seen]
+    eligible = [(shared, c) for shared, c in eligible if shared >= need]
+    if not eligible:
+        return None, 0.0
+    order = _gram_order(grams)
+
+    def met(item: tuple[int, _Group]) -> tuple[int, int, int]:
+        shared, c = item
+        first = min(grams & c.grams, key=order.__getitem__)
+        return (-shared, order[first], index[first].index(c))
+
+    best, best_sim = None, 0.0
+    for shared, c in sorted(eligible, key=met)[:TOP_GROUPS]:
+        sim = shared / len(grams | c.grams)
+        if sim > best_sim:
+            best, best_sim = c, sim
+    return best, best_sim
+
+
+@lru_cache(maxsize=8_192)
+def _gram_order(grams: frozenset[str]) -> dict[str, int]:
+    """Each shingle's place in the set's iteration order: the order the groups are met in."""
+    return {g: i for i, g in enumerate(grams)}
+
+
 class TemplatedChatDetector(TextDetector):
     id = "fraud.templated_chat"
     event_types = frozenset({"comment", "utterance"})
@@ -181,17 +225,7 @@ class TemplatedChatDetector(TextDetector):
         if known is not None:
             return known
         grams = shingles(key)
-        index = w.index
-        lists = [index[g] for g in grams if g in index]
-        best, best_sim = None, 0.0
-        if lists:
-            # Shared shingles per active group, counted in C; ties keep the order groups were met.
-            overlap = Counter(chain.from_iterable(lists))
-            # Most shared first; `reverse` keeps a stable sort's order among equals (first met first).
-            for candidate, shared in sorted(overlap.items(), key=itemgetter(1), reverse=True)[:8]:
-                sim = shared / len(grams | candidate.grams)
-                if sim > best_sim:
-                    best, best_sim = candidate, sim
+        best, best_sim = _most_similar(grams, w.index)
         if best is not None and best_sim >= MIN_SIMILARITY:
             if len(w.found) >= MAX_FOUND:
                 w.found.clear()
