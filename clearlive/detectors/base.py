@@ -57,9 +57,6 @@ class Detector(ABC):
     # Attributes holding state across rooms (most detectors keep theirs in RoomState.slots): what a
     # checkpoint must save beside the rooms so that a restarted worker resumes where it was.
     state_attrs: tuple[str, ...] = ()
-    # True for detectors that read the event's shared text work (`textview.TextDetector`): the
-    # scanner then calls `observe_text(event, room, view)` instead of `observe`.
-    needs_text: bool = False
 
     @abstractmethod
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:

@@ -135,7 +135,6 @@ class TextDetector(Detector):
     calls `observe_text`. Called on its own (`observe`), the detector makes the view itself with
     its `analyzer` (normalisation only, no rule matches, when it has none)."""
 
-    needs_text = True
     analyzer: TextAnalyzer | None = None
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
