@@ -3,8 +3,8 @@
 Several detectors read an event's text: the text rules, the claim frames, templated chat, fan
 raids and the classifiers. They all need its normalised form and most need the rule matches; the
 scanner makes both once per event with a `TextAnalyzer` and passes the result, a `TextView`, to
-every detector that declares `needs_text` (`TextDetector`). No detector reads what another cached,
-so the order of the detectors does not matter.
+every `TextDetector` (`observe_text`). No detector reads what another cached, so the order of the
+detectors does not matter.
 """
 
 from __future__ import annotations
