@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from clearlive.demo import scripts
 from clearlive.detectors.textview import TextAnalyzer
 from clearlive.model.events import Event, EventBase
-from clearlive.pipeline.scan import ScanConfig, Scanner, build_ruleset
+from clearlive.pipeline.scan import TEXT_BATCH, ScanConfig, Scanner, build_ruleset
 from clearlive.rules.gates import required_literals
 from tests.test_lifecycle import copies, realistic_stream
 
@@ -109,7 +109,7 @@ def test_fast_path_finds_what_the_plain_path_finds_on_a_drawn_corpus(data: st.Da
 
 def test_fast_path_finds_what_the_plain_path_finds_on_the_demo(tmp_path: Path) -> None:
     stream = realistic_stream(tmp_path)
-    fast = list(Scanner.from_config(CONFIG).run(copies(stream)))
+    fast = list(Scanner.from_config(CONFIG).run(copies(stream), batch=TEXT_BATCH))
     plain = list(Scanner.from_config(CONFIG).run(copies(stream), batch=1))
     assert len(plain) > 200
     assert _encoded(fast) == _encoded(plain)

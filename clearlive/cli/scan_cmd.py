@@ -18,7 +18,7 @@ from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
 from clearlive.model.events import EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
 from clearlive.pipeline.lifecycle import DEFAULT_TENANT
-from clearlive.pipeline.scan import CLAIMS_MODEL, TEXT_BATCH, ScanConfig, Scanner
+from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
 from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 from clearlive.store import Store
 
@@ -176,8 +176,7 @@ def scan_command(
         events = with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
         on_event = store.add_event if store is not None else None
         if scanner is not None:
-            # Standard input may be a live feed: no reading ahead for the batched text pre-filter.
-            findings_iter: Iterable[Finding] = scanner.run(events, on_event, batch=1 if "-" in paths else TEXT_BATCH)
+            findings_iter: Iterable[Finding] = scanner.run(events, on_event)
         else:
             from clearlive.pipeline.shards import scan_sharded
 

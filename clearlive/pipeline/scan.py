@@ -46,7 +46,7 @@ from clearlive.pipeline.sessions import SessionSummary, SessionTracker
 from clearlive.rules import RuleSet, load_rules
 from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
 
-TEXT_BATCH = 256  # events whose texts `Scanner.run` pre-filters together
+TEXT_BATCH = 256  # events whose texts `Scanner.run(batch=TEXT_BATCH)` pre-filters together
 CLAIMS_MODEL = Path(__file__).parents[1] / "classifiers" / "claims-model.npz"  # built by `make model`
 _NOTHING: list[Finding] = []  # shared empty result; never mutated
 
@@ -334,10 +334,12 @@ class Scanner:
         self,
         events: Iterable[EventBase],
         on_event: Callable[[EventBase], None] | None = None,
-        batch: int = TEXT_BATCH,
+        batch: int = 1,
     ) -> Iterator[Finding]:
-        """Every finding of `events`, then of the end of input. With `batch` > 1 the texts of that
-        many events are pre-filtered together (read ahead: a live feed wants `batch=1`)."""
+        """Every finding of `events`, then of the end of input. With `batch` > 1 (TEXT_BATCH) the
+        texts of that many events are pre-filtered together, read ahead: the same findings, but
+        measured slower than one at a time on the bench workload (docs/performance.md), so off by
+        default."""
         analyzer = self.analyzer
         if analyzer is None or batch <= 1:
             for ev in events:
