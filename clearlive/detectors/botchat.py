@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -80,7 +81,9 @@ def weight(key: str) -> float:
 @lru_cache(maxsize=8_192)  # frozensets of long lines weigh kilobytes: a large cache of distinct chat costs 100s of MB
 def shingles(key: str) -> frozenset[str]:
     n = 2 if _CJK.search(key) else 3
-    return frozenset(key[i : i + n] for i in range(max(1, len(key) - n + 1)))
+    # Interned: every active group keeps its shingles, and one object per distinct bigram instead of
+    # one per occurrence is most of the detector's memory on busy rooms of distinct lines.
+    return frozenset(sys.intern(key[i : i + n]) for i in range(max(1, len(key) - n + 1)))
 
 
 @dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
