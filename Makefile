@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench model fuzz soak clean
+.PHONY: demo test lint typecheck bench startup dist dist-check model fuzz soak clean
 
-# The demo needs only the package; the tests also need pytest, ruff and PySpark (the Spark scoring test).
+# The demo needs only the core package (scan, score, report); the tests need every extra
+# ([serve,postgres,redis,spark,train,audio,encoder]) and the tools (pytest, ruff, mypy, build, twine):
+# the dev extra pulls them all.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -23,13 +25,37 @@ demo: $(STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check clearlive tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# Type checking (config in pyproject.toml: strict where [[tool.mypy.overrides]] says so).
+typecheck: $(DEV_STAMP)
+	$(BIN)/mypy
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check clearlive tests bench
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/scan.py
+
+# Start-up of `clearlive scan` on one event against `python -c pass`, in the same run (bench/startup.py).
+startup: $(DEV_STAMP)
+	$(BIN)/python bench/startup.py
+
+# The wheel and sdist in dist/ (twine-checked).
+dist: $(DEV_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check dist/*
+
+# The release check: build, then install the wheel alone in a clean venv and run `clearlive demo` there
+# (core install only: no extra). Several minutes: the venv downloads the core dependencies.
+dist-check: dist
+	rm -rf build/dist-check
+	$(PYTHON) -m venv build/dist-check/venv
+	build/dist-check/venv/bin/pip install --quiet dist/*.whl
+	cd build/dist-check && venv/bin/clearlive demo --out demo-output
+	test -s build/dist-check/demo-output/report.html
 
 # Coverage-guided fuzzing of every reader, the normaliser and the rule loader (atheris); a crash stops with the input that caused it.
 fuzz: $(DEV_STAMP)
@@ -43,7 +69,8 @@ soak: $(DEV_STAMP)
 model: $(DEV_STAMP)
 	$(BIN)/clearlive train claims --out clearlive/classifiers/claims-model.npz \
 		--data tests/data/eval/set-2 --data tests/data/eval/zh.jsonl --data tests/data/eval/en.jsonl \
-		--data tests/data/eval/zh-heldout.jsonl --data tests/data/eval/en-heldout.jsonl
+		--data tests/data/eval/zh-heldout.jsonl --data tests/data/eval/en-heldout.jsonl \
+		--calibrate tests/data/real/dev.jsonl
 
 clean:
-	rm -rf $(VENV) demo-output build *.egg-info
+	rm -rf $(VENV) demo-output build dist *.egg-info

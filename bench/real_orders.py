@@ -10,7 +10,7 @@ without a customer are counted and left out. Each ISO week of the log is one sho
 not carry from week to week), so the honest baseline is about a hundred real shop-weeks with
 their own buyers, reorders and wholesale customers.
 
-For each floor of per-buyer orders in an hour (the detector's MIN_BUYER_ORDERS; the shipped value
+For each floor of per-buyer orders in an hour (`BrushingConfig.min_buyer_orders`; the shipped value
 is marked), the grid prints the share of honest shop-weeks with a brushing finding (false alarms)
 and the recall of injected brushing (B fake buyers placing K orders each within one business
 hour of a random week): recall at the false-alarm rate each floor gives.
@@ -21,14 +21,14 @@ from __future__ import annotations
 import csv
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from clearlive.detectors import brushing
-from clearlive.detectors.brushing import OrderBrushingDetector
+from clearlive.detectors.brushing import BrushingConfig, OrderBrushingDetector
 from clearlive.model.events import Event
 from clearlive.pipeline.scan import Scanner
 
@@ -107,9 +107,9 @@ def _order(shop: str, ts: int, user: str, order_id: str) -> dict[str, Any]:
             "user_id": user, "sku": "invoice", "amount": 0.0}  # fmt: skip
 
 
-def shops_flagged(orders: list[dict[str, Any]]) -> set[str]:
+def shops_flagged(orders: list[dict[str, Any]], config: BrushingConfig | None = None) -> set[str]:
     events = [msgspec.convert({**o, "id": f"e{i}"}, Event) for i, o in enumerate(orders)]
-    return {f.facts["shop"] for f in Scanner([OrderBrushingDetector()]).run(events)}  # type: ignore[misc]
+    return {f.facts["shop"] for f in Scanner([OrderBrushingDetector(config)]).run(events)}  # type: ignore[misc]
 
 
 def inject(rng: random.Random, orders: list[dict[str, Any]], shop: str, buyers: int, each: int) -> list[dict]:
@@ -134,19 +134,16 @@ def real_grid(path: str, rng: random.Random, trials: int = 40) -> None:
         f" left out: {dict(skipped)}"
     )
     print(f"{'floor':>6}{'false alarms':>15}" + "".join(f"{f'{b}x{k}':>9}" for b, k in INJECTIONS))
-    shipped = brushing.MIN_BUYER_ORDERS
-    try:
-        for floor in FLOORS:
-            brushing.MIN_BUYER_ORDERS = floor
-            alarms = len(shops_flagged(orders))
-            recalls = []
-            for b, k in INJECTIONS:
-                hits = 0
-                for _ in range(trials):
-                    shop = rng.choice(shops)
-                    hits += shop in shops_flagged(inject(rng, orders, shop, b, k))
-                recalls.append(hits / trials)
-            mark = " (shipped)" if floor == shipped else ""
-            print(f"{floor:>6}{alarms:>9}/{len(shops):<5}" + "".join(f"{r:>9.2f}" for r in recalls) + mark)
-    finally:
-        brushing.MIN_BUYER_ORDERS = shipped
+    shipped = BrushingConfig().min_buyer_orders
+    for floor in FLOORS:
+        config = replace(BrushingConfig(), min_buyer_orders=floor)
+        alarms = len(shops_flagged(orders, config))
+        recalls = []
+        for b, k in INJECTIONS:
+            hits = 0
+            for _ in range(trials):
+                shop = rng.choice(shops)
+                hits += shop in shops_flagged(inject(rng, orders, shop, b, k), config)
+            recalls.append(hits / trials)
+        mark = " (shipped)" if floor == shipped else ""
+        print(f"{floor:>6}{alarms:>9}/{len(shops):<5}" + "".join(f"{r:>9.2f}" for r in recalls) + mark)

@@ -4,11 +4,39 @@ Library API (the CLI commands of the same names call these):
     clearlive.scan(paths, config) -> ScanResult
     clearlive.normalize(text) -> NormalizedText
     clearlive.load_rules(paths) -> (packs, rules)
+
+The pipeline's names load on first use, so that `import clearlive.something` does not load the
+scan pipeline (and every detector). `normalize` is bound at once: the function shares its name with
+the subpackage, which would otherwise shadow it once imported.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from clearlive.normalize import normalize
-from clearlive.pipeline import ScanConfig, Scanner, ScanResult, scan
-from clearlive.rules import load_rules
+
+if TYPE_CHECKING:
+    from clearlive.pipeline import ScanConfig, Scanner, ScanResult, scan
+    from clearlive.rules import load_rules
 
 __version__ = "0.1.0"
 __all__ = ["ScanConfig", "ScanResult", "Scanner", "__version__", "load_rules", "normalize", "scan"]
+
+_HOME = {
+    "ScanConfig": "clearlive.pipeline",
+    "ScanResult": "clearlive.pipeline",
+    "Scanner": "clearlive.pipeline",
+    "scan": "clearlive.pipeline",
+    "load_rules": "clearlive.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'clearlive' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value

@@ -19,3 +19,14 @@ class RuleLoadError(ClearLiveError):
         super().__init__(f"{where}: {message}")
         self.path = path
         self.rule_id = rule_id
+
+
+class MissingExtraError(ClearLiveError):
+    """A command needs an optional part of the install (an extra) that is not there (exit status 2).
+    The message names the extra and the pip command that adds it."""
+
+    def __init__(self, extra: str, what: str, module: str | None) -> None:
+        missing = f" ({module} is missing)" if module else ""
+        super().__init__(f"{what} needs the {extra} extra: pip install 'clearlive[{extra}]'{missing}")
+        self.extra = extra
+        self.module = module

@@ -26,6 +26,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import yaml
@@ -58,6 +59,7 @@ class Source(msgspec.Struct, forbid_unknown_fields=True):
     provenance: str  # quoted (verbatim words) or paraphrased-from-case (the case's own wording of the claim)
     original: str | None = None  # the original publisher and title when `url` is a republication
     collected: str | None = None  # the day the line entered the corpus (measurements compare batches)
+    batch: int | None = None  # the collection round (1: the one the rules were first tuned on; later: fresh)
 
 
 class LabeledText(msgspec.Struct, forbid_unknown_fields=True):
@@ -209,7 +211,7 @@ def _events(rec: LabeledText) -> list[EventBase]:
             Utterance(room_id="eval", ts=T0 - 10_000 * (len(rec.before) - i), id=f"b{i}", text=text, lang=rec.lang)
         )
     cls = TYPE_BY_NAME[rec.event]
-    fields: dict[str, object] = {
+    fields: dict[str, Any] = {
         "room_id": "eval",
         "ts": T0,
         "id": rec.id,
@@ -220,12 +222,17 @@ def _events(rec: LabeledText) -> list[EventBase]:
         fields["user_id"] = "viewer"
     if rec.event == "product":
         fields["sku"] = "sku"
-    events.append(cls(**fields))  # type: ignore[arg-type]
+    events.append(cls(**fields))
     return events
 
 
-def evaluate_rules(path: Path, min_severity: str = "low", config: ScanConfig | None = None) -> RulesEvaluation:
+def evaluate_rules(
+    path: Path, min_severity: str = "low", config: ScanConfig | None = None, batch: int | None = None
+) -> RulesEvaluation:
+    """`batch`: only the real statements of that collection round (source.batch)."""
     records = read_labeled_set(path)
+    if batch is not None:
+        records = [r for r in records if r.source is not None and r.source.batch == batch]
     config = config or ScanConfig()
     text = TextRuleDetector(build_ruleset(config))
     extra: list[Detector] = []

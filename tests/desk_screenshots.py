@@ -42,13 +42,15 @@ def main(out: Path) -> None:
                 f"{base}/api/v1/findings?room_id=room-serum&limit=5000", headers={"Authorization": f"Bearer {key}"}
             ).json()
             finding = next(f["id"] for f in findings if f["rule_id"] == "en.price.at_a_loss")
+            login = httpx.post(f"{base}/login", data={"key": key}, follow_redirects=False)
+            session = login.cookies["clearlive_session"]  # a dashboard session (the cookie never holds the key)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
                 for stem, path, lang, width in SHOTS:
                     ctx = browser.new_context(viewport={"width": width, "height": 900 if width > 400 else 844})
                     ctx.add_cookies(
                         [
-                            {"name": "clearlive_key", "value": key, "url": base},
+                            {"name": "clearlive_session", "value": session, "url": base},
                             {"name": "clearlive_lang", "value": lang, "url": base},
                         ]
                     )

@@ -8,8 +8,11 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clearlive.detectors.botchat import ChatConfig
 from clearlive.model.events import Event
 from clearlive.pipeline.scan import ScanConfig, Scanner
+
+MIN_SIMILARITY = ChatConfig().min_similarity  # the detector's default floor
 
 T0 = 1_793_534_400_000
 QUESTIONS = ["多少钱", "发什么快递", "有没有大码", "能便宜点吗", "什么时候发货", "会起球吗", "主播多高", "适合夏天穿吗"]
@@ -74,16 +77,16 @@ def test_same_line_from_accounts_over_minutes_is_quiet() -> None:
     assert bursts(rows) == []
 
 
-def test_line_history_stays_bounded_and_keeps_frequent_lines(monkeypatch) -> None:
+def test_line_history_stays_bounded_and_keeps_frequent_lines() -> None:
     from clearlive.detectors import botchat
-
-    monkeypatch.setattr(botchat, "MAX_TEMPLATES", 50)
+    from clearlive.detectors.thresholds import Thresholds
     rows = [
         comment(k * 1000, f"v{k}", "多少钱呀姐妹" if k % 3 == 0 else f"独一无二的留言{chr(0x4E00 + k)}", k)
         for k in range(600)
     ]
     events = [msgspec.convert(r, Event) for r in rows]
-    scanner = Scanner.from_config(ScanConfig(claims_model=None))
+    config = ScanConfig(claims_model=None, thresholds=Thresholds(chat=botchat.ChatConfig(max_templates=50)))
+    scanner = Scanner.from_config(config)
     for ev in events:  # not run(): the end of input ends the room and drops its state
         scanner.process(ev)
     history = scanner.rooms["r"].slots[botchat.TemplatedChatDetector.id].history
@@ -114,7 +117,6 @@ def _most_similar_by_counting_all(grams: frozenset[str], index: dict) -> object:
     from collections import Counter
     from itertools import chain
 
-    from clearlive.detectors import botchat
 
     lists = [index[g] for g in grams if g in index]
     best, best_sim = None, 0.0
@@ -124,7 +126,7 @@ def _most_similar_by_counting_all(grams: frozenset[str], index: dict) -> object:
             sim = shared / len(grams | candidate.grams)
             if sim > best_sim:
                 best, best_sim = candidate, sim
-    return best if best is not None and best_sim >= botchat.MIN_SIMILARITY else None
+    return best if best is not None and best_sim >= MIN_SIMILARITY else None
 
 
 @settings(max_examples=300, deadline=None)
@@ -142,6 +144,6 @@ def test_grouping_by_rarest_shingles_picks_the_group_counting_all_would(groups: 
         group = botchat._Group(f"g{k}", grams)
         for g in grams:
             index.setdefault(g, []).append(group)
-    best, sim = botchat._most_similar(line, index)
-    picked = best if best is not None and sim >= botchat.MIN_SIMILARITY else None
+    best, sim = botchat._most_similar(line, index, MIN_SIMILARITY)
+    picked = best if best is not None and sim >= MIN_SIMILARITY else None
     assert picked is _most_similar_by_counting_all(line, index)

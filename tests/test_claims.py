@@ -84,12 +84,17 @@ def test_evidence_quotes_the_original_words() -> None:
             "negated",
         ),
         ("Does it cure acne?", "cure acne", "question"),
+        ("Are you suffering from arthritis? Take this.", "arthritis", "assert"),  # the pitch's question
         # near-misses that stay assertions
         ("这款茶能降血糖", "降血糖", "assert"),
         ("你想不想三天瘦五斤？", "瘦五斤", "assert"),
         ("形成肌肉记忆，不会反弹", "不会反弹", "assert"),
         ("律师提醒你：不报这个课，财产一分都保不住", "财产一分都保不住", "assert"),
         ("4 STONE IN 15 DAYS NO DIET & EXERCISE", "4 stone", "assert"),
+        ("可以解决头晕头痛", "解决头晕", "assert"),  # 可以 ends in 以, which cites only before a quote
+        ("以“根治”为噱头销售", "根治", "quoted"),
+        ("给您返5元，您给个好评可以吗？", "返5元", "assert"),  # a request, not a question about a claim
+        ("这个可以治失眠吗？", "治失眠", "question"),
     ],
 )
 def test_speech_acts(text: str, quote: str, act: str) -> None:

@@ -15,6 +15,7 @@ from clearlive.model.events import Comment, SessionStart, Utterance
 from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
 
 DATA = Path(__file__).parent / "data" / "eval"
+REAL_DEV = Path(__file__).parent / "data" / "real" / "dev.jsonl"  # thresholds calibrated on it
 TRAINING_SETS = ("set-2", "zh.jsonl", "en.jsonl", "zh-heldout.jsonl", "en-heldout.jsonl")  # never heldout-3
 
 
@@ -26,6 +27,7 @@ def bundled() -> ClaimsModel:
 def test_bundled_model_is_rebuilt_from_the_repository(bundled: ClaimsModel) -> None:
     records = [r for name in TRAINING_SETS for r in read_labeled_set(DATA / name)]
     fresh = ClaimsModel.train(records)
+    fresh.calibrate(read_labeled_set(REAL_DEV))  # as `make model` does
     assert fresh.meta["thresholds"] == bundled.meta["thresholds"], "run `make model` after changing the sets"
     for script, model in fresh.scripts.items():
         shipped = bundled.scripts[script]
@@ -82,3 +84,15 @@ def test_no_claims_model_means_rules_only() -> None:
     text = "我家祖上三代行医，这款膏方各位家人放心入手"
     scanner = Scanner.from_config(ScanConfig(claims_model=None))
     assert not list(scanner.run([Utterance(room_id="r", ts=0, id="u1", text=text, speaker="host")]))
+
+
+def test_calibration_raises_a_threshold_until_real_flags_are_mostly_violations(bundled: ClaimsModel) -> None:
+    # shop small print the English persona head had never seen the like of: at the cross-validated
+    # threshold (0.75) it was flagged; calibrated on the real dev split it is not
+    model = bundled.scripts["en"]
+    text = "Please allow 3 business days for order processing, weekends and holidays are not considered business days."
+    prepared = _prepare([text])[0]  # a line of the real dev split
+    p = dict(zip(model.categories, model.probabilities(prepared), strict=True))
+    threshold = dict(zip(model.categories, model.thresholds, strict=True))
+    assert 0.75 <= p["fabricated_persona"] < threshold["fabricated_persona"]
+

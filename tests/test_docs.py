@@ -39,3 +39,20 @@ def test_readme_shows_the_two_commands_and_links_every_doc() -> None:
     assert "make demo" in readme and "make test" in readme
     for page in (ROOT / "docs").glob("*.md"):
         assert f"docs/{page.name}" in readme, page.name
+
+
+def test_every_declared_detector_rule_is_documented() -> None:
+    """docs/rules.md names every rule id a code detector declares (the classifiers' leads, one per
+    category, as their `model.<category>` and `model.encoder.<category>` families)."""
+    from clearlive.detectors.registry import detector_classes
+
+    rules_doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert "`model.<category>`" in rules_doc and "`model.encoder.<category>`" in rules_doc
+    for cls in detector_classes():
+        for rule in cls.declared():
+            if rule.id.startswith("model.encoder."):
+                continue  # every category of the contract: the family is documented
+            assert f"`{rule.id}`" in rules_doc, rule.id
+            if rule.id.startswith(("facts.", "fraud.")):  # their table quotes the declaration's `reads`
+                row = next(line for line in rules_doc.splitlines() if line.startswith(f"| `{rule.id}` |"))
+                assert row.endswith(f"| {rule.reads} |"), rule.id

@@ -79,9 +79,16 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+def _session(desk: Desk, role: str) -> str:
+    """A dashboard session opened through the login form (the cookie holds a session id, never the key)."""
+    r = httpx.post(f"{desk.base}/login", data={"key": desk.keys[role]}, follow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    return r.cookies["clearlive_session"]
+
+
 def _page(browser: object, desk: Desk, width: int = 1366, lang: str | None = None) -> object:
     ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")  # type: ignore[attr-defined]
-    cookies = [{"name": "clearlive_key", "value": desk.keys["reviewer"], "url": desk.base}]
+    cookies = [{"name": "clearlive_session", "value": _session(desk, "reviewer"), "url": desk.base}]
     if lang:
         cookies.append({"name": "clearlive_lang", "value": lang, "url": desk.base})
     ctx.add_cookies(cookies)

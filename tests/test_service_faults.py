@@ -142,7 +142,7 @@ def test_pending_events_follow_the_checkpoint_watermark() -> None:
     assert store.pending_events() == []
     store.add_events("acme", events[2:], done=False)  # accepted, not yet covered
     assert [e.id for _, e in store.pending_events()] == [e.id for e in events[2:]]
-    store.mark_done_through(events[2].id)
+    store.mark_done_through("acme", events[2].id)
     assert [e.id for _, e in store.pending_events()] == [events[3].id]
-    store.mark_done_through(events[3].id)
+    store.mark_done_through("acme", events[3].id)
     assert store.pending_events() == []

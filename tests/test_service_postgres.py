@@ -44,7 +44,7 @@ def test_service_on_postgresql(pg_url: str) -> None:
 
     store = open_store(pg_url)
     rows = store.db.query("SELECT version_num FROM alembic_version")
-    assert rows == [("0004",)]
+    assert rows == [("0006",)]
     svc = Service(store)
     try:
         assert svc.ingest(ROOM)["accepted"] == 4
@@ -93,4 +93,4 @@ def test_processes_starting_together_migrate_once(pg_url: str) -> None:
         for done in [pool.submit(upgrade, pg_url) for _ in range(6)]:
             done.result(timeout=120)
     with psycopg.connect(pg_url) as con:
-        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
+        assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("0006",)]

@@ -95,7 +95,7 @@ def for_scanning(heard: str, lang: str | None, room_lang: str | None) -> str:
 def _decode_window(model: AsrModel, samples: np.ndarray, offset: float, opts: AsrOptions) -> list[AsrSegment]:
     language = whisper_language(opts.lang)
     multilingual = language is None and model.is_multilingual
-    segments, _ = model.whisper.transcribe(  # type: ignore[attr-defined]
+    segments, _ = model.whisper.transcribe(
         samples,
         language=language,
         multilingual=multilingual,

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from clearlive.audio import require
 from clearlive.errors import InputError
@@ -30,11 +31,11 @@ _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 class AsrModel:
     name: str  # what findings and transcripts cite
     sha256: str  # of model.bin
-    whisper: object  # faster_whisper.WhisperModel
+    whisper: Any  # faster_whisper.WhisperModel (the [audio] extra, imported when first needed)
 
     @property
     def is_multilingual(self) -> bool:
-        return bool(self.whisper.model.is_multilingual)  # type: ignore[attr-defined]
+        return bool(self.whisper.model.is_multilingual)
 
 
 _cache: dict[tuple[str, str, int], AsrModel] = {}

@@ -404,8 +404,29 @@ _REFERENCE_ZH = re.compile(
     rf"|[0-9]*{_MONEY}(?:{_CURRENCY_WORDS_ZH})的[^，。！？,!?]{{1,8}}[，,]?[^，。！？,!?]{{0,4}}?"
     rf"(?:今天|现在|直播间|只要|只需|只卖|到手)[^，。！？,!?]{{0,3}}?{_MONEY}(?:{_CURRENCY_WORDS_ZH})"
 )
+# Amounts as said on air: "£1,299", "six thousand pounds", "35 quid", "five, six hundred dollars".
+_NUMBER_WORD_EN = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|grand|a hundred|a thousand|couple of hundred|couple of thousand)"
+)
+_MONEY_EN = (
+    rf"(?:{_CURRENCY_EN}\s?[0-9][0-9,.]*|(?:[0-9][0-9,.]*|{_NUMBER_WORD_EN}(?:[\s,-]+(?:and\s)?{_NUMBER_WORD_EN})*)\s?"
+    r"(?:pounds|quid|dollars|bucks|euros|grand)\b)"
+)
+# Another channel's price, said in the conditional of a presenter inflating the value: "in a shop window
+# that would go in at least six thousand pounds", "in the shops you'd pay £200 for this".
+_CHANNEL_EN = (
+    r"\b(?:in (?:the |a |any )?(?:shops?|stores?|high street|jewell?ers|jewell?ery shops?|department stores?|"
+    r"shop windows?|boutiques?|salons?|pharmac(?:y|ies)|chemists?)"
+    r"|on the high street|elsewhere|anywhere else|at retail)\b"
+)
 _REFERENCE_EN = re.compile(
-    rf"\bwas {_CURRENCY_EN}\s?[0-9]|\bsave {_CURRENCY_EN}\s?[0-9]|\b(?:rrp|msrp|worth|valued at|originally|usually|"
+    rf"{_CHANNEL_EN}[^.!?]{{0,60}}?\b(?:would|could|will|'d|you'd|at least|easily|upwards of|up to|over)\b"
+    rf"[^.!?]{{0,30}}?{_MONEY_EN}"
+    # a stated value (a free gift's worth is no price of what is sold)
+    rf"|(?<!gift )(?<!gifts )(?<!bonus )\b(?:worth|valued at|retails? (?:at|for)|rrp of) "
+    rf"(?:at least |over |about |around )?{_MONEY_EN}"
+    rf"|\bwas {_CURRENCY_EN}\s?[0-9]|\bsave {_CURRENCY_EN}\s?[0-9]|\b(?:rrp|msrp|worth|valued at|originally|usually|"
     rf"normally|reduced from|regular price)\s?(?:of\s)?{_CURRENCY_EN}\s?[0-9]|\bprices? (?:goes?|going) (?:back )?up\b"
     # a price walked down on air: "from £10,493.99 ... right the way down to just £999.99"
     rf"|\bfrom {_CURRENCY_EN}\s?[0-9][0-9,.]*[^!?]{{0,100}}?\bdown to (?:just |only )?{_CURRENCY_EN}\s?[0-9]"
@@ -533,6 +554,12 @@ _CREDENTIAL_EN = re.compile(
     r"|\bworking (?:\d+ \w+|for \w+ \w+) as an? (?:doctor|nurse|dietitian|nutritionist|pharmacist)\b"
     r"|\b(?:celebrity|famous|top|leading|harvard|tv) doctors?\b"
     r"|\bdoctors? (?:recommend|recommended|approved|proclaims?|reveals?)\b"
+    # puffed standing: "the leading alternative health practitioner", "the country's top joint expert"
+    r"|\b(?:leading|top|renowned|world[- ](?:famous|renowned|leading)|foremost)\b[^.!?,]{0,30}?"
+    r"\b(?:expert|specialist|practitioner|surgeon|doctor|professor|nutritionist|dermatologist)s?\b"
+    # "Dr Jane Doe PhD", "Dr Sam Smith is ...": a doctor's title in the seller's copy (not a brand's name)
+    r"|\b(?!dr\.? (?:martens|pepper|jart|scholl|bronner|dre)\b)"
+    r"dr\.? [a-z]+(?:[ -][a-z]+){0,2} (?:phd|md|is|has|says|recommends)\b"
 )
 _SALES_ZH = re.compile(
     rf"(?:已售|已拼|已卖|卖出|卖了|售出|月销|累计销售|累计卖出|热销)(?:了)?(?:超过|超|突破|近)?{_MONEY}(?:万|千|w|亿)?\+?"

@@ -13,7 +13,7 @@ around a match, in normalised text, and answers one of:
 - ``question``: a yes/no question about the claim (这个能治失眠吗, "does it cure ...?").
 
 Cue lists are grammar, not vocabulary: they are short, language-specific, and each one has a
-near-miss in tests/test_speech_acts.py that must stay an assertion.
+near-miss in tests/test_claims.py (test_speech_acts) that must stay an assertion.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ _PROHIBITION_EN = re.compile(
 _CITED_AFTER_ZH = re.compile(
     r"^[”」』\"']?(?:等|之类|这类|此类|一类)(?:宣传|用语|字样|说法|词语|话术|表述|承诺|夸大|虚假|绝对化|功效|疾病|违规|字眼)?"
 )
-_CITED_BEFORE_ZH = re.compile(r"(?:所谓的?|号称|打着|以|冒充|假冒|谎称|编造|虚构|虚假的?)[“「『\"']?$")
+# 以 cites only when a quotation follows (以“根治”为噱头); bare, it ends 可以/所以/足以/难以, which assert.
+_CITED_BEFORE_ZH = re.compile(r"(?:(?:所谓的?|号称|打着|冒充|假冒|谎称|编造|虚构|虚假的?)[“「『\"']?|以[“「『\"'])$")
 _NEGATION_ZH = re.compile(
     r"(?:不能|不可以|不可能|不会|并不|并非|并没有|不是|没有|无法|不具有|不具备|不具|不存在|不含|不涉及|不代替|不能代替|不能替代|"
     r"不用于|绝不|从不|不保证|不承诺|不宣传|不说|别说|不提)[^，,。！？!?；;]{0,6}$"
@@ -81,11 +82,18 @@ _NOT_INTENDED_EN = re.compile(r"\bnot (?:intended|meant|designed|approved|evalua
 _QUESTION_START_EN = re.compile(r"^\s*(?:can|could|does|do|did|is|are|will|would|should|has|have|any)\b")
 
 
+# A request put as a question (给个好评可以吗, 删掉差评好不好) asks for something; it questions no claim.
+_REQUEST_END_ZH = re.compile(r"(?:可以|好|行|成)\s*(?:吗|嘛|么|不)\s*[？?]?$|(?:好不好|行不行|可不可以)\s*[？?]?$")
+
+
 def _is_question_zh(sentence: str) -> bool:
-    """A yes/no question (这个能治失眠吗？), not a rhetorical one (谁不想瘦？)."""
+    """A yes/no question (这个能治失眠吗？), not a rhetorical one (谁不想瘦？) nor a request (给个好评可以吗？)."""
     tail = sentence.rstrip("。！!~～…. ")
     return (
-        tail.endswith(("？", "?", "吗", "么")) and bool(_YES_NO_ZH.search(tail)) and not _RHETORICAL_ZH.search(sentence)
+        tail.endswith(("？", "?", "吗", "么"))
+        and bool(_YES_NO_ZH.search(tail))
+        and not _RHETORICAL_ZH.search(sentence)
+        and not _REQUEST_END_ZH.search(tail)
     )
 
 
@@ -93,8 +101,8 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     lo = 0
     for m in _SENTENCE_END.finditer(text, 0, start):
         lo = m.end()
-    m = _SENTENCE_END.search(text, end)
-    hi = m.end() if m else len(text)
+    after = _SENTENCE_END.search(text, end)
+    hi = after.end() if after else len(text)
     return lo, hi
 
 
@@ -151,9 +159,18 @@ def _speech_act_en(sentence: str, before: str, after: str, clause_before: str) -
         r"\b(?:no|without) (?:diet|exercise|effort|side effects?)\b", sentence
     ):
         return "negated"
-    if sentence.rstrip().endswith("?") and _QUESTION_START_EN.search(sentence):
+    asks = _QUESTION_START_EN.search(sentence) and not _PITCH_QUESTION_EN.search(sentence)
+    if sentence.rstrip().endswith("?") and asks:
         return "question"
     return "assert"
+
+
+# The advertiser's question that names the buyer's complaint to pitch the cure ("Are you suffering from
+# arthritis? Take ..."): it asks nothing about the claim.
+_PITCH_QUESTION_EN = re.compile(
+    r"^\s*(?:are|do|did|have) you (?:been )?"
+    r"(?:suffer|struggl|tired of|sick of|fed up|bothered|plagued|troubled|living with)"
+)
 
 
 # Which speech acts still count, by category. A warning never makes a claim; a denial, a cited

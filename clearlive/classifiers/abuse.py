@@ -11,14 +11,18 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import skops.io as sio
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import precision_recall_fscore_support
-from sklearn.pipeline import Pipeline
-
 from clearlive.errors import InputError
+from clearlive.extras import require
 from clearlive.normalize import normalize
+
+# scikit-learn and skops are the [train] extra: say so instead of an ImportError.
+require("train", "the abuse classifier (clearlive train abuse, scan --model)", "sklearn", "skops")
+
+import skops.io as sio  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import precision_recall_fscore_support  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
 
 FORMAT = "clearlive-abuse-model/1"
 MAX_TEXT_CHARS = 2000

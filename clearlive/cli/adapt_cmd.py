@@ -11,8 +11,6 @@ import typer
 from rich.console import Console
 
 from clearlive.errors import InputError
-from clearlive.sources.adapters import SOURCES, adapt_recording
-from clearlive.sources.rejects import Reject, RejectSink
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -28,6 +26,9 @@ def adapt_command(
     ] = None,
 ) -> None:
     """Turn a recording of a live client's messages into ClearLive events (JSON Lines), ready to scan."""
+    from clearlive.sources.adapters import SOURCES, adapt_recording
+    from clearlive.sources.rejects import Reject, RejectSink
+
     if source not in SOURCES:
         raise typer.BadParameter(f"use one of {', '.join(SOURCES)}", param_hint="--from")
     if not path.exists():

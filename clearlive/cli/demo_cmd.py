@@ -10,14 +10,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from clearlive.demo.commerce import generate_history
-from clearlive.demo.generate import generate
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.report import write_report
-from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
-from clearlive.store import Store
-
 
 def demo_command(
     out: Annotated[
@@ -27,6 +19,14 @@ def demo_command(
 ) -> None:
     """Generate a realistic multi-room sample and 90 days of commerce history, scan and score them,
     store it all in DuckDB and write the HTML report."""
+    from clearlive.demo.commerce import generate_history
+    from clearlive.demo.generate import generate
+    from clearlive.pipeline.scan import ScanConfig, Scanner
+    from clearlive.report import write_report
+    from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
+    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.store import Store
+
     console = Console(stderr=True, soft_wrap=True)
     started = time.perf_counter()
     data_dir = out / "data"
@@ -57,7 +57,7 @@ def demo_command(
     ):
         task = progress.add_task("", total=len(inputs) + 1)
 
-        def keep(ev) -> None:  # type: ignore[no-untyped-def]
+        def keep(ev) -> None:
             store.add_event(ev)
             tables.add(ev)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,8 +12,9 @@ from rich.markup import escape
 
 from clearlive.cli.output import write_json, write_jsonl
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
-from clearlive.pipeline.lint import LintResult, lint_script
-from clearlive.pipeline.scan import ScanConfig
+
+if TYPE_CHECKING:
+    from clearlive.pipeline.lint import LintResult
 
 COLOURS = {"info": "dim", "low": "blue", "medium": "yellow", "high": "red", "critical": "bold magenta"}
 
@@ -57,6 +58,9 @@ def lint_command(
         raise typer.BadParameter("use text, jsonl or json", param_hint="--format")
     if fail_on is not None and fail_on not in SEVERITIES:
         raise typer.BadParameter(f"use one of {', '.join(SEVERITIES)}", param_hint="--fail-on")
+    from clearlive.pipeline.lint import lint_script
+    from clearlive.pipeline.scan import ScanConfig
+
     result = lint_script(str(script), ScanConfig(rules=tuple(rules or ())), lang=lang)
     if format == "text":
         print_inline(result, Console(soft_wrap=True))

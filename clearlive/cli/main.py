@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from clearlive.cli import rules_cmd, train_cmd
 from clearlive.cli.adapt_cmd import adapt_command
@@ -14,7 +15,7 @@ from clearlive.cli.lint_cmd import lint_command
 from clearlive.cli.report_cmd import report_command
 from clearlive.cli.scan_cmd import scan_command
 from clearlive.cli.score_cmd import score_command
-from clearlive.cli.service_cmd import audit_app, keys_app, serve_command, worker_command
+from clearlive.cli.service_cmd import audit_app, dead_letters_app, keys_app, serve_command, worker_command
 from clearlive.cli.simulate_cmd import rank_command, simulate_command
 from clearlive.cli.transcribe_cmd import transcribe_command
 from clearlive.errors import ClearLiveError
@@ -34,6 +35,7 @@ app.command("simulate")(simulate_command)
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.add_typer(keys_app, name="keys")
+app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(audit_app, name="audit")
 app.command("lint")(lint_command)
 app.command("adapt")(adapt_command)
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except ClearLiveError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {exc}", highlight=False)
+        # escaped: messages name extras (clearlive[serve]) and paths that rich would read as markup
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
     return 0
 

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from clearlive.report import write_report
-
 
 def report_command(
     db: Annotated[Path, typer.Option("--db", help="DuckDB file written by `clearlive scan --db`.")],
@@ -18,5 +16,7 @@ def report_command(
     ),
 ) -> None:
     """Write a self-contained HTML page per session and an index (no network needed to view)."""
+    from clearlive.report import write_report  # DuckDB, Jinja and vl-convert load only here
+
     paths = write_report(db, out)
     Console(stderr=True, soft_wrap=True).print(f"wrote {paths.index} and {len(paths.sessions)} session page(s)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clearlive.model.findings import LegalBasis
 from clearlive.rules import RuleSet, load_rules
-from clearlive.rules.selftest import run_examples
 
 app = typer.Typer(help="List rules and run their examples.", no_args_is_help=True)
 RulesOpt = Annotated[
@@ -24,10 +25,14 @@ def list_rules(
     rules: RulesOpt = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
-    """Every loaded rule: id, category, severity, languages, size and legal basis."""
+    """Every rule id a finding can carry: the loaded packs' rules (id, category, severity, languages,
+    size, legal basis) and the rules the code detectors declare."""
+    from clearlive.detectors.registry import listed_rules  # loads the classifiers' libraries
+
     _, loaded = load_rules(list(rules or ()))
+    declared = listed_rules(loaded)
     if format == "json":
-        rows = [
+        rows: list[dict[str, object]] = [
             {
                 "id": r.id,
                 "title": r.spec.title,
@@ -35,11 +40,30 @@ def list_rules(
                 "severity": r.spec.severity,
                 "languages": r.spec.languages or [r.language],
                 "pack": r.pack,
+                "detector": None,
                 "terms": len(r.spec.terms),
                 "patterns": len(r.spec.patterns),
                 "legal_basis": [msgspec.to_builtins(lb) for lb in r.legal_basis],
             }
             for r in loaded
+        ]
+        rows += [
+            {
+                "id": d.rule.id,
+                "title": d.rule.title,
+                "category": d.rule.category,
+                "severity": d.rule.severity,
+                "languages": ["any"],
+                "pack": None,
+                "detector": d.detector,
+                "terms": 0,
+                "patterns": 0,
+                "legal_basis": [msgspec.to_builtins(lb) for lb in d.legal_basis],
+                "categories": d.rule.all_categories(),  # every category and severity a finding may take
+                "severities": d.rule.all_severities(),
+                "reads": d.rule.reads,
+            }
+            for d in declared
         ]
         typer.echo(msgspec.json.format(msgspec.json.encode(rows), indent=2).decode())
         return
@@ -54,16 +78,34 @@ def list_rules(
             ",".join(r.spec.languages or [r.language]),
             str(len(r.spec.terms)),
             str(len(r.spec.patterns)),
-            ", ".join(lb.id + ("" if lb.mark == "V" else f" [{lb.mark}]") for lb in r.legal_basis),
+            _basis(r.legal_basis),
             r.spec.title,
         )
+    for d in declared:
+        table.add_row(
+            d.rule.id,
+            ",".join(d.rule.all_categories()),
+            ",".join(d.rule.all_severities()),
+            "any",
+            "-",
+            "-",
+            _basis(d.legal_basis),
+            d.rule.title,
+        )
     Console().print(table)
-    Console().print(f"{len(loaded)} rules")
+    total = len(loaded) + len(declared)
+    Console().print(f"{total} rules ({len(loaded)} in packs, {len(declared)} declared by detectors)")
+
+
+def _basis(basis: Iterable[LegalBasis]) -> str:
+    return ", ".join(lb.id + ("" if lb.mark == "V" else f" [{lb.mark}]") for lb in basis)
 
 
 @app.command("test")
 def test_rules(rules: RulesOpt = None) -> None:
     """Run every rule's examples: each 'match' must fire, each 'no_match' must not."""
+    from clearlive.rules.selftest import run_examples  # the detectors load only for this command
+
     _, loaded = load_rules(list(rules or ()))
     results = run_examples(RuleSet(loaded))
     console = Console()

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,12 +15,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from clearlive.cli.asr_options import AsrModelOpt, AsrSha256Opt, AsrVadOpt, AsrWindowOpt, asr_settings
 from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
-from clearlive.model.events import EventBase
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
 from clearlive.pipeline.lifecycle import DEFAULT_TENANT
-from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
-from clearlive.store import Store
+
+if TYPE_CHECKING:
+    from clearlive.model.events import EventBase
+    from clearlive.sources import ReadStats, RejectSink
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -142,6 +142,11 @@ def scan_command(
     ] = 1,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
+    # Imported here, not at the top: `clearlive` loads every command module, and the scan path
+    # must not pay for the others (nor they for it). DuckDB loads only with --db.
+    from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
+    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     if fail_on is not None and fail_on not in SEVERITIES:
@@ -172,7 +177,11 @@ def scan_command(
     counts: Counter[str] = Counter()
     worst = -1
     with ExitStack() as stack:
-        store = stack.enter_context(Store(db)) if db is not None else None
+        store = None
+        if db is not None:
+            from clearlive.store import Store
+
+            store = stack.enter_context(Store(db))
         events = with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
         on_event = store.add_event if store is not None else None
         if scanner is not None:
@@ -182,7 +191,7 @@ def scan_command(
 
             findings_iter = scan_sharded(config, paths, events, jobs, on_event).findings
 
-        def counted(findings_iter=findings_iter):  # type: ignore[no-untyped-def]
+        def counted(findings_iter=findings_iter):
             nonlocal worst
             for f in findings_iter:
                 counts[f.severity] += 1

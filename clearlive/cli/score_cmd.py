@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 import typer
@@ -17,13 +17,9 @@ from clearlive.cli.scan_cmd import default_rejects_path, with_progress
 from clearlive.errors import ClearLiveError
 from clearlive.model.events import parse_ts
 from clearlive.model.findings import Finding
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.scoring import CommerceTables, EntityScore, ScoreConfig, score_tables
-from clearlive.scoring.backtest import backtest
-from clearlive.scoring.engines import engine_named
-from clearlive.scoring.export import write_parquet
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
-from clearlive.store import Store
+
+if TYPE_CHECKING:
+    from clearlive.scoring import EntityScore
 
 err = Console(stderr=True, soft_wrap=True)
 FORMATS = ("jsonl", "json", "table")
@@ -134,6 +130,14 @@ def score_command(
     ] = None,
 ) -> None:
     """Score shops and hosts on product, logistics, service, content honesty and retention, with intervals."""
+    from clearlive.pipeline.scan import ScanConfig, Scanner
+    from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
+    from clearlive.scoring.backtest import backtest
+    from clearlive.scoring.engines import engine_named
+    from clearlive.scoring.export import write_parquet
+    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.store import Store
+
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
     try:

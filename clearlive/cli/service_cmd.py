@@ -1,4 +1,5 @@
-"""`clearlive serve`, `clearlive keys create` and `clearlive audit verify` (CONTRACT section 5)."""
+"""`clearlive serve`, `clearlive keys create|list|revoke`, `clearlive audit verify` and `clearlive dead-letters
+list|resolve` (CONTRACT section 5)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,27 @@ import typer
 from rich.console import Console
 
 from clearlive.errors import ClearLiveError
+from clearlive.extras import require
 
 err = Console(stderr=True, soft_wrap=True)
+
+SERVE_MODULES = ("fastapi", "uvicorn", "multipart", "babel")
+POSTGRES_MODULES = ("psycopg", "sqlalchemy", "alembic")
+
+
+def require_store(db: str | None, what: str) -> None:
+    """A PostgreSQL store needs the [postgres] extra (a DuckDB file needs nothing more)."""
+    if (db or "").startswith(("postgresql://", "postgres://")):
+        require("postgres", what, *POSTGRES_MODULES)
+
+
 DEMO_DATA = Path("demo-output/data")
 
 keys_app = typer.Typer(help="API keys for the service.", no_args_is_help=True)
 audit_app = typer.Typer(help="The service's hash-chained audit log.", no_args_is_help=True)
+dead_letters_app = typer.Typer(
+    help="Events the service's workers gave up on (an error on every retry).", no_args_is_help=True
+)
 
 DbOption = Annotated[
     str | None,
@@ -33,6 +49,7 @@ def keys_create(
     db: DbOption = None,
 ) -> None:
     """Print a new API key (shown once; only its hash is stored). Works while the server runs."""
+    require_store(db, "clearlive keys with a PostgreSQL store")
     from clearlive.service.store import open_keys
 
     try:
@@ -43,9 +60,93 @@ def keys_create(
     err.print(f"{role} key for tenant {tenant!r} created; keep it: it cannot be shown again")
 
 
+@keys_app.command("list")
+def keys_list(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's keys.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
+    db: DbOption = None,
+) -> None:
+    """List keys: prefix, role, tenant, created, revoked (never a key: only hashes are stored)."""
+    import json
+    from datetime import UTC, datetime
+
+    from clearlive.service.store import open_keys
+
+    rows = open_keys(db).list(tenant)
+    for r in rows:
+        if as_json:
+            print(json.dumps(r, ensure_ascii=False))
+            continue
+        created = datetime.fromtimestamp(r["created_ms"] / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        print(f"{r['prefix']}…\t{r['role']}\t{r['tenant']}\t{created}\t{'revoked' if r['revoked'] else 'active'}")
+    if not as_json:
+        err.print(f"{len(rows)} key(s)")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key, or its first characters as `keys list` shows them.")],
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only among this tenant's keys.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Revoke a key: it stops working at once, and so do the dashboard sessions opened with it.
+    Works while the server runs. Exit 1 if no active key (or more than one) has that prefix."""
+    from clearlive.service.store import open_keys
+
+    try:
+        done = open_keys(db).revoke(prefix, tenant)
+    except KeyError:
+        err.print(f"[red]no active key starts with {prefix!r}[/]")
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    err.print(f"revoked {done['role']} key {done['prefix']}… of tenant {done['tenant']!r}")
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's.")] = None,
+    resolved: Annotated[bool, typer.Option("--all", help="Also those already resolved.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Events the workers gave up on (JSON Lines: tenant, lane, event, stage, error, payload). Exit 0;
+    the count goes to stderr. `/api/v1/health` is "degraded" while any is unresolved."""
+    import json
+
+    from clearlive.service.store import DEFAULT_DB, open_store
+
+    store = open_store(db or DEFAULT_DB)
+    try:
+        rows = store.dead_letters(tenant, resolved=resolved, limit=1_000_000)
+    finally:
+        store.db.close()
+    for r in rows:
+        print(json.dumps(r, ensure_ascii=False))
+    err.print(f"{len(rows)} dead letter(s)")
+
+
+@dead_letters_app.command("resolve")
+def dead_letters_resolve(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's.")] = None,
+    through: Annotated[int | None, typer.Option("--through", help="Only up to this seq (as listed).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Mark dead letters dealt with (they stay in the table, with the time they were resolved)."""
+    from clearlive.service.store import DEFAULT_DB, open_store
+
+    store = open_store(db or DEFAULT_DB)
+    try:
+        n = store.resolve_dead_letters(tenant, through)
+    finally:
+        store.db.close()
+    err.print(f"{n} dead letter(s) resolved")
+
+
 @audit_app.command("verify")
 def audit_verify(db: DbOption = None) -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was altered, removed or reordered."""
+    require_store(db, "clearlive audit with a PostgreSQL store")
     from clearlive.service.store import DEFAULT_DB, open_store
 
     store = open_store(db or DEFAULT_DB)
@@ -72,9 +173,14 @@ def serve_command(
     workers: Annotated[int, typer.Option("--workers", min=1, help="With --redis: worker processes to start.")] = 2,
     shards: Annotated[int, typer.Option("--shards", min=1, help="With --redis: streams to shard rooms over.")] = 4,
 ) -> None:
-    """Run the live service: ingest API, alert stream, dashboard. Embedded by default."""
+    """Run the live service: ingest API, alert stream, dashboard. Embedded by default (needs [serve])."""
+    require("serve", "clearlive serve", *SERVE_MODULES)
+    require_store(db, "clearlive serve with a PostgreSQL store")
+    if redis_url:
+        require("redis", "clearlive serve --redis", "redis")
     import multiprocessing as mp
     import threading
+    from multiprocessing.process import BaseProcess
 
     import uvicorn
 
@@ -89,7 +195,7 @@ def serve_command(
     if store.keys.count() == 0:
         key = store.create_key("admin", "default")
         err.print(f"first start: an admin key for tenant 'default' (shown once): [bold]{key}[/]")
-    procs: list[mp.Process] = []
+    procs: list[BaseProcess] = []
     stopping = threading.Event()
     supervisor: threading.Thread | None = None
     pipeline: Any = None
@@ -101,7 +207,7 @@ def serve_command(
             pipeline = RedisSubmitter(redis_url, shards)
             ctx = mp.get_context("spawn")
 
-            def start_worker(k: int) -> mp.Process:
+            def start_worker(k: int) -> BaseProcess:
                 owned = [s for s in range(shards) if s % workers == k]
                 proc = ctx.Process(
                     target=_serve_worker, args=(os.getpid(), redis_url, db, owned), name=f"clearlive-worker-{k}"
@@ -165,6 +271,8 @@ def worker_command(
     shards: Annotated[str, typer.Option("--shards", help="Comma-separated shard numbers this worker owns, e.g. 0,2.")],
 ) -> None:
     """Run one detector worker over some Redis stream shards (scale-out beside `clearlive serve --redis`)."""
+    require("redis", "clearlive worker", "redis")
+    require("postgres", "clearlive worker", *POSTGRES_MODULES)
     from clearlive.service.redis_transport import worker_main
 
     try:
@@ -177,7 +285,7 @@ def worker_command(
 TRANSCRIPTS = (".vtt", ".srt", ".json")
 
 
-def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
+def _demo_files(store) -> list[Path]:
     """After `make demo`, a newcomer's first `clearlive serve` shows the demo rooms (with the host's
     transcripts, as `clearlive demo` scanned them)."""
     if store.rooms("default") or not DEMO_DATA.is_dir():
@@ -185,7 +293,7 @@ def _demo_files(store) -> list[Path]:  # type: ignore[no-untyped-def]
     return sorted(p for p in DEMO_DATA.iterdir() if p.is_file() and p.name.endswith((".jsonl", *TRANSCRIPTS)))
 
 
-def _preload(store, pipeline, files: list[Path]) -> int:  # type: ignore[no-untyped-def]
+def _preload(store, pipeline, files: list[Path]) -> int:
     """Ingest every format `clearlive scan` reads. A transcript (.vtt, .srt, Whisper .json) names its
     room by its file name, as in `clearlive scan`, and takes its second 0, session and host from
     that room's `session_start` in the event files preloaded with it: event files are read first,

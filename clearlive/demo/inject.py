@@ -196,7 +196,7 @@ def honest_visits(rng: random.Random, t0_ms: int, users: int, rooms: int, hours:
 
 def lockstep_farm(rng: random.Random, t0_ms: int, bots: int, rooms: list[str]) -> list[dict[str, Any]]:
     """A farm visiting `rooms` together: one room an hour, every bot within the same minute."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for k, room in enumerate(rooms):
         at = t0_ms + k * 3_600_000 + rng.randrange(3_000_000)
         rows.extend(

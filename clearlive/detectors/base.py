@@ -10,10 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
+
+if TYPE_CHECKING:
+    from clearlive.detectors.declared import DetectorRule
 
 _INTERACTIONS = frozenset({"comment", "follow", "gift", "share"})
 
@@ -33,8 +36,8 @@ class RoomState:
     slots: dict[str, Any] = field(default_factory=dict)
 
     def update(self, ev: EventBase) -> None:
-        if self.first_ts is None or ev.ts < self.first_ts:  # type: ignore[operator]
-            self.first_ts = ev.ts  # type: ignore[assignment]
+        if self.first_ts is None or ev.ts < self.first_ts:
+            self.first_ts = ev.ts
         if ev.session_id:
             self.session_id = ev.session_id
         if ev.anchor_id:
@@ -54,9 +57,17 @@ class RoomState:
 class Detector(ABC):
     id: str
     event_types: frozenset[str]
+    # Every rule id its findings can carry, declared as data (clearlive/detectors/declared.py) and
+    # checked when the scanner is built. The text-rule detector's rules are the packs' instead.
+    RULES: ClassVar[tuple[DetectorRule, ...]] = ()
     # Attributes holding state across rooms (most detectors keep theirs in RoomState.slots): what a
     # checkpoint must save beside the rooms so that a restarted worker resumes where it was.
     state_attrs: tuple[str, ...] = ()
+
+    @classmethod
+    def declared(cls) -> tuple[DetectorRule, ...]:
+        """The rules this detector declares (a detector reading them from a file overrides this)."""
+        return cls.RULES
 
     @abstractmethod
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:

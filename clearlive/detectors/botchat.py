@@ -37,32 +37,44 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from clearlive.detectors.base import RoomState
+from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.metric import metric_finding
 from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.model.events import EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
 
-BURST_MS = 30_000
-ACTIVE_MS = 60_000  # a group takes new members while it was posted within this time
-MIN_ACCOUNTS = 8
-MIN_GROUP_ACCOUNTS = 3
-MIN_SHORT_GROUP_ACCOUNTS = 5  # lines under LONG_LINE_WEIGHT are said alike by chance more often
-LONG_LINE_WEIGHT = 8.0
-MIN_SHARE = 0.25
-EXTRA_SHARE = 0.5  # at least half the burst's comments must be chat beyond the room's usual rate
-MIN_SIMILARITY = 0.5
-MIN_TEMPLATE_CHARS = 4  # kept for the fan-raid detector: its floor on exact templates
-MIN_TEMPLATE_WEIGHT = 5.0
-MIN_HISTORY_MS = 90_000
-YOUNG_BURST_MS = 10_000  # before that: one line, MIN_ACCOUNTS accounts within 10 s ...
-YOUNG_SHARE = 0.6  # ... and 60% of the chat of those seconds (the pre-#16 rule)
-CUE_MS = 120_000
-REPORT_GAP_MS = 600_000
-MAX_WINDOW = 5000
-HISTORY_FACTOR = 6.0  # the burst must be this many times the line's usual count in a window
-MAX_TEMPLATES = 20_000  # per room; the rarest are forgotten beyond this
+MIN_TEMPLATE_CHARS = 4  # the fan-raid detector's floor on exact templates
+
+
+@dataclass(frozen=True, slots=True)
+class ChatConfig:
+    """The detector's thresholds, with the defaults the module docstring describes (in capitals);
+    a scan passes its own through `ScanConfig.thresholds`."""
+
+    burst_ms: int = 30_000
+    active_ms: int = 60_000  # a group takes new members while it was posted within this time
+    min_accounts: int = 8
+    min_group_accounts: int = 3
+    min_short_group_accounts: int = 5  # lines under LONG_LINE_WEIGHT are said alike by chance more often
+    long_line_weight: float = 8.0
+    min_share: float = 0.25
+    extra_share: float = 0.5  # at least half the burst's comments must be chat beyond the room's usual rate
+    min_similarity: float = 0.5
+    min_template_weight: float = 5.0
+    min_history_ms: int = 90_000
+    young_burst_ms: int = 10_000  # before that: one line, MIN_ACCOUNTS accounts within 10 s ...
+    young_share: float = 0.6  # ... and 60% of the chat of those seconds (the pre-#16 rule)
+    cue_ms: int = 120_000
+    report_gap_ms: int = 600_000
+    max_window: int = 5000
+    history_factor: float = 6.0  # the burst must be this many times the line's usual count in a window
+    max_templates: int = 20_000  # per room; the rarest are forgotten beyond this
+
+
 TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
 MAX_FOUND = 4096  # per room: templates whose group is remembered between changes of the index
+
+
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -97,12 +109,12 @@ class _Group:
     seen_at_birth: int = 0  # the room's comments when the group began
     share_at_birth: float = 0.0  # the line's share of the room's chat before the group began
 
-    def usual_before(self, start: int, recent: int, seen: int, in_span: int) -> float:
+    def usual_before(self, start: int, recent: int, seen: int, in_span: int, burst_ms: int) -> float:
         """What the room's history predicts for this line over the recent span: the line's usual
         count per BURST_MS, or its usual share of chat times the span's chat (a room whose chat is
         growing repeats its usual lines more), whichever is more."""
-        elapsed = max(BURST_MS, start - self.born)
-        per_window = max(self.usual, (self.count - recent) * BURST_MS / elapsed)
+        elapsed = max(burst_ms, start - self.born)
+        per_window = max(self.usual, (self.count - recent) * burst_ms / elapsed)
         earlier = seen - in_span - self.seen_at_birth
         share = max(self.share_at_birth, (self.count - recent) / earlier if earlier > 0 else 0.0)
         return max(per_window, share * in_span)
@@ -133,19 +145,21 @@ class _ChatWindow:
         self.__dict__.update(state)
 
 
-def _most_similar(grams: frozenset[str], index: dict[str, list[_Group]]) -> tuple[_Group | None, float]:
+def _most_similar(
+    grams: frozenset[str], index: dict[str, list[_Group]], min_similarity: float
+) -> tuple[_Group | None, float]:
     """Of the TOP_GROUPS active groups sharing the most shingles with a line (ties: the group met
     first going through the line's shingles and each shingle's groups in creation order), the one
     most similar (Jaccard; the first on a tie), and its similarity.
 
-    Only a group sharing at least MIN_SIMILARITY of the line's shingles can reach MIN_SIMILARITY,
+    Only a group sharing at least `min_similarity` (MIN_SIMILARITY) of the line's shingles can reach it,
     and those rank above all others, so only they are counted; each shares at least one of any
     len(grams) - need + 1 of the line's shingles, so they are gathered from the shingles with the
     fewest groups (prefix filtering): the common shingles of a long line, which every group has,
-    are never walked. A winner below MIN_SIMILARITY is returned only when no group could reach it:
+    are never walked. A winner below it is returned only when no group could reach it:
     the caller starts a new group either way."""
     n = len(grams)
-    need = max(1, math.ceil(MIN_SIMILARITY * n) - 1)  # one below, against rounding: a wider net changes nothing
+    need = max(1, math.ceil(min_similarity * n) - 1)  # one below, against rounding: a wider net changes nothing
     sized = sorted((len(index.get(g, ())), g) for g in grams)
     seen: set[_Group] = set()
     for _, g in sized[: n - need + 1]:
@@ -180,24 +194,39 @@ def _gram_order(grams: frozenset[str]) -> dict[str, int]:
 class TemplatedChatDetector(TextDetector):
     id = "fraud.templated_chat"
     event_types = frozenset({"comment", "utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="模板化刷屏（水军） / templated chat from many accounts",
+            category="fake_data",
+            severity="low",
+            confidence=0.7,
+            legal_basis=("CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"),
+            reads="the same templated lines (similar, not only equal) from many accounts within seconds, far above "
+            "what the room's own chat history predicts and not answering a cue of the host's",
+            suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
+        ),
+    )
 
-    def __init__(self, analyzer: TextAnalyzer | None = None) -> None:
+    def __init__(self, analyzer: TextAnalyzer | None = None, config: ChatConfig | None = None) -> None:
         self.analyzer = analyzer  # reads only the normalised text of the event's view
+        self.config = config or ChatConfig()
 
     def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
+        cfg = self.config
         w: _ChatWindow | None = room.slots.get(self.id)
         if w is None:
             w = room.slots[self.id] = _ChatWindow()
-        ts: int = event.ts  # type: ignore[assignment]
+        ts: int = event.ts
         if isinstance(event, Utterance):
             if event.speaker == "host":
                 w.cues.append((ts, template(view.normalised)))
-                while w.cues and ts - w.cues[0][0] > CUE_MS:
+                while w.cues and ts - w.cues[0][0] > cfg.cue_ms:
                     w.cues.popleft()
             return ()
         text: str = event.text  # type: ignore[attr-defined]
         w.times.append(ts)  # every comment counts for the share
-        while w.times and (ts - w.times[0] > BURST_MS or len(w.times) > MAX_WINDOW):
+        while w.times and (ts - w.times[0] > cfg.burst_ms or len(w.times) > cfg.max_window):
             w.times.popleft()
         w.seen += 1
         w.first_ts = ts if w.first_ts is None else min(w.first_ts, ts)
@@ -207,40 +236,41 @@ class TemplatedChatDetector(TextDetector):
         # A masked viewer (event.anonymous) cannot be told from any other: counted in the chat, not
         # as an account.
         key = template(view.normalised) if len(text) >= 2 and not event.anonymous else ""  # type: ignore[attr-defined]
-        if weight(key) < MIN_TEMPLATE_WEIGHT:
+        if weight(key) < cfg.min_template_weight:
             return ()
         before = w.history.get(key, 0)
         w.history[key] = before + 1
-        if len(w.history) > MAX_TEMPLATES:  # keep the most frequent half: the lines the room keeps repeating
-            kept = sorted(w.history.items(), key=lambda kv: kv[1], reverse=True)[: MAX_TEMPLATES // 2]
+        if len(w.history) > cfg.max_templates:  # keep the most frequent half: the lines the room keeps repeating
+            kept = sorted(w.history.items(), key=lambda kv: kv[1], reverse=True)[: cfg.max_templates // 2]
             w.history = dict(kept)
         group = self._group_of(w, key, ts, before)
         group.members.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
         group.count += 1
-        while group.members and ts - group.members[0][0] > BURST_MS:
+        while group.members and ts - group.members[0][0] > cfg.burst_ms:
             group.members.popleft()
-        if len({u for _, u, _ in group.members}) < MIN_GROUP_ACCOUNTS:
+        if len({u for _, u, _ in group.members}) < cfg.min_group_accounts:
             return ()  # a finding begins when a line crosses its floor: only then are all groups judged
         return self._judge(event, room, w, ts)
 
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
+        cfg = self.config
         known = w.found.get(key)
         if known is not None:
             return known
         grams = shingles(key)
-        best, best_sim = _most_similar(grams, w.index)
-        if best is not None and best_sim >= MIN_SIMILARITY:
+        best, best_sim = _most_similar(grams, w.index, cfg.min_similarity)
+        if best is not None and best_sim >= cfg.min_similarity:
             if len(w.found) >= MAX_FOUND:
                 w.found.clear()
             w.found[key] = best
             return best
         w.found.clear()  # the index changes: every remembered answer may too
-        elapsed = max(BURST_MS, ts - (w.first_ts or ts))  # the room's history before this group
+        elapsed = max(cfg.burst_ms, ts - (w.first_ts or ts))  # the room's history before this group
         group = _Group(
             key,
             grams,
             born=ts,
-            usual=before * BURST_MS / elapsed,
+            usual=before * cfg.burst_ms / elapsed,
             seen_at_birth=w.seen,
             share_at_birth=before / w.seen if w.seen else 0.0,
         )
@@ -251,7 +281,7 @@ class TemplatedChatDetector(TextDetector):
 
     def _forget(self, w: _ChatWindow, ts: int) -> None:
         """Drop groups nobody posted within ACTIVE_MS (bounded state in long, busy rooms)."""
-        groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= ACTIVE_MS]
+        groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= self.config.active_ms]
         if len(groups) == len(w.groups):
             return  # nothing to forget: the index stays as it is
         live = set(groups)
@@ -267,19 +297,22 @@ class TemplatedChatDetector(TextDetector):
         w.found.clear()
 
     def _judge(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
-        if w.last_report is not None and ts - w.last_report <= REPORT_GAP_MS:
+        cfg = self.config
+        if w.last_report is not None and ts - w.last_report <= cfg.report_gap_ms:
             return []
-        young = w.last_ts - (w.first_ts or ts) < MIN_HISTORY_MS
+        young = w.last_ts - (w.first_ts or ts) < cfg.min_history_ms
         cued = [k for _, k in w.cues]
         bursting = []
         for g in w.groups:
-            recent = [m for m in g.members if ts - m[0] <= BURST_MS]
+            recent = [m for m in g.members if ts - m[0] <= cfg.burst_ms]
             users = {u for _, u, _ in recent}
-            need = MIN_GROUP_ACCOUNTS if weight(g.key) >= LONG_LINE_WEIGHT else MIN_SHORT_GROUP_ACCOUNTS
+            need = cfg.min_group_accounts if weight(g.key) >= cfg.long_line_weight else cfg.min_short_group_accounts
             if len(users) < need:
                 continue
             span_chat = sum(1 for t in w.times if t >= recent[0][0])
-            if len(recent) < HISTORY_FACTOR * g.usual_before(recent[0][0], len(recent), w.seen, span_chat):
+            if len(recent) < cfg.history_factor * g.usual_before(
+                recent[0][0], len(recent), w.seen, span_chat, cfg.burst_ms
+            ):
                 continue
             if any(g.key in cue or (len(cue) >= 2 and cue in g.key) for cue in cued):
                 continue  # the host asked for this line
@@ -288,13 +321,13 @@ class TemplatedChatDetector(TextDetector):
             # No history to compare with yet: only the unmistakable burst counts, one line from
             # MIN_ACCOUNTS accounts within YOUNG_BURST_MS making up YOUNG_SHARE of the chat.
             bursting = [
-                (g, [m for m in recent if ts - m[0] <= YOUNG_BURST_MS])
+                (g, [m for m in recent if ts - m[0] <= cfg.young_burst_ms])
                 for g, recent in bursting
-                if len({u for t, u, _ in recent if ts - t <= YOUNG_BURST_MS}) >= MIN_ACCOUNTS
+                if len({u for t, u, _ in recent if ts - t <= cfg.young_burst_ms}) >= cfg.min_accounts
             ]
             bursting = sorted(bursting, key=lambda b: -len(b[1]))[:1]  # one line
         accounts = sorted({u for _, recent in bursting for _, u, _ in recent})
-        if len(accounts) < MIN_ACCOUNTS:
+        if len(accounts) < cfg.min_accounts:
             return []
         comments = [m for _, recent in bursting for m in recent]
         start = min(t for t, _, _ in comments)
@@ -302,19 +335,30 @@ class TemplatedChatDetector(TextDetector):
         # Events out of time order (a replay, a disordered feed) can leave the burst's own lines
         # outside that count; they are comments of the span all the same (and never divide by 0).
         in_span = max(in_span, len(comments))
-        if len(comments) < (YOUNG_SHARE if young else MIN_SHARE) * in_span:
+        if len(comments) < (cfg.young_share if young else cfg.min_share) * in_span:
             return []
         if young:
             return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
         # A ring adds its lines on top of the room's chat; honest viewers who happen to say the same
         # things do not make the room chat more than it usually does.
-        history_ms = max(MIN_HISTORY_MS, start - (w.first_ts or start))
+        history_ms = max(cfg.min_history_ms, start - (w.first_ts or start))
         usual_in_span = (w.seen - in_span) / history_ms * max(ts - start, 1_000)
-        if in_span - usual_in_span < EXTRA_SHARE * len(comments):
+        if in_span - usual_in_span < cfg.extra_share * len(comments):
             return []
         return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
 
-    def _report(self, event, room, w, ts, bursting, accounts, comments, start, in_span) -> list[Finding]:  # type: ignore[no-untyped-def]
+    def _report(
+        self,
+        event: EventBase,
+        room: RoomState,
+        w: _ChatWindow,
+        ts: int,
+        bursting: list[tuple[_Group, list[tuple[int, str, str]]]],
+        accounts: list[str],
+        comments: list[tuple[int, str, str]],
+        start: int,
+        in_span: int,
+    ) -> list[Finding]:
         w.last_report = ts
         lead, _ = max(bursting, key=lambda b: len(b[1]))
         seconds = (ts - start) / 1000
@@ -324,24 +368,18 @@ class TemplatedChatDetector(TextDetector):
         )
         return [
             metric_finding(
-                rule_id=self.id,
-                title="模板化刷屏（水军） / templated chat from many accounts",
-                severity="low",
-                confidence=0.7,
+                self.RULES[0],
                 ev=event,
                 room=room,
                 ts_ms=ts,
                 fingerprint=f"{lead.key}@{start}:{min(comments)[2]}",  # the burst's first comment
                 summary=summary,
-                field="text",
                 event_ids=[eid for _, _, eid in sorted(comments)][:50],
-                basis_ids=["CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"],
                 message=(
                     f"{len(accounts)} 个账号在 {seconds:g} 秒内发送 {len(lines)} 条相似模板的评论（如“{lead.key}”），"
                     f"疑似职业水军刷屏营造热度。 / {len(accounts)} accounts posted {len(lines)} templated line(s) "
                     f"within {seconds:g} s."
                 ),
-                suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
                 facts={
                     "template": lead.key,
                     "templates": lines[:10],
@@ -349,7 +387,9 @@ class TemplatedChatDetector(TextDetector):
                     "n_accounts": len(accounts),
                     "comments": len(comments),
                     "share_of_chat": round(len(comments) / in_span, 2),
-                    "usual_in_window": round(lead.usual_before(start, len(lead.members), w.seen, in_span), 2),
+                    "usual_in_window": round(
+                        lead.usual_before(start, len(lead.members), w.seen, in_span, self.config.burst_ms), 2
+                    ),
                     "window_start": format_ts(start),
                     "window_end": format_ts(ts),
                 },

@@ -26,21 +26,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.declared import DetectorRule
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
 from clearlive.model.findings import Finding
 
-WINDOW_MS = 3_600_000
-CONCENTRATE_RATE = 3.0
-MIN_ORDERS = 6  # a buyer with three orders in an hour is a fan, not a ring; six or more orders is the floor
-MAX_WINDOW_ORDERS = 100_000
-MIN_SUSPECT_ORDERS = 4  # the top buyer of the window needs this many: three orders in an hour is a keen fan
-EXACT_UP_TO = 2_000  # orders in the last hour up to which every sub-window is tried
-MIN_SHOP_BUYERS = 20  # buyers a shop must have had before its own history is a yardstick
-MIN_BUYER_ORDERS = 5
-MIN_SUSPECTS = 2
-HISTORY_QUANTILE = 0.99
-HISTORY_MARGIN = 2  # orders above the shop's own 99th percentile
+
+@dataclass(frozen=True, slots=True)
+class BrushingConfig:
+    """The detector's thresholds, with the defaults the module docstring describes; a scan passes
+    its own through `ScanConfig.thresholds`."""
+
+    window_ms: int = 3_600_000
+    concentrate_rate: float = 3.0
+    min_orders: int = 6  # a buyer with three orders in an hour is a fan, not a ring; six or more orders is the floor
+    max_window_orders: int = 100_000
+    min_suspect_orders: int = 4  # the top buyer of the window needs this many: three orders in an hour is a keen fan
+    exact_up_to: int = 2_000  # orders in the last hour up to which every sub-window is tried
+    min_shop_buyers: int = 20  # buyers a shop must have had before its own history is a yardstick
+    min_buyer_orders: int = 5
+    min_suspects: int = 2
+    history_quantile: float = 0.99
+    history_margin: int = 2  # orders above the shop's own 99th percentile
 
 
 @dataclass
@@ -56,22 +63,50 @@ class _ShopWindow:
 class OrderBrushingDetector(Detector):
     id = "fraud.order_brushing"
     event_types = frozenset({"order"})
+    RULES = (
+        RATE := DetectorRule(
+            id=id,
+            title="刷单（订单集中度） / order brushing (concentrate rate)",
+            category="fake_data",
+            severity="high",
+            confidence=0.8,
+            legal_basis=("CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"),
+            evidence_field="orders",
+            reads="a shop's orders / distinct buyers reaching 3 within any one-hour window (Shopee's definition)",
+            suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量和评价。 / Review the suspects' orders.",
+        ),
+        BUYERS := DetectorRule(
+            id=id + ".buyers",
+            title="少数买家一小时内集中下单（刷单） / a few buyers far above the shop's own order rhythm",
+            category="fake_data",
+            severity="high",
+            confidence=0.75,
+            legal_basis=("CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"),
+            evidence_field="orders",
+            reads="buyers whose orders of the last hour are well above the shop's own 99th percentile per buyer-hour",
+            suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量。 / Review the suspects' orders.",
+        ),
+    )
+
+    def __init__(self, config: BrushingConfig | None = None) -> None:
+        self.config = config or BrushingConfig()
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Order)
+        cfg = self.config
         shop = event.shop_id or room.shop_id or f"room:{event.room_id}"
         windows: dict[str, _ShopWindow] = room.slots.setdefault(self.id, {})
         w = windows.setdefault(shop, _ShopWindow())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts = event_ms(event)
         w.orders.append((ts, event.user_id, event.order_id))
         w.counts.append(sum(1 for _, b, _ in w.orders if b == event.user_id))
-        while w.orders and (ts - w.orders[0][0] > WINDOW_MS or len(w.orders) > MAX_WINDOW_ORDERS):
+        while w.orders and (ts - w.orders[0][0] > cfg.window_ms or len(w.orders) > cfg.max_window_orders):
             w.orders.popleft()
             w.concentration[w.counts.popleft()] += 1  # an order leaves the hour: it becomes history
         out = self._buyers(event, room, shop, w, ts)
-        if len(w.orders) < MIN_ORDERS or (w.last_report is not None and ts - w.last_report < WINDOW_MS):
+        if len(w.orders) < cfg.min_orders or (w.last_report is not None and ts - w.last_report < cfg.window_ms):
             return out
-        densest = _densest_window(w.orders)
+        densest = _densest_window(w.orders, cfg)
         if densest is None:
             return out
         start, per_buyer = densest
@@ -82,21 +117,22 @@ class OrderBrushingDetector(Detector):
         return [*out, self._finding(event, room, shop, window, per_buyer, suspects)]
 
     def _buyers(self, ev: Order, room: RoomState, shop: str, w: _ShopWindow, ts: int) -> list[Finding]:
+        cfg = self.config
         """A few buyers far above the shop's own buyer-hour concentration."""
-        if len(w.buyers) < MIN_SHOP_BUYERS:
+        if len(w.buyers) < cfg.min_shop_buyers:
             w.buyers.add(ev.user_id)
         mine = w.counts[-1]
-        usual = _quantile(w.concentration, HISTORY_QUANTILE)
-        floor = max(MIN_BUYER_ORDERS, usual + HISTORY_MARGIN)
+        usual = _quantile(w.concentration, cfg.history_quantile)
+        floor = max(cfg.min_buyer_orders, usual + cfg.history_margin)
         if (
-            len(w.buyers) < MIN_SHOP_BUYERS
+            len(w.buyers) < cfg.min_shop_buyers
             or mine < floor
-            or (w.last_buyer_report is not None and ts - w.last_buyer_report < WINDOW_MS)
+            or (w.last_buyer_report is not None and ts - w.last_buyer_report < cfg.window_ms)
         ):
             return []
         per_buyer = Counter(b for _, b, _ in w.orders)
         suspects = sorted(b for b, c in per_buyer.items() if c >= floor)
-        if len(suspects) < MIN_SUSPECTS and per_buyer[ev.user_id] < 2 * floor:
+        if len(suspects) < cfg.min_suspects and per_buyer[ev.user_id] < 2 * floor:
             return []
         w.last_buyer_report = ts
         window = [o for o in w.orders if o[1] in suspects]
@@ -108,25 +144,19 @@ class OrderBrushingDetector(Detector):
         )
         return [
             metric_finding(
-                rule_id=self.id + ".buyers",
-                title="少数买家一小时内集中下单（刷单） / a few buyers far above the shop's own order rhythm",
-                severity="high",
-                confidence=0.75,
+                self.BUYERS,
                 ev=ev,
                 room=room,
                 ts_ms=ts,
                 fingerprint=f"{shop}@{start}:{','.join(suspects)}:{ev.id}",  # the order that named them
                 summary=summary,
-                field="orders",
                 event_ids=[oid for _, _, oid in window][:50],
-                basis_ids=["CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"],
                 message=(
                     f"店铺 {shop} 的买家 {', '.join(suspects[:10])} 在一小时内各下单 {min(counts.values())} 次以上，"
                     f"而该店买家一小时内的下单数通常不超过 {usual} 次（第99百分位）；疑似刷单。"
                     f" / In shop {shop}, {len(suspects)} buyer(s) placed {min(counts.values())}+ orders within an hour;"
                     f" the shop's buyers usually place {usual} or fewer (99th percentile)."
                 ),
-                suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量。 / Review the suspects' orders.",
                 facts={
                     "shop": shop,
                     "window_start": format_ts(start),
@@ -152,24 +182,18 @@ class OrderBrushingDetector(Detector):
         rate = len(window) / len(per_buyer)
         summary = f"{len(window)} orders from {len(per_buyer)} buyers in {(end - start) // 60000} min (rate {rate:.1f})"
         return metric_finding(
-            rule_id=self.id,
-            title="刷单（订单集中度） / order brushing (concentrate rate)",
-            severity="high",
-            confidence=0.8,
+            self.RATE,
             ev=ev,
             room=room,
             ts_ms=end,
             fingerprint=f"{shop}@{start}:{','.join(suspects)}:{ev.id}",  # the order that completed the window
             summary=summary,
-            field="orders",
             event_ids=[oid for _, b, oid in window if b in suspects][:50],
-            basis_ids=["CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"],
             message=(
                 f"店铺 {shop} 在一小时内的订单集中度（订单数/买家数）为 {rate:.1f}，达到刷单判定阈值 3；"
                 f"可疑买家：{', '.join(suspects)}。 / Shop {shop} reached a concentrate rate of {rate:.1f} "
                 f"(orders / distinct buyers) within one hour, the Shopee order-brushing threshold is 3."
             ),
-            suggestion="核查可疑买家的订单与收货信息，取消虚假交易产生的销量和评价。 / Review the suspects' orders.",
             facts={
                 "shop": shop,
                 "window_start": format_ts(start),
@@ -196,21 +220,21 @@ def _quantile(counts: Counter[int], q: float) -> int:
     return max(counts)
 
 
-def _densest_window(orders: deque[tuple[int, str, str]]) -> tuple[int, Counter[str]] | None:
+def _densest_window(orders: deque[tuple[int, str, str]], cfg: BrushingConfig) -> tuple[int, Counter[str]] | None:
     """The window ending at the newest order with the highest concentrate rate >= 3 and at least
-    MIN_ORDERS orders: (its start, orders per buyer)."""
+    `min_orders` orders: (its start, orders per buyer)."""
     per_buyer = Counter(b for _, b, _ in orders)
-    starts = orders if len(orders) <= EXACT_UP_TO else [orders[0]]
+    starts = orders if len(orders) <= cfg.exact_up_to else [orders[0]]
     n = len(orders)
     best: tuple[float, int, Counter[str]] | None = None
     for t, buyer, _ in starts:  # drop orders from the front one at a time
-        if n < MIN_ORDERS:
+        if n < cfg.min_orders:
             break
         rate = n / len(per_buyer)
         if (
-            rate >= CONCENTRATE_RATE
+            rate >= cfg.concentrate_rate
             and (best is None or rate > best[0])
-            and max(per_buyer.values()) >= MIN_SUSPECT_ORDERS
+            and max(per_buyer.values()) >= cfg.min_suspect_orders
         ):
             best = (rate, t, per_buyer.copy())
         per_buyer[buyer] -= 1

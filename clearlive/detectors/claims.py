@@ -30,8 +30,10 @@ from clearlive.claims.frames import (
 )
 from clearlive.claims.speech_acts import is_latin, speaker_act
 from clearlive.detectors.base import RoomState
-from clearlive.detectors.listing import basis, fact_finding, listing
+from clearlive.detectors.declared import Case, DetectorRule
+from clearlive.detectors.listing import fact_finding, listing
 from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
+from clearlive.errors import RuleLoadError
 from clearlive.model.events import EventBase, scannable_text
 from clearlive.model.findings import Finding
 from clearlive.normalize import NormalizedText, normalize
@@ -86,11 +88,44 @@ _COVERS_GIFTS = frozenset({"induced_tipping", "soft_porn", "fabricated_persona"}
 _COVERED_BY_PACKS = frozenset({"efficacy_claim", "pseudo_science", "fabricated_persona", "impersonation"})
 
 
+_FIELDS = frozenset(
+    {"id", "title", "reads", "category", "severity", "confidence", "legal_basis", "message", "suggestion", "examples"}
+)
+_SCRIPTS = ("zh", "en")
+
+
 @cache
 def declared_rules() -> dict[str, dict[str, Any]]:
-    """The detector's rules by id, as declared in clearlive/claims/rules.yaml."""
+    """The detector's rules by id, as written in clearlive/claims/rules.yaml (examples included)."""
     doc = load_yaml(RULES_FILE.read_text(encoding="utf-8"))
     return {r["id"]: r for r in doc["rules"]}
+
+
+@cache
+def claim_rules() -> dict[str, DetectorRule]:
+    """The same rules as declarations; the legal basis has a case per script (zh, en)."""
+    out: dict[str, DetectorRule] = {}
+    for rule_id, raw in declared_rules().items():
+        if set(raw) != _FIELDS:
+            wrong = sorted(set(raw) ^ _FIELDS)
+            raise RuleLoadError(str(RULES_FILE), rule_id, f"fields missing or unknown: {wrong}")
+        basis = raw["legal_basis"]
+        if not isinstance(basis, dict) or set(basis) != set(_SCRIPTS):
+            raise RuleLoadError(str(RULES_FILE), rule_id, f"legal_basis needs a list per script {_SCRIPTS}")
+        out[rule_id] = DetectorRule(
+            id=rule_id,
+            title=raw["title"],
+            category=raw["category"],
+            severity=raw["severity"],
+            confidence=raw["confidence"],
+            legal_basis=tuple(basis["zh"]),
+            cases={script: Case(legal_basis=tuple(basis[script])) for script in _SCRIPTS},
+            reads=raw["reads"],
+            message=raw["message"],
+            suggestion=raw["suggestion"],
+            examples={kind: tuple(items) for kind, items in raw["examples"].items()},
+        )
+    return out
 
 
 def _script(norm: NormalizedText) -> str:
@@ -100,6 +135,10 @@ def _script(norm: NormalizedText) -> str:
 class ClaimFrameDetector(TextDetector):
     id = "claims"
     event_types = frozenset({"utterance", "comment", "product", "session_start"})
+
+    @classmethod
+    def declared(cls) -> tuple[DetectorRule, ...]:
+        return tuple(claim_rules().values())
 
     def __init__(self, analyzer: TextAnalyzer | None = None) -> None:
         self.analyzer = analyzer  # the view's rule matches say which incidents a pack already reports
@@ -137,7 +176,7 @@ class ClaimFrameDetector(TextDetector):
             # A viewer's health testimonial is no claim of the host's: it is what planted reviews say.
             if claims[0].kind == "rate" or "fake_reviews" in covered:
                 return out
-            rule = declared_rules()["claims.reviews.testimonial_in_chat"]
+            rule = claim_rules()["claims.reviews.testimonial_in_chat"]
             span = (claims[0].start, claims[0].end)
             return [*out, self._finding(rule, event, room, normalize(text), span, {"testimonial": claims[0].effect})]
         # A pack rule already names this incident: a health claim, or the persona or credential it serves.
@@ -148,7 +187,7 @@ class ClaimFrameDetector(TextDetector):
         facts["strength"] = claim.strength
         if claim.quantity:
             facts["quantity"] = claim.quantity
-        rule = declared_rules()[_RULE_OF_KIND[claim.kind]]
+        rule = claim_rules()[_RULE_OF_KIND[claim.kind]]
         out.append(self._finding(rule, event, room, normalize(text), (claim.start, claim.end), facts))
         return out
 
@@ -169,7 +208,7 @@ class ClaimFrameDetector(TextDetector):
         if not spans or covered & _COVERS_GIFTS:
             return []
         norm = normalize(scannable_text(event) or "")
-        rule = declared_rules()["claims.tipping.gift_request"]
+        rule = claim_rules()["claims.tipping.gift_request"]
         return [self._finding(rule, event, room, norm, s, {"gift_request": norm.text[s[0] : s[1]]}) for s in spans]
 
     def _speaker_claims(
@@ -181,8 +220,8 @@ class ClaimFrameDetector(TextDetector):
         norm = None
         out = []
         for kind, start, end in found:
-            rule = declared_rules()[_RULE_OF_SPEAKER[kind]]
-            if rule["category"] in covered or (kind == "credential" and room.qualifications):
+            rule = claim_rules()[_RULE_OF_SPEAKER[kind]]
+            if rule.category in covered or (kind == "credential" and room.qualifications):
                 continue
             norm = norm or normalize(scannable_text(event) or "")
             out.append(self._finding(rule, event, room, norm, (start, end), {"claim": kind}))
@@ -209,8 +248,8 @@ class ClaimFrameDetector(TextDetector):
                 continue
             if kind == "cosmetic_medical" and not _COSMETIC.search(described):
                 continue
-            rule = declared_rules()[_RULE_OF_CLASS[kind]]
-            facts = {"term": term, "listing_category": product.category, "sku": product.sku}
+            rule = claim_rules()[_RULE_OF_CLASS[kind]]
+            facts: dict[str, object] = {"term": term, "listing_category": product.category, "sku": product.sku}
             out.append(self._finding(rule, event, room, normalize(scannable_text(event) or ""), (start, end), facts))
         return out
 
@@ -237,31 +276,17 @@ class ClaimFrameDetector(TextDetector):
                 continue  # the fact detectors judge it against the listing
             norm = normalize(scannable_text(event) or "")
             facts = {"claim": claim.kind, "listing_seen": product is not None}
-            rule = declared_rules()[_RULE_OF_FACT[claim.kind]]
+            rule = claim_rules()[_RULE_OF_FACT[claim.kind]]
             out.append(self._finding(rule, event, room, norm, (claim.start, claim.end), facts))
         return out
 
     def _finding(
         self,
-        rule: dict[str, Any],
+        rule: DetectorRule,
         ev: EventBase,
         room: RoomState,
         norm: NormalizedText,
         span: tuple[int, int],
         facts: dict[str, object],
     ) -> Finding:
-        return fact_finding(
-            rule_id=rule["id"],
-            title=rule["title"],
-            category=rule["category"],
-            severity=rule["severity"],
-            confidence=rule["confidence"],
-            ev=ev,
-            room=room,
-            norm=norm,
-            span=span,
-            message=rule["message"],
-            suggestion=rule["suggestion"],
-            basis=basis(*rule["legal_basis"][_script(norm)]),
-            facts=facts,
-        )
+        return fact_finding(rule, case=_script(norm), ev=ev, room=room, norm=norm, span=span, facts=facts)

@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cn2an
-import opencc
-
+from clearlive.cache import cached, module_stamp
 from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.ingredients import IngredientClaimDetector
-from clearlive.detectors.listing import ListingTracker, PendingClaim, basis, fact_finding, listing
+from clearlive.detectors.listing import ListingTracker, PendingClaim, fact_finding, listing
+from clearlive.detectors.metric import event_ms
 from clearlive.model.events import EventBase, Order, Product, Utterance, format_ts
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
@@ -37,6 +37,8 @@ def parse_amount(text: str) -> float | None:
         return float(text)
     except ValueError:
         pass
+    import cn2an  # loads on the first spoken amount: most start-ups need none
+
     try:
         return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, TypeError):
@@ -62,12 +64,51 @@ _PRICE_GATE = re.compile(
     "was|retail|compare|originally|regular|normally|msrp|list price|store price|valued|worth|usually",
     re.IGNORECASE,
 )
-PRICE_TOLERANCE = 1.02  # rounding in speech: 199 said for 198.9
+
+
+@dataclass(frozen=True, slots=True)
+class FactsConfig:
+    """The fact checks' thresholds; a scan passes its own through `ScanConfig.thresholds`."""
+
+    price_tolerance: float = 1.02  # rounding in speech: 199 said for 198.9
+    stock_factor: int = 3  # listing stock at least 3x the claim ...
+    stock_margin: int = 20  # ... and 20 more contradicts it
+    repeat_min: int = 3  # the same claim this many times ...
+    repeat_span_ms: int = 10 * 60_000  # ... over at least ten minutes, never running lower
 
 
 class ReferencePriceDetector(Detector):
     id = "facts.price.reference_above_lowest"
     event_types = frozenset({"utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="比较价格高于前期最低成交价 / reference price above the prior lowest price",
+            category="price_deception",
+            severity="medium",
+            severities=("high",),  # a reference price twice the lowest or more
+            confidence=0.85,
+            legal_basis=("CN-PR-16", "CN-PR-19", "CN-LSE-32"),
+            cases={"eu": Case(legal_basis=("EU-PID-6A", "US-233"))},  # a listing with a 30-day (EU) lowest only
+            examples={
+                "match": (
+                    {"text": "原价1990，今天直播间只要199", "product": {"price": 199, "lowest_price_7d": 199}},
+                    {"text": "It was $80, tonight only $40", "product": {"price": 40, "lowest_price_30d": 40}},
+                ),
+                "no_match": (
+                    {"text": "原价199，今天也是199", "product": {"price": 199, "lowest_price_7d": 199}},
+                    {"text": "原价1990，今天只要199", "product": {"price": 199}},  # no price history to judge
+                ),
+            },
+            reads='a reference price said (原价, 专柜价, "was $X") above the listing\'s lowest price of the '
+            "previous 7 days (CN) or 30 days (EU)",
+            suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。"
+            " / Compare with the real lowest price of the period, or say what the reference price is.",
+        ),
+    )
+
+    def __init__(self, config: FactsConfig | None = None) -> None:
+        self.config = config or FactsConfig()
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -102,16 +143,14 @@ class ReferencePriceDetector(Detector):
     def _judge(self, claim: PendingClaim, product: Product, room: RoomState) -> Finding | None:
         eu = product.lowest_price_7d is None and product.lowest_price_30d is not None
         lowest = product.lowest_price_30d if eu else product.lowest_price_7d
-        if lowest is None or claim.value <= lowest * PRICE_TOLERANCE:
+        if lowest is None or claim.value <= lowest * self.config.price_tolerance:
             return None
         window = "30" if eu else "7"
         ratio = round(claim.value / lowest, 2)
         return fact_finding(
-            rule_id=self.id,
-            title="比较价格高于前期最低成交价 / reference price above the prior lowest price",
-            category="price_deception",
-            severity="high" if ratio >= 2 else "medium",
-            confidence=0.85,
+            self.RULES[0],
+            case="eu" if eu else None,
+            severity="high" if ratio >= 2 else None,
             ev=claim.ev,
             room=room,
             norm=claim.norm,
@@ -121,9 +160,6 @@ class ReferencePriceDetector(Detector):
                 f"未注明依据的比较价格不得高于前{window}日最低成交价。 / The stated reference price {claim.value:g} is "
                 f"{ratio}x the lowest price of the previous {window} days ({lowest:g})."
             ),
-            suggestion="用前7日最低成交价作比较价格，或注明比较价格的依据（如“厂商建议零售价”）。"
-            " / Compare with the real lowest price of the period, or say what the reference price is.",
-            basis=basis("CN-PR-16", "CN-PR-19", "CN-LSE-32") if not eu else basis("EU-PID-6A", "US-233"),
             facts={
                 "claimed_reference_price": claim.value,
                 f"lowest_price_{window}d": lowest,
@@ -143,9 +179,41 @@ _SCARCITY_RE = re.compile(
     r"|only (" + _NUMBER + r") (?:left|remaining)|last (" + _NUMBER + r") (?:units|pieces|orders|left)"
 )
 _SCARCITY_GATE = re.compile("只剩|仅剩|僅剩|还剩|還剩|就剩|最后|最後|only|last", re.IGNORECASE)
-STOCK_FACTOR = 3  # listing stock at least 3x the claim (and 20 more) contradicts it
-REPEAT_MIN = 3  # the same claim this many times ...
-REPEAT_SPAN_MS = 10 * 60_000  # ... over at least ten minutes, never running lower
+
+
+def _scarcity_rule(rule_id: str, reads: str, examples: dict[str, tuple[object, ...]] | None = None) -> DetectorRule:
+    return DetectorRule(
+        id=rule_id,
+        title="虚假限量 / false scarcity",
+        category="false_scarcity",
+        severity="medium",
+        confidence=0.8,
+        legal_basis=("CN-OTM-14", "CN-AD-28", "EU-UCPD-AI-7"),
+        reads=reads,
+        suggestion="只在库存确实有限时说明，并与页面库存一致。/ State real stock levels only.",
+        examples=examples or {},
+    )
+
+
+STOCK_CONTRADICTS = _scarcity_rule(
+    "facts.scarcity.stock_contradicts",
+    '只剩N单 / "only N left" while the listing shows three times N in stock and 20 more',
+    {
+        "match": (
+            {"text": "家人们只剩5单了，抓紧拍", "product": {"stock": 500}},
+            {"text": "only 3 left, grab it now", "product": {"stock": 120}},
+        ),
+        "no_match": ({"text": "家人们只剩5单了，抓紧拍", "product": {"stock": 6}},),
+    },
+)
+REPEATED = _scarcity_rule(
+    "facts.scarcity.repeated",
+    "the same scarcity claim 3 times or more over 10 minutes, never lower",
+)
+ORDERS_EXCEED = _scarcity_rule(
+    "facts.scarcity.orders_exceed",
+    'more orders after "only N left" than N plus the larger of 3 and N',
+)
 
 
 @dataclass
@@ -158,6 +226,10 @@ class _ScarcityState:
 class ScarcityDetector(Detector):
     id = "facts.scarcity"
     event_types = frozenset({"utterance", "order"})
+    RULES = (STOCK_CONTRADICTS, REPEATED, ORDERS_EXCEED)
+
+    def __init__(self, config: FactsConfig | None = None) -> None:
+        self.config = config or FactsConfig()
 
     def _state(self, room: RoomState) -> _ScarcityState:
         state = room.slots.get(self.id)
@@ -180,16 +252,20 @@ class ScarcityDetector(Detector):
             if n is None or n <= 0:
                 continue
             claim = PendingClaim(event, norm, (m.start(), m.end()), n)
-            state.claims.append((event.ts, n, event.id or ""))  # type: ignore[arg-type]
+            state.claims.append((event_ms(event), n, event.id or ""))
             state.open_claims.append((claim, 0, []))
             product = listing(room).current
-            if product is not None and product.stock is not None and product.stock >= max(n * STOCK_FACTOR, n + 20):
+            cfg = self.config
+            if (
+                product is not None
+                and product.stock is not None
+                and product.stock >= max(n * cfg.stock_factor, n + cfg.stock_margin)
+            ):
                 out.append(
                     self._finding(
-                        "facts.scarcity.stock_contradicts",
+                        STOCK_CONTRADICTS,
                         claim,
                         room,
-                        "medium",
                         f"口播“只剩{n:g}”，商品 {product.sku} 页面库存为 {product.stock}。"
                         f" / Claimed only {n:g} left; the listing shows {product.stock} in stock.",
                         {"claimed_left": n, "listing_stock": product.stock, "sku": product.sku},
@@ -200,10 +276,9 @@ class ScarcityDetector(Detector):
                 minutes = (repeat[-1][0] - repeat[0][0]) // 60000
                 out.append(
                     self._finding(
-                        "facts.scarcity.repeated",
+                        REPEATED,
                         claim,
                         room,
-                        "medium",
                         f"同一场直播中{len(repeat)}次声称只剩少量（{', '.join(f'{c[1]:g}' for c in repeat)}），"
                         f"跨越{minutes}分钟，数量从未减少。"
                         f" / The same scarcity claim was made {len(repeat)} times over {minutes} minutes"
@@ -219,10 +294,10 @@ class ScarcityDetector(Detector):
         return out
 
     def _repeated(self, state: _ScarcityState) -> list[tuple[int, float, str]] | None:
-        if state.reported_repeat or len(state.claims) < REPEAT_MIN:
+        if state.reported_repeat or len(state.claims) < self.config.repeat_min:
             return None
         claims = sorted(state.claims)
-        if claims[-1][0] - claims[0][0] < REPEAT_SPAN_MS or claims[-1][1] < claims[0][1]:
+        if claims[-1][0] - claims[0][0] < self.config.repeat_span_ms or claims[-1][1] < claims[0][1]:
             return None
         state.reported_repeat = True  # one finding per room: the pattern, not each repetition
         return claims
@@ -236,10 +311,9 @@ class ScarcityDetector(Detector):
             if count > claim.value + max(3, claim.value):
                 out.append(
                     self._finding(
-                        "facts.scarcity.orders_exceed",
+                        ORDERS_EXCEED,
                         claim,
                         room,
-                        "medium",
                         f"声称只剩{claim.value:g}后，又成交了{count}件。 / After claiming only {claim.value:g} left, "
                         f"{count} more were ordered.",
                         {"claimed_left": claim.value, "ordered_after": count},
@@ -251,29 +325,22 @@ class ScarcityDetector(Detector):
         state.open_claims = still[-50:]
         return out
 
+    @staticmethod
     def _finding(
-        self,
-        rule_id: str,
+        rule: DetectorRule,
         claim: PendingClaim,
         room: RoomState,
-        severity: str,
         message: str,
         facts: dict[str, object],
         extra: Iterable[str] = (),
     ) -> Finding:
         return fact_finding(
-            rule_id=rule_id,
-            title="虚假限量 / false scarcity",
-            category="false_scarcity",
-            severity=severity,
-            confidence=0.8,
+            rule,
             ev=claim.ev,
             room=room,
             norm=claim.norm,
             span=claim.span,
             message=message,
-            suggestion="只在库存确实有限时说明，并与页面库存一致。/ State real stock levels only.",
-            basis=basis("CN-OTM-14", "CN-AD-28", "EU-UCPD-AI-7"),
             facts=facts,
             extra_events=extra,
         )
@@ -318,6 +385,25 @@ _ORIGIN_GATE = re.compile("进口|進口|原装|原裝|生产|生產|制造|製�
 class OriginClaimDetector(Detector):
     id = "facts.origin.mismatch"
     event_types = frozenset({"utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="产地声称与商品信息不符 / origin claim contradicts the listing",
+            category="origin_brand_claim",
+            severity="medium",
+            confidence=0.8,
+            legal_basis=("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
+            reads='an origin said (日本进口, "made in Italy") that the listing\'s origin contradicts',
+            suggestion="口播产地与商品页面一致，进口商品提供报关或产地证明。/ Say the origin the listing shows.",
+            examples={
+                "match": ({"text": "这款面霜是日本进口的", "product": {"origin": "中国广东"}},),
+                "no_match": (
+                    {"text": "这款面霜是日本进口的", "product": {"origin": "日本"}},
+                    {"text": "这款面霜是日本进口的", "product": {}},  # no origin on the listing: nothing to compare
+                ),
+            },
+        ),
+    )
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -352,19 +438,13 @@ class OriginClaimDetector(Detector):
         if any(alias in origin for alias in _PLACES.get(place, (place,))):
             return None
         return fact_finding(
-            rule_id=self.id,
-            title="产地声称与商品信息不符 / origin claim contradicts the listing",
-            category="origin_brand_claim",
-            severity="medium",
-            confidence=0.8,
+            self.RULES[0],
             ev=claim.ev,
             room=room,
             norm=claim.norm,
             span=claim.span,
             message=f"口播声称产地为“{place}”，商品 {product.sku} 页面产地为“{product.origin}”。 / The host claims "
             f"{place}; the listing says {product.origin}.",
-            suggestion="口播产地与商品页面一致，进口商品提供报关或产地证明。/ Say the origin the listing shows.",
-            basis=basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
             facts={"claimed_origin": place, "listing_origin": product.origin, "sku": product.sku},
         )
 
@@ -385,10 +465,23 @@ _COMPARISON_RE = re.compile(
     r"同款|平替|同厂|代工|风格|dupe|inspired|alternative|比|像|不是|并非|\bnot\b|compared|versus|\bvs\b|than"
 )
 # Raw-text gate: the aliases as written, in simplified and traditional script, any case.
-# (One converter for all aliases: building an OpenCC converter takes 20 ms, and this runs at import.)
-_S2T = opencc.OpenCC("s2t")
+# (The traditional spellings come from OpenCC, whose first converter takes 50-200 ms to load; they
+# are kept in clearlive.cache, keyed by the aliases and the installed OpenCC.)
+
+
+def _traditional(aliases: list[str]) -> list[str]:
+    import opencc  # only when the spellings are built, not when they come from the cache
+
+    s2t = opencc.OpenCC("s2t")
+    return [s2t.convert(a) for a in aliases]
+
+
+_ALIASES = list(_ALIAS_TO_BRAND)
+_ALIASES_S2T: list[str] = cached(
+    "s2t", (module_stamp("opencc"), "\n".join(_ALIASES)), lambda: _traditional(_ALIASES)
+)
 _BRAND_GATE = re.compile(
-    "|".join(sorted({re.escape(v) for a in _ALIAS_TO_BRAND for v in (a, _S2T.convert(a))})),
+    "|".join(sorted({re.escape(v) for a, t in zip(_ALIASES, _ALIASES_S2T, strict=True) for v in (a, t)})),
     re.IGNORECASE,
 )
 
@@ -396,6 +489,26 @@ _BRAND_GATE = re.compile(
 class BrandClaimDetector(Detector):
     id = "facts.brand.mismatch"
     event_types = frozenset({"utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="品牌声称与商品信息不符 / brand claim contradicts the listing",
+            category="origin_brand_claim",
+            severity="high",
+            confidence=0.75,
+            legal_basis=("CN-AD-28", "CN-LSE-34", "CN-AUCL-9", "US-FTCA-5"),
+            reads="a brand named as the product's (这是雅诗兰黛的, \"genuine Dior\") that is not the listing's brand "
+            "(comparisons such as 同款, 平替, dupe are not)",
+            suggestion="只说商品页面上的真实品牌；不借用他人品牌名。 / Name only the brand on the listing.",
+            examples={
+                "match": ({"text": "这就是雅诗兰黛的正品", "product": {"brand": "花漾美肌"}},),
+                "no_match": (
+                    {"text": "雅诗兰黛同款，价格只要零头", "product": {"brand": "花漾美肌"}},
+                    {"text": "这就是雅诗兰黛的正品", "product": {"brand": "雅诗兰黛 Estee Lauder"}},
+                ),
+            },
+        ),
+    )
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -415,11 +528,7 @@ class BrandClaimDetector(Detector):
             claim = PendingClaim(event, norm, (m.start(), m.end()), 0)
             out.append(
                 fact_finding(
-                    rule_id=self.id,
-                    title="品牌声称与商品信息不符 / brand claim contradicts the listing",
-                    category="origin_brand_claim",
-                    severity="high",
-                    confidence=0.75,
+                    self.RULES[0],
                     ev=event,
                     room=room,
                     norm=norm,
@@ -427,8 +536,6 @@ class BrandClaimDetector(Detector):
                     message=f"口播称商品为“{brand}”，商品 {product.sku} 页面品牌为“{product.brand}”："
                     "涉嫌冒用品牌、虚假宣传。"
                     f" / The host presents the product as {brand}; the listing's brand is {product.brand}.",
-                    suggestion="只说商品页面上的真实品牌；不借用他人品牌名。 / Name only the brand on the listing.",
-                    basis=basis("CN-AD-28", "CN-LSE-34", "CN-AUCL-9", "US-FTCA-5"),
                     facts={"claimed_brand": brand, "listing_brand": product.brand, "sku": product.sku},
                 )
             )
@@ -443,3 +550,9 @@ FACT_DETECTORS: tuple[type[Detector], ...] = (
     BrandClaimDetector,
     IngredientClaimDetector,
 )
+
+
+def fact_detectors(config: FactsConfig | None = None) -> list[Detector]:
+    """The fact detectors of a scan, those with thresholds given `config` (default: the shipped one)."""
+    # In FACT_DETECTORS' order: the listing tracker first, and findings of one event in a fixed order.
+    return [d(config) if d in (ReferencePriceDetector, ScarcityDetector) else d() for d in FACT_DETECTORS]

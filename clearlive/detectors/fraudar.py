@@ -19,24 +19,33 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.declared import DetectorRule
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, Order, format_ts
 from clearlive.model.findings import Finding
 
-MIN_BUYERS = 5
-MIN_SHOPS = 3
-MIN_MEAN_DEGREE = 3.0  # ring buyers order from at least three of the ring's shops on average
-MIN_FILL = 0.5  # and the block is at least half full (edges / (buyers x shops))
-MAX_EDGES = 5_000_000
-SHOP_RING_SHARE = 0.25  # a shop is named when a quarter or more of its buyers are in the block
-BLOCK_BUYER_SHARE = 0.5  # and at least half the block's buyers ordered there
-GROW_SHOP_SHARE = 0.15  # a shop peeled off early rejoins when the block is 15% of its buyers
+
+@dataclass(frozen=True, slots=True)
+class FraudarConfig:
+    """The detector's thresholds, with the defaults the module docstring describes (in capitals);
+    a scan passes its own through `ScanConfig.thresholds`."""
+
+    min_buyers: int = 5
+    min_shops: int = 3
+    min_mean_degree: float = 3.0  # ring buyers order from at least three of the ring's shops on average
+    min_fill: float = 0.5  # and the block is at least half full (edges / (buyers x shops))
+    max_edges: int = 5_000_000
+    shop_ring_share: float = 0.25  # a shop is named when a quarter or more of its buyers are in the block
+    block_buyer_share: float = 0.5  # and at least half the block's buyers ordered there
+    grow_shop_share: float = 0.15  # a shop peeled off early rejoins when the block is 15% of its buyers
 
 
-def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], float]:
+def densest_block(edges: set[tuple[str, str]], config: FraudarConfig | None = None) -> tuple[set[str], set[str], float]:
     """FRAUDAR's greedy peeling over a buyer-shop edge set; returns (buyers, shops, density)."""
+    cfg = config or FraudarConfig()
     shop_degree: dict[str, int] = defaultdict(int)
     for _, shop in edges:
         shop_degree[shop] += 1
@@ -79,7 +88,7 @@ def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], floa
         if not n.startswith("s:"):
             continue
         from_block = sum(1 for b in adj[n] if b[2:] in buyers)
-        if from_block >= BLOCK_BUYER_SHARE * len(buyers) and from_block >= SHOP_RING_SHARE * len(adj[n]):
+        if from_block >= cfg.block_buyer_share * len(buyers) and from_block >= cfg.shop_ring_share * len(adj[n]):
             shops.add(n[2:])
     if not buyers or not shops:
         return buyers, shops, best_density
@@ -88,16 +97,16 @@ def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], floa
     # ordered there and they are 15% of its buyers (a camouflage shop is a sliver); a buyer
     # joins when it ordered from half of the block's shops.
     for _ in range(2):  # buyers and shops grow together: a shop's test counts the grown buyers
-        need = max(2, math.ceil(BLOCK_BUYER_SHARE * len(shops)))
+        need = max(2, math.ceil(cfg.block_buyer_share * len(shops)))
         buyers = {
             n[2:] for n, nbrs in adj.items() if n.startswith("b:") and sum(1 for x in nbrs if x[2:] in shops) >= need
         }
         for n, nbrs in adj.items():
             if n.startswith("s:") and n[2:] not in shops:
                 from_block = sum(1 for b in nbrs if b[2:] in buyers)
-                if from_block >= BLOCK_BUYER_SHARE * len(buyers) and from_block >= GROW_SHOP_SHARE * len(nbrs):
+                if from_block >= cfg.block_buyer_share * len(buyers) and from_block >= cfg.grow_shop_share * len(nbrs):
                     shops.add(n[2:])
-    need = max(2, math.ceil(BLOCK_BUYER_SHARE * len(shops)))
+    need = max(2, math.ceil(cfg.block_buyer_share * len(shops)))
     buyers = {n[2:] for n, nbrs in adj.items() if n.startswith("b:") and sum(1 for x in nbrs if x[2:] in shops) >= need}
     return buyers, shops, best_density
 
@@ -105,26 +114,42 @@ def densest_block(edges: set[tuple[str, str]]) -> tuple[set[str], set[str], floa
 class FraudarDetector(Detector):
     id = "fraud.fraudar"
     event_types = frozenset({"order"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="刷单团伙（稠密子图） / a brushing ring (dense buyer-shop block)",
+            category="fake_data",
+            severity="high",
+            confidence=0.75,
+            legal_basis=("CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"),
+            evidence_field="orders",
+            reads="a block of buyers and shops far denser than the whole order graph (FRAUDAR), over all rooms",
+            suggestion="核查这些买家账号的关联关系（设备、地址、支付）和订单真实性。 / Audit the accounts' links.",
+        ),
+    )
     state_attrs = ("edges", "first_order", "last_ts")
 
-    def __init__(self) -> None:
+    def __init__(self, config: FraudarConfig | None = None) -> None:
+        self.config = config or FraudarConfig()
         self.edges: set[tuple[str, str]] = set()
         self.first_order: dict[str, Order] = {}  # shop -> an order event, to place the finding
         self.last_ts = 0
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        cfg = self.config
         assert isinstance(event, Order)
         shop = event.shop_id or room.shop_id or f"room:{event.room_id}"
-        if len(self.edges) < MAX_EDGES:
+        if len(self.edges) < cfg.max_edges:
             self.edges.add((event.user_id, shop))
         self.first_order.setdefault(shop, event)
-        self.last_ts = max(self.last_ts, event.ts)  # type: ignore[type-var]
+        self.last_ts = max(self.last_ts, event_ms(event))
         return ()
 
     def finish_all(self, rooms: dict[str, RoomState]) -> Iterable[Finding]:
-        if len(self.edges) < MIN_BUYERS * MIN_SHOPS:
+        cfg = self.config
+        if len(self.edges) < cfg.min_buyers * cfg.min_shops:
             return ()
-        buyers, shops, density = densest_block(self.edges)
+        buyers, shops, density = densest_block(self.edges, cfg)
         # A ring's buyers each order from several of the same shops; honest buyers of popular shops
         # touch one or two of them. Keep buyers with at least two edges into the named shops.
         degree: dict[str, int] = defaultdict(int)
@@ -133,11 +158,11 @@ class FraudarDetector(Detector):
                 degree[b] += 1
         buyers = {b for b, d in degree.items() if d >= 2}
         block_edges = sum(degree[b] for b in buyers)
-        if len(buyers) < MIN_BUYERS or len(shops) < MIN_SHOPS:
+        if len(buyers) < cfg.min_buyers or len(shops) < cfg.min_shops:
             return ()
         mean_degree = block_edges / len(buyers)
         fill = block_edges / (len(buyers) * len(shops))
-        if mean_degree < MIN_MEAN_DEGREE or fill < MIN_FILL:
+        if mean_degree < cfg.min_mean_degree or fill < cfg.min_fill:
             return ()
         background = len(self.edges) / (len({b for b, _ in self.edges}) * len({s for _, s in self.edges}))
         block_density = fill
@@ -152,24 +177,18 @@ class FraudarDetector(Detector):
         )
         return [
             metric_finding(
-                rule_id=self.id,
-                title="刷单团伙（稠密子图） / a brushing ring (dense buyer-shop block)",
-                severity="high",
-                confidence=0.75,
+                self.RULES[0],
                 ev=ev,
                 room=room,
                 ts_ms=self.last_ts,
                 fingerprint=",".join(sorted(shops)) + "|" + ",".join(sorted(buyers)),  # the block's orders
                 summary=summary,
-                field="orders",
                 event_ids=[],
-                basis_ids=["CN-OTM-14", "CN-AUCL-9", "CN-LSE-34"],
                 message=(
                     f"{len(buyers)} 个买家集中在 {len(shops)} 家店铺下单，构成远高于整体水平的稠密子图（FRAUDAR），"
                     f"疑似刷单团伙。 / {len(buyers)} buyers concentrate their orders on {len(shops)} shops, a block "
                     f"{fill / max(background, 1e-9):.0f} times as dense as the whole graph (FRAUDAR)."
                 ),
-                suggestion="核查这些买家账号的关联关系（设备、地址、支付）和订单真实性。 / Audit the accounts' links.",
                 facts={
                     "buyers": sorted(buyers)[:100],
                     "n_buyers": len(buyers),

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.listing import PendingClaim, basis, fact_finding, listing
+from clearlive.detectors.declared import Case, DetectorRule
+from clearlive.detectors.listing import PendingClaim, fact_finding, listing
 from clearlive.model.events import EventBase, Product, Utterance
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
@@ -81,9 +82,51 @@ def _on_label(name: str, is_class: bool, label: list[str]) -> str | None:
     return None
 
 
+UNVERIFIED = DetectorRule(
+    id="facts.ingredient.unverified",
+    title="成分声称待核实 / ingredient claim to check",
+    category="origin_brand_claim",
+    severity="info",
+    confidence=0.5,
+    legal_basis=("CN-AD-28", "US-FTCA-5"),
+    reads='an ingredient claim (添加了玻尿酸, "paraben free") in a room whose listing has no ingredient list',
+    suggestion="核对商品标签或备案成分表。 / Check the claim against the product label.",
+    examples={
+        "match": ({"text": "我们这款添加了玻尿酸"},),  # no listing in the room
+        "no_match": ({"text": "跟玻尿酸比，这个更清爽"},),  # a mention, no claim
+    },
+)
+MISMATCH = DetectorRule(
+    id="facts.ingredient.mismatch",
+    title="“不含”声称与成分表矛盾 / free-from claim contradicts the label",
+    category="origin_brand_claim",
+    severity="high",
+    confidence=0.85,
+    legal_basis=("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
+    reads="a free-from claim (无防腐剂) whose ingredient is on the listing's label, or a claimed ingredient "
+    "(添加了玻尿酸) that is not on it (aliases map spoken names to label names)",
+    suggestion="按成分表如实介绍，不作“零添加”“无XX”等与标签不符的声称。 / Describe the label as it is.",
+    examples={
+        "match": (
+            {"text": "我们这款无防腐剂，放心用", "product": {"ingredients": ["水", "甘油", "苯氧乙醇"]}},
+            {"text": "我们这款添加了玻尿酸", "product": {"ingredients": ["水", "甘油"]}},
+        ),
+        "no_match": ({"text": "我们这款添加了玻尿酸", "product": {"ingredients": ["水", "透明质酸钠"]}},),
+    },
+    cases={
+        "missing": Case(
+            title="成分声称不在成分表中 / claimed ingredient missing from the label",
+            severity="medium",
+            confidence=0.75,
+        )
+    },
+)
+
+
 class IngredientClaimDetector(Detector):
     id = "facts.ingredient.mismatch"
     event_types = frozenset({"utterance"})
+    RULES = (UNVERIFIED, MISMATCH)
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
         assert isinstance(event, Utterance)
@@ -92,71 +135,67 @@ class IngredientClaimDetector(Detector):
         norm = normalize(event.text)
         out = []
         for name, is_class, free, span in _claims(norm.text):
-            claim = (PendingClaim(event, norm, span, 0), name, is_class, free)
+            claim = PendingClaim(event, norm, span, 0)
             product = listing(room).current
             if product is None:
-                room.slots.setdefault(self.id, []).append(claim)
+                room.slots.setdefault(self.id, []).append((claim, name, is_class, free))
                 continue
-            f = self._judge(*claim, product, room)
+            f = self._judge(claim, name, is_class, free, product, room)
             if f is not None:
                 out.append(f)
         return out
 
     def finish(self, room: RoomState) -> Iterable[Finding]:
         product = listing(room).current
-        found = [self._judge(*claim, product, room) for claim in room.slots.pop(self.id, [])]
+        pending: list[tuple[PendingClaim, str, bool, bool]] = room.slots.pop(self.id, [])
+        found = [self._judge(claim, name, is_class, free, product, room) for claim, name, is_class, free in pending]
         return [f for f in found if f is not None]
 
     def _judge(
         self, claim: PendingClaim, name: str, is_class: bool, free: bool, product: Product | None, room: RoomState
     ) -> Finding | None:
         said = claim.norm.text[claim.span[0] : claim.span[1]]
-        common = {
-            "ev": claim.ev,
-            "room": room,
-            "norm": claim.norm,
-            "span": claim.span,
-            "category": "origin_brand_claim",
-        }
         if product is None or not product.ingredients:
             sku = product.sku if product else None
-            return fact_finding(
-                rule_id="facts.ingredient.unverified",
-                title="成分声称待核实 / ingredient claim to check",
-                severity="info",
-                confidence=0.5,
-                message=f"口播成分声称“{said}”，但输入中没有商品成分表可供核对。 / The host claims “{said}”; "
+            return self._finding(
+                UNVERIFIED,
+                claim,
+                room,
+                f"口播成分声称“{said}”，但输入中没有商品成分表可供核对。 / The host claims “{said}”; "
                 "no ingredient list is in the input to check it against.",
-                suggestion="核对商品标签或备案成分表。 / Check the claim against the product label.",
-                basis=basis("CN-AD-28", "US-FTCA-5"),
-                facts={"claimed_ingredient": name, "free_from": free, "sku": sku},
-                **common,  # type: ignore[arg-type]
+                {"claimed_ingredient": name, "free_from": free, "sku": sku},
             )
         listed = _on_label(name, is_class, product.ingredients)
         if free and listed is not None:
-            return fact_finding(
-                rule_id=self.id,
-                title="“不含”声称与成分表矛盾 / free-from claim contradicts the label",
-                severity="high",
-                confidence=0.85,
-                message=f"口播称“{said}”，而商品 {product.sku} 成分表列有“{listed}”。 / The host says “{said}”; "
+            return self._finding(
+                MISMATCH,
+                claim,
+                room,
+                f"口播称“{said}”，而商品 {product.sku} 成分表列有“{listed}”。 / The host says “{said}”; "
                 f"the label of {product.sku} lists {listed}.",
-                suggestion="按成分表如实介绍，不作“零添加”“无XX”等与标签不符的声称。 / Describe the label as it is.",
-                basis=basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
-                facts={"claimed_free_of": name, "listed_ingredient": listed, "sku": product.sku},
-                **common,  # type: ignore[arg-type]
+                {"claimed_free_of": name, "listed_ingredient": listed, "sku": product.sku},
             )
         if not free and listed is None:
-            return fact_finding(
-                rule_id=self.id,
-                title="成分声称不在成分表中 / claimed ingredient missing from the label",
-                severity="medium",
-                confidence=0.75,
-                message=f"口播称“{said}”，但商品 {product.sku} 成分表中没有{name}。 / The host claims “{said}”; "
+            return self._finding(
+                MISMATCH,
+                claim,
+                room,
+                f"口播称“{said}”，但商品 {product.sku} 成分表中没有{name}。 / The host claims “{said}”; "
                 f"{name} is not on the label of {product.sku}.",
-                suggestion="只介绍成分表中实际含有的成分。 / Name only ingredients on the label.",
-                basis=basis("CN-AD-28", "CN-LSE-34", "US-FTCA-5"),
-                facts={"claimed_ingredient": name, "label": list(product.ingredients), "sku": product.sku},
-                **common,  # type: ignore[arg-type]
+                {"claimed_ingredient": name, "label": list(product.ingredients), "sku": product.sku},
+                case="missing",
             )
         return None
+
+    @staticmethod
+    def _finding(
+        rule: DetectorRule,
+        claim: PendingClaim,
+        room: RoomState,
+        message: str,
+        facts: dict[str, object],
+        case: str | None = None,
+    ) -> Finding:
+        return fact_finding(
+            rule, ev=claim.ev, room=room, norm=claim.norm, span=claim.span, message=message, facts=facts, case=case
+        )

@@ -21,19 +21,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.declared import DetectorRule
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, Like, format_ts
 from clearlive.model.findings import Finding
 
 MINUTE_MS = 60_000
-ACCOUNT_CAP = 300  # likes in one minute from one account: five taps a second for the whole minute
-EVENT_CAP = 100  # likes in one event: clients report the taps of a moment, a dozen or so
-ROOM_FACTOR = 20.0  # and this many times the room's usual likes per liker-minute
-MIN_ACCOUNTS = 2
-SOLO_FACTOR = 3.0  # a single account needs three times the cap
-FARM_WINDOW_MS = 5 * MINUTE_MS
-MAX_LIKERS = 200_000
-USUAL_REFRESH = 500  # like events between recomputations of the room's usual rate
+
+
+@dataclass(frozen=True, slots=True)
+class LikeConfig:
+    """The detector's thresholds, with the defaults the module docstring describes (in capitals);
+    a scan passes its own through `ScanConfig.thresholds`."""
+
+    account_cap: int = 300  # likes in one minute from one account: five taps a second for the whole minute
+    event_cap: int = 100  # likes in one event: clients report the taps of a moment, a dozen or so
+    room_factor: float = 20.0  # and this many times the room's usual likes per liker-minute
+    min_accounts: int = 2
+    solo_factor: float = 3.0  # a single account needs three times the cap
+    farm_window_ms: int = 5 * MINUTE_MS
+    max_likers: int = 200_000
+    usual_refresh: int = 500  # like events between recomputations of the room's usual rate
 
 
 @dataclass
@@ -50,16 +58,34 @@ class _Likers:
 class LikeFarmDetector(Detector):
     id = "fraud.like_farm"
     event_types = frozenset({"like"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="少数账号刷赞 / a handful of accounts sending machine-sized likes",
+            category="fake_data",
+            severity="medium",
+            confidence=0.75,
+            legal_basis=("CN-LSM-18", "CN-ANC-14-25", "CN-OTM-14", "US-465"),
+            evidence_field="likes",
+            reads="several accounts each sending more likes a minute than a hand can tap (or hundreds in one event), "
+            "far above the room's usual per liker",
+            suggestion="核查这些账号的设备与点赞来源，剔除虚假点赞数据。 / Audit these accounts' likes.",
+        ),
+    )
+
+    def __init__(self, config: LikeConfig | None = None) -> None:
+        self.config = config or LikeConfig()
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        cfg = self.config
         assert isinstance(event, Like)
         state: _Likers = room.slots.setdefault(self.id, _Likers())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts = event_ms(event)
         if event.anonymous:  # a masked viewer is nobody to count likes per account for
             return ()
         user, count = event.user_id, max(0, event.count)
         state.events += 1
-        if user not in state.recent and len(state.recent) >= MAX_LIKERS:
+        if user not in state.recent and len(state.recent) >= cfg.max_likers:
             return ()
         q = state.recent.setdefault(user, deque())
         q.append((ts, count, event.id or ""))
@@ -67,18 +93,18 @@ class LikeFarmDetector(Detector):
             q.popleft()
         state.totals[user] = state.totals.get(user, 0) + count
         state.first.setdefault(user, ts)
-        if state.usual is None or state.events % USUAL_REFRESH == 0:
+        if state.usual is None or state.events % cfg.usual_refresh == 0:
             state.usual = self._usual(state, ts)
         in_minute = sum(c for _, c, _ in q)
-        machine_sized = count >= EVENT_CAP  # no client batches that many taps into one event
-        if (in_minute <= ACCOUNT_CAP and not machine_sized) or in_minute < ROOM_FACTOR * state.usual:
+        machine_sized = count >= cfg.event_cap  # no client batches that many taps into one event
+        if (in_minute <= cfg.account_cap and not machine_sized) or in_minute < cfg.room_factor * state.usual:
             return ()
         state.over[user] = (ts, in_minute, [eid for _, _, eid in q])
-        state.over = {u: v for u, v in state.over.items() if ts - v[0] <= FARM_WINDOW_MS}
-        if state.last_report is not None and ts - state.last_report < FARM_WINDOW_MS:
+        state.over = {u: v for u, v in state.over.items() if ts - v[0] <= cfg.farm_window_ms}
+        if state.last_report is not None and ts - state.last_report < cfg.farm_window_ms:
             return ()
         farm = sorted(state.over)
-        if len(farm) < MIN_ACCOUNTS and max(v[1] for v in state.over.values()) < SOLO_FACTOR * ACCOUNT_CAP:
+        if len(farm) < cfg.min_accounts and max(v[1] for v in state.over.values()) < cfg.solo_factor * cfg.account_cap:
             return ()
         state.last_report = ts
         return [self._finding(event, room, state, farm)]
@@ -90,7 +116,8 @@ class LikeFarmDetector(Detector):
         return statistics.median(rates) if rates else 0.0
 
     def _finding(self, ev: Like, room: RoomState, state: _Likers, farm: list[str]) -> Finding:
-        ts: int = ev.ts  # type: ignore[assignment]
+        cfg = self.config
+        ts = event_ms(ev)
         per_account = {u: state.over[u][1] for u in farm}
         likes = sum(per_account.values())
         start = min(state.over[u][0] for u in farm)
@@ -100,18 +127,13 @@ class LikeFarmDetector(Detector):
             f"{likes} likes in a minute each from {len(farm)} accounts (room's usual {usual:.1f} per liker-minute)"
         )
         return metric_finding(
-            rule_id=self.id,
-            title="少数账号刷赞 / a handful of accounts sending machine-sized likes",
-            severity="medium",
-            confidence=0.75,
+            self.RULES[0],
             ev=ev,
             room=room,
             ts_ms=ts,
             fingerprint=f"{','.join(farm[:20])}@{start}:{ids[0] if ids else ''}",  # the accounts and first event
             summary=summary,
-            field="likes",
             event_ids=ids,
-            basis_ids=["CN-LSM-18", "CN-ANC-14-25", "CN-OTM-14", "US-465"],
             message=(
                 f"{len(farm)} 个账号在一分钟内各点赞 {min(per_account.values())} 次以上"
                 f"（该直播间每位点赞用户平时每分钟 "
@@ -119,13 +141,12 @@ class LikeFarmDetector(Detector):
                 f"{min(per_account.values())} likes within a minute, beyond what a hand can tap; the room's usual is "
                 f"{usual:.1f} per liker-minute."
             ),
-            suggestion="核查这些账号的设备与点赞来源，剔除虚假点赞数据。 / Audit these accounts' likes.",
             facts={
                 "accounts": farm[:50],
                 "n_accounts": len(farm),
                 "likes_per_minute": dict(sorted(per_account.items())[:50]),
                 "usual_per_liker_minute": round(usual, 2),
-                "cap_per_minute": ACCOUNT_CAP,
+                "cap_per_minute": cfg.account_cap,
                 "window_start": format_ts(start),
                 "window_end": format_ts(ts),
             },

@@ -10,18 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.metric import detector_finding
-from clearlive.legal import citation_table
+from clearlive.detectors.declared import DetectorRule
+from clearlive.detectors.metric import detector_finding, event_ms
 from clearlive.model.events import EventBase, Product, Utterance
 from clearlive.model.findings import Evidence, Finding, LegalBasis
 from clearlive.normalize import NormalizedText
 
 CONTEXT = 24
-
-
-def basis(*ids: str) -> list[LegalBasis]:
-    table = citation_table()
-    return [table[i] for i in ids]
 
 
 @dataclass
@@ -48,23 +43,27 @@ def listing(room: RoomState) -> Listing:
 
 
 def fact_finding(
+    rule: DetectorRule,
     *,
-    rule_id: str,
-    title: str,
-    category: str,
-    severity: str,
-    confidence: float,
     ev: EventBase,
     room: RoomState,
     norm: NormalizedText,
     span: tuple[int, int],
-    message: str,
-    suggestion: str,
-    basis: list[LegalBasis],
     facts: dict[str, object],
+    message: str | None = None,
+    case: str | None = None,
+    severity: str | None = None,
+    confidence: float | None = None,
+    basis: list[LegalBasis] | None = None,
     extra_events: Iterable[str] = (),
 ) -> Finding:
-    """A finding quoting a claim (normalised span mapped back to the original) with its facts."""
+    """A finding of a declared rule quoting a claim (normalised span mapped back to the original)
+    with its facts. Title, category, severity, legal basis, suggestion (and message, when the rule
+    fixes one) are the rule's or its `case`'s; a finding whose strength sets its severity passes
+    one of the rule's declared `severities`; a classifier passes its probability as `confidence`,
+    and the pack rules' `basis` when the rule takes its basis from the packs."""
+    if basis is not None and not rule.takes_pack_basis(case):
+        raise ValueError(f"rule {rule.id} declares its legal basis; a finding cannot bring another")
     original = norm.original
     start, end = norm.span(*span)
     lo, hi = max(0, start - CONTEXT), min(len(original), end + CONTEXT)
@@ -76,23 +75,23 @@ def fact_finding(
         context=original[lo:hi],
         field="text",
         normalized=quote_norm,
-        matched=rule_id,
+        matched=rule.id,
     )
     return detector_finding(
-        rule_id=rule_id,
-        title=title,
-        category=category,
-        severity=severity,
-        confidence=confidence,
+        rule_id=rule.id,
+        title=rule.title_of(case),
+        category=rule.category_of(case),
+        severity=rule.severity_of(case, severity),
+        confidence=rule.confidence_of(case) if confidence is None else confidence,
         ev=ev,
         room=room,
-        ts_ms=ev.ts,
+        ts_ms=event_ms(ev),
         fingerprint=ev.id or "",
         evidence=evidence,
-        event_ids=[ev.id or "", *extra_events],  # type: ignore[arg-type]
-        basis=basis,
-        message=message,
-        suggestion=suggestion,
+        event_ids=[ev.id or "", *extra_events],
+        basis=rule.basis(case) if basis is None else basis,
+        message=rule.message if message is None else message,
+        suggestion=rule.suggestion,
         facts=facts,
     )
 
@@ -104,7 +103,8 @@ class ListingTracker(Detector):
     event_types = frozenset({"product"})
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        listing(room).update(event)  # type: ignore[arg-type]
+        assert isinstance(event, Product)
+        listing(room).update(event)
         return ()
 
 

@@ -3,15 +3,21 @@
 `detector_finding` fills the fields every finding shares from the event and the room.
 `metric_finding` is for behavioural detectors whose evidence is numbers, not a quote (orders,
 viewers, chat bursts): the evidence text is a one-line summary and `facts` carries the numbers.
-Detectors that quote a claim (facts.py) build their quote evidence and call `detector_finding`.
+Detectors that quote a claim use `fact_finding` (listing.py). Both take the declared rule
+(declared.py): what every finding of that rule shares is written once, in its declaration.
 """
 
 from __future__ import annotations
 
 from clearlive.detectors.base import RoomState
-from clearlive.legal import citation_table
+from clearlive.detectors.declared import DetectorRule
 from clearlive.model.events import EventBase, Utterance, format_ts
 from clearlive.model.findings import Evidence, Finding, LegalBasis, finding_id
+
+
+def event_ms(ev: EventBase) -> int:
+    """An event's time in epoch ms: `EventBase.__post_init__` has turned every parsed form into it."""
+    return ev.ts
 
 
 def detector_finding(
@@ -50,56 +56,57 @@ def detector_finding(
         suggestion=suggestion,
         title=title,
         speaker=ev.speaker if isinstance(ev, Utterance) else None,
-        event_type=ev.__struct_config__.tag,  # type: ignore[arg-type]
+        event_type=str(ev.__struct_config__.tag),
         stream_offset_s=ev.start if isinstance(ev, Utterance) and ev.start is not None else None,
         facts=facts,
     )
 
 
 def metric_finding(
+    rule: DetectorRule,
     *,
-    rule_id: str,
-    title: str,
-    severity: str,
-    confidence: float,
     ev: EventBase,
     room: RoomState,
     ts_ms: int,
     fingerprint: str,
     summary: str,
-    field: str,
     event_ids: list[str],
-    basis_ids: list[str],
     message: str,
-    suggestion: str,
     facts: dict[str, object],
-    category: str = "fake_data",
+    case: str | None = None,
 ) -> Finding:
-    """A finding whose evidence text is a one-line summary of the numbers (it quotes no event text,
-    so start/end span the summary itself). `fingerprint` must name the event(s) or accounts the
-    finding rests on: it is what tells two such findings of one room apart."""
-    table = citation_table()
+    """A finding of a declared rule whose evidence text is a one-line summary of the numbers (it
+    quotes no event text, so start/end span the summary itself). `fingerprint` must name the
+    event(s) or accounts the finding rests on: it is what tells two such findings of one room
+    apart. Title, category, severity, confidence, legal basis and suggestion are the rule's (or its
+    `case`'s)."""
     evidence = Evidence(
-        text=summary, start=0, end=len(summary), context=summary, field=field, normalized=summary, matched=rule_id
+        text=summary,
+        start=0,
+        end=len(summary),
+        context=summary,
+        field=rule.evidence_field,
+        normalized=summary,
+        matched=rule.id,
     )
     found = detector_finding(
-        rule_id=rule_id,
-        title=title,
-        category=category,
-        severity=severity,
-        confidence=confidence,
+        rule_id=rule.id,
+        title=rule.title_of(case),
+        category=rule.category_of(case),
+        severity=rule.severity_of(case),
+        confidence=rule.confidence_of(case),
         ev=ev,
         room=room,
         ts_ms=ts_ms,
         fingerprint=fingerprint,
         evidence=evidence,
         event_ids=event_ids,
-        basis=[table[i] for i in basis_ids],
+        basis=rule.basis(case),
         message=message,
-        suggestion=suggestion,
+        suggestion=rule.suggestion,
         facts=facts,
     )
     # The summary's numbers grow while a pattern goes on (a cross-room window sees more of a ring
     # than the window before it): the id rests on the fingerprint alone, so the same pattern keeps it.
-    found.id = finding_id(rule_id, fingerprint, "", 0)
+    found.id = finding_id(rule.id, fingerprint, "", 0)
     return found

@@ -8,20 +8,42 @@ reviewer sees whether the model, the lexicon or both caught it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from clearlive.classifiers.abuse import AbuseModel
 from clearlive.detectors.base import RoomState
-from clearlive.detectors.facts import fact_finding
+from clearlive.detectors.declared import Case, DetectorRule
+from clearlive.detectors.listing import fact_finding
 from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
-from clearlive.legal import citation_table
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
+
+if TYPE_CHECKING:
+    # scikit-learn (the [train] extra) loads only with a model: the registry imports this module
+    from clearlive.classifiers.abuse import AbuseModel
 
 
 class ModelAbuseDetector(TextDetector):
     id = "model.abuse"
     event_types = frozenset({"utterance", "comment"})
+    RULES = (
+        MODEL_ABUSE := DetectorRule(
+            id=id,
+            title="辱骂、攻击性言论（模型） / offensive language (model)",
+            category="abuse",
+            severity="low",
+            severities=("medium",),  # a probability of 0.9 or more
+            confidence=0.9,  # each finding carries the model's probability instead
+            legal_basis=("CN-CAC-2024", "CN-ANC-14-14", "CN-ECO-7"),
+            reads="chat or speech a trained abuse model (`--model`) scores at or above its threshold; also host "
+            "speech the bundled claims classifier puts in abuse where no abuse rule matched (case claims_model)",
+            # The claims classifier's abuse lead has the same id (model.{category}): one rule, two models.
+            cases={
+                "claims_model": Case(title="辱骂、攻击性言论（模型） / abusive language (model)", basis_from_packs=True)
+            },
+            suggestion="删除或屏蔽攻击性评论；主播文明用语。 / Remove offensive chat; keep the language civil.",
+        ),
+    )
 
     def __init__(self, model: AbuseModel, analyzer: TextAnalyzer | None = None) -> None:
         self.model = model
@@ -38,13 +60,10 @@ class ModelAbuseDetector(TextDetector):
         if self.analyzer is not None:
             lexicon = sorted({m.rule.id for m in view.matches if m.rule.spec.category == "abuse"})
         norm = normalize(text)
-        table = citation_table()
         return [
             fact_finding(
-                rule_id=self.id,
-                title="辱骂、攻击性言论（模型） / offensive language (model)",
-                category="abuse",
-                severity="medium" if p >= 0.9 else "low",
+                self.RULES[0],
+                severity="medium" if p >= 0.9 else None,
                 confidence=round(p, 3),
                 ev=event,
                 room=room,
@@ -53,8 +72,6 @@ class ModelAbuseDetector(TextDetector):
                 message=f"分类模型判定为攻击性言论（概率 {p:.2f}）"
                 + (f"；词表规则也命中：{', '.join(lexicon)}" if lexicon else "；词表规则未命中，请人工复核")
                 + f" / The classifier scores this text offensive (p = {p:.2f}).",
-                suggestion="删除或屏蔽攻击性评论；主播文明用语。 / Remove offensive chat; keep the language civil.",
-                basis=[table["CN-CAC-2024"], table["CN-ANC-14-14"], table["CN-ECO-7"]],
                 facts={"model_probability": round(p, 4), "threshold": self.model.threshold, "lexicon_rules": lexicon},
             )
         ]

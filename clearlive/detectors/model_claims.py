@@ -9,11 +9,14 @@ severity: a lead for a reviewer, never an automatic verdict.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from clearlive.claims.speech_acts import counts, speaker_act, text_act
 from clearlive.classifiers.claims import ClaimsModel, script_of
 from clearlive.detectors.base import RoomState
+from clearlive.detectors.declared import DetectorRule, pack_basis
 from clearlive.detectors.listing import fact_finding
+from clearlive.detectors.model_abuse import ModelAbuseDetector
 from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding, LegalBasis
@@ -33,15 +36,31 @@ TITLES = {
 }
 
 
+LEAD_SUGGESTION = (
+    "复核原句；确认后可把新说法补进规则包。 / Review the quote; if confirmed, add the phrasing to a rule pack."
+)
+
+
+def model_lead(rule_id: str, title: str, category: str, reads: str) -> DetectorRule:
+    """A classifier's lead: low severity, the model's probability as confidence, and the legal basis
+    of the loaded pack rules of its category."""
+    return DetectorRule(
+        id=rule_id,
+        title=title,
+        category=category,
+        severity="low",
+        confidence=0.5,  # each finding carries the model's probability instead
+        legal_basis=(),
+        basis_from_packs=True,
+        reads=reads,
+        suggestion=LEAD_SUGGESTION,
+    )
+
+
 def basis_by_category(analyzer: TextAnalyzer) -> dict[tuple[str, str], list[LegalBasis]]:
     """The legal basis of a model finding, by (category, script): that of the first rule of its
     category and script in the loaded packs."""
-    basis: dict[tuple[str, str], list[LegalBasis]] = {}
-    for rule in analyzer.ruleset.rules if analyzer.ruleset is not None else ():
-        for script in ("zh", "en"):
-            if script in rule.languages or "any" in rule.languages:
-                basis.setdefault((rule.spec.category, script), list(rule.legal_basis))
-    return basis
+    return pack_basis(analyzer.ruleset.rules if analyzer.ruleset is not None else ())
 
 
 class ClaimsModelDetector(TextDetector):
@@ -49,6 +68,21 @@ class ClaimsModelDetector(TextDetector):
     # Host speech only: chat is most of a room's events, and scoring every comment would cost the
     # scan most of its throughput (bench/scan.py); comments keep the rules and the abuse model.
     event_types = frozenset({"utterance"})
+    # model.abuse is also the trained abuse model's rule id: its declaration has a case for this model.
+    RULES = (
+        *(
+            model_lead(
+                f"model.{category}",
+                title,
+                category,
+                f"host speech the bundled claims classifier puts in {category}, where no rule of that category matched",
+            )
+            for category, title in TITLES.items()
+            if category != "abuse"
+        ),
+        ModelAbuseDetector.MODEL_ABUSE,
+    )
+    _RULE_OF: ClassVar[dict[str, DetectorRule]] = {r.category: r for r in RULES}
 
     def __init__(self, model: ClaimsModel, analyzer: TextAnalyzer) -> None:
         self.model = model
@@ -75,10 +109,8 @@ class ClaimsModelDetector(TextDetector):
             norm = norm or normalize(text)
             out.append(
                 fact_finding(
-                    rule_id=f"model.{category}",
-                    title=TITLES[category],
-                    category=category,
-                    severity="low",
+                    self._RULE_OF[category],
+                    case="claims_model" if category == "abuse" else None,
                     confidence=round(p, 3),
                     ev=event,
                     room=room,
@@ -88,8 +120,6 @@ class ClaimsModelDetector(TextDetector):
                     "规则未命中，请人工复核。"
                     f" / The classifier puts this text in {category} (p = {p:.2f}, threshold {threshold:.2f}); "
                     "no rule matched it, so a reviewer should confirm.",
-                    suggestion="复核原句；确认后可把新说法补进规则包。"
-                    " / Review the quote; if confirmed, add the phrasing to a rule pack.",
                     basis=self.basis.get((category, script), []),
                     facts={"model_probability": round(p, 4), "threshold": threshold},
                 )

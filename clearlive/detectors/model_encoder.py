@@ -10,16 +10,19 @@ is `low` severity: a learned-model lead for a reviewer, never a verdict.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from clearlive.claims.speech_acts import counts, speaker_act, text_act
 from clearlive.classifiers.claims import script_of
 from clearlive.classifiers.encoder import EncoderModel
 from clearlive.detectors.base import RoomState
+from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.listing import fact_finding
-from clearlive.detectors.model_claims import basis_by_category
+from clearlive.detectors.model_claims import basis_by_category, model_lead
 from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
+from clearlive.errors import RuleLoadError
 from clearlive.model.events import EventBase
-from clearlive.model.findings import Finding
+from clearlive.model.findings import CATEGORIES, Finding
 from clearlive.normalize import normalize
 
 
@@ -28,8 +31,27 @@ class EncoderModelDetector(TextDetector):
     # Host speech only: chat is most of a room's events, and the encoder embeds a few hundred texts
     # a second, so scoring every comment would cost the scan most of its throughput.
     event_types = frozenset({"utterance"})
+    # A trained encoder model names any category of the contract its training set had examples of.
+    RULES = tuple(
+        model_lead(
+            f"model.encoder.{category}",
+            f"学习模型线索：{category} / learned-model lead: {category}",
+            category,
+            f"host speech the opt-in sentence-encoder model (`--encoder-model`) flags as {category}, "
+            "where no rule above info matched",
+        )
+        for category in CATEGORIES
+    )
+    _RULE_OF: ClassVar[dict[str, DetectorRule]] = {r.category: r for r in RULES}
 
     def __init__(self, model: EncoderModel, analyzer: TextAnalyzer) -> None:
+        unknown = sorted(set(model.categories) - set(self._RULE_OF))
+        if unknown:
+            raise RuleLoadError(
+                f"{type(self).__module__}.{type(self).__qualname__}",
+                None,
+                f"the encoder model names categories outside the contract: {unknown}",
+            )
         self.model = model
         self.analyzer = analyzer
         self.basis = basis_by_category(analyzer)
@@ -55,10 +77,7 @@ class EncoderModelDetector(TextDetector):
         norm = normalize(text)
         return [
             fact_finding(
-                rule_id=f"model.encoder.{category}",
-                title=f"学习模型线索：{category} / learned-model lead: {category}",
-                category=category,
-                severity="low",
+                self._RULE_OF[category],
                 confidence=round(p, 3),
                 ev=event,
                 room=room,
@@ -71,8 +90,6 @@ class EncoderModelDetector(TextDetector):
                 f"(p = {p:.2f}, threshold {threshold:.2f}), most likely {category} "
                 f"(p = {s.category_probability:.2f}); no rule matched it. This is a learned-model lead "
                 "for a reviewer to check, not a verdict.",
-                suggestion="复核原句；确认后可把新说法补进规则包。"
-                " / Review the quote; if confirmed, add the phrasing to a rule pack.",
                 basis=self.basis.get((category, script_of(text, lang)), []),
                 facts={
                     "model_probability": round(p, 4),

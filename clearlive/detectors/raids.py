@@ -31,23 +31,33 @@ from dataclasses import dataclass, field
 
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, shingles, template
+from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.hostility import hostility
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.model.events import Comment, EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
 
-ACTIVE_MS = 30 * 60_000  # a viewer "belongs" to a room they were active in within this time
-RAID_WINDOW_MS = 10 * 60_000  # how long after the call raiders are counted
-MIN_RAIDERS = 5
-MIN_TEMPLATED = 3  # the same line from this many of the caller's viewers counts as raiding
-MAX_USERS = 1_000_000
 HOSTILE = frozenset({"abuse", "provocation"})
-MAX_ROOM_GRAMS = 200_000
-# Stricter than botchat's grouping: visitors asking the usual questions in their own words
-# ('请问什么时候发货' / '宝宝什么时候发货呀') are not one line.
-SAME_LINE_SIMILARITY = 0.7
-USUAL_LINE_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class RaidConfig:
+    """The detector's thresholds, with the defaults the module docstring describes; a scan passes
+    its own through `ScanConfig.thresholds`."""
+
+    active_ms: int = 30 * 60_000  # a viewer "belongs" to a room they were active in within this time
+    raid_window_ms: int = 10 * 60_000  # how long after the call raiders are counted
+    min_raiders: int = 5
+    min_templated: int = 3  # the same line from this many of the caller's viewers counts as raiding
+    max_users: int = 1_000_000
+    max_room_grams: int = 200_000
+    # Stricter than botchat's grouping: visitors asking the usual questions in their own words
+    # ('请问什么时候发货' / '宝宝什么时候发货呀') are not one line.
+    same_line_similarity: float = 0.7
+    usual_line_share: float = 0.5
+
+
 # A host line sending the audience somewhere: the call is weak evidence until the audience moves.
 _SEND = re.compile(
     r"(?:去|到|冲|过去|杀到|进)[^，。！？,.!?]{0,12}(?:直播间|那边|那里|评论区|主页|家)"
@@ -74,10 +84,35 @@ class _Call:
 class FanRaidDetector(TextDetector):
     id = "fraud.fan_raid"
     event_types = frozenset({"utterance", "comment", "enter", "like", "gift", "follow", "share"})
+    RULES = (
+        CALLER := DetectorRule(
+            id=id + ".caller",
+            title="号召粉丝冲击他人直播间（已发生） / a fan raid the host called",
+            category="provocation",
+            severity="high",
+            confidence=0.8,
+            legal_basis=("CN-ANC-14-24", "CN-CAC-2024", "CN-LSM-18"),
+            reads="a host sending viewers to another room, after which five or more of them post hostile comments "
+            "(or the same lines) there within ten minutes: the caller's room",
+            suggestion="停止号召粉丝针对他人；平台可限制该直播间的互动功能。 / Stop directing viewers at others.",
+        ),
+        TARGET := DetectorRule(
+            id=id + ".target",
+            title="遭遇粉丝冲击（引战） / a fan raid from another room",
+            category="abuse",
+            severity="medium",
+            confidence=0.8,
+            legal_basis=("CN-ANC-14-24", "CN-CAC-2024", "CN-LSM-18"),
+            cases={"spam": Case(category="fake_data")},  # the raiders only spammed the same lines
+            reads="the same raid seen from the room it targeted",
+            suggestion="批量处置这些账号的评论，保全证据。 / Moderate these accounts' comments together.",
+        ),
+    )
     state_attrs = ("seen", "calls", "room_grams")
 
-    def __init__(self, analyzer: TextAnalyzer | None = None) -> None:
+    def __init__(self, analyzer: TextAnalyzer | None = None, config: RaidConfig | None = None) -> None:
         self.analyzer = analyzer  # the view's rule matches name hostile lines and raid calls
+        self.config = config or RaidConfig()
         self.seen: dict[str, tuple[str, int, str, int]] = {}  # user -> (room, last active, came from, left at)
         self.calls: list[_Call] = []
         # per room, the character shingles of its own viewers' chat: what the room usually says
@@ -97,7 +132,7 @@ class FanRaidDetector(TextDetector):
 
     def _remember(self, ev: Comment, normalised: str) -> None:
         grams = self.room_grams.setdefault(ev.room_id, Counter())
-        if len(grams) > MAX_ROOM_GRAMS:
+        if len(grams) > self.config.max_room_grams:
             grams.clear()  # rare: a room with that much varied chat starts its memory again
         grams.update(shingles(template(normalised)))
 
@@ -105,12 +140,12 @@ class FanRaidDetector(TextDetector):
         """Most of the line's shingles are common in the room's own chat: its viewers say it too."""
         grams = shingles(key)
         common = self.room_grams.get(room_id, Counter())
-        return sum(1 for g in grams if common[g] >= 2) >= USUAL_LINE_SHARE * len(grams)
+        return sum(1 for g in grams if common[g] >= 2) >= self.config.usual_line_share * len(grams)
 
     def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
-        ts: int = event.ts  # type: ignore[assignment]
-        if self.calls and ts - self.calls[0].ts > RAID_WINDOW_MS:
-            self.calls = [c for c in self.calls if ts - c.ts <= RAID_WINDOW_MS]
+        ts: int = event.ts
+        if self.calls and ts - self.calls[0].ts > self.config.raid_window_ms:
+            self.calls = [c for c in self.calls if ts - c.ts <= self.config.raid_window_ms]
         if isinstance(event, Utterance):
             quotes = [
                 event.text[m.start : m.end] for m in view.matches if "raid_call" in m.rule.spec.tags
@@ -140,15 +175,15 @@ class FanRaidDetector(TextDetector):
             else:
                 self._remember(event, view.normalised)
         self.seen[user] = entry
-        if len(self.seen) > MAX_USERS:  # rare: forget everyone not active within the window
-            self.seen = {u: v for u, v in self.seen.items() if ts - v[1] <= ACTIVE_MS}
+        if len(self.seen) > self.config.max_users:  # rare: forget everyone not active within the window
+            self.seen = {u: v for u, v in self.seen.items() if ts - v[1] <= self.config.active_ms}
         return out
 
     def _maybe_raider(
         self, ev: Comment, room: RoomState, user: str, previous: tuple[str, int], ts: int, view: TextView
     ) -> list[Finding]:
         from_room, last_active = previous
-        if ts - last_active > ACTIVE_MS:
+        if ts - last_active > self.config.active_ms:
             return []
         calls = [c for c in self.calls if c.room_id == from_room and c.ts <= ts]
         if not calls:
@@ -170,17 +205,18 @@ class FanRaidDetector(TextDetector):
                 # varied copies ('我们家主播最好' / '我们家主播最好哈哈') are the same line. Lines
                 # the room's own viewers say too (questions about the product) are not.
                 grams = shingles(key)
+                similar = self.config.same_line_similarity
                 for room_id, known in call.templates:
                     other = shingles(known)
-                    if room_id == ev.room_id and len(grams & other) >= SAME_LINE_SIMILARITY * len(grams | other):
+                    if room_id == ev.room_id and len(grams & other) >= similar * len(grams | other):
                         key = known
                         break
                 same = call.templates.setdefault((ev.room_id, key), {})
                 same[user] = ev.id or ""
-                if len(same) >= MIN_TEMPLATED:
+                if len(same) >= self.config.min_templated:
                     raiders.update(same)
                     call.templated.add(ev.room_id)
-            if len(raiders) >= MIN_RAIDERS and ev.room_id not in call.reported:
+            if len(raiders) >= self.config.min_raiders and ev.room_id not in call.reported:
                 call.reported.add(ev.room_id)
                 out.extend(self._findings(call, ev, room, raiders))
         return out
@@ -189,7 +225,7 @@ class FanRaidDetector(TextDetector):
         target = ev.room_id
         templated_users = {u for (room_id, _), users in call.templates.items() if room_id == target for u in users}
         hostile_any = any(u not in templated_users for u in raiders)
-        minutes = (ev.ts - call.ts) / 60_000  # type: ignore[operator]
+        minutes = (ev.ts - call.ts) / 60_000
         users = sorted(raiders)
         facts: dict[str, object] = {
             "caller_room": call.room_id,
@@ -204,7 +240,6 @@ class FanRaidDetector(TextDetector):
             f"{len(users)} viewers of {call.room_id} posted hostile comments in {target} "
             f"{minutes:.0f} min after the call"
         )
-        basis = ["CN-ANC-14-24", "CN-CAC-2024", "CN-LSM-18"]
         caller_room = call.room
         caller_event = Utterance(
             room_id=call.room_id,
@@ -216,42 +251,29 @@ class FanRaidDetector(TextDetector):
         )
         return [
             metric_finding(
-                rule_id=self.id + ".caller",
-                title="号召粉丝冲击他人直播间（已发生） / a fan raid the host called",
-                category="provocation",
-                severity="high",
-                confidence=0.8,
+                self.CALLER,
                 ev=caller_event,
                 room=caller_room,
-                ts_ms=ev.ts,
+                ts_ms=event_ms(ev),
                 fingerprint=f"{call.event_id}->{target}",
                 summary=summary,
-                field="text",  # type: ignore[arg-type]
                 event_ids=[call.event_id, *list(raiders.values())[:49]],
-                basis_ids=basis,
                 message=f"主播号召后 {minutes:.0f} 分钟内，本直播间的 {len(users)} 名观众"
                 f"在直播间 {target} 发布攻击性评论。"
                 f" / After the host's call, {len(users)} viewers of this room attacked room {target}.",
-                suggestion="停止号召粉丝针对他人；平台可限制该直播间的互动功能。 / Stop directing viewers at others.",
                 facts=facts,
             ),
             metric_finding(
-                rule_id=self.id + ".target",
-                title="遭遇粉丝冲击（引战） / a fan raid from another room",
-                category="fake_data" if target in call.templated and not hostile_any else "abuse",
-                severity="medium",
-                confidence=0.8,
+                self.TARGET,
+                case="spam" if target in call.templated and not hostile_any else None,
                 ev=ev,
                 room=target_room,
-                ts_ms=ev.ts,
+                ts_ms=event_ms(ev),
                 fingerprint=f"{call.event_id}->{target}",
-                summary=summary,  # type: ignore[arg-type]
-                field="text",
+                summary=summary,
                 event_ids=list(raiders.values())[:50],
-                basis_ids=basis,
                 message=f"{len(users)} 名来自直播间 {call.room_id} 的观众在其主播号召后集中发布攻击性评论。"
                 f" / {len(users)} viewers from room {call.room_id} arrived after their host's call and attacked.",
-                suggestion="批量处置这些账号的评论，保全证据。 / Moderate these accounts' comments together.",
                 facts=facts,
             ),
         ]

@@ -36,7 +36,7 @@ def build_finding(
     if isinstance(ev, Utterance) and ev.start is not None:
         offset_s = ev.start
     elif room.first_ts is not None:
-        offset_s = round((ev.ts - room.first_ts) / 1000, 3)  # type: ignore[operator]
+        offset_s = round((ev.ts - room.first_ts) / 1000, 3)
     quote_norm = normalised[m.norm_start : m.norm_end]
     speech = speech_evidence(ev, m.by_sound)
     return Finding(
@@ -48,8 +48,8 @@ def build_finding(
         room_id=ev.room_id,
         session_id=ev.session_id or room.session_id,
         anchor_id=ev.anchor_id or room.anchor_id,
-        ts=format_ts(ev.ts),  # type: ignore[arg-type]
-        ts_ms=ev.ts,  # type: ignore[arg-type]
+        ts=format_ts(ev.ts),
+        ts_ms=ev.ts,
         event_ids=[ev.id or ""],
         evidence=Evidence(
             text=original[m.start : m.end],
@@ -123,6 +123,7 @@ def _speaker_of(ev: EventBase) -> str | None:
 class TextRuleDetector(TextDetector):
     id = "text_rules"
     event_types = frozenset({"utterance", "comment", "product", "session_start", "session_end", "review", "complaint"})
+    analyzer: TextAnalyzer  # always one: the analyzer of this detector's packs
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
@@ -174,7 +175,7 @@ class TextRuleDetector(TextDetector):
         """Remember when each coupled rule's cue was said; release hits that were waiting for it."""
         state = self._state(room)
         speaker = _speaker_of(ev)
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         released: list[Finding] = []
         for rule_index in dict.fromkeys(cue_rules):
             coupling = self.ruleset.rules[rule_index].spec.coupled

@@ -47,44 +47,51 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.metric import metric_finding
+from clearlive.detectors.declared import DetectorRule
+from clearlive.detectors.metric import event_ms, metric_finding
 from clearlive.model.events import EventBase, RoomStats
 from clearlive.model.findings import Finding
 
-MIN_JUMP = 200
-MIN_REL_JUMP = 0.30
-MAX_ENTER_SHARE = 0.10
-BASELINE_SAMPLES = 10  # changes seen before a room is judged
-BASELINE_FACTOR = 8.0  # the jump must be this many times the room's median relative change
-PLATEAU_SAMPLES = 12
-PLATEAU_MIN_MS = 60_000
-PLATEAU_MIN_ONLINE = 100
-ENTER_MEMORY_MS = 600_000
-LIKES_PER_VIEWER_MINUTE = 300.0
-LIKE_BASELINE_FACTOR = 20.0
-MIN_LIKE_BURST = 2000
-RAMP_WINDOW_MS = 5 * 60_000
-RAMP_MIN = 100  # unexplained viewers above the room's usual
-RAMP_MIN_SHARE = 0.10  # the same as a share of the level five minutes earlier
-RAMP_DEVIATIONS = 6.0
-RAMP_ENGAGEMENT = 0.8  # a ramp also needs engagement per viewer under this share of the room's usual
-RAMP_HISTORY = 30  # windows seen before a room is judged on ramps or engagement
-WINDOW_STEP_MS = 10_000  # the five-minute window is sampled every 10 s, whatever the stats rate
-STATS_REFRESH_MS = 60_000  # the room's usual is recomputed once a minute
-ENGAGEMENT_MIN_GROWTH = 0.5
-ENGAGEMENT_FACTOR = 0.25
-POPULATION_MIN_ROOMS = 10  # rooms needed before "the median room" means something
-POPULATION_MIN_MINUTES = 10
-POPULATION_MIN_ONLINE = 200
-POPULATION_FACTOR = 0.1  # a tenth of the median room's interactions per viewer-minute
-SURGE_RATIO = 1.4  # the audience multiplies by at least this much
-SURGE_MIN = 30  # and grows by at least this many viewers
-SURGE_AFTER_MS = 120_000  # the raised level must hold for two minutes (its lowest sample counts)
-SURGE_BEFORE_MS = (6 * 60_000, 3 * 60_000)  # the level before: samples from 6 to 3 minutes back
-SURGE_ENGAGEMENT_SHARE = 1 / 3  # activity must rise by less than a third as much as the audience
-SURGE_QUIET_MS = 10 * 60_000
-SURGE_SIGNIFICANCE = 4.0  # the shortfall must be this many standard errors of the paces' medians
-SURGE_ENTRY_SHARE = 0.5  # in a feed with enter events, entries explaining half the growth clear it
+
+@dataclass(frozen=True, slots=True)
+class ViewerConfig:
+    """The detector's thresholds, with the defaults the module docstring describes; a scan passes
+    its own through `ScanConfig.thresholds`."""
+
+    min_jump: int = 200  # a step jump adds at least this many viewers ...
+    min_rel_jump: float = 0.30  # ... and this share of the count before it
+    max_enter_share: float = 0.10  # with entries explaining less than this share of it
+    baseline_samples: int = 10  # changes seen before a room is judged
+    baseline_factor: float = 8.0  # the jump must be this many times the room's median relative change
+    plateau_samples: int = 12
+    plateau_min_ms: int = 60_000
+    plateau_min_online: int = 100
+    enter_memory_ms: int = 600_000
+    likes_per_viewer_minute: float = 300.0
+    like_baseline_factor: float = 20.0
+    min_like_burst: int = 2000
+    ramp_window_ms: int = 5 * 60_000
+    ramp_min: int = 100  # unexplained viewers above the room's usual
+    ramp_min_share: float = 0.10  # the same as a share of the level five minutes earlier
+    ramp_deviations: float = 6.0
+    ramp_engagement: float = 0.8  # a ramp also needs engagement per viewer under this share of the room's usual
+    ramp_history: int = 30  # windows seen before a room is judged on ramps or engagement
+    window_step_ms: int = 10_000  # the five-minute window is sampled every 10 s, whatever the stats rate
+    stats_refresh_ms: int = 60_000  # the room's usual is recomputed once a minute
+    engagement_min_growth: float = 0.5
+    engagement_factor: float = 0.25
+    population_min_rooms: int = 10  # rooms needed before "the median room" means something
+    population_min_minutes: int = 10
+    population_min_online: int = 200
+    population_factor: float = 0.1  # a tenth of the median room's interactions per viewer-minute
+    surge_ratio: float = 1.4  # the audience multiplies by at least this much
+    surge_min: int = 30  # and grows by at least this many viewers
+    surge_after_ms: int = 120_000  # the raised level must hold for two minutes (its lowest sample counts)
+    surge_before_ms: tuple[int, int] = (6 * 60_000, 3 * 60_000)  # the level before: samples from 6 to 3 minutes back
+    surge_engagement_share: float = 1 / 3  # activity must rise by less than a third as much as the audience
+    surge_quiet_ms: int = 10 * 60_000
+    surge_significance: float = 4.0  # the shortfall must be this many standard errors of the paces' medians
+    surge_entry_share: float = 0.5  # in a feed with enter events, entries explaining half the growth clear it
 
 
 @dataclass
@@ -116,19 +123,79 @@ class _CurveState:
     surge_quiet_until: int = 0
 
 
+def _viewer_rule(name: str, title: str, reads: str) -> DetectorRule:
+    return DetectorRule(
+        id=f"fraud.viewers.{name}",
+        title=title,
+        category="fake_data",
+        severity="medium",
+        confidence=0.7,
+        legal_basis=("CN-LSM-18", "CN-ANC-14-25", "CN-OTM-14", "US-465"),
+        evidence_field="online",
+        reads=reads,
+        suggestion="核查该时段的流量来源和观众账号；如属刷量，剔除虚假数据。 / Audit that period's traffic sources.",
+    )
+
+
+STEP_JUMP = _viewer_rule(
+    "step_jump",
+    "在线人数跳增而无对应进场 / online count jumps without entries",
+    "the online count rising by 30% and 200 viewers between two samples with entries explaining under a tenth "
+    "of it, in a room whose usual change is far smaller",
+)
+PLATEAU = _viewer_rule(
+    "plateau",
+    "在线人数长时间恒定 / online count frozen",
+    "the online count (100 or more) exactly the same for 12 samples spanning a minute or more",
+)
+LIKE_BURST = _viewer_rule(
+    "like_burst",
+    "点赞量异常暴增 / like burst without the audience for it",
+    "likes_total growing by more than 300 likes per viewer per minute and 20 times the room's usual rate",
+)
+RAMP = _viewer_rule(
+    "ramp",
+    "在线人数增长超出进场人数 / the audience grows by more than the people who came in",
+    "five minutes' growth of the online count beyond the entries, far outside the room's own history, while "
+    "engagement per viewer falls",
+)
+ENGAGEMENT_DROP = _viewer_rule(
+    "engagement_drop",
+    "人数上涨而互动骤降 / more viewers, far less engagement",
+    "in a feed without enter events, the online count up by half over five minutes while engagement per "
+    "viewer-minute falls under a quarter of the room's usual",
+)
+SURGE = _viewer_rule(
+    "surge",
+    "观众倍增而互动未变 / the audience multiplied, its activity did not",
+    "the audience multiplying (x1.4 and 30 viewers) while the room's activity per minute stays where it was",
+)
+SILENT_AUDIENCE = _viewer_rule(
+    "silent_audience",
+    "观众与互动严重不符 / an audience that does nothing",
+    "at the end of a scan of ten rooms or more: a room of 200+ viewers whose interactions per viewer-minute are "
+    "under a tenth of the median room's",
+)
+
+
 class ViewerCurveDetector(Detector):
     id = "fraud.viewers"
     event_types = frozenset({"room_stats", "enter"})
+    RULES = (STEP_JUMP, PLATEAU, LIKE_BURST, RAMP, ENGAGEMENT_DROP, SURGE, SILENT_AUDIENCE)
+
+    def __init__(self, config: ViewerConfig | None = None) -> None:
+        self.config = config or ViewerConfig()
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+        c = self.config
         state: _CurveState = room.slots.setdefault(self.id, _CurveState())
-        ts: int = event.ts  # type: ignore[assignment]
+        ts = event_ms(event)
         if state.first_ts is None:
             state.first_ts = ts
         if not isinstance(event, RoomStats):
             state.enters.append(ts)
             state.total_enters += 1
-            while state.enters and ts - state.enters[0] > ENTER_MEMORY_MS:
+            while state.enters and ts - state.enters[0] > c.enter_memory_ms:
                 state.enters.popleft()
             return ()
         out: list[Finding] = []
@@ -153,22 +220,23 @@ class ViewerCurveDetector(Detector):
 
     def finish_all(self, rooms: dict[str, RoomState]) -> Iterable[Finding]:
         """Rooms whose audience does next to nothing, against the population of rooms scanned."""
+        c = self.config
         judged = []
         for room in rooms.values():
             state = room.slots.get(self.id)
             if state is None or state.samples < 2 or state.viewer_minutes <= 0 or state.last is None:
                 continue
             minutes = (state.last[0] - (state.first_ts or state.last[0])) / 60_000
-            if minutes < POPULATION_MIN_MINUTES:
+            if minutes < c.population_min_minutes:
                 continue
             judged.append((room, state, room.interactions / state.viewer_minutes))
-        if len(judged) < POPULATION_MIN_ROOMS:
+        if len(judged) < c.population_min_rooms:
             return ()  # too few rooms to know what a normal audience does
         typical = statistics.median(rate for _, _, rate in judged)
         out = []
         for room, state, rate in judged:
             average_online = state.online_sum / state.samples
-            if average_online < POPULATION_MIN_ONLINE or rate >= POPULATION_FACTOR * typical:
+            if average_online < c.population_min_online or rate >= c.population_factor * typical:
                 continue
             ev = RoomStats(
                 room_id=room.room_id,
@@ -184,8 +252,7 @@ class ViewerCurveDetector(Detector):
             )
             out.append(
                 _finding(
-                    self.id + ".silent_audience",
-                    "观众与互动严重不符 / an audience that does nothing",
+                    SILENT_AUDIENCE,
                     ev,
                     room,
                     summary,
@@ -206,27 +273,27 @@ class ViewerCurveDetector(Detector):
         return out
 
     def _likes(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
-        ts: int = ev.ts  # type: ignore[assignment]
-        likes: int = ev.likes_total  # type: ignore[assignment]
+        c = self.config
+        ts, likes = event_ms(ev), ev.likes_total
+        assert likes is not None  # observe asks only when the sample has it
         previous, state.last_likes = state.last_likes, (ts, likes, ev.id or "")
         if previous is None or ts <= previous[0] or likes < previous[1]:
             return []
         added = likes - previous[1]
         minutes = (ts - previous[0]) / 60_000
         rate = added / max(ev.online, 1) / minutes
-        enough_history = len(state.like_rates) >= BASELINE_SAMPLES
-        if not enough_history or added < MIN_LIKE_BURST or rate < LIKES_PER_VIEWER_MINUTE:
+        enough_history = len(state.like_rates) >= c.baseline_samples
+        if not enough_history or added < c.min_like_burst or rate < c.likes_per_viewer_minute:
             state.like_rates.append(rate)
             return []  # the cheap tests first: the median below sorts up to 300 numbers
         usual = statistics.median(state.like_rates)
         state.like_rates.append(rate)
-        if rate < LIKE_BASELINE_FACTOR * max(usual, 0.01):
+        if rate < c.like_baseline_factor * max(usual, 0.01):
             return []
         summary = f"+{added} likes in {minutes * 60:g} s with {ev.online} online ({rate:.0f} per viewer per minute)"
         return [
             _finding(
-                self.id + ".like_burst",
-                "点赞量异常暴增 / like burst without the audience for it",
+                LIKE_BURST,
                 ev,
                 room,
                 summary,
@@ -248,24 +315,26 @@ class ViewerCurveDetector(Detector):
     def _jump(
         self, ev: RoomStats, room: RoomState, state: _CurveState, prev_ts: int, prev: int, prev_id: str
     ) -> list[Finding]:
+        c = self.config
         jump = ev.online - prev
-        if jump < MIN_JUMP or jump < MIN_REL_JUMP * max(prev, 1) or len(state.rel_changes) < BASELINE_SAMPLES:
+        if jump < c.min_jump or jump < c.min_rel_jump * max(prev, 1) or len(state.rel_changes) < c.baseline_samples:
             return []
-        minutes = max(1.0, (ev.ts - state.first_ts) / 60_000)  # type: ignore[operator]
+        ts = event_ms(ev)
+        first = state.first_ts if state.first_ts is not None else ts  # set by observe before any judging
+        minutes = max(1.0, (ts - first) / 60_000)
         if state.total_enters / minutes < 1:
             return []  # the input carries (almost) no enter events: nothing to compare the jump with
         usual = statistics.median(state.rel_changes)
-        if jump / max(prev, 1) < BASELINE_FACTOR * max(usual, 0.01):
+        if jump / max(prev, 1) < c.baseline_factor * max(usual, 0.01):
             return []
-        entered = sum(1 for t in state.enters if prev_ts < t <= ev.ts)  # type: ignore[operator]
-        if entered >= MAX_ENTER_SHARE * jump:
+        entered = sum(1 for t in state.enters if prev_ts < t <= ts)
+        if entered >= c.max_enter_share * jump:
             return []
-        seconds = (ev.ts - prev_ts) / 1000  # type: ignore[operator]
+        seconds = (ts - prev_ts) / 1000
         summary = f"online {prev} -> {ev.online} (+{jump}) in {seconds:g} s with {entered} entries"
         return [
             _finding(
-                self.id + ".step_jump",
-                "在线人数跳增而无对应进场 / online count jumps without entries",
+                STEP_JUMP,
                 ev,
                 room,
                 summary,
@@ -287,15 +356,16 @@ class ViewerCurveDetector(Detector):
 
     def _window(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         """Growth over the last five minutes against the entries and the engagement that came with it."""
-        ts: int = ev.ts  # type: ignore[assignment]
-        if state.window and ts - state.window[-1][0] < WINDOW_STEP_MS:
+        c = self.config
+        ts = event_ms(ev)
+        if state.window and ts - state.window[-1][0] < c.window_step_ms:
             return []  # 1 Hz statistics are judged every 10 s: bounded state and time per room
         engaged = room.interactions + (ev.likes_total or 0)
         state.window.append((ts, ev.online, state.total_enters, engaged, ev.id or ""))
-        while ts - state.window[0][0] > RAMP_WINDOW_MS:
+        while ts - state.window[0][0] > c.ramp_window_ms:
             state.window.popleft()
         then_ts, then, enters_then, engaged_then, then_id = state.window[0]
-        if ts - then_ts < RAMP_WINDOW_MS * 0.8:
+        if ts - then_ts < c.ramp_window_ms * 0.8:
             return []  # not five minutes of samples yet
         growth = ev.online - then
         entered = state.total_enters - enters_then
@@ -305,11 +375,11 @@ class ViewerCurveDetector(Detector):
         # The room's usual is taken from windows that ended at least one window ago, so a slow ramp
         # does not become its own baseline.
         state.recent.append((ts, unexplained, rate))
-        while state.recent and state.recent[0][0] <= ts - RAMP_WINDOW_MS:
+        while state.recent and state.recent[0][0] <= ts - c.ramp_window_ms:
             _, u, r = state.recent.popleft()
             state.settled.append((u, r))
-        history = len(state.settled) >= RAMP_HISTORY
-        if history and (state.usual is None or ts - state.usual_at >= STATS_REFRESH_MS):
+        history = len(state.settled) >= c.ramp_history
+        if history and (state.usual is None or ts - state.usual_at >= c.stats_refresh_ms):
             median_u = statistics.median(u for u, _ in state.settled)
             state.usual = (
                 median_u,
@@ -320,7 +390,8 @@ class ViewerCurveDetector(Detector):
         typical_unexplained, spread, typical_rate = state.usual if history and state.usual else (0.0, 0.0, 0.0)
         if not history or ts < state.quiet_until:
             return []
-        feed_has_enters = state.total_enters / max(1.0, (ts - state.first_ts) / 60_000) >= 1  # type: ignore[operator]
+        first = state.first_ts if state.first_ts is not None else ts  # set by observe before any judging
+        feed_has_enters = state.total_enters / max(1.0, (ts - first) / 60_000) >= 1
         ids = [then_id, ev.id or ""]
         facts: dict[str, object] = {
             "online_before": then,
@@ -331,19 +402,22 @@ class ViewerCurveDetector(Detector):
         }
         if feed_has_enters:
             excess = unexplained - typical_unexplained
-            if excess < RAMP_MIN_SHARE or excess * then < RAMP_MIN or excess < RAMP_DEVIATIONS * max(spread, 0.01):
+            if (
+                excess < c.ramp_min_share
+                or excess * then < c.ramp_min
+                or excess < c.ramp_deviations * max(spread, 0.01)
+            ):
                 return []
-            if typical_rate > 0 and rate >= RAMP_ENGAGEMENT * typical_rate:
+            if typical_rate > 0 and rate >= c.ramp_engagement * typical_rate:
                 return []  # engagement per viewer held up: the newcomers are people (the feed samples enters)
-            state.quiet_until = ts + RAMP_WINDOW_MS
+            state.quiet_until = ts + c.ramp_window_ms
             facts |= {
                 "unexplained_share": round(unexplained, 3),
                 "usual_unexplained_share": round(typical_unexplained, 4),
             }
             return [
                 _finding(
-                    self.id + ".ramp",
-                    "在线人数增长超出进场人数 / the audience grows by more than the people who came in",
+                    RAMP,
                     ev,
                     room,
                     f"online {then} -> {ev.online} in {minutes:.1f} min with {entered} entries: "
@@ -359,17 +433,16 @@ class ViewerCurveDetector(Detector):
                 )
             ]
         if (
-            growth < ENGAGEMENT_MIN_GROWTH * max(then, 1)
+            growth < c.engagement_min_growth * max(then, 1)
             or typical_rate <= 0
-            or rate >= ENGAGEMENT_FACTOR * typical_rate
+            or rate >= c.engagement_factor * typical_rate
         ):
             return []
-        state.quiet_until = ts + RAMP_WINDOW_MS
+        state.quiet_until = ts + c.ramp_window_ms
         facts |= {"engagement_per_viewer_minute": round(rate, 4), "usual_engagement": round(typical_rate, 4)}
         return [
             _finding(
-                self.id + ".engagement_drop",
-                "人数上涨而互动骤降 / more viewers, far less engagement",
+                ENGAGEMENT_DROP,
                 ev,
                 room,
                 f"online {then} -> {ev.online} in {minutes:.1f} min while engagement per viewer fell to "
@@ -386,42 +459,43 @@ class ViewerCurveDetector(Detector):
 
     def _surge(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
         """The audience multiplies while the room's activity per 10 seconds stays where it was."""
-        ts: int = ev.ts  # type: ignore[assignment]
-        if state.surge and ts - state.surge[-1][0] < WINDOW_STEP_MS:
+        c = self.config
+        ts = event_ms(ev)
+        if state.surge and ts - state.surge[-1][0] < c.window_step_ms:
             return []
         activity = room.interactions + (ev.likes_total or 0)
         state.surge.append((ts, ev.online, activity, state.total_enters, ev.id or ""))
-        while ts - state.surge[0][0] > SURGE_BEFORE_MS[0]:
+        while ts - state.surge[0][0] > c.surge_before_ms[0]:
             state.surge.popleft()
-        if ts < state.surge_quiet_until or ts - state.surge[0][0] < SURGE_BEFORE_MS[0] - WINDOW_STEP_MS:
+        if ts < state.surge_quiet_until or ts - state.surge[0][0] < c.surge_before_ms[0] - c.window_step_ms:
             return []
         samples = list(state.surge)
-        before = [s for s in samples if ts - s[0] >= SURGE_BEFORE_MS[1]]
-        after = [s for s in samples if ts - s[0] <= SURGE_AFTER_MS]
+        before = [s for s in samples if ts - s[0] >= c.surge_before_ms[1]]
+        after = [s for s in samples if ts - s[0] <= c.surge_after_ms]
         if len(before) < 3 or len(after) < 3:
             return []
         level_before = statistics.median(s[1] for s in before)
         level_after = min(s[1] for s in after)
         growth = level_after - level_before
-        if growth < SURGE_MIN or level_after < SURGE_RATIO * max(level_before, 1):
+        if growth < c.surge_min or level_after < c.surge_ratio * max(level_before, 1):
             return []
         paces_before, paces_after = _paces(before), _paces(after)
         if not paces_before or not paces_after:
             return []
         pace_before, pace_after = statistics.median(paces_before), statistics.median(paces_after)
         audience_rise = level_after / max(level_before, 1) - 1
-        if pace_before <= 0 or pace_after - pace_before > SURGE_ENGAGEMENT_SHARE * audience_rise * pace_before:
+        if pace_before <= 0 or pace_after - pace_before > c.surge_engagement_share * audience_rise * pace_before:
             return []  # activity rose with the audience: real people came
         # ... and it fell short of keeping pace with the audience by more than the room's own noise
         # (small rooms, likes sent in batches): the median's spread, from the room's own samples.
         spread = 1.4826 * statistics.median(abs(p - pace_before) for p in paces_before)
         noise = 1.25 * spread * (1 / len(paces_before) + 1 / len(paces_after)) ** 0.5 * (1 + audience_rise) ** 0.5
-        if pace_before * (1 + audience_rise) - pace_after < SURGE_SIGNIFICANCE * noise:
+        if pace_before * (1 + audience_rise) - pace_after < c.surge_significance * noise:
             return []
         entered = state.total_enters - before[-1][3]
-        if _feed_has_enters(state, ts) and entered >= SURGE_ENTRY_SHARE * growth:
+        if _feed_has_enters(state, ts) and entered >= c.surge_entry_share * growth:
             return []  # people came in (they may just be quiet)
-        state.surge_quiet_until = ts + SURGE_QUIET_MS
+        state.surge_quiet_until = ts + c.surge_quiet_ms
         first = after[0]
         facts: dict[str, object] = {
             "online_before": round(level_before),
@@ -433,8 +507,7 @@ class ViewerCurveDetector(Detector):
         }
         return [
             _finding(
-                self.id + ".surge",
-                "观众倍增而互动未变 / the audience multiplied, its activity did not",
+                SURGE,
                 ev,
                 room,
                 f"online {level_before:.0f} -> {level_after} (x{level_after / max(level_before, 1):.1f})"
@@ -450,25 +523,25 @@ class ViewerCurveDetector(Detector):
         ]
 
     def _plateau(self, ev: RoomStats, room: RoomState, state: _CurveState) -> list[Finding]:
+        c = self.config
         if state.last is not None and state.last[1] == ev.online:
-            state.run.append((ev.ts, ev.id or ""))  # type: ignore[arg-type]
+            state.run.append((event_ms(ev), ev.id or ""))
         else:
-            state.run = [(ev.ts, ev.id or "")]  # type: ignore[list-item]
+            state.run = [(event_ms(ev), ev.id or "")]
             state.run_reported = False
         span = state.run[-1][0] - state.run[0][0]
         if (
             state.run_reported
-            or len(state.run) < PLATEAU_SAMPLES
-            or span < PLATEAU_MIN_MS
-            or ev.online < PLATEAU_MIN_ONLINE
+            or len(state.run) < c.plateau_samples
+            or span < c.plateau_min_ms
+            or ev.online < c.plateau_min_online
         ):
             return []
         state.run_reported = True
         summary = f"online frozen at {ev.online} for {len(state.run)} samples over {span // 1000} s"
         return [
             _finding(
-                self.id + ".plateau",
-                "在线人数长时间恒定 / online count frozen",
+                PLATEAU,
                 ev,
                 room,
                 summary,
@@ -491,8 +564,7 @@ def _paces(samples: list[tuple[int, int, int, int, str]]) -> list[float]:
 
 
 def _finding(
-    rule_id: str,
-    title: str,
+    rule: DetectorRule,
     ev: RoomStats,
     room: RoomState,
     summary: str,
@@ -501,19 +573,13 @@ def _finding(
     facts: dict[str, object],
 ) -> Finding:
     return metric_finding(
-        rule_id=rule_id,
-        title=title,
-        severity="medium",
-        confidence=0.7,
+        rule,
         ev=ev,
         room=room,
-        ts_ms=ev.ts,  # type: ignore[arg-type]
+        ts_ms=event_ms(ev),
         fingerprint=ev.id or "",
         summary=summary,
-        field="online",
         event_ids=event_ids,
-        basis_ids=["CN-LSM-18", "CN-ANC-14-25", "CN-OTM-14", "US-465"],
         message=message,
-        suggestion="核查该时段的流量来源和观众账号；如属刷量，剔除虚假数据。 / Audit that period's traffic sources.",
         facts=facts,
     )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 
-import cn2an
-
 _NUMERAL = "零〇一二两三四五六七八九十百千万亿"
 _UNITS = "元块毛角件单份个人斤克天年月周次折倍号秒岁箱瓶盒套台支条包袋粒片盒"
 _RUN_RE = re.compile(f"百分之([{_NUMERAL}点]+)|([{_NUMERAL}][{_NUMERAL}点]*[{_NUMERAL}])|([{_NUMERAL}])(?=[{_UNITS}])")
@@ -20,6 +18,8 @@ _IDIOMS = ("一一", "万一", "万万", "千万", "十一", "一十", "三三�
 
 
 def _convert(run: str) -> str | None:
+    import cn2an  # loads on the first numeral run (cn2an takes ~0.1 s to import; most start-ups need none)
+
     try:
         value = cn2an.cn2an(run, "smart")
     except (ValueError, KeyError):  # not a well-formed number (e.g. 十十)

@@ -12,11 +12,12 @@ Three kinds of table:
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
-import opencc
-
+from clearlive.cache import cached, module_stamp
 from clearlive.yamlsafe import load_yaml
 
 _DATA = Path(__file__).with_name("variants.yaml")
@@ -77,6 +78,8 @@ def _build() -> tuple[dict[int, int], dict[str, str]]:
             table[base + i] = ord("a") + i
     # Traditional to simplified, character by character from OpenCC's t2s dictionary, so the
     # conversion is a translate (length-preserving) instead of a phrase rewrite per event.
+    import opencc  # only when the tables are built, not when they come from the cache
+
     cc = opencc.OpenCC("t2s")
     for lo, hi in _CJK_RANGES:
         chars = [chr(cp) for cp in range(lo, hi + 1)]
@@ -99,7 +102,26 @@ def _build() -> tuple[dict[int, int], dict[str, str]]:
     return table, expansions
 
 
-CHAR_TABLE, EXPANSIONS = _build()
+def _built() -> list[Any]:
+    table, expansions = _build()
+    return [table, expansions]
+
+
+# Building takes ~0.1 s (NFKC over the ranges, OpenCC over the CJK blocks): kept in clearlive.cache,
+# keyed by this file, the variants, the Unicode data and the installed OpenCC.
+CHAR_TABLE: dict[int, int]
+EXPANSIONS: dict[str, str]
+CHAR_TABLE, EXPANSIONS = cached(
+    "normalize-tables",
+    (
+        Path(__file__).read_text(encoding="utf-8"),
+        _DATA.read_text(encoding="utf-8"),
+        unicodedata.unidata_version,
+        sys.version,
+        module_stamp("opencc"),
+    ),
+    _built,
+)
 
 NUMERAL_DIGITS: dict[int, int] = {
     ord(k): ord(v)

@@ -60,7 +60,8 @@ def lint_script(path: str, config: ScanConfig | None = None, lang: str | None = 
             continue
         if in_code or not line.strip():
             continue
-        offset = _MD_PREFIX.match(line).end()  # type: ignore[union-attr]
+        prefix = _MD_PREFIX.match(line)
+        offset = prefix.end() if prefix else 0
         spoken = line[offset:].rstrip()
         if not spoken:
             continue

@@ -19,13 +19,15 @@ from clearlive.detectors import Detector, RoomState, TextRuleDetector
 from clearlive.detectors.botchat import TemplatedChatDetector
 from clearlive.detectors.brushing import OrderBrushingDetector
 from clearlive.detectors.claims import ClaimFrameDetector
-from clearlive.detectors.facts import FACT_DETECTORS
+from clearlive.detectors.declared import check_detectors
+from clearlive.detectors.facts import fact_detectors
 from clearlive.detectors.fraudar import FraudarDetector
 from clearlive.detectors.likes import LikeFarmDetector
 from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.speech import mark_speech_findings
 from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
+from clearlive.detectors.thresholds import Thresholds
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
@@ -67,6 +69,7 @@ class ScanConfig:
     claims_model: Path | None = CLAIMS_MODEL  # the category classifier after the rules; None turns it off
     encoder_model: Path | None = None  # opt-in sentence-encoder model (clearlive train encoder; needs [encoder])
     tenant: str = DEFAULT_TENANT  # named in every finding id (the service names each tenant's own)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the behaviour detectors' (shipped defaults)
     inputs: InputOptions = field(default_factory=InputOptions)
 
 
@@ -88,6 +91,7 @@ class Scanner:
     def __init__(self, detectors: list[Detector], tenant: str = DEFAULT_TENANT, part: str = "all") -> None:
         if part not in PARTS:
             raise ValueError(f"part must be one of {', '.join(PARTS)}, not {part!r}")
+        check_detectors(detectors)  # every declared rule, before any event: a bad citation fails here
         self.detectors = detectors
         self.tenant = tenant
         self.part = part
@@ -123,15 +127,15 @@ class Scanner:
         analyzer = text.analyzer  # one view of each event's text, shared by every text detector
         detectors: list[Detector] = [
             text,
-            *(d() for d in FACT_DETECTORS),
+            *fact_detectors(config.thresholds.facts),
             ClaimFrameDetector(analyzer),
-            OrderBrushingDetector(),
-            FraudarDetector(),
-            ViewerCurveDetector(),
-            LikeFarmDetector(),
-            TemplatedChatDetector(analyzer),
-            FanRaidDetector(analyzer),
-            LockstepDetector(),
+            OrderBrushingDetector(config.thresholds.brushing),
+            FraudarDetector(config.thresholds.fraudar),
+            ViewerCurveDetector(config.thresholds.viewers),
+            LikeFarmDetector(config.thresholds.likes),
+            TemplatedChatDetector(analyzer, config.thresholds.chat),
+            FanRaidDetector(analyzer, config.thresholds.raids),
+            LockstepDetector(config.thresholds.lockstep),
         ]
         if config.claims_model is not None:
             from clearlive.classifiers.claims import ClaimsModel  # scikit-learn loads only when asked for
@@ -166,11 +170,11 @@ class Scanner:
         the rest is the sweep), so that a sharded scan can merge its parts' findings in the order
         one scanner gives them (`clearlive.pipeline.shards`). `text` is the event's view made ahead
         by `self.analyzer` (`run` makes them in batches), else it is made here."""
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         clock = self.clock
         out: list[Finding] = []
         room = self.rooms.get(ev.room_id)
-        kind = ev.__struct_config__.tag
+        kind: str = ev.__struct_config__.tag  # type: ignore[assignment]  # every event type has a string tag
         if room is not None and (
             ts - clock.room_last[ev.room_id] > IDLE_MS
             or (kind == "session_start" and ev.session_id and room.session_id and ev.session_id != room.session_id)

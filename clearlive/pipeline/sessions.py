@@ -6,7 +6,7 @@ from collections import Counter
 
 import msgspec
 
-from clearlive.model.events import EventBase
+from clearlive.model.events import EventBase, RoomStats, SessionStart, event_type
 from clearlive.model.findings import Finding
 
 
@@ -47,21 +47,21 @@ class SessionTracker:
         s = self._sessions.get(key)
         if s is None:
             key, s = self._get(ev.room_id, ev.session_id)
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         if not s.first_ts or ts < s.first_ts:
             s.first_ts = ts
         if ts > s.last_ts:
             s.last_ts = ts
-        kind = ev.__struct_config__.tag
-        self._events[key][kind] += 1  # type: ignore[index]
+        kind = event_type(ev)
+        self._events[key][kind] += 1
         if ev.anchor_id is not None:
             s.anchor_id = ev.anchor_id
         if ev.shop_id is not None:
             s.shop_id = ev.shop_id
-        if kind == "session_start" and getattr(ev, "title", None):
-            s.title = ev.title  # type: ignore[attr-defined]
-        elif kind == "room_stats" and (s.peak_online is None or ev.online > s.peak_online):  # type: ignore[attr-defined]
-            s.peak_online = ev.online  # type: ignore[attr-defined]
+        if isinstance(ev, SessionStart) and ev.title:
+            s.title = ev.title
+        elif isinstance(ev, RoomStats) and (s.peak_online is None or ev.online > s.peak_online):
+            s.peak_online = ev.online
 
     def add_finding(self, f: Finding) -> None:
         key, s = self._get(f.room_id, f.session_id)

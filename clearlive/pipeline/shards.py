@@ -74,7 +74,7 @@ def _shard(job: tuple[ScanConfig, list[str], int, int]) -> Tagged:
             if found:
                 _tag(i, found, marks, True, out)
         else:
-            found = scanner.advance(ev.ts)  # type: ignore[arg-type]
+            found = scanner.advance(ev.ts)
             if found:
                 _tag(i, found, None, True, out)
     _tag(FINAL, scanner.finish(), None, True, out)

@@ -143,7 +143,7 @@ def _value_bounds(value: float, factors: dict[str, float], c: Candidate, params:
         return value, value
     low, high = c.interval if c.interval is not None and c.score is not None else params.no_score_interval
     rest = math.prod(v for k, v in factors.items() if k != "service")
-    return tuple(rest * (min(max(x, 0.0), 100.0) / 100) ** params.service_weight for x in (low, high))  # type: ignore[return-value]
+    return tuple(rest * (min(max(x, 0.0), 100.0) / 100) ** params.service_weight for x in (low, high))
 
 
 def traffic_shares(ranked: list[Ranked]) -> dict[str, float]:

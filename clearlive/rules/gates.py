@@ -9,13 +9,12 @@ pattern has no gate and always runs.
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
-try:  # Python 3.11+: the parser lives at re._parser (sre_parse is a deprecated alias)
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
+# Python 3.11+: the parser lives at re._parser (sre_parse is a deprecated alias); private, so untyped.
+sre_parse: Any = importlib.import_module("re._parser")
 
 _C = sre_parse  # opcodes are exposed on the parser module
 MAX_RANGE = 4096
@@ -149,7 +148,7 @@ def _needles_of(seq: Any) -> set[str] | None:
         elif op is _C.BRANCH:
             branches = [_needles_of(b) for b in av[1]]
             if all(branches):
-                offer(set().union(*branches))  # type: ignore[arg-type]
+                offer(set[str]().union(*(b for b in branches if b)))
     if run:
         offer({"".join(run)})
     return best

@@ -14,7 +14,7 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from clearlive.rules.sounds import SoundMatcher
 
 DENY, ALLOW, REQUIRE, EXCLUDE, CUE = 0, 1, 2, 3, 4  # CUE: a `coupled` term, looked for across events
-_NONE: list = []  # shared empty result; never mutated
+_NONE: list[Any] = []  # shared empty result; never mutated
 _ALNUM = re.compile(r"[0-9a-z]")
 
 
@@ -48,7 +48,7 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _on_boundaries(text: str, n: int, end: int, payload: tuple) -> bool:  # type: ignore[type-arg]
+def _on_boundaries(text: str, n: int, end: int, payload: tuple[Any, ...]) -> bool:
     """Terms that begin or end with a letter or digit must sit on a word boundary there."""
     size, left_bound, right_bound = payload[0], payload[1], payload[2]
     start = end + 1 - size
@@ -187,7 +187,7 @@ class Matcher:
             out.extend(self._merge(rule, kept, norm))
         return out
 
-    def _fast_cues(self, text: str, raw: list, cues: list[int]) -> None:
+    def _fast_cues(self, text: str, raw: list[tuple[int, Any]], cues: list[int]) -> None:
         """Cues of a text with no denied term: only rules with an allow-list need the full check."""
         n = len(text)
         needs_check = False
@@ -202,7 +202,7 @@ class Matcher:
             _note_cues({k: v for k, v in self._collect(text, raw).items() if k in self.cue_allow}, cues)
 
     @staticmethod
-    def _collect(text: str, raw: list) -> dict[int, list[list[tuple[int, int, str]]]]:
+    def _collect(text: str, raw: list[tuple[int, Any]]) -> dict[int, list[list[tuple[int, int, str]]]]:
         """Automaton hits on word boundaries, per rule and role."""
         n = len(text)
         hits: dict[int, list[list[tuple[int, int, str]]]] = {}
@@ -267,20 +267,17 @@ class Matcher:
         if not kept:
             return []
         kept.sort()
-        merged: list[list[object]] = []
+        merged: list[tuple[int, int, str]] = []
         for a, b, key in kept:
-            if merged and a <= merged[-1][1]:  # type: ignore[operator]  # touching hits merge too
-                last = merged[-1]
-                if b > last[1]:  # type: ignore[operator]
-                    last[1] = b
-                if len(key) > len(last[2]):  # type: ignore[arg-type]
-                    last[2] = key
+            if merged and a <= merged[-1][1]:  # touching hits merge too
+                last_a, last_b, last_key = merged[-1]
+                merged[-1] = (last_a, max(last_b, b), key if len(key) > len(last_key) else last_key)
             else:
-                merged.append([a, b, key])
+                merged.append((a, b, key))
         out = []
         for a, b, key in merged:
-            start, end = norm.span(a, b)  # type: ignore[arg-type]
-            out.append(RuleMatch(rule, start, end, a, b, key))  # type: ignore[arg-type]
+            start, end = norm.span(a, b)
+            out.append(RuleMatch(rule, start, end, a, b, key))
         return out
 
 

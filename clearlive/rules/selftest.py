@@ -8,6 +8,7 @@ host's `qualifications`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.text_rules import TextRuleDetector
@@ -30,7 +31,7 @@ class ExampleResult:
 
 def _event(kind: str, text: str, ts: int, eid: str) -> EventBase:
     cls = TYPE_BY_NAME[kind]
-    fields: dict[str, object] = {"room_id": "example", "ts": ts, "id": eid}
+    fields: dict[str, Any] = {"room_id": "example", "ts": ts, "id": eid}
     field = cls.TEXT_FIELD or "text"
     fields[field] = text
     if kind in ("comment", "like", "gift", "enter", "follow", "share"):
@@ -41,7 +42,7 @@ def _event(kind: str, text: str, ts: int, eid: str) -> EventBase:
         fields["order_id"] = "o-1"
     if kind == "review":
         fields["rating"] = 5
-    return cls(**fields)  # type: ignore[arg-type]
+    return cls(**fields)
 
 
 def _fired(detector: TextRuleDetector, rule: Rule, ex: MatchExample | NoMatchExample) -> list[str]:
@@ -80,12 +81,12 @@ def run_examples(ruleset: RuleSet) -> list[ExampleResult]:
             if quotes and not ok:
                 detail = f"expected quote {example.quote!r}, got {quotes}"
             results.append(ExampleResult(rule.id, "match", example.text, ok, detail))
-        for ex in rule.spec.examples.no_match:
-            example = ex if isinstance(ex, NoMatchExample) else NoMatchExample(text=ex)
-            quotes = _fired(detector, rule, example)
+        for nx in rule.spec.examples.no_match:
+            near = nx if isinstance(nx, NoMatchExample) else NoMatchExample(text=nx)
+            quotes = _fired(detector, rule, near)
             results.append(
                 ExampleResult(
-                    rule.id, "no_match", example.text, not quotes, f"fired with {quotes}" if quotes else "did not fire"
+                    rule.id, "no_match", near.text, not quotes, f"fired with {quotes}" if quotes else "did not fire"
                 )
             )
     return results

@@ -16,7 +16,6 @@ from collections import Counter
 from functools import cache
 
 import ahocorasick
-import cn2an
 from pypinyin import Style, lazy_pinyin
 
 from clearlive.normalize import NormalizedText, normalize
@@ -34,6 +33,8 @@ def syllables(text: str) -> list[tuple[str, int, int]]:
     for m in _TOKEN_RE.finditer(text):
         token = m.group()
         if token[0].isdigit():
+            import cn2an  # loads on the first digit run: most start-ups need none
+
             try:
                 spoken = cn2an.an2cn(token)
             except ValueError:
@@ -55,7 +56,9 @@ def _two_syllable_words() -> Counter[tuple[str, str]]:
     counts: Counter[tuple[str, str]] = Counter()
     for word in phrases_dict:
         if len(word) == 2:
-            counts[tuple(lazy_pinyin(word, style=Style.NORMAL))] += 1  # type: ignore[arg-type]
+            sounds = lazy_pinyin(word, style=Style.NORMAL)
+            if len(sounds) == 2:  # one syllable per character (pypinyin's rule; guarded anyway)
+                counts[sounds[0], sounds[1]] += 1
     return counts
 
 
@@ -114,7 +117,7 @@ class SoundMatcher:
         for k, (s, _, _) in enumerate(spoken):
             index_at[pos] = k
             pos += len(s) + 1
-        out = []
+        out: list[tuple[int, int, int, str]] = []
         for end, (size, entries) in self.automaton.iter(line):
             first = index_at[end + 1 - size]
             last = first + line[end + 1 - size : end].count(" ") - 1

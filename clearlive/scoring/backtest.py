@@ -66,20 +66,20 @@ def backtest(
         )
     }
     shops = sorted(
-        s for s, sc in scores.items() if sc.score is not None and outcomes.get(s, {}).get("n", 0) >= MIN_NEXT_ORDERS
+        s for s, sc in scores.items() if sc.score is not None and (outcomes.get(s, {}).get("n") or 0) >= MIN_NEXT_ORDERS
     )
     predictors = _predictors(shops, scores, naive)
     rng = np.random.default_rng(seed)
     table: dict[str, dict[str, Any]] = {}
     for outcome, higher_better in OUTCOMES.items():
-        values = {s: outcomes[s].get(outcome) for s in shops}
+        values: dict[str, float] = {s: v for s in shops if (v := outcomes[s].get(outcome)) is not None}
         row = {}
         for name, pred in predictors.items():
-            keep = [s for s in shops if pred.get(s) is not None and values[s] is not None]
+            keep = [s for s in shops if pred.get(s) is not None and s in values]
             if len(keep) < 5:
                 continue
             x = np.array([pred[s] for s in keep], dtype=float)
-            y = np.array([values[s] if higher_better else -values[s] for s in keep], dtype=float)  # type: ignore[operator]
+            y = np.array([values[s] if higher_better else -values[s] for s in keep], dtype=float)
             row[name] = {"n": len(keep), **_spearman_with_interval(x, y, rng, resamples, level), **_bottom(x, y, keep)}
         if row:
             table[outcome] = row

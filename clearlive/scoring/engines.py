@@ -64,6 +64,9 @@ class SparkEngine:
 
     def __init__(self, session: Any = None) -> None:
         if session is None:
+            from clearlive.extras import require
+
+            require("spark", "clearlive score --engine spark", "pyspark", "pandas")
             from pyspark.sql import SparkSession
 
             session = (

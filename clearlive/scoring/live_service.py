@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import ahocorasick
 
@@ -39,13 +40,13 @@ class SessionService:
 
 
 class _Lexicon:
-    def __init__(self, data: dict[str, object]) -> None:
-        self.window_ms = int(data["answer_window_s"]) * 1000  # type: ignore[call-overload]
-        self.topics = _automaton({t: topic for topic, terms in data["topics"].items() for t in terms})  # type: ignore[attr-defined]
-        self.markers = _automaton({t: "q" for t in data["question_markers"]})  # type: ignore[attr-defined]
-        self.evasive = _automaton({t: "e" for t in data["evasive"]})  # type: ignore[attr-defined]
-        self.forthright = _automaton({t: "f" for t in data["forthright"]})  # type: ignore[attr-defined]
-        self.examples: list[list[str]] = data["examples"]  # type: ignore[assignment]
+    def __init__(self, data: dict[str, Any]) -> None:  # questions.yaml, as parsed
+        self.window_ms = int(data["answer_window_s"]) * 1000
+        self.topics = _automaton({t: topic for topic, terms in data["topics"].items() for t in terms})
+        self.markers = _automaton({t: "q" for t in data["question_markers"]})
+        self.evasive = _automaton({t: "e" for t in data["evasive"]})
+        self.forthright = _automaton({t: "f" for t in data["forthright"]})
+        self.examples: list[list[str]] = data["examples"]
 
 
 def _automaton(words: dict[str, str]) -> ahocorasick.Automaton:

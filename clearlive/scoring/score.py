@@ -157,7 +157,9 @@ def ranks(scores: list[EntityScore], by_category: bool = False) -> None:
         if s.score is not None and s.interval is not None:
             groups[f"category:{s.category}" if by_category and s.category else "all"].append(s)
     for within, group in groups.items():
-        ranked = competition_ranks([(s.entity_id, s.score, *s.interval) for s in group])  # type: ignore[misc]
+        ranked = competition_ranks(
+            [(s.entity_id, s.score, s.interval[0], s.interval[1]) for s in group if s.score is not None and s.interval]
+        )
         for s in group:
             r, best, worst = ranked[s.entity_id]
             s.rank = {"rank": r, "of": len(group), "interval": [best, worst], "within": within}
@@ -166,15 +168,13 @@ def ranks(scores: list[EntityScore], by_category: bool = False) -> None:
 def quadrants(hosts: list[EntityScore]) -> None:
     """Place each scored host by traffic (GMV) and service (its score) against the medians of the
     scored hosts. 'high traffic, poor service' is where traffic has turned bad."""
-    scored = [h for h in hosts if h.score is not None and h.traffic]
+    scored = [(h, h.traffic["gmv"], h.score) for h in hosts if h.score is not None and h.traffic]
     if len(scored) < 2:
         return
-    gmv = sorted(h.traffic["gmv"] for h in scored)  # type: ignore[index]
-    service = sorted(h.score for h in scored)  # type: ignore[type-var]
-    mid_gmv, mid_service = _median(gmv), _median(service)  # type: ignore[arg-type]
-    for h in scored:
-        traffic = "high traffic" if h.traffic["gmv"] >= mid_gmv else "low traffic"  # type: ignore[index]
-        care = "good service" if h.score >= mid_service else "poor service"  # type: ignore[operator]
+    mid_gmv, mid_service = _median(sorted(g for _, g, _ in scored)), _median(sorted(s for _, _, s in scored))
+    for h, gmv, service in scored:
+        traffic = "high traffic" if gmv >= mid_gmv else "low traffic"
+        care = "good service" if service >= mid_service else "poor service"
         h.quadrant = f"{traffic}, {care}"
 
 
@@ -304,7 +304,8 @@ def _entity_score(
     )
     rates.update(e.given)
     dimensions: dict[str, DimensionScore] = {}
-    dim_parts = []
+    dim_parts: list[tuple[float, float, float, float]] = []  # known dimensions
+    unknown_dims = 0.0  # the weight of dimensions with no data
     own_scales = False
     for d in dims:
         metric_parts = []
@@ -339,16 +340,15 @@ def _entity_score(
         if combined is not None:
             dim_parts.append((d.weight, *combined))
         elif unknown:
-            dim_parts.append((d.weight, None, 0.0, 100.0))
+            unknown_dims += d.weight
         dimensions[d.name] = DimensionScore(
             score=round(combined[0], 1) if combined else None,
             interval=[round(combined[1], 1), round(combined[2], 1)] if combined else None,
             metrics=raw,
             detail=detail,
         )
-    known = [p for p in dim_parts if p[1] is not None]
-    unknown_dims = sum(p[0] for p in dim_parts if p[1] is None)
-    total = _with_unknown(weighted(known), sum(p[0] for p in known), unknown_dims)  # type: ignore[arg-type]
+    known = dim_parts
+    total = _with_unknown(weighted(known), sum(p[0] for p in known), unknown_dims)
     # the minimum sample: a composite whose interval spans more than max_interval_width points says
     # too little to act on, so it is no score (and so are its dimensions), whatever the order count
     if total is None or total[2] - total[1] > config.max_interval_width:

@@ -19,7 +19,6 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betaincinv
 
 EXCELLENT, STANDARD, POOR = 100.0, 60.0, 0.0
 
@@ -46,6 +45,8 @@ def estimate_many(counts: list[tuple[int, int]], level: float, prior: tuple[floa
     n = np.array([c[1] for c in counts], dtype=float)
     if (n < 1).any() or (x < 0).any() or (x > n).any():
         raise ValueError("every rate needs 0 <= x <= n and n >= 1")
+    from scipy.special import betaincinv  # SciPy loads when scores are computed, not with the ranking policies
+
     a, b = x + prior[0], n - x + prior[1]
     tail = (1 - level) / 2
     low, high = betaincinv(a, b, tail), betaincinv(a, b, 1 - tail)
@@ -90,7 +91,8 @@ def weighted(parts: list[tuple[float, float, float, float]]) -> tuple[float, flo
     total = sum(w for w, *_ in parts)
     if not total:
         return None
-    return tuple(sum(w * v[i] for w, *v in parts) / total for i in range(3))  # type: ignore[return-value]
+    score, low, high = (sum(w * v[i] for w, *v in parts) / total for i in range(3))
+    return score, low, high
 
 
 def competition_ranks(

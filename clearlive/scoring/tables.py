@@ -131,7 +131,7 @@ class CommerceTables:
         return self
 
     def add(self, ev: EventBase) -> None:
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         session = self._session_of(ev, ts)
         anchor = ev.anchor_id or (session.anchor_id if session else None)
         shop = ev.shop_id or (session.shop_id if session else None)
@@ -185,7 +185,7 @@ class CommerceTables:
             user = ev.user_id if isinstance(ev, Comment) and not ev.anonymous else None
             rows["talk"].append((ev.room_id, sid, anchor, kind, user, ev.text, ts))
         if isinstance(ev, _VISIT_TYPES) and anchor and sid and not ev.anonymous:  # masked viewers: no one to count
-            rows["visits"].append((anchor, sid, ev.user_id, ts))  # type: ignore[attr-defined]
+            rows["visits"].append((anchor, sid, ev.user_id, ts))
 
     def _session_of(self, ev: EventBase, ts: int) -> _Session | None:
         room = ev.room_id

@@ -19,8 +19,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from clearlive.errors import InputError
-from clearlive.model.events import Utterance, format_ts, parse_ts
+from clearlive.model.events import CONTROL_CHARS, MAX_ID_CHARS, TimeWindow, Utterance, format_ts, parse_ts
 from clearlive.service.keys import KeyInfo
+from clearlive.service.limits import read_body
 from clearlive.service.pipeline import QueueFull
 
 MAX_CHUNK_BYTES = 8 << 20  # about 4 minutes of 16 kHz WAV; compressed chunks hold far more
@@ -55,13 +56,16 @@ def audio_router(store: Any, submitter: Any, ingest_role: Callable[..., KeyInfo]
                 t0_ms = parse_ts(t0) if t0 is not None else int(time.time() * 1000)
             except ValueError as exc:
                 raise HTTPException(422, f"t0: {exc}") from None
+            problem = TimeWindow.from_env().problem(t0_ms, "t0")  # the utterances' times start here
+            if problem:
+                raise HTTPException(422, problem)
             opts = AsrOptions(lang=lang, window_s=window_s, overlap_s=window_s / 3)
             room = rooms[key] = LiveRoom(StreamTranscriber(load_model(), opts), t0_ms)
             return room
 
     def handle(
         body: bytes, room_id: str, info: KeyInfo, lang: str | None, t0: str | None, final: bool, window_s: float
-    ):  # type: ignore[no-untyped-def]
+    ):
         from clearlive.audio import require
         from clearlive.audio.decode import decode
 
@@ -75,6 +79,9 @@ def audio_router(store: Any, submitter: Any, ingest_role: Callable[..., KeyInfo]
             check_language(lang)
         except InputError as exc:
             raise HTTPException(422, str(exc)) from None
+        bad = next((c for c in room_id if c in CONTROL_CHARS), None)
+        if bad is not None or len(room_id) > MAX_ID_CHARS:  # as an event's room_id is checked
+            raise HTTPException(422, f"room_id: control character U+{ord(bad):04X}" if bad else "room_id too long")
         if store.claim_rooms(info.tenant, {room_id}):
             raise HTTPException(403, "room belongs to another tenant")
         try:
@@ -134,7 +141,7 @@ def audio_router(store: Any, submitter: Any, ingest_role: Callable[..., KeyInfo]
     ) -> dict[str, Any]:
         """One chunk of a room's audio, as a self-contained audio file, in order. Answers with the
         sentences it completed (queued as `utterance` events with `source: asr`)."""
-        body = await request.body()
+        body = await read_body(request, MAX_CHUNK_BYTES)  # 413 once past the cap, never read whole
         if not body:
             raise HTTPException(422, "empty body: send one audio chunk as a file (WAV, Ogg, WebM, MP3, AAC, MP4)")
         if len(body) > MAX_CHUNK_BYTES:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
-from clearlive.service.schema import DDL_V1, DDL_V2, DDL_V3, DDL_V4, SCHEMA_VERSION
+from clearlive.service.schema import DDL_V1, DDL_V2, DDL_V3, DDL_V4, DDL_V5, DDL_V6, SCHEMA_VERSION
 
 
 class Database(Protocol):
@@ -78,8 +78,18 @@ class DuckDatabase:
         self.lock = threading.RLock()
         self._local = threading.local()
         with self.lock:
-            for stmt in [*DDL_V1, *DDL_V2, *DDL_V3, *DDL_V4]:
+            for stmt in [*DDL_V1, *DDL_V2, *DDL_V3, *DDL_V4, *DDL_V5]:
                 self.con.execute(stmt)
+            version = self.con.execute("SELECT value FROM service_meta WHERE key = 'schema_version'").fetchall()
+            if not version or int(version[0][0]) < 6:  # tables keyed per tenant: rebuilt once, in one transaction
+                self.con.execute("BEGIN TRANSACTION")
+                try:
+                    for stmt in DDL_V6:
+                        self.con.execute(stmt)
+                    self.con.execute("COMMIT")
+                except BaseException:
+                    self.con.execute("ROLLBACK")
+                    raise
             self.con.execute(
                 "INSERT INTO service_meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = ?",
                 [str(SCHEMA_VERSION), str(SCHEMA_VERSION)],

@@ -1,5 +1,6 @@
 """The reviewers' desk: the dashboard's pages and the actions they post. Log in with an API key
-(a cookie); every page is in Chinese or English (clearlive.service.i18n).
+(a server-side session, see clearlive.service.sessions: the cookie never holds the key, and every
+action needs the page's CSRF token); every page is in Chinese or English (clearlive.service.i18n).
 
 Actions (decide, undo, assign) take the ids of every finding they apply to, so that a decision on
 an incident or a bulk selection is one request; each finding still gets its own audit entry. They
@@ -18,7 +19,7 @@ from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from clearlive.service import views
+from clearlive.service import sessions, views
 from clearlive.service.i18n import LANG_COOKIE, LANGS, negotiate, render, translations
 from clearlive.service.keys import KeyInfo
 from clearlive.service.store import DECISIONS, ServiceStore
@@ -53,8 +54,8 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def viewer(request: Request) -> KeyInfo | None:
-        key = request.cookies.get("clearlive_key")
-        return store.key_info(key) if key else None
+        session = sessions.from_request(store.keys, request)
+        return session.info if session is not None else None
 
     def show(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         lang = _lang(request)
@@ -66,16 +67,22 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
                 0
             ]
         context.setdefault("last_seq", last_seq)
+        session = sessions.from_request(store.keys, request)
+        context.setdefault("csrf", session.csrf if session is not None and info is not None else "")
+        if info is not None:  # events of this tenant the workers gave up on (worker_core), until resolved
+            context.setdefault("dead_letters", sum(store.dead_letter_counts(info.tenant).values()))
         body = render(lang, name, here=here, messages=_js_messages(lang), **context)
         return HTMLResponse(body, status_code=status_code)
 
     def login_first() -> Response:
         return RedirectResponse("/login", status_code=303)
 
-    def reviewer_of(request: Request) -> KeyInfo:
-        info = viewer(request)
-        if info is None:
+    def reviewer_of(request: Request, csrf: str | None = None) -> KeyInfo:
+        session = sessions.from_request(store.keys, request)
+        if session is None:
             raise HTTPException(401, "log in first")
+        sessions.check_csrf(request, session, csrf)  # refused from another site's page
+        info = session.info
         if info.role not in ("reviewer", "admin"):
             raise HTTPException(403, "this needs a reviewer key")
         return info
@@ -88,17 +95,27 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
         return show(request, "login.html", error=error, info=None)
 
     @router.post("/login")
-    def login(key: Annotated[str, Form()]) -> Response:
-        if store.key_info(key.strip()) is None:
+    def login(request: Request, key: Annotated[str, Form()]) -> Response:
+        """A server-side session for a valid key (clearlive.service.sessions): the cookie holds the
+        signed session id, never the key."""
+        sessions.check_origin(request)  # no one logs a browser in from another site's page
+        opened = store.keys.open_session(key.strip())
+        if opened is None:
             return RedirectResponse("/login?error=1", status_code=303)
         resp = RedirectResponse("/", status_code=303)
-        resp.set_cookie("clearlive_key", key.strip(), httponly=True, samesite="strict")
+        sessions.set_cookie(resp, store.keys, request, opened[0])
         return resp
 
-    @router.get("/logout")
-    def logout() -> Response:
+    @router.post("/logout")
+    def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+        session = sessions.from_request(store.keys, request)
+        if session is not None:
+            sessions.check_csrf(request, session, csrf)
+            sid = sessions.session_id(store.keys.secret(), request.cookies.get(sessions.COOKIE, ""))
+            if sid:
+                store.keys.close_session(sid)
         resp = RedirectResponse("/login", status_code=303)
-        resp.delete_cookie("clearlive_key")
+        resp.delete_cookie(sessions.COOKIE, path="/")
         return resp
 
     @router.get("/lang/{lang}")
@@ -122,7 +139,7 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
         def row(f: dict[str, Any]) -> str:
             return render(env_lang, "_alert_row.html", f=f, new=True).replace("\n", " ")
 
-        return app.state.alert_stream(request, info.tenant, after, row)
+        return app.state.alert_stream(request, info.tenant, after, row, info.prefix)
 
     @router.get("/")
     def feed(request: Request) -> Response:
@@ -131,8 +148,8 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
             return login_first()
         rows = store.db.query("SELECT count(*), coalesce(max(seq), 0) FROM findings WHERE tenant = ?", [info.tenant])
         total, last_seq = rows[0]
-        recent = store.findings(info.tenant, after_seq=max(0, last_seq - 5 * FEED_ROWS), limit=100_000) if total else []
-        recent = recent[-FEED_ROWS:][::-1]
+        # the newest by seq, however many came before (seq is shared by every tenant's findings)
+        recent = store.findings(info.tenant, limit=FEED_ROWS, newest_first=True) if total else []
         return show(
             request,
             "feed.html",
@@ -167,8 +184,9 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
         ids: Annotated[str, Form()],
         decision: Annotated[str, Form()],
         reason: Annotated[str, Form()] = "",
+        csrf: Annotated[str, Form()] = "",
     ) -> JSONResponse:
-        info = reviewer_of(request)
+        info = reviewer_of(request, csrf)
         wanted = _ids(ids)
         try:
             done = store.review_many(info.tenant, wanted, decision, reason.strip() or None, info.prefix)
@@ -179,8 +197,8 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
         return _answer(request, info, wanted, done)
 
     @router.post("/desk/undo")
-    def undo(request: Request, ids: Annotated[str, Form()]) -> JSONResponse:
-        info = reviewer_of(request)
+    def undo(request: Request, ids: Annotated[str, Form()], csrf: Annotated[str, Form()] = "") -> JSONResponse:
+        info = reviewer_of(request, csrf)
         wanted = _ids(ids)
         decided = [
             fid for fid in wanted if (f := store.finding(info.tenant, fid)) is not None and f["status"] != "open"
@@ -191,8 +209,13 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
         return _answer(request, info, wanted, done)
 
     @router.post("/desk/assign")
-    def assign(request: Request, ids: Annotated[str, Form()], assignee: Annotated[str, Form()] = "") -> JSONResponse:
-        info = reviewer_of(request)
+    def assign(
+        request: Request,
+        ids: Annotated[str, Form()],
+        assignee: Annotated[str, Form()] = "",
+        csrf: Annotated[str, Form()] = "",
+    ) -> JSONResponse:
+        info = reviewer_of(request, csrf)
         wanted = _ids(ids)
         try:
             n = store.assign(info.tenant, wanted, assignee.strip() or None, info.prefix)

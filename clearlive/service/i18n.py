@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
@@ -122,7 +122,7 @@ def environment(lang: str) -> Environment:
         autoescape=select_autoescape(),
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    cast(Any, env).install_gettext_translations(translations(lang), newstyle=True)  # added by jinja2.ext.i18n
     env.globals.update(
         lang=lang,
         html_lang=LANGS[lang],

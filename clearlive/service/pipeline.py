@@ -4,7 +4,8 @@
 (fan raids, lockstep accounts, FRAUDAR) only ever link rooms of one tenant, and finding ids name the
 tenant. The embedded pipeline is a
 bounded in-process queue and one worker thread; `clearlive.service.redis_transport` runs the same
-`TenantScanners` in worker processes fed by Redis Streams.
+`TenantScanners` in worker processes fed by Redis Streams. Both are transports around one
+`clearlive.service.worker_core.WorkerCore` (store, detect, the error policy and the dead letters).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,15 +26,9 @@ from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.service.store import ServiceStore
+from clearlive.service.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.service")
-
-
-def checkpoint_gap(every_s: float, took_s: float) -> float:
-    """Seconds between a worker's checkpoints under load: `every_s`, or longer when a checkpoint is
-    slow (a large detector state), so that checkpoints take at most a fifth of the worker's time.
-    Both workers, embedded and Redis, pace theirs by this."""
-    return max(every_s, 4 * took_s)
 
 
 class TenantScanners:
@@ -79,7 +74,12 @@ class TenantScanners:
             seen[ev.id or ""] = None
             if len(seen) > self.SEEN_IDS:
                 seen.popitem(last=False)
-            out.extend(scanner.process(ev))
+            try:
+                out.extend(scanner.process(ev))
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # named, for the worker core's error policy
+                raise EventFailed(ev, exc) from exc
         return out
 
     def state(self) -> dict[str, Any]:
@@ -89,6 +89,24 @@ class TenantScanners:
         for tenant, scanner_state in state["scanners"].items():
             self._scanner(tenant).restore(scanner_state)
         self.seen = state["seen"]
+
+
+class _Patient:
+    """The store as the embedded worker writes to it: a write the disk refuses is waited for and
+    tried again (`EmbeddedPipeline._until_written`), never given up on."""
+
+    def __init__(self, store: ServiceStore, until_written: Callable[[Callable[[], object]], None]) -> None:
+        self.store = store
+        self.until_written = until_written
+
+    def add_events(self, tenant: str, events: Iterable[EventBase]) -> None:
+        self.until_written(lambda: self.store.add_events(tenant, events))
+
+    def add_findings(self, tenant: str, findings: Iterable[Finding]) -> None:
+        self.until_written(lambda: self.store.add_findings(tenant, findings))
+
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        self.until_written(lambda: self.store.add_dead_letters(letters))
 
 
 @dataclass
@@ -119,19 +137,25 @@ class EmbeddedPipeline:
         checkpoint_every_s: float = 1.0,
     ) -> None:
         self.store = store
+        self.config = config
         self.scanners = TenantScanners(config)
+        # events are stored when accepted (before the 202), so the core does not store them again
+        self.core = WorkerCore(_Patient(store, self._until_written), store_events=False)
+        self.snapshot: bytes | None = None  # the last checkpoint's state: where a retry starts from
         self.queue: queue.Queue[Batch | None] = queue.Queue(maxsize=max_batches)
         self.processed = 0
         self.state_path = state_path
         self.every_s = checkpoint_every_s
         self.unchecked = 0  # events processed since the last checkpoint
-        self.last_id: str | None = None  # the last event processed: everything accepted before it is done
+        self.last_id: tuple[str, str] | None = None  # (tenant, id) of the last event processed: all before it is done
         self.accepting = threading.Lock()  # store-then-queue in one step: queue order = acceptance order
         self.last_checkpoint = time.monotonic()
         self.checkpoint_took = 0.0  # seconds the last checkpoint took (pickling the detector state)
         self.waiting: str | None = None  # what the worker waits for (the disk), for /health
+        self.on_findings: Callable[[str], None] | None = None  # told the tenant when findings are stored
         if state_path is not None and state_path.exists():
-            self.scanners.restore(pickle.loads(state_path.read_bytes()))  # our own file
+            self.snapshot = state_path.read_bytes()
+            self.scanners.restore(pickle.loads(self.snapshot))  # our own file
         self.replay = self._pending()
         self.thread = threading.Thread(target=self._work, name="clearlive-worker", daemon=True)
         if start:
@@ -161,15 +185,15 @@ class EmbeddedPipeline:
         self._checkpoint()
         while True:
             try:
-                batch = self.queue.get(timeout=self.every_s)
+                queued = self.queue.get(timeout=self.every_s)
             except queue.Empty:
                 self._checkpoint()
                 continue
-            if batch is None:
+            if queued is None:
                 self._checkpoint()
                 return
             try:
-                self._process(batch)
+                self._process(queued)
                 # (checkpointing whenever the queue ran empty pickled the state after every
                 # request: at 5,000 events/s the service could take only 1,700)
                 if time.monotonic() - self.last_checkpoint >= checkpoint_gap(self.every_s, self.checkpoint_took):
@@ -179,17 +203,46 @@ class EmbeddedPipeline:
 
     def _process(self, batch: Batch) -> None:
         try:
-            found = self.scanners.process(batch.tenant, batch.events)
-        except Exception:  # a detector bug must not stop the worker; it is logged with the batch's size
-            log.exception("batch of %d events for tenant %s failed", len(batch.events), batch.tenant)
-            found = []
-        self._until_written(lambda: self.store.add_findings(batch.tenant, found))
-        self.processed += len(batch.events)
-        if batch.events:
-            self.unchecked += len(batch.events)
-            self.last_id = batch.events[-1].id
+            found = self.core.process(self.scanners, batch.tenant, batch.events)
+        except (Retry, *TRANSIENT) as exc:  # type: ignore[misc]  # mypy cannot unpack a typed tuple here
+            self._rewind(exc)  # the batch's events are among those replayed
+            return
+        if found and self.on_findings is not None:
+            self.on_findings(batch.tenant)  # wake the tenant's alert streams
+        self._done(batch.tenant, batch.events)
 
-    def _until_written(self, write: Callable[[], None]) -> None:
+    def _done(self, tenant: str, events: list[EventBase]) -> None:
+        self.processed += len(events)
+        if events:
+            self.unchecked += len(events)
+            self.last_id = (tenant, events[-1].id or "")
+
+    def _rewind(self, why: BaseException) -> None:
+        """A detector raised (see worker_core), or something it needs failed: back to the last
+        checkpoint's state, and every event accepted since it processed again in order, without
+        those moved to the dead letters. Events still in the queue are among them; when their batch
+        comes, the scanners have seen them. (Writes to a full disk do not come here: the store
+        waits for the disk, see `_until_written`.)"""
+        delay = 0.05
+        while True:
+            if not isinstance(why, Retry):
+                log.warning("worker: %s; back to the last checkpoint", why)
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            try:
+                self.scanners = TenantScanners(self.config)
+                if self.snapshot is not None:
+                    self.scanners.restore(pickle.loads(self.snapshot))
+                self.scanners.warm()
+                for batch in self._pending():
+                    if self.core.process(self.scanners, batch.tenant, batch.events) and self.on_findings is not None:
+                        self.on_findings(batch.tenant)
+                    self._done(batch.tenant, batch.events)
+                return
+            except (Retry, *TRANSIENT) as exc:  # type: ignore[misc]  # mypy cannot unpack a typed tuple here
+                why = exc
+
+    def _until_written(self, write: Callable[[], object]) -> None:
         """Findings already made must reach the store: when it cannot write (the disk is full) the
         worker waits, says so in `waiting_for`, and tries again; events keep queueing meanwhile."""
         delay = 0.05
@@ -216,16 +269,18 @@ class EmbeddedPipeline:
             return
         began = time.monotonic()
         try:
+            blob = pickle.dumps(self.scanners.state(), protocol=pickle.HIGHEST_PROTOCOL)
             if self.state_path is not None:
                 tmp = self.state_path.with_suffix(".tmp")
                 try:
-                    tmp.write_bytes(pickle.dumps(self.scanners.state(), protocol=pickle.HIGHEST_PROTOCOL))
+                    tmp.write_bytes(blob)
                 except OSError:
                     tmp.unlink(missing_ok=True)  # give back what the half-written file took
                     raise
                 os.replace(tmp, self.state_path)  # atomic: a crash leaves the old state or the new one
             if self.last_id is not None:
-                self.store.mark_done_through(self.last_id)
+                self.store.mark_done_through(*self.last_id)
+            self.snapshot = blob
         except OSError as exc:
             self.waiting = f"the disk (checkpoint not written: {exc.strerror or exc})"
             log.warning("checkpoint skipped: %s", exc)

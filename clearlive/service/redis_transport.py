@@ -18,6 +18,10 @@
   (a Redis key with a 10 s time to live that the holder extends); a second worker given the same
   shard waits, and the checkpoint itself refuses to write for a worker that lost its lease. So
   recovery may take over every pending entry (XAUTOCLAIM, minimum idle 0): no live worker has them.
+- **One error policy** (`clearlive.service.worker_core`, shared with the embedded worker and
+  Spark): a dependency down is waited for; a detector that raises on an event sends the worker back
+  to its checkpoint, a bounded number of times, and then the event goes to the dead letters and the
+  shard goes on without it. A worker never dies on an event.
 - **Back-pressure.** The front refuses new events (HTTP 503, Retry-After) while the unprocessed
   backlog over all shards is above `max_backlog`.
 
@@ -31,9 +35,11 @@ import os
 import pickle
 import signal
 import socket
+import threading
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,21 +47,18 @@ import msgspec
 import redis
 
 from clearlive.model.events import Event, EventBase
-from clearlive.service.pipeline import QueueFull, TenantScanners, checkpoint_gap
+from clearlive.service.pipeline import QueueFull, TenantScanners
 from clearlive.service.store import ServiceStore, open_store
+from clearlive.service.worker_core import TRANSIENT, Retry, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.worker")
-TRANSIENT: tuple[type[BaseException], ...] = (redis.RedisError, OSError)  # a dependency down, not a bug
-try:
-    import psycopg
-
-    TRANSIENT = (*TRANSIENT, psycopg.OperationalError)
-except ImportError:  # pragma: no cover - psycopg is a dependency; kept optional for embedded-only installs
-    pass
 GROUP = "clearlive"
 BATCH = 500
 _encode = msgspec.json.Encoder().encode
 _decode_event = msgspec.json.Decoder(Event).decode
+
+
+FINDINGS_CHANNEL = "clearlive:findings"  # pub/sub: a worker stored findings of the tenant named
 
 
 def stream_key(lane: int | str) -> str:
@@ -92,7 +95,7 @@ class RedisSubmitter:
     """The HTTP front's side: XADD accepted events to their room's shard."""
 
     def __init__(self, url: str, shards: int, max_backlog: int = 200_000) -> None:
-        self.redis = redis.Redis.from_url(url)
+        self.redis: Any = redis.Redis.from_url(url)  # redis-py's stream replies are untyped unions
         self.shards = shards
         self.max_backlog = max_backlog
 
@@ -109,6 +112,26 @@ class RedisSubmitter:
 
     def waiting_for(self) -> list[str]:
         return []  # Redis itself failing shows in submit() and lag(); workers report in their logs
+
+    def listen_findings(self, callback: Callable[[str], None]) -> threading.Thread:
+        """Call `callback(tenant)` whenever a worker says it stored findings of `tenant` (Redis
+        pub/sub), from a daemon thread that reconnects when Redis comes back: the alert streams'
+        notifiers look at once instead of at their next poll."""
+
+        def listen() -> None:
+            while True:
+                try:
+                    pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                    pubsub.subscribe(FINDINGS_CHANNEL)
+                    for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            callback(message["data"].decode())
+                except redis.RedisError:
+                    time.sleep(1.0)
+
+        thread = threading.Thread(target=listen, name="clearlive-findings-listener", daemon=True)
+        thread.start()
+        return thread
 
     def lag(self) -> int:
         pipe = self.redis.pipeline(transaction=False)
@@ -196,7 +219,7 @@ class ShardWorker:
         stranded_after_s: float = 30.0,
         lease_s: float = LEASE_S,
     ) -> None:
-        self.redis = redis.Redis.from_url(redis_url)
+        self.redis: Any = redis.Redis.from_url(redis_url)  # redis-py's stream replies are untyped unions
         self.store = store
         self.shards = lanes_of(shards)  # the lanes this worker works (see the module docstring)
         self.every_s = checkpoint_every_s
@@ -210,6 +233,7 @@ class ShardWorker:
         self.leases_checked = float("-inf")
         self.checkpoint_took = 0.0  # seconds the last checkpoint took
         self.states: dict[str, TenantScanners] = {}
+        self.core = WorkerCore(store)  # store, detect, the error policy (see worker_core)
         self.unacked: dict[str, list[bytes]] = {s: [] for s in self.shards}
         self.stopping = False
         self._take_lease = self.redis.register_script(_TAKE_LEASE)
@@ -307,15 +331,23 @@ class ShardWorker:
         return n
 
     def _process(self, shard: str, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> int:
+        """A page of entries through the worker core, each tenant's in order. A detector that
+        raises makes the core raise `Retry`: `run` goes back to the checkpoint (see `reset`)."""
         by_tenant: dict[str, list[EventBase]] = {}
-        for _, fields in entries:
-            by_tenant.setdefault(fields[b"t"].decode(), []).append(_decode_event(fields[b"e"]))
+        for entry, fields in entries:
+            tenant = fields.get(b"t", b"").decode("utf-8", "replace")
+            try:
+                ev = _decode_event(fields[b"e"])
+            except (KeyError, msgspec.DecodeError, msgspec.ValidationError) as exc:  # not the front's
+                self.core.undecodable(tenant, shard, f"entry:{entry.decode()}", fields.get(b"e", b""), exc)
+                continue
+            by_tenant.setdefault(tenant, []).append(ev)
         state = self.states[shard]
         for tenant, events in by_tenant.items():
-            found = state.process(tenant, events)
-            if state.part == "rooms":  # a tenant lane carries the same events again
-                self.store.add_events(tenant, events)  # after the scanner filled in session and host
-            self.store.add_findings(tenant, found)
+            # events stored as received, once (a tenant lane carries the same events again)
+            found = self.core.process(state, tenant, events, lane=shard, store_events=state.part == "rooms")
+            if found:  # wake the tenant's alert streams (a lost message only delays them to the next poll)
+                self.redis.publish(FINDINGS_CHANNEL, tenant)
         self.unacked[shard].extend(e[0] for e in entries)
         return len(entries)
 
@@ -410,6 +442,15 @@ class ShardWorker:
                     self.checkpoint()
                     last_cp, since_cp = time.monotonic(), 0
                 backoff = 0.2
+            except Retry:
+                # a detector raised on an event: back to the checkpoint and on again from there; the
+                # core counts the event's failures and, at the last, leaves it to the dead letters
+                try:
+                    self.reset()
+                except TRANSIENT:
+                    continue
+                since_cp = 0
+                continue
             except TRANSIENT as exc:
                 log.warning("waiting for %s (%s); back to the last checkpoint", type(exc).__module__, exc)
                 try:

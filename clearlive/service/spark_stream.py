@@ -14,7 +14,10 @@ operators (`transformWithStateInPandas`) run the same `Scanner` as every other r
 
 Each group's events are taken in stream order (the front's acceptance order), as the Redis workers
 take them, so the findings and their ids are those of `clearlive scan` and the service.
-Findings go out as rows; the sink here stores them in the service store, idempotently. A restarted
+Findings go out as rows; the sink here stores them in the service store, idempotently. The error
+policy is the other runtimes' (`clearlive.service.worker_core`): an event a detector raises on is
+retried from the group's state at the start of the micro-batch, then goes out as a `dead_letter`
+row and the group goes on without it. A restarted
 query resumes from its checkpoint with every room's and tenant's state: `tests/test_spark_stream.py`
 stops Spark between two runs and compares the findings with an uninterrupted scan.
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -33,12 +36,16 @@ from pyspark.sql.datasource import DataSource, DataSourceStreamReader, InputPart
 from pyspark.sql.streaming.stateful_processor import StatefulProcessor, StatefulProcessorHandle
 from pyspark.sql.types import BinaryType, StructField, StructType
 
-from clearlive.model.events import Event
+from clearlive.model.events import Event, EventBase
+from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.service.redis_transport import stream_key
+from clearlive.service.worker_core import DeadLetter, Retry, WorkerCore, detect_each
 
 EVENT_SCHEMA = "tenant string, room_id string, ts long, entry_ms long, entry_n long, event string"
-FINDING_SCHEMA = "tenant string, room_id string, finding_id string, record string"
+# `kind` is "finding" (`record`: the finding) or "dead_letter" (`finding_id`: the event's id;
+# `record`: the `DeadLetter`, see clearlive.service.worker_core)
+FINDING_SCHEMA = "tenant string, room_id string, finding_id string, record string, kind string"
 _decode = msgspec.json.Decoder(Event).decode
 _encode = msgspec.json.Encoder().encode
 
@@ -63,7 +70,7 @@ class RedisShardsReader(DataSourceStreamReader):
     def initialOffset(self) -> dict[str, str]:
         return dict.fromkeys(self.keys, "0-0")
 
-    def latestOffset(self) -> dict[str, str]:
+    def latestOffset(self) -> dict[str, str]:  # type: ignore[override]  # Spark 4.x runs it with no arguments
         r = self._redis()
         out = {}
         for key in self.keys:
@@ -74,12 +81,12 @@ class RedisShardsReader(DataSourceStreamReader):
     def partitions(self, start: dict[str, str], end: dict[str, str]) -> list[_Shard]:
         return [_Shard(k, start.get(k, "0-0"), end[k]) for k in end if end[k] != start.get(k, "0-0")]
 
-    def read(self, partition: _Shard) -> Iterator[tuple[str, str, int, int, int, str]]:
+    def read(self, partition: _Shard) -> Iterator[tuple[str, str, int, int, int, str]]:  # type: ignore[override]
         r = self._redis()
         for entry, fields in r.xrange(partition.key, min="(" + partition.start, max=partition.end):
             ev = _decode(fields[b"e"])
             ms, _, n = entry.decode().partition("-")  # the entry id: the order the front accepted it in
-            yield fields[b"t"].decode(), ev.room_id, int(ev.ts), int(ms), int(n), fields[b"e"].decode()  # type: ignore[arg-type]
+            yield fields[b"t"].decode(), ev.room_id, int(ev.ts), int(ms), int(n), fields[b"e"].decode()
 
     def commit(self, end: dict[str, str]) -> None:
         """Entries stay in Redis: the service's own workers or a retention policy trim them."""
@@ -94,7 +101,7 @@ class RedisShardsSource(DataSource):
         return EVENT_SCHEMA
 
     def streamReader(self, schema: Any) -> RedisShardsReader:
-        return RedisShardsReader(self.options)
+        return RedisShardsReader(dict(self.options))
 
 
 class _PartScanner(StatefulProcessor):
@@ -112,20 +119,65 @@ class _PartScanner(StatefulProcessor):
         tenant = key[0]
         self.scanner.tenant = tenant
         # this group's own state, saved by us; else the detectors as built
-        self.scanner.restore(pickle.loads(self.state.get()[0] if self.state.exists() else self.blank))
+        saved = self.state.get() if self.state.exists() else None
+        start = saved[0] if saved is not None else self.blank
         batch = pd.concat(list(rows)).sort_values(["entry_ms", "entry_n"], kind="stable")
-        out = []
-        for raw in batch["event"]:
-            for f in self.scanner.process(_decode(raw.encode())):
-                out.append((tenant, f.room_id, f.id, _encode(f).decode()))
+        # The worker core's error policy, with the micro-batch's start as the checkpoint: a detector
+        # that raises on an event sends the group back to that state, and after the core's last
+        # attempt the event is a dead letter and the rest of the group's batch goes on without it.
+        sink = _Rows()
+        core = WorkerCore(sink, store_events=False)
+        while True:
+            self.scanner.restore(pickle.loads(start))
+            sink.found.clear()
+            try:
+                core.process(
+                    _Each(self.scanner),
+                    tenant,
+                    [_decode(raw.encode()) for raw in batch["event"]],
+                    lane=f"spark-{self.part}",
+                )
+                break
+            except Retry:
+                continue
+        out = [(tenant, f.room_id, f.id, _encode(f).decode(), "finding") for f in sink.found]
+        out += [(d.tenant, d.room_id, d.event_id, _encode(d).decode(), "dead_letter") for d in sink.letters]
         if self.scanner.rooms or self.part == "cross":
             self.state.update((pickle.dumps(self.scanner.state()),))
         else:
             self.state.clear()  # the room ended: nothing of it is kept
-        yield pd.DataFrame(out, columns=["tenant", "room_id", "finding_id", "record"])
+        yield pd.DataFrame(out, columns=["tenant", "room_id", "finding_id", "record", "kind"])
 
     def close(self) -> None:
         pass
+
+
+class _Each:
+    """A scanner as the worker core drives it (one tenant's: the group's)."""
+
+    def __init__(self, scanner: Scanner) -> None:
+        self.scanner = scanner
+
+    def process(self, tenant: str, events: Iterable[EventBase]) -> list[Finding]:
+        return detect_each(self.scanner, list(events))
+
+
+class _Rows:
+    """The worker core's sink inside a Spark group: findings and dead letters become output rows
+    (the query's sink stores them)."""
+
+    def __init__(self) -> None:
+        self.found: list[Finding] = []
+        self.letters: list[DeadLetter] = []
+
+    def add_events(self, tenant: str, events: Iterable[EventBase]) -> None:
+        return None  # the events are in Redis (and in the service store, written by its front)
+
+    def add_findings(self, tenant: str, findings: Iterable[Finding]) -> None:
+        self.found.extend(findings)
+
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        self.letters.extend(letters)
 
 
 class RoomScanner(_PartScanner):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
 from clearlive.service.db import Database, DuckDatabase, PostgresDatabase, open_database
 from clearlive.service.keys import KeyInfo, KeyStore, SqliteKeyStore, SqlKeyStore
+from clearlive.service.worker_core import DeadLetter
 
 DECISIONS = ("confirm", "dismiss", "escalate")
 STATUS_OF = {"confirm": "confirmed", "dismiss": "dismissed", "escalate": "escalated"}
@@ -80,21 +81,56 @@ class ServiceStore:
         )
         return [{"room_id": r, "first_seen": f, "findings": n, "open": o} for r, f, n, o in rows]
 
-    def add_events(self, tenant: str, events: Iterable[EventBase], done: bool = True) -> list[EventBase]:
+    def add_events(
+        self, tenant: str, events: Iterable[EventBase], done: bool = True, digests: Iterable[str] | None = None
+    ) -> list[EventBase]:
         """Store events; return those not stored before (a redelivered event is seen once). `done=False`
-        marks them accepted but not yet covered by a detector checkpoint (embedded mode)."""
-        batch: dict[str, EventBase] = {}
-        for e in events:
-            batch.setdefault(e.id or "", e)
-        old = self._existing_ids("events", list(batch))
-        new = [e for eid, e in batch.items() if eid not in old]
+        marks them accepted but not yet covered by a detector checkpoint (embedded mode). `digests`:
+        each event's `event_digest`, if known already (computed here otherwise)."""
+        events = list(events)
+        sums = list(digests) if digests is not None else [event_digest(e) for e in events]
+        batch: dict[str, tuple[EventBase, str]] = {}
+        for e, d in zip(events, sums, strict=True):
+            batch.setdefault(e.id or "", (e, d))
+        old = self._existing_ids("events", tenant, list(batch))
+        new = [(e, d) for eid, (e, d) in batch.items() if eid not in old]
         self.db.insert_rows(
             "events",
-            ("id", "tenant", "room_id", "type", "ts_ms", "payload", "done"),
-            [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode(), done) for e in new],
+            ("id", "tenant", "room_id", "type", "ts_ms", "payload", "done", "digest"),
+            [(e.id, tenant, e.room_id, event_type(e), e.ts, _encode(e).decode(), done, d) for e, d in new],
             seq=("seq", "event_seq"),
         )
-        return new
+        return [e for e, _ in new]
+
+    def id_conflicts(self, tenant: str, numbered: list[tuple[int, EventBase]]) -> list[tuple[int, EventBase]]:
+        """The events (with their line) whose id the tenant already gave an event with other content:
+        earlier in the same request, or stored before. The same content again is no conflict (a
+        retry: stored once). Events stored before schema 5 have no digest and are taken as the same.
+        (With Redis the workers store events: an id sent twice within the moments before the first
+        is stored is caught only within one request; the worker keeps the first.)"""
+        first: dict[str, str] = {}
+        out: list[tuple[int, EventBase]] = []
+        kept: list[tuple[int, EventBase, str]] = []
+        for n, e in numbered:
+            d = event_digest(e)
+            seen = first.setdefault(e.id or "", d)
+            if seen != d:
+                out.append((n, e))
+            else:
+                kept.append((n, e, d))
+        stored = self._digests(tenant, list(first))
+        out += [(n, e) for n, e, d in kept if stored.get(e.id or "", d) not in (d, None)]
+        return sorted(out, key=lambda ne: ne[0])
+
+    def _digests(self, tenant: str, ids: list[str]) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                self.db.query(f"SELECT id, digest FROM events WHERE tenant = ? AND id IN ({marks})", [tenant, *chunk])
+            )
+        return found
 
     def pending_events(self) -> list[tuple[str, EventBase]]:
         """Events accepted but not covered by a checkpoint, in the order they were accepted."""
@@ -103,10 +139,11 @@ class ServiceStore:
         rows = self.db.query("SELECT tenant, payload FROM events WHERE seq > ? ORDER BY seq", [self._done_through()])
         return [(t, msgspec.json.decode(p, type=Event)) for t, p in rows]
 
-    def mark_done_through(self, event_id: str) -> None:
-        """Everything accepted up to and including `event_id` is covered by a checkpoint (one worker
-        processes events in the order they were accepted): one watermark, whatever the store's size."""
-        rows = self.db.query("SELECT seq FROM events WHERE id = ?", [event_id])
+    def mark_done_through(self, tenant: str, event_id: str) -> None:
+        """Everything accepted up to and including `tenant`'s `event_id` is covered by a checkpoint
+        (one worker processes events in the order they were accepted): one watermark, whatever the
+        store's size."""
+        rows = self.db.query("SELECT seq FROM events WHERE tenant = ? AND id = ?", [tenant, event_id])
         if rows and rows[0][0] is not None:
             self.db.execute(
                 "INSERT INTO service_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -141,6 +178,22 @@ class ServiceStore:
         )
         return [json.loads(r[0]) for r in rows]
 
+    def room_event_pages(self, tenant: str, room_id: str, page: int = 5000) -> Iterator[list[dict[str, Any]]]:
+        """Every event of a room in time order, a page at a time (keyset paging: no offset to skip,
+        no cap)."""
+        after: tuple[int, str] | None = None
+        while True:
+            sql = "SELECT ts_ms, id, payload FROM events WHERE tenant = ? AND room_id = ?"
+            params: list[Any] = [tenant, room_id]
+            if after is not None:
+                sql += " AND (ts_ms > ? OR (ts_ms = ? AND id > ?))"
+                params += [after[0], after[0], after[1]]
+            rows = self.db.query(sql + " ORDER BY ts_ms, id LIMIT ?", [*params, page])
+            if not rows:
+                return
+            yield [json.loads(r[2]) for r in rows]
+            after = (rows[-1][0], rows[-1][1])
+
     def count_room_events(self, tenant: str, room_id: str, types: tuple[str, ...] | None = None) -> int:
         where, params = self._room_where(tenant, room_id, types, None)
         return int(self.db.query(f"SELECT count(*) FROM events WHERE {where}", params)[0][0])
@@ -153,7 +206,8 @@ class ServiceStore:
     def _room_where(
         tenant: str, room_id: str, types: tuple[str, ...] | None, between_ms: tuple[int, int] | None
     ) -> tuple[str, list[Any]]:
-        where, params = "tenant = ? AND room_id = ?", [tenant, room_id]
+        where = "tenant = ? AND room_id = ?"
+        params: list[Any] = [tenant, room_id]
         if types:
             where += f" AND type IN ({', '.join('?' for _ in types)})"
             params.extend(types)
@@ -172,7 +226,7 @@ class ServiceStore:
         if not rows:
             return 0
         ids = [r[0] for r in rows]
-        before = self._existing_ids("findings", ids)
+        before = self._existing_ids("findings", tenant, ids)
         self.db.insert_rows(
             "findings",
             ("id", "tenant", "room_id", "anchor_id", "severity", "category", "rule_id", "ts_ms", "record", "status"),
@@ -181,12 +235,15 @@ class ServiceStore:
         )
         return len(set(ids) - before)
 
-    def _existing_ids(self, table: str, ids: list[str]) -> set[str]:
+    def _existing_ids(self, table: str, tenant: str, ids: list[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ", ".join("?" for _ in chunk)
-            found.update(r[0] for r in self.db.query(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk))
+            found.update(
+                r[0]
+                for r in self.db.query(f"SELECT id FROM {table} WHERE tenant = ? AND id IN ({marks})", [tenant, *chunk])
+            )
         return found
 
     def findings(
@@ -196,8 +253,11 @@ class ServiceStore:
         status: str | None = None,
         min_severity_rank: int | None = None,
         after_seq: int = 0,
-        limit: int = 500,
+        limit: int | None = 500,
+        newest_first: bool = False,
     ) -> list[dict[str, Any]]:
+        """The tenant's findings after seq `after_seq`, by seq (the newest first with `newest_first`),
+        at most `limit` of them (None: all; page by seq to read any number)."""
         sql = "SELECT seq, status, record FROM findings WHERE tenant = ? AND seq > ?"
         params: list[Any] = [tenant, after_seq]
         if room_id is not None:
@@ -212,9 +272,15 @@ class ServiceStore:
             allowed = list(SEVERITIES[min_severity_rank:])
             sql += f" AND severity IN ({', '.join('?' for _ in allowed)})"
             params.extend(allowed)
-        sql += " ORDER BY seq LIMIT ?"
-        params.append(limit)
+        sql += " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
         return [{**json.loads(rec), "seq": seq, "status": st} for seq, st, rec in self.db.query(sql, params)]
+
+    def latest_finding_seq(self, tenant: str) -> int:
+        """The tenant's largest finding seq (0: none): what the alert streams' notifier watches."""
+        return int(self.db.query("SELECT coalesce(max(seq), 0) FROM findings WHERE tenant = ?", [tenant])[0][0])
 
     def finding(self, tenant: str, finding_id: str) -> dict[str, Any] | None:
         rows = self.db.query(
@@ -236,7 +302,7 @@ class ServiceStore:
         until_ms: int | None = None,
         assignee: str | None = None,
         ids: list[str] | None = None,
-        limit: int = 1_000_000,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """The tenant's findings that pass every filter given (a list: any of its values), in time
         order, with `seq`, `status` and `assignee`: what the review queue groups and pages."""
@@ -263,8 +329,10 @@ class ServiceStore:
         if assignee is not None:
             sql += " AND assignee = ?"
             params.append(assignee)
-        sql += " ORDER BY ts_ms, seq LIMIT ?"
-        params.append(limit)
+        sql += " ORDER BY ts_ms, seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
         return [
             {**json.loads(rec), "seq": seq, "status": st, "assignee": who}
             for seq, st, who, rec in self.db.query(sql, params)
@@ -315,12 +383,12 @@ class ServiceStore:
                     "UPDATE findings SET status = ? WHERE tenant = ? AND id = ?",
                     [STATUS_OF[decision], tenant, finding_id],
                 )
+                seq = self._append_audit(tenant, actor, f"finding.{decision}", finding_id, {"reason": reason}, ts)
                 self.db.execute(
-                    "INSERT INTO reviews (finding_id, tenant, decision, reason, reviewer, ts_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [finding_id, tenant, decision, reason, actor, ts],
+                    "INSERT INTO reviews (id, finding_id, tenant, decision, reason, reviewer, ts_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [f"audit-{seq}", finding_id, tenant, decision, reason, actor, ts],
                 )
-                self._append_audit(tenant, actor, f"finding.{decision}", finding_id, {"reason": reason}, ts)
         return [
             {"finding_id": fid, "decision": decision, "status": STATUS_OF[decision], "reviewer": actor} for fid in ids
         ]
@@ -341,12 +409,14 @@ class ServiceStore:
                 reverted = stacks[fid].pop()[0]
                 status = STATUS_OF[stacks[fid][-1][0]] if stacks[fid] else "open"
                 self.db.execute("UPDATE findings SET status = ? WHERE tenant = ? AND id = ?", [status, tenant, fid])
-                self.db.execute(
-                    "INSERT INTO reviews (finding_id, tenant, decision, reason, reviewer, ts_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [fid, tenant, UNDO, f"reverses {reverted}", actor, ts],
+                seq = self._append_audit(
+                    tenant, actor, f"finding.{UNDO}", fid, {"reverses": reverted, "status": status}, ts
                 )
-                self._append_audit(tenant, actor, f"finding.{UNDO}", fid, {"reverses": reverted, "status": status}, ts)
+                self.db.execute(
+                    "INSERT INTO reviews (id, finding_id, tenant, decision, reason, reviewer, ts_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [f"audit-{seq}", fid, tenant, UNDO, f"reverses {reverted}", actor, ts],
+                )
                 out.append({"finding_id": fid, "decision": UNDO, "reverses": reverted, "status": status})
         return out
 
@@ -436,14 +506,68 @@ class ServiceStore:
             out.append(row)
         return out
 
+    # dead letters ----------------------------------------------------------------------------
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """What a worker gave up on (clearlive.service.worker_core): kept until resolved."""
+        self.db.insert_rows(
+            "dead_letters",
+            ("tenant", "lane", "event_id", "room_id", "stage", "error", "attempts", "payload", "ts_ms"),
+            [
+                (d.tenant, d.lane, d.event_id, d.room_id, d.stage, d.error, d.attempts, d.payload, d.ts_ms)
+                for d in letters
+            ],
+            seq=("seq", "dead_letter_seq"),
+        )
+
+    def dead_letter_counts(self, tenant: str | None = None) -> dict[str, int]:
+        """Unresolved dead letters by stage (of one tenant, or of every tenant)."""
+        sql = "SELECT stage, count(*) FROM dead_letters WHERE resolved_ms IS NULL"
+        params: list[Any] = []
+        if tenant is not None:
+            sql += " AND tenant = ?"
+            params.append(tenant)
+        return {stage: int(n) for stage, n in self.db.query(sql + " GROUP BY stage ORDER BY stage", params)}
+
+    def dead_letters(
+        self, tenant: str | None = None, resolved: bool = False, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Dead letters, oldest first: unresolved ones (or, with `resolved`, every one)."""
+        sql = (
+            "SELECT seq, tenant, lane, event_id, room_id, stage, error, attempts, payload, ts_ms, resolved_ms "
+            "FROM dead_letters WHERE 1 = 1"
+        )
+        params: list[Any] = []
+        if not resolved:
+            sql += " AND resolved_ms IS NULL"
+        if tenant is not None:
+            sql += " AND tenant = ?"
+            params.append(tenant)
+        sql += " ORDER BY seq LIMIT ?"
+        params.append(limit)
+        cols = ("seq", "tenant", "lane", "event_id", "room_id", "stage", "error", "attempts", "payload", "ts_ms")
+        return [{**dict(zip(cols, r[:10], strict=True)), "resolved_ms": r[10]} for r in self.db.query(sql, params)]
+
+    def resolve_dead_letters(self, tenant: str | None = None, through_seq: int | None = None) -> int:
+        """Mark dead letters dealt with (all, a tenant's, or up to a seq); returns how many."""
+        where = " WHERE resolved_ms IS NULL"
+        params: list[Any] = []
+        if tenant is not None:
+            where += " AND tenant = ?"
+            params.append(tenant)
+        if through_seq is not None:
+            where += " AND seq <= ?"
+            params.append(through_seq)
+        n = int(self.db.query("SELECT count(*) FROM dead_letters" + where, params)[0][0])
+        self.db.execute("UPDATE dead_letters SET resolved_ms = ?" + where, [now_ms(), *params])
+        return n
+
     # audit -----------------------------------------------------------------------------------
     def audit(self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any]) -> None:
         with self.db.transaction(AUDIT_LOCK):
             self._append_audit(tenant, actor, action, subject, detail, now_ms())
 
-    def _append_audit(
-        self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any], ts: int
-    ) -> None:
+    def _append_audit(self, tenant: str, actor: str, action: str, subject: str, detail: dict[str, Any], ts: int) -> int:
+        """Append an entry to the chain; its seq."""
         last = self.db.query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         seq, prev = (last[0][0] + 1, last[0][1]) if last else (1, GENESIS)
         body = json.dumps(detail, sort_keys=True, ensure_ascii=False)
@@ -453,6 +577,7 @@ class ServiceStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [seq, ts, tenant, actor, action, subject, body, prev, digest],
         )
+        return int(seq)
 
     def audit_entries(self, tenant: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT seq, ts_ms, tenant, actor, action, subject, detail, prev_hash, hash FROM audit_log"
@@ -463,8 +588,16 @@ class ServiceStore:
         cols = ("seq", "ts_ms", "tenant", "actor", "action", "subject", "detail", "prev_hash", "hash")
         return [dict(zip(cols, r, strict=True)) for r in self.db.query(sql + " ORDER BY seq", params)]
 
-    def verify_audit(self) -> tuple[bool, int, str]:
-        """Recompute the chain: (intact, entries checked, what is wrong at the first broken entry)."""
+    def verify_audit(self, tenant: str | None = None) -> tuple[bool, int, str]:
+        """Recompute the chain: (intact, entries checked, what is wrong at the first broken entry).
+
+        With `tenant`, only that tenant's entries are read and counted: each one's hash is
+        recomputed, and its links checked to the entries just before and after it in the chain,
+        whoever's they are (only their seq and hash are read). An entry of another tenant altered or
+        removed between two others of other tenants is found by the whole chain's check (`clearlive
+        audit verify`, the operator's), not by a tenant's."""
+        if tenant is not None:
+            return self._verify_tenant(tenant)
         prev = GENESIS
         entries = self.audit_entries()
         for n, e in enumerate(entries, start=1):
@@ -479,6 +612,53 @@ class ServiceStore:
                 return False, n - 1, f"entry {n} was altered"
             prev = e["hash"]
         return True, len(entries), ""
+
+    def _verify_tenant(self, tenant: str) -> tuple[bool, int, str]:
+        entries = self.audit_entries(tenant)
+        if not entries:
+            return True, 0, ""
+        seqs = [e["seq"] for e in entries]
+        near = sorted({s - 1 for s in seqs} | {s + 1 for s in seqs})
+        links: dict[int, tuple[str, str]] = {}
+        for i in range(0, len(near), 500):
+            chunk = near[i : i + 500]
+            rows = self.db.query(
+                f"SELECT seq, prev_hash, hash FROM audit_log WHERE seq IN ({', '.join('?' for _ in chunk)})", chunk
+            )
+            links.update({seq: (prev, digest) for seq, prev, digest in rows})
+        last = int(self.db.query("SELECT coalesce(max(seq), 0) FROM audit_log")[0][0])
+        for n, e in enumerate(entries, start=1):
+            seq = e["seq"]
+            expected = entry_hash(
+                e["prev_hash"], seq, e["ts_ms"], e["tenant"], e["actor"], e["action"], e["subject"], e["detail"]
+            )
+            if expected != e["hash"]:
+                return False, n - 1, f"entry {seq} was altered"
+            before = GENESIS if seq == 1 else (links.get(seq - 1) or (None, None))[1]
+            if before is None:
+                return False, n - 1, f"the entry before entry {seq} is missing"
+            if e["prev_hash"] != before:
+                return False, n - 1, f"entry {seq} does not follow entry {seq - 1}"
+            if seq < last:
+                after = links.get(seq + 1)
+                if after is None:
+                    return False, n - 1, f"the entry after entry {seq} is missing"
+                if after[0] != e["hash"]:
+                    return False, n - 1, f"entry {seq + 1} does not follow entry {seq}"
+        return True, len(entries), ""
+
+
+DIGEST_LEAVES_OUT = ("session_id", "anchor_id")  # filled in by the scanner when an event lacks them
+
+
+def event_digest(ev: EventBase) -> str:
+    """The event's content as sent (what tells a retry from another event under the same id). The
+    session and host are left out: the scanner fills them in when missing, and service-mode
+    workers store events after that; an id reused with only those changed is taken as a retry."""
+    content = msgspec.to_builtins(ev)
+    for name in DIGEST_LEAVES_OUT:
+        content.pop(name, None)
+    return hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()[:32]
 
 
 def entry_hash(prev: str, seq: int, ts: int, tenant: str, actor: str, action: str, subject: str, detail: str) -> str:

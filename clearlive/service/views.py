@@ -183,7 +183,7 @@ def chart_for(
 
 def room_view(store: ServiceStore, tenant: str, room_id: str, page: int, titles: dict[str, str]) -> dict[str, Any]:
     first_ms = store.room_first_ms(tenant, room_id) or 0
-    findings = store.findings(tenant, room_id=room_id, limit=1_000_000)
+    findings = store.findings(tenant, room_id=room_id, limit=None)
     by_event: dict[str, list[dict[str, Any]]] = {}
     for f in findings:
         for eid in f.get("event_ids", [])[:1]:
@@ -233,7 +233,7 @@ def finding_view(store: ServiceStore, tenant: str, finding_id: str, titles: dict
         return None
     room = f["room_id"]
     first_ms = store.room_first_ms(tenant, room) or f["ts_ms"]
-    room_findings = store.findings(tenant, room_id=room, limit=1_000_000)
+    room_findings = store.findings(tenant, room_id=room, limit=None)
     by_event: dict[str, list[dict[str, Any]]] = {}
     for g in room_findings:
         for eid in g.get("event_ids", [])[:1]:
@@ -305,7 +305,7 @@ def host_view(store: ServiceStore, tenant: str, anchor_id: str) -> dict[str, Any
     events = [msgspec.json.decode(r[0], type=Event) for r in rows]
     findings = [
         msgspec.convert({k: v for k, v in f.items() if k not in ("seq", "status")}, Finding)
-        for f in store.findings(tenant, limit=1_000_000)
+        for f in store.findings(tenant, limit=None)
     ]
     scores = score_events(events, findings=findings, decisions=store.decisions(tenant))
     host = next((s for s in scores if s.entity_type == "host" and s.entity_id == anchor_id), None)

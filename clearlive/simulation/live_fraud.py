@@ -388,9 +388,9 @@ def fraud_room(
         fakes = [f"brush{rng.randrange(10**6)}" for _ in range(rng.randint(2, 4))]
         at = t0 + start * 1000
         window = int(min(3_600_000, rng.uniform(0.3, 1.0) * 3_600_000))
-        for b in fakes:
+        for buyer in fakes:
             for k in range(int(intensity)):
-                events.append(_order(room_id, at + rng.randrange(window), b, 10**6 + len(events) + k))
+                events.append(_order(room_id, at + rng.randrange(window), buyer, 10**6 + len(events) + k))
         truth["buyers"] = fakes
     elif kind == "raid":
         target = honest_room(rng, room_id + "-target", max(50, int(peak * rng.uniform(0.3, 1.5))), minutes, t0)

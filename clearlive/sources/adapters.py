@@ -418,6 +418,9 @@ def adapt_lines(lines: Iterable[bytes], room_id: str, source: str) -> Iterator[L
         except msgspec.DecodeError as exc:
             yield Line(n, None, None, f"JSON is malformed: {exc}", known=False)
             continue
+        except RecursionError:  # msgspec's own depth limit: a hostile line, never a server error
+            yield Line(n, None, None, "JSON nested too deep", known=False)
+            continue
         except AdapterError as exc:
             yield Line(n, None, exc.field, str(exc))
             continue
@@ -437,9 +440,10 @@ def adapt_recording(
     """
     import msgspec
 
-    from clearlive.model.events import Event
+    from clearlive.model.events import EventReader, TimeWindow
     from clearlive.sources.rejects import field_of
 
+    reader = EventReader(TimeWindow.for_files())  # the service checks its own window after
     for line in adapt_lines(lines, room, source):
         if line.events is None:
             yield line, None
@@ -449,7 +453,7 @@ def adapt_recording(
             if anchor:
                 ev["anchor_id"] = anchor
             try:
-                msgspec.convert(ev, Event)  # what scan will accept
+                reader.convert(ev)  # what scan will accept: the same checks, time window included
             except msgspec.ValidationError as exc:
                 yield Line(line.n, None, field_of(str(exc)), str(exc)), None
                 break

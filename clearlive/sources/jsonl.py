@@ -6,22 +6,21 @@ import gzip
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import msgspec
 
-from clearlive.model.events import Event, EventBase
+from clearlive.model.events import EventBase, EventReader, TimeWindow
 from clearlive.sources.rejects import Reject, field_of
 
 MAX_LINE_BYTES = 1 << 20  # 1 MiB: a longer line is rejected, not decoded
-_DECODER = msgspec.json.Decoder(Event)
 
 
 def open_binary(path: str) -> IO[bytes]:
     if path == "-":
         return sys.stdin.buffer
     if path.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return open(path, "rb")
 
 
@@ -33,7 +32,7 @@ def decode_lines(
     lines: IO[bytes], source: str, on_reject: Callable[[Reject], None], lang: str | None = None
 ) -> Iterator[tuple[int, EventBase | None]]:
     """Yield (line number, event) for every non-blank line; event is None when rejected."""
-    decode = _DECODER.decode
+    decode = EventReader(TimeWindow.for_files()).decode  # the window and int64 bounds too: the service's own door
     for lineno, raw in enumerate(lines, start=1):
         if len(raw) > MAX_LINE_BYTES:
             on_reject(

@@ -12,10 +12,11 @@ from typing import Any
 import msgspec
 
 from clearlive.errors import InputError
-from clearlive.model.events import TYPE_BY_NAME, Event, EventBase
+from clearlive.model.events import TYPE_BY_NAME, EventBase, EventReader, TimeWindow
 from clearlive.sources.rejects import Reject, field_of
 
 LIST_FIELDS = {"qualifications"}
+_READER = EventReader(TimeWindow.for_files())  # the window is read once per process (CLEARLIVE_TS_MIN, ...)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes decoding left as surrogates
 
 
@@ -40,7 +41,7 @@ def _row_to_event(row: dict[str, Any], kind: str | None, source: str, number: in
         clean[key] = value
     if kind and "type" not in clean:
         clean["type"] = kind
-    ev = msgspec.convert(clean, Event, strict=False)
+    ev = _READER.convert(clean, strict=False)
     if ev.id is None:
         ev.id = f"{source}:{number}"
     return ev

@@ -32,7 +32,8 @@ class TranscriptOptions:
 
 def _blocks(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, block text) for each blank-line separated block."""
-    start, buf = 0, []
+    start = 0
+    buf: list[str] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             if not buf:

@@ -254,7 +254,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         return {
-            t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            t: (self.con.execute(f"SELECT count(*) FROM {t}").fetchone() or (0,))[0]
             for t in ("events", "findings", "sessions")
         }
 

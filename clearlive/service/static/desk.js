@@ -85,7 +85,9 @@
     const body = new URLSearchParams(fields);
     let response;
     try {
-      response = await fetch(url, { method: "POST", body, credentials: "same-origin" });
+      const csrf = document.querySelector('meta[name="csrf-token"]');
+      const headers = csrf ? { "X-CSRF-Token": csrf.content } : {};
+      response = await fetch(url, { method: "POST", body, headers, credentials: "same-origin" });
     } catch (err) {
       return { error: T.unreachable };
     }

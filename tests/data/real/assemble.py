@@ -1,11 +1,14 @@
 """Assemble the real-world corpus from collected part files into dev.jsonl and test.jsonl.
 
-Usage: python tests/data/real/assemble.py PART.jsonl [PART.jsonl ...]
+Usage: python tests/data/real/assemble.py [--batch N] PART.jsonl [PART.jsonl ...]
+
+`--batch N` numbers the collection round of the new parts (source.batch; default: one more than the
+highest in the corpus), so that each round can be measured on its own.
 
 A part line is either in the collectors' flat shape (label, category, source URL, ...) or already
 in the corpus's own shape (README.md); both are checked the same way.
 
-audit.jsonl beside this file records label and metadata corrections (`fix`: lang, speaker, event)
+audit.jsonl beside this file records label and metadata corrections (`fix`: lang, speaker, event, licence, source_url)
 made by a reviewer who read only the statements and the category definitions (never the rules): a
 category changed, a label flipped, or a line left out because it is a regulator's or reporter's
 narrative of behaviour, not something anyone said. Left-out lines go to excluded.jsonl with the
@@ -100,9 +103,12 @@ def split_of(url: str) -> str:
     return "test" if hashlib.sha1(key.encode()).digest()[0] % 2 else "dev"
 
 
-def record_of(raw: dict) -> dict:
+def record_of(raw: dict, batch: int | None = None) -> dict:
     if "categories" in raw:
-        return _final_record_of(raw)
+        rec = _final_record_of(raw)
+        if batch is not None:
+            rec["source"]["batch"] = batch
+        return rec
     missing = [k for k in REQUIRED if not raw.get(k)]
     if missing:
         raise ValueError(f"missing {missing}")
@@ -135,6 +141,7 @@ def record_of(raw: dict) -> dict:
             "provenance": raw["provenance"],
             "original": raw.get("original"),
             "collected": raw.get("collected") or date.today().isoformat(),
+            "batch": batch,
         },
     }
 
@@ -193,6 +200,11 @@ def apply_audit(rec: dict, audit: dict[str, dict]) -> str | None:
         rec["source"]["speaker"] = fix["speaker"]
     if "event" in fix:
         rec["event"] = fix["event"]
+    if "licence" in fix:
+        rec["source"]["licence"] = fix["licence"]
+    if "source_url" in fix:  # the reviewer found the ruling itself where the collector cited a search page
+        rec["source"]["url"] = fix["source_url"]
+        rec["source"]["title"] = fix.get("source_title") or rec["source"]["title"]
     current = rec["categories"][0] if rec["categories"] else "compliant"
     if proposed != current:
         rec["categories"] = [] if proposed == "compliant" else [proposed]
@@ -202,7 +214,17 @@ def apply_audit(rec: dict, audit: dict[str, dict]) -> str | None:
     return None
 
 
-def main(parts: list[str]) -> None:
+def batch_of(rec: dict) -> int:
+    """A record's collection round; the first two rounds predate the field (by their day)."""
+    src = rec["source"]
+    return src.get("batch") or (1 if src.get("collected") == "2026-12-01" else 2)
+
+
+def main(args: list[str]) -> None:
+    batch = None
+    if args[:1] == ["--batch"]:
+        batch, args = int(args[1]), args[2:]
+    parts = args
     out: dict[str, dict[str, dict]] = {"dev": {}, "test": {}}
     audit = read_audit()
     excluded_path = HERE / "excluded.jsonl"
@@ -216,7 +238,10 @@ def main(parts: list[str]) -> None:
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 rec = json.loads(line)
+                rec["source"]["batch"] = batch_of(rec)
                 out[side][rec["id"]] = rec
+    if batch is None:
+        batch = 1 + max((r["source"]["batch"] for side in out.values() for r in side.values()), default=0)
     seen = {rec["text"] for side in out.values() for rec in side.values()} | {rec["text"] for rec in excluded}
     new_ids: set[str] = set()
     for part in parts:
@@ -224,7 +249,7 @@ def main(parts: list[str]) -> None:
             if not line.strip():
                 continue
             try:
-                rec = record_of(json.loads(line))
+                rec = record_of(json.loads(line), batch)
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 print(f"{part}:{lineno}: left out: {exc}", file=sys.stderr)
                 continue

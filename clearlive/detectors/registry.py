@@ -1,0 +1,83 @@
+"""Every rule id a finding can carry: the packs' rules and the rules the code detectors declare.
+
+The code detectors are an explicit list (the order `Scanner.from_config` builds them in); the
+classifier detectors are on it even when a scan does not run them, since their rule ids are public
+too. `clearlive rules list` and the docs test read this registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from clearlive.detectors.base import Detector
+from clearlive.detectors.declared import DetectorRule, check_rules, pack_basis
+from clearlive.legal import citation_table
+from clearlive.model.findings import LegalBasis
+from clearlive.rules.loader import Rule
+
+
+def detector_classes() -> tuple[type[Detector], ...]:
+    """The code detectors, the classifier ones included (importing them loads their libraries)."""
+    from clearlive.detectors.botchat import TemplatedChatDetector
+    from clearlive.detectors.brushing import OrderBrushingDetector
+    from clearlive.detectors.claims import ClaimFrameDetector
+    from clearlive.detectors.facts import FACT_DETECTORS
+    from clearlive.detectors.fraudar import FraudarDetector
+    from clearlive.detectors.likes import LikeFarmDetector
+    from clearlive.detectors.lockstep import LockstepDetector
+    from clearlive.detectors.model_abuse import ModelAbuseDetector
+    from clearlive.detectors.model_claims import ClaimsModelDetector
+    from clearlive.detectors.model_encoder import EncoderModelDetector
+    from clearlive.detectors.raids import FanRaidDetector
+    from clearlive.detectors.viewers import ViewerCurveDetector
+
+    return (
+        *FACT_DETECTORS,
+        ClaimFrameDetector,
+        OrderBrushingDetector,
+        FraudarDetector,
+        ViewerCurveDetector,
+        LikeFarmDetector,
+        TemplatedChatDetector,
+        FanRaidDetector,
+        LockstepDetector,
+        ClaimsModelDetector,
+        ModelAbuseDetector,
+        EncoderModelDetector,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedRule:
+    """A declared rule as `rules list` shows it, with the legal basis resolved to citations."""
+
+    rule: DetectorRule
+    detector: str  # module.Class (comma-separated when two detectors report the rule)
+    legal_basis: tuple[LegalBasis, ...]
+
+
+def listed_rules(pack_rules: Iterable[Rule] = ()) -> list[ListedRule]:
+    """Every code detector's declared rules, validated; a rule whose basis comes from the packs
+    gets that of the given pack rules of its category (every script's, in order)."""
+    pack_rules = list(pack_rules)
+    taken: dict[str, tuple[str, DetectorRule | None]] = {r.id: (f"rule pack {r.pack}", None) for r in pack_rules}
+    by_category = pack_basis(pack_rules)
+    table = citation_table()
+    sources: dict[str, list[str]] = {}
+    listed: dict[str, DetectorRule] = {}
+    for cls in detector_classes():
+        source = f"{cls.__module__}.{cls.__qualname__}"
+        rules = cls.declared()
+        check_rules(rules, source, taken)
+        for rule in rules:
+            listed.setdefault(rule.id, rule)
+            sources.setdefault(rule.id, []).append(source)
+    out = []
+    for rule_id, rule in listed.items():
+        found = [table[i] for i in rule.all_basis_ids()]
+        if rule.basis_from_packs or any(c.basis_from_packs for c in rule.cases.values()):
+            found += [lb for s in ("zh", "en") for lb in by_category.get((rule.category, s), [])]
+        basis = tuple({lb.id: lb for lb in found}.values())
+        out.append(ListedRule(rule, ", ".join(sources[rule_id]), basis))
+    return out
