@@ -1,6 +1,16 @@
 """Throughput of `clearlive scan` against a bare-matching baseline measured in the same run.
 
     python bench/scan.py [--events 200000] [--repeat 3]
+    python bench/scan.py --cold [--events 100000] [--repeat 3]     # whole processes, real chat lines
+
+`--cold` (issue #21 item 5): real chat lines, the texts of the COLD data set (read from
+../shared/data/cold or --cold-dir, never copied) as viewer comments in 100 rooms, written to a
+temporary JSON Lines file. Each run is a whole process, interleaved, median of --repeat: `clearlive
+scan` (this checkout, defaults), a bare loop (bench/bare_loop.py: `json.loads` per line and one
+pyahocorasick automaton of every rule term over the raw text), and mint-filter 4.0.3 on Node (an
+Aho-Corasick sensitive-word filter; installed with npm into a temporary folder, skipped with a note
+when node or npm is missing or the install fails). Prints each one's wall time, ratio to the bare
+loop and peak memory (the process's maximum resident set, by GNU time).
 
 Workload: chat-sized events (comments and host utterances, mostly Chinese, about 1 in 12 with
 something a rule should flag), written to a temporary JSON Lines file.
@@ -16,8 +26,12 @@ compare the ratio, not absolute numbers.
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -93,11 +107,152 @@ def clearlive_scan(path: Path, with_model: bool = True) -> tuple[float, int]:
     return elapsed, n
 
 
+REPO = Path(__file__).resolve().parents[1]
+COLD_DIR = REPO.parent / "shared" / "data" / "cold"
+MINT_VERSION = "4.0.3"
+MINT_JS = """
+const fs = require("fs");
+const { Mint } = require("mint-filter");
+const [file, termsFile] = process.argv.slice(2);
+const mint = new Mint(JSON.parse(fs.readFileSync(termsFile, "utf8")));
+let hits = 0;
+for (const line of fs.readFileSync(file, "utf8").split("\\n")) {
+  if (!line) continue;
+  const ev = JSON.parse(line);
+  hits += mint.filter(ev.text, { replace: false }).words.length;
+}
+console.log(hits);
+"""
+
+
+def cold_texts(folder: Path) -> list[str]:
+    texts: list[str] = []
+    for name in ("train.csv", "dev.csv", "test.csv"):
+        path = folder / name
+        if path.exists():
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                texts.extend(row["TEXT"] for row in csv.DictReader(fh) if row.get("TEXT"))
+    return texts
+
+
+def make_cold_events(path: Path, texts: list[str], n: int, seed: int = 21) -> int:
+    """`n` comments whose texts are COLD's, in order and then again (real chat repeats lines)."""
+    rng = random.Random(seed)
+    enc = msgspec.json.Encoder()
+    t0 = 1_793_534_400_000
+    with path.open("wb") as fh:
+        for i in range(n):
+            ev = {
+                "type": "comment",
+                "room_id": f"room-{i % 100}",
+                "ts": format_ts(t0 + i * 10),
+                "id": f"c{i}",
+                "user_id": f"u{rng.randrange(20_000)}",
+                "text": texts[i % len(texts)],
+            }
+            fh.write(enc.encode(ev) + b"\n")
+    return path.stat().st_size
+
+
+def mint_filter_setup(folder: Path) -> str | None:
+    """Install mint-filter into `folder`; None, or why it cannot run."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return "node or npm not found"
+    (folder / "package.json").write_text('{"private": true}', encoding="utf-8")
+    done = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--silent", f"mint-filter@{MINT_VERSION}"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return f"npm install mint-filter failed: {done.stderr.strip()[-300:]}"
+    (folder / "mint.js").write_text(MINT_JS, encoding="utf-8")
+    return None
+
+
+def whole_processes(args: argparse.Namespace) -> int:
+    texts = cold_texts(args.cold_dir)
+    if not texts:
+        raise SystemExit(f"no COLD texts in {args.cold_dir} (train.csv / dev.csv); give --cold-dir")
+    _, rules = load_rules()
+    terms = sorted({t for r in rules for t in r.spec.terms})
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        events = tmp / "cold-chat.jsonl"
+        size = make_cold_events(events, texts, args.events)
+        terms_file = tmp / "terms.json"
+        terms_file.write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        runs: dict[str, list[str]] = {
+            "clearlive scan": [
+                sys.executable, "-m", "clearlive", "scan", str(events), "--out", str(tmp / "findings.jsonl"),
+                "--rejects", str(tmp / "rejects.jsonl"),
+            ],
+            "bare loop (json.loads + pyahocorasick)": [
+                sys.executable, str(Path(__file__).resolve().parent / "bare_loop.py"), str(events), str(terms_file),
+            ],
+        }
+        if args.jobs > 1:
+            runs[f"clearlive scan --jobs {args.jobs}"] = [*runs["clearlive scan"], "--jobs", str(args.jobs)]
+        note = mint_filter_setup(tmp) if not args.no_node else "--no-node"
+        if note is None:
+            runs[f"mint-filter {MINT_VERSION} (node)"] = ["node", str(tmp / "mint.js"), str(events), str(terms_file)]
+        times: dict[str, list[float]] = {k: [] for k in runs}
+        peaks: dict[str, list[float]] = {k: [] for k in runs}
+        for _ in range(args.repeat):  # interleaved, so the machine's load hits all alike
+            for name, cmd in runs.items():
+                elapsed, peak = run_child(cmd, REPO, tmp / "peak.txt")
+                times[name].append(elapsed)
+                peaks[name].append(peak)
+        findings = sum(1 for _ in (tmp / "findings.jsonl").open("rb"))
+    print(
+        f"workload: {args.events:,} COLD chat lines as comments ({len(texts):,} distinct texts), {size / 1e6:.1f} MB,"
+        f" {len(terms):,} rule terms; whole processes, median of {args.repeat}"
+    )
+    base = statistics.median(times["bare loop (json.loads + pyahocorasick)"])
+    for name in runs:
+        t = statistics.median(times[name])
+        extra = f"  ({findings:,} findings)" if name == "clearlive scan" else ""
+        print(
+            f"{name:<42} {t:7.2f} s  {args.events / t:>9,.0f} lines/s  {t / base:5.2f}x the bare loop"
+            f"  peak {max(peaks[name]):6.0f} MB{extra}"
+        )
+    if note is not None:
+        print(f"mint-filter skipped: {note}")
+    else:
+        mint = statistics.median(times[f"mint-filter {MINT_VERSION} (node)"])
+        print(f"clearlive scan / mint-filter: {statistics.median(times['clearlive scan']) / mint:.2f}x")
+    return 0
+
+
+def run_child(cmd: list[str], cwd: Path, peak_file: Path) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one whole process. The peak comes from GNU time: a
+    child forked from this (large) process would start its ru_maxrss at this process's size, which
+    Linux keeps across exec; GNU time is small. Without it the peak is reported as 0."""
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    full = [gnu_time, "-f", "%M", "-o", str(peak_file), *cmd] if gnu_time else cmd
+    start = time.perf_counter()
+    done = subprocess.run(full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    peak = float(peak_file.read_text().split()[-1]) / 1024 if gnu_time else 0.0  # KB
+    return elapsed, peak
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--events", type=int, default=200_000)
+    ap.add_argument("--events", type=int, default=None, help="default 200,000 (100,000 with --cold)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the median is reported")
+    ap.add_argument("--cold", action="store_true", help="whole processes on real chat lines (COLD)")
+    ap.add_argument("--cold-dir", type=Path, default=COLD_DIR)
+    ap.add_argument("--jobs", type=int, default=1, help="with --cold: also time `clearlive scan --jobs N`")
+    ap.add_argument("--no-node", action="store_true", help="with --cold: leave mint-filter out")
     args = ap.parse_args()
+    if args.cold:
+        args.events = args.events or 100_000
+        return whole_processes(args)
+    args.events = args.events or 200_000
     _, rules = load_rules()
     terms = sorted({t for r in rules for t in r.spec.terms})
     with tempfile.TemporaryDirectory() as tmp:

@@ -36,6 +36,7 @@ from clearlive.detectors.base import Detector, RoomState
 from clearlive.detectors.claims import ClaimFrameDetector
 from clearlive.detectors.facts import FACT_DETECTORS
 from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.detectors.textview import TextDetector
 from clearlive.errors import InputError
 from clearlive.model.events import TYPE_BY_NAME, EventBase, Product, SessionStart, Utterance
 from clearlive.model.findings import CATEGORIES, SEVERITY_RANK
@@ -239,12 +240,12 @@ def evaluate_rules(
         from clearlive.classifiers.claims import ClaimsModel
         from clearlive.detectors.model_claims import ClaimsModelDetector
 
-        extra.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), text))
+        extra.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), text.analyzer))
     if config.encoder_model is not None:
         from clearlive.classifiers.encoder import EncoderModel
         from clearlive.detectors.model_encoder import EncoderModelDetector
 
-        extra.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), text))
+        extra.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), text.analyzer))
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
@@ -255,15 +256,17 @@ def evaluate_rules(
     statement = Counter[str]()
     floor = SEVERITY_RANK[min_severity]
     for rec in records:
-        detectors = [text, *(d() for d in FACT_DETECTORS), ClaimFrameDetector(text), *extra]
+        detectors = [text, *(d() for d in FACT_DETECTORS), ClaimFrameDetector(text.analyzer), *extra]
         room = RoomState("eval")
         predicted: set[str] = set()
         for ev in _events(rec):
             room.update(ev)
+            view = text.analyzer.view(ev)  # the shared text work, made once for every text detector
             for det in detectors:
                 if ev.__struct_config__.tag not in det.event_types:
                     continue
-                for f in det.observe(ev, room):
+                found = det.observe_text(ev, room, view) if isinstance(det, TextDetector) else det.observe(ev, room)
+                for f in found:
                     if rec.id in f.event_ids and SEVERITY_RANK[f.severity] >= floor:
                         predicted.add(f.category)
         for det in detectors:

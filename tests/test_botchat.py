@@ -5,9 +5,14 @@ from __future__ import annotations
 import random
 
 import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from clearlive.detectors.botchat import ChatConfig
 from clearlive.model.events import Event
 from clearlive.pipeline.scan import ScanConfig, Scanner
+
+MIN_SIMILARITY = ChatConfig().min_similarity  # the detector's default floor
 
 T0 = 1_793_534_400_000
 QUESTIONS = ["多少钱", "发什么快递", "有没有大码", "能便宜点吗", "什么时候发货", "会起球吗", "主播多高", "适合夏天穿吗"]
@@ -104,3 +109,41 @@ def test_a_burst_arriving_out_of_time_order_is_scanned_not_crashed() -> None:
     found = list(scanner.run([msgspec.convert(r, Event) for r in rows]))
     burst = [f for f in found if f.rule_id == "fraud.templated_chat"]
     assert burst and all(f.facts["share_of_chat"] <= 1.0 for f in burst)
+
+
+def _most_similar_by_counting_all(grams: frozenset[str], index: dict) -> object:  # type: ignore[type-arg]
+    """The grouping as first written: count shared shingles for every group, take the 8 sharing
+    most (ties: first met), keep the most similar if it reaches the floor."""
+    from collections import Counter
+    from itertools import chain
+
+
+    lists = [index[g] for g in grams if g in index]
+    best, best_sim = None, 0.0
+    if lists:
+        overlap = Counter(chain.from_iterable(lists))
+        for candidate, shared in sorted(overlap.items(), key=lambda kv: -kv[1])[:8]:
+            sim = shared / len(grams | candidate.grams)
+            if sim > best_sim:
+                best, best_sim = candidate, sim
+    return best if best is not None and best_sim >= MIN_SIMILARITY else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.frozensets(st.sampled_from("abcdefghij"), min_size=1, max_size=8), min_size=0, max_size=30),
+    st.frozensets(st.sampled_from("abcdefghijk"), min_size=1, max_size=9),
+)
+def test_grouping_by_rarest_shingles_picks_the_group_counting_all_would(groups: list, line: frozenset) -> None:  # type: ignore[type-arg]
+    """Prefix filtering (only groups that can reach the floor, gathered from the rarest shingles)
+    must pick what counting every group picks, ties included: many groups, few shingles."""
+    from clearlive.detectors import botchat
+
+    index: dict[str, list[botchat._Group]] = {}
+    for k, grams in enumerate(groups):
+        group = botchat._Group(f"g{k}", grams)
+        for g in grams:
+            index.setdefault(g, []).append(group)
+    best, sim = botchat._most_similar(line, index, MIN_SIMILARITY)
+    picked = best if best is not None and sim >= MIN_SIMILARITY else None
+    assert picked is _most_similar_by_counting_all(line, index)

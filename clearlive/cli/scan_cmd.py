@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -131,6 +131,15 @@ def scan_command(
         str,
         typer.Option("--tenant", help="The tenant named in every finding id; the service's tenant gives its ids."),
     ] = DEFAULT_TENANT,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Scan rooms in N processes (sharded by room) beside this one, which runs the cross-room "
+            "detectors; the same findings in the same order as one process.",
+        ),
+    ] = 1,
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     # Imported here, not at the top: `clearlive` loads every command module, and the scan path
@@ -158,7 +167,11 @@ def scan_command(
             asr=asr_settings(asr_model, asr_sha256, asr_window, asr_vad),
         ),
     )
-    scanner = Scanner.from_config(config)
+    if jobs < 1:
+        raise typer.BadParameter("at least 1", param_hint="--jobs")
+    if jobs > 1 and "-" in paths:
+        raise typer.BadParameter("every process reads the inputs: standard input needs --jobs 1", param_hint="--jobs")
+    scanner = Scanner.from_config(config) if jobs == 1 else None
     sink = RejectSink(rejects or default_rejects_path(out, db))
     stats = ReadStats()
     counts: Counter[str] = Counter()
@@ -170,7 +183,13 @@ def scan_command(
 
             store = stack.enter_context(Store(db))
         events = with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
-        findings_iter = scanner.run(events, store.add_event if store is not None else None)
+        on_event = store.add_event if store is not None else None
+        if scanner is not None:
+            findings_iter: Iterable[Finding] = scanner.run(events, on_event)
+        else:
+            from clearlive.pipeline.shards import scan_sharded
+
+            findings_iter = scan_sharded(config, paths, events, jobs, on_event).findings
 
         def counted(findings_iter=findings_iter):
             nonlocal worst

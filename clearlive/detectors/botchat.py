@@ -28,19 +28,20 @@ per room every REPORT_GAP_MS.
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.metric import metric_finding
-from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.model.events import EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
-from clearlive.normalize import normalize
 
 MIN_TEMPLATE_CHARS = 4  # the fan-raid detector's floor on exact templates
 
@@ -70,10 +71,15 @@ class ChatConfig:
     max_templates: int = 20_000  # per room; the rarest are forgotten beyond this
 
 
+TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
+MAX_FOUND = 4096  # per room: templates whose group is remembered between changes of the index
+
+
 _NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=8_192)  # bot chat and fan raids both ask for each comment's template
 def template(normalised: str) -> str:
     return _NOISE.sub("", normalised)
 
@@ -84,13 +90,15 @@ def weight(key: str) -> float:
     return cjk + (len(key) - cjk) / 3
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=8_192)  # frozensets of long lines weigh kilobytes: a large cache of distinct chat costs 100s of MB
 def shingles(key: str) -> frozenset[str]:
     n = 2 if _CJK.search(key) else 3
-    return frozenset(key[i : i + n] for i in range(max(1, len(key) - n + 1)))
+    # Interned: every active group keeps its shingles, and one object per distinct bigram instead of
+    # one per occurrence is most of the detector's memory on busy rooms of distinct lines.
+    return frozenset(sys.intern(key[i : i + n]) for i in range(max(1, len(key) - n + 1)))
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
 class _Group:
     key: str  # the template of its first line
     grams: frozenset[str]
@@ -123,9 +131,67 @@ class _ChatWindow:
     first_ts: int | None = None  # the earliest and latest comment times: the span of the room's history
     last_ts: int = 0
     history: dict[str, int] = field(default_factory=dict)  # template -> comments so far in the room
+    # template -> the group `_group_of` found for it. That answer depends only on the template and the
+    # index, so it holds until the index changes (a new group, or groups forgotten); not checkpointed.
+    found: dict[str, _Group] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["found"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        state.setdefault("found", {})  # checkpoints from before the memo have none
+        self.__dict__.update(state)
 
 
-class TemplatedChatDetector(Detector):
+def _most_similar(
+    grams: frozenset[str], index: dict[str, list[_Group]], min_similarity: float
+) -> tuple[_Group | None, float]:
+    """Of the TOP_GROUPS active groups sharing the most shingles with a line (ties: the group met
+    first going through the line's shingles and each shingle's groups in creation order), the one
+    most similar (Jaccard; the first on a tie), and its similarity.
+
+    Only a group sharing at least `min_similarity` (MIN_SIMILARITY) of the line's shingles can reach it,
+    and those rank above all others, so only they are counted; each shares at least one of any
+    len(grams) - need + 1 of the line's shingles, so they are gathered from the shingles with the
+    fewest groups (prefix filtering): the common shingles of a long line, which every group has,
+    are never walked. A winner below it is returned only when no group could reach it:
+    the caller starts a new group either way."""
+    n = len(grams)
+    need = max(1, math.ceil(min_similarity * n) - 1)  # one below, against rounding: a wider net changes nothing
+    sized = sorted((len(index.get(g, ())), g) for g in grams)
+    seen: set[_Group] = set()
+    for _, g in sized[: n - need + 1]:
+        seen.update(index.get(g, ()))
+    if not seen:
+        return None, 0.0
+    eligible = [(len(grams & c.grams), c) for c in seen]
+    eligible = [(shared, c) for shared, c in eligible if shared >= need]
+    if not eligible:
+        return None, 0.0
+    order = _gram_order(grams)
+
+    def met(item: tuple[int, _Group]) -> tuple[int, int, int]:
+        shared, c = item
+        first = min(grams & c.grams, key=order.__getitem__)
+        return (-shared, order[first], index[first].index(c))
+
+    best, best_sim = None, 0.0
+    for shared, c in sorted(eligible, key=met)[:TOP_GROUPS]:
+        sim = shared / len(grams | c.grams)
+        if sim > best_sim:
+            best, best_sim = c, sim
+    return best, best_sim
+
+
+@lru_cache(maxsize=8_192)
+def _gram_order(grams: frozenset[str]) -> dict[str, int]:
+    """Each shingle's place in the set's iteration order: the order the groups are met in."""
+    return {g: i for i, g in enumerate(grams)}
+
+
+class TemplatedChatDetector(TextDetector):
     id = "fraud.templated_chat"
     event_types = frozenset({"comment", "utterance"})
     RULES = (
@@ -142,22 +208,19 @@ class TemplatedChatDetector(Detector):
         ),
     )
 
-    def __init__(self, rules: TextRuleDetector | None = None, config: ChatConfig | None = None) -> None:
-        self.rules = rules  # to reuse the normalised text the rule detector just made
+    def __init__(self, analyzer: TextAnalyzer | None = None, config: ChatConfig | None = None) -> None:
+        self.analyzer = analyzer  # reads only the normalised text of the event's view
         self.config = config or ChatConfig()
 
-    def _key(self, event: EventBase, text: str) -> str:
-        if self.rules is not None and self.rules.last_event is event:
-            return template(self.rules.last_normalised)
-        return template(normalize(text).text)
-
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
         cfg = self.config
-        w: _ChatWindow = room.slots.setdefault(self.id, _ChatWindow())
+        w: _ChatWindow | None = room.slots.get(self.id)
+        if w is None:
+            w = room.slots[self.id] = _ChatWindow()
         ts: int = event.ts
         if isinstance(event, Utterance):
             if event.speaker == "host":
-                w.cues.append((ts, self._key(event, event.text)))
+                w.cues.append((ts, template(view.normalised)))
                 while w.cues and ts - w.cues[0][0] > cfg.cue_ms:
                     w.cues.popleft()
             return ()
@@ -172,7 +235,7 @@ class TemplatedChatDetector(Detector):
             self._forget(w, ts)
         # A masked viewer (event.anonymous) cannot be told from any other: counted in the chat, not
         # as an account.
-        key = self._key(event, text) if len(text) >= 2 and not event.anonymous else ""  # type: ignore[attr-defined]
+        key = template(view.normalised) if len(text) >= 2 and not event.anonymous else ""  # type: ignore[attr-defined]
         if weight(key) < cfg.min_template_weight:
             return ()
         before = w.history.get(key, 0)
@@ -191,23 +254,17 @@ class TemplatedChatDetector(Detector):
 
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
         cfg = self.config
+        known = w.found.get(key)
+        if known is not None:
+            return known
         grams = shingles(key)
-        overlap: dict[int, int] = {}
-        by_id: dict[int, _Group] = {}
-        for g in grams:
-            for group in w.index.get(g, ()):
-                gid = id(group)
-                overlap[gid] = overlap.get(gid, 0) + 1
-                by_id[gid] = group
-        best, best_sim = None, 0.0
-        if overlap:
-            for gid, shared in sorted(overlap.items(), key=lambda kv: -kv[1])[:8]:
-                candidate = by_id[gid]
-                sim = shared / len(grams | candidate.grams)
-                if sim > best_sim:
-                    best, best_sim = candidate, sim
+        best, best_sim = _most_similar(grams, w.index, cfg.min_similarity)
         if best is not None and best_sim >= cfg.min_similarity:
+            if len(w.found) >= MAX_FOUND:
+                w.found.clear()
+            w.found[key] = best
             return best
+        w.found.clear()  # the index changes: every remembered answer may too
         elapsed = max(cfg.burst_ms, ts - (w.first_ts or ts))  # the room's history before this group
         group = _Group(
             key,
@@ -224,10 +281,20 @@ class TemplatedChatDetector(Detector):
 
     def _forget(self, w: _ChatWindow, ts: int) -> None:
         """Drop groups nobody posted within ACTIVE_MS (bounded state in long, busy rooms)."""
-        cfg = self.config
-        w.groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= cfg.active_ms]
-        live = {id(g) for g in w.groups}
-        w.index = {k: kept for k, v in w.index.items() if (kept := [g for g in v if id(g) in live])}
+        groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= self.config.active_ms]
+        if len(groups) == len(w.groups):
+            return  # nothing to forget: the index stays as it is
+        live = set(groups)
+        dead = [g for g in w.groups if g not in live]
+        w.groups = groups
+        index = w.index
+        for gram in {gram for g in dead for gram in g.grams}:  # only the shingles of forgotten groups change
+            kept = [g for g in index[gram] if g in live]
+            if kept:
+                index[gram] = kept
+            else:
+                del index[gram]
+        w.found.clear()
 
     def _judge(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
         cfg = self.config

@@ -29,10 +29,10 @@ from clearlive.claims.frames import (
     warm_up,
 )
 from clearlive.claims.speech_acts import is_latin, speaker_act
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.listing import fact_finding, listing
-from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.errors import RuleLoadError
 from clearlive.model.events import EventBase, scannable_text
 from clearlive.model.findings import Finding
@@ -132,7 +132,7 @@ def _script(norm: NormalizedText) -> str:
     return "en" if is_latin(norm.text) else "zh"
 
 
-class ClaimFrameDetector(Detector):
+class ClaimFrameDetector(TextDetector):
     id = "claims"
     event_types = frozenset({"utterance", "comment", "product", "session_start"})
 
@@ -140,11 +140,11 @@ class ClaimFrameDetector(Detector):
     def declared(cls) -> tuple[DetectorRule, ...]:
         return tuple(claim_rules().values())
 
-    def __init__(self, rules: TextRuleDetector) -> None:
-        self.rules = rules
+    def __init__(self, analyzer: TextAnalyzer | None = None) -> None:
+        self.analyzer = analyzer  # the view's rule matches say which incidents a pack already reports
         warm_up()  # build the vocabularies' automata now, not on the first event of a scan
 
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
         kind = event.__struct_config__.tag
         if kind == "comment":
             # Chat is most of a room's events: a viewer line is parsed only when it names a weight or
@@ -158,11 +158,11 @@ class ClaimFrameDetector(Detector):
                 return ()
             if kind == "utterance" and speaker_act(event.speaker):  # type: ignore[attr-defined]
                 return ()  # a platform's or moderator's notice makes no claim
-        normalised = self.rules.normalised_of(event, text)
+        normalised = view.normalised
         roles = trigger_roles(normalised)
         if not roles:
             return ()
-        covered = self._covered(event)
+        covered = self._covered(view)
         out: list[Finding] = []
         if kind == "utterance":
             self._hold_fact_claims(event, room, normalised, roles, covered)
@@ -191,12 +191,12 @@ class ClaimFrameDetector(Detector):
         out.append(self._finding(rule, event, room, normalize(text), (claim.start, claim.end), facts))
         return out
 
-    def _covered(self, event: EventBase) -> set[str]:
+    def _covered(self, view: TextView) -> set[str]:
         """Categories a pack rule already reports on this event: matches that assert a problem (not
         info) and do not wait for a cue in other events (a coupled hit may never be released)."""
         return {
             m.rule.spec.category
-            for m in self.rules.matches_of(event)
+            for m in view.matches
             if m.rule.spec.severity != "info" and m.rule.spec.coupled is None
         }
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.listing import fact_finding
-from clearlive.detectors.text_rules import TextRuleDetector
-from clearlive.model.events import EventBase, scannable_text
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
+from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.normalize import normalize
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from clearlive.classifiers.abuse import AbuseModel
 
 
-class ModelAbuseDetector(Detector):
+class ModelAbuseDetector(TextDetector):
     id = "model.abuse"
     event_types = frozenset({"utterance", "comment"})
     RULES = (
@@ -45,20 +45,20 @@ class ModelAbuseDetector(Detector):
         ),
     )
 
-    def __init__(self, model: AbuseModel, rules: TextRuleDetector | None = None) -> None:
+    def __init__(self, model: AbuseModel, analyzer: TextAnalyzer | None = None) -> None:
         self.model = model
-        self.rules = rules
+        self.analyzer = analyzer  # without one, the findings name no lexicon rule
 
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        text = scannable_text(event)
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
+        text = view.text
         if not text or not text.strip():
             return ()
         p = self.model.probabilities([text])[0]
         if p < self.model.threshold:
             return ()
         lexicon: list[str] = []
-        if self.rules is not None:
-            lexicon = sorted({m.rule.id for m in self.rules.matches_of(event) if m.rule.spec.category == "abuse"})
+        if self.analyzer is not None:
+            lexicon = sorted({m.rule.id for m in view.matches if m.rule.spec.category == "abuse"})
         norm = normalize(text)
         return [
             fact_finding(

@@ -13,12 +13,12 @@ from typing import ClassVar
 
 from clearlive.claims.speech_acts import counts, speaker_act, text_act
 from clearlive.classifiers.claims import ClaimsModel, script_of
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import DetectorRule, pack_basis
 from clearlive.detectors.listing import fact_finding
 from clearlive.detectors.model_abuse import ModelAbuseDetector
-from clearlive.detectors.text_rules import TextRuleDetector
-from clearlive.model.events import EventBase, scannable_text
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
+from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding, LegalBasis
 from clearlive.normalize import normalize
 
@@ -57,13 +57,13 @@ def model_lead(rule_id: str, title: str, category: str, reads: str) -> DetectorR
     )
 
 
-def basis_by_category(rules: TextRuleDetector) -> dict[tuple[str, str], list[LegalBasis]]:
+def basis_by_category(analyzer: TextAnalyzer) -> dict[tuple[str, str], list[LegalBasis]]:
     """The legal basis of a model finding, by (category, script): that of the first rule of its
     category and script in the loaded packs."""
-    return pack_basis(rules.ruleset.rules)
+    return pack_basis(analyzer.ruleset.rules if analyzer.ruleset is not None else ())
 
 
-class ClaimsModelDetector(Detector):
+class ClaimsModelDetector(TextDetector):
     id = "model.claims"
     # Host speech only: chat is most of a room's events, and scoring every comment would cost the
     # scan most of its throughput (bench/scan.py); comments keep the rules and the abuse model.
@@ -84,21 +84,21 @@ class ClaimsModelDetector(Detector):
     )
     _RULE_OF: ClassVar[dict[str, DetectorRule]] = {r.category: r for r in RULES}
 
-    def __init__(self, model: ClaimsModel, rules: TextRuleDetector) -> None:
+    def __init__(self, model: ClaimsModel, analyzer: TextAnalyzer) -> None:
         self.model = model
-        self.rules = rules
-        self.basis = basis_by_category(rules)
+        self.analyzer = analyzer  # the view's rule matches: the model speaks where the rules are silent
+        self.basis = basis_by_category(analyzer)
 
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        text = scannable_text(event)
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
+        text = view.text
         if not text or not text.strip():
             return ()
         lang = getattr(event, "lang", None)
-        predicted = self.model.predict(text, lang, self.rules.normalised_of(event, text))
+        predicted = self.model.predict(text, lang, view.normalised)
         if not predicted:
             return ()
-        by_rules = {m.rule.spec.category for m in self.rules.matches_of(event)}
-        act = speaker_act(getattr(event, "speaker", None)) or text_act(self.rules.normalised_of(event, text))
+        by_rules = {m.rule.spec.category for m in view.matches}
+        act = speaker_act(getattr(event, "speaker", None)) or text_act(view.normalised)
         predicted = [p for p in predicted if counts(p[0], act)]
         script = script_of(text, lang)
         out = []

@@ -15,18 +15,18 @@ from typing import ClassVar
 from clearlive.claims.speech_acts import counts, speaker_act, text_act
 from clearlive.classifiers.claims import script_of
 from clearlive.classifiers.encoder import EncoderModel
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.listing import fact_finding
 from clearlive.detectors.model_claims import basis_by_category, model_lead
-from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.errors import RuleLoadError
-from clearlive.model.events import EventBase, scannable_text
+from clearlive.model.events import EventBase
 from clearlive.model.findings import CATEGORIES, Finding
 from clearlive.normalize import normalize
 
 
-class EncoderModelDetector(Detector):
+class EncoderModelDetector(TextDetector):
     id = "model.encoder"
     # Host speech only: chat is most of a room's events, and the encoder embeds a few hundred texts
     # a second, so scoring every comment would cost the scan most of its throughput.
@@ -44,7 +44,7 @@ class EncoderModelDetector(Detector):
     )
     _RULE_OF: ClassVar[dict[str, DetectorRule]] = {r.category: r for r in RULES}
 
-    def __init__(self, model: EncoderModel, rules: TextRuleDetector) -> None:
+    def __init__(self, model: EncoderModel, analyzer: TextAnalyzer) -> None:
         unknown = sorted(set(model.categories) - set(self._RULE_OF))
         if unknown:
             raise RuleLoadError(
@@ -53,15 +53,15 @@ class EncoderModelDetector(Detector):
                 f"the encoder model names categories outside the contract: {unknown}",
             )
         self.model = model
-        self.rules = rules
-        self.basis = basis_by_category(rules)
+        self.analyzer = analyzer
+        self.basis = basis_by_category(analyzer)
 
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        text = scannable_text(event)
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
+        text = view.text
         if not text or not text.strip():
             return ()
         # Speaks only where the rules are silent: any rule above `info` makes this a known case.
-        if any(m.rule.spec.severity != "info" for m in self.rules.matches_of(event)):
+        if any(m.rule.spec.severity != "info" for m in view.matches):
             return ()
         lang = getattr(event, "lang", None)
         s = self.model.score(text, lang)
@@ -69,7 +69,7 @@ class EncoderModelDetector(Detector):
             return ()
         category, p, threshold = s.category, s.probability, s.threshold
         # Warnings, denials, cited phrases and questions make no claim (clearlive/claims/speech_acts.py).
-        act = speaker_act(getattr(event, "speaker", None)) or text_act(self.rules.normalised_of(event, text))
+        act = speaker_act(getattr(event, "speaker", None)) or text_act(view.normalised)
         if not counts(category, act):
             return ()
         if category == "impersonation" and room.qualifications:

@@ -29,12 +29,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, shingles, template
 from clearlive.detectors.declared import Case, DetectorRule
 from clearlive.detectors.hostility import hostility
 from clearlive.detectors.metric import event_ms, metric_finding
-from clearlive.detectors.text_rules import TextRuleDetector
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.model.events import Comment, EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
 
@@ -81,7 +81,7 @@ class _Call:
     reported: set[str] = field(default_factory=set)
 
 
-class FanRaidDetector(Detector):
+class FanRaidDetector(TextDetector):
     id = "fraud.fan_raid"
     event_types = frozenset({"utterance", "comment", "enter", "like", "gift", "follow", "share"})
     RULES = (
@@ -110,19 +110,31 @@ class FanRaidDetector(Detector):
     )
     state_attrs = ("seen", "calls", "room_grams")
 
-    def __init__(self, rules: TextRuleDetector, config: RaidConfig | None = None) -> None:
-        self.rules = rules
+    def __init__(self, analyzer: TextAnalyzer | None = None, config: RaidConfig | None = None) -> None:
+        self.analyzer = analyzer  # the view's rule matches name hostile lines and raid calls
         self.config = config or RaidConfig()
         self.seen: dict[str, tuple[str, int, str, int]] = {}  # user -> (room, last active, came from, left at)
         self.calls: list[_Call] = []
         # per room, the character shingles of its own viewers' chat: what the room usually says
         self.room_grams: dict[str, Counter[str]] = {}
+        self._callers_of: list[_Call] | None = None  # the calls list the set below was made from
+        self._callers: set[str] = set()
+        self._callers_n = 0
 
-    def _remember(self, ev: Comment) -> None:
+    def _calling_rooms(self) -> set[str]:
+        """Rooms with an open call. `calls` only grows by appending or is replaced by a new list,
+        so the same list at the same length holds the same calls."""
+        calls = self.calls
+        if self._callers_of is not calls or self._callers_n != len(calls):
+            self._callers_of, self._callers_n = calls, len(calls)
+            self._callers = {c.room_id for c in calls}
+        return self._callers
+
+    def _remember(self, ev: Comment, normalised: str) -> None:
         grams = self.room_grams.setdefault(ev.room_id, Counter())
         if len(grams) > self.config.max_room_grams:
             grams.clear()  # rare: a room with that much varied chat starts its memory again
-        grams.update(shingles(template(self.rules.normalised_of(ev, ev.text))))
+        grams.update(shingles(template(normalised)))
 
     def _usual_line(self, room_id: str, key: str) -> bool:
         """Most of the line's shingles are common in the room's own chat: its viewers say it too."""
@@ -130,13 +142,13 @@ class FanRaidDetector(Detector):
         common = self.room_grams.get(room_id, Counter())
         return sum(1 for g in grams if common[g] >= 2) >= self.config.usual_line_share * len(grams)
 
-    def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
         ts: int = event.ts
         if self.calls and ts - self.calls[0].ts > self.config.raid_window_ms:
             self.calls = [c for c in self.calls if ts - c.ts <= self.config.raid_window_ms]
         if isinstance(event, Utterance):
             quotes = [
-                event.text[m.start : m.end] for m in self.rules.matches_of(event) if "raid_call" in m.rule.spec.tags
+                event.text[m.start : m.end] for m in view.matches if "raid_call" in m.rule.spec.tags
             ]
             if not quotes and event.speaker == "host" and _SEND.search(event.text):
                 quotes = [event.text[:200]]  # the whole line: its words are the evidence of the call
@@ -158,17 +170,17 @@ class FanRaidDetector(Detector):
         else:
             entry = (here, ts, previous[0], previous[1])
         if isinstance(event, Comment):
-            if entry[2] and any(c.room_id == entry[2] for c in self.calls):
-                out.extend(self._maybe_raider(event, room, user, (entry[2], entry[3]), ts))
+            if entry[2] and entry[2] in self._calling_rooms():
+                out.extend(self._maybe_raider(event, room, user, (entry[2], entry[3]), ts, view))
             else:
-                self._remember(event)
+                self._remember(event, view.normalised)
         self.seen[user] = entry
         if len(self.seen) > self.config.max_users:  # rare: forget everyone not active within the window
             self.seen = {u: v for u, v in self.seen.items() if ts - v[1] <= self.config.active_ms}
         return out
 
     def _maybe_raider(
-        self, ev: Comment, room: RoomState, user: str, previous: tuple[str, int], ts: int
+        self, ev: Comment, room: RoomState, user: str, previous: tuple[str, int], ts: int, view: TextView
     ) -> list[Finding]:
         from_room, last_active = previous
         if ts - last_active > self.config.active_ms:
@@ -176,8 +188,8 @@ class FanRaidDetector(Detector):
         calls = [c for c in self.calls if c.room_id == from_room and c.ts <= ts]
         if not calls:
             return []
-        normalised = self.rules.normalised_of(ev, ev.text)
-        hostile = any(m.rule.spec.category in HOSTILE for m in self.rules.matches_of(ev)) or bool(
+        normalised = view.normalised
+        hostile = any(m.rule.spec.category in HOSTILE for m in view.matches) or bool(
             hostility().terms_in(normalised)
         )
         key = "" if hostile else template(normalised)

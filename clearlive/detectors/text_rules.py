@@ -8,51 +8,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from clearlive.claims.speech_acts import counts, speaker_act, speech_act
-from clearlive.detectors.base import Detector, RoomState
+from clearlive.detectors.base import RoomState
 from clearlive.detectors.speech import asr_confidence, speech_evidence
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.model.events import (
-    MAX_TEXT_CHARS,
     EventBase,
     Utterance,
     event_field_of_text,
     event_type,
     format_ts,
-    scannable_text,
 )
 from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, finding_id
-from clearlive.normalize import normalize
 from clearlive.rules.matcher import RuleMatch, RuleSet
 
 CONTEXT_CHARS = 24
 
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
-_LATIN_WORD_RE = re.compile("[a-z]{2}")
-
-
-def languages_for(lang: str | None, normalised: str, available: Iterable[str]) -> list[str]:
-    """Which language packs read this text.
-
-    The Chinese pack reads everything not explicitly English (Chinese chat writes handles like
-    'vx' in Latin letters); the English pack reads anything with Latin words; language-neutral
-    packs ('any': links, e-mail, phone numbers) read everything once.
-    """
-    primary = lang.split("-")[0].lower() if lang else ""
-    ascii_only = normalised.isascii()
-    has_cjk = not ascii_only and _CJK_RE.search(normalised) is not None
-    has_latin = _LATIN_WORD_RE.search(normalised) is not None
-    out = []
-    for candidate in available:
-        if candidate == "any":
-            out.append(candidate)
-        elif candidate == "zh":
-            if primary != "en" or has_cjk:
-                out.append(candidate)
-        elif candidate == "en":
-            if has_latin:
-                out.append(candidate)
-        elif candidate == primary:
-            out.append(candidate)
-    return out
 
 
 def build_finding(
@@ -65,7 +36,7 @@ def build_finding(
     if isinstance(ev, Utterance) and ev.start is not None:
         offset_s = ev.start
     elif room.first_ts is not None:
-        offset_s = round((ev.ts - room.first_ts) / 1000, 3)  # type: ignore[operator]
+        offset_s = round((ev.ts - room.first_ts) / 1000, 3)
     quote_norm = normalised[m.norm_start : m.norm_end]
     speech = speech_evidence(ev, m.by_sound)
     return Finding(
@@ -77,8 +48,8 @@ def build_finding(
         room_id=ev.room_id,
         session_id=ev.session_id or room.session_id,
         anchor_id=ev.anchor_id or room.anchor_id,
-        ts=format_ts(ev.ts),  # type: ignore[arg-type]
-        ts_ms=ev.ts,  # type: ignore[arg-type]
+        ts=format_ts(ev.ts),
+        ts_ms=ev.ts,
         event_ids=[ev.id or ""],
         evidence=Evidence(
             text=original[m.start : m.end],
@@ -149,62 +120,23 @@ def _speaker_of(ev: EventBase) -> str | None:
     return "viewer" if event_type(ev) == "comment" else None
 
 
-class TextRuleDetector(Detector):
+class TextRuleDetector(TextDetector):
     id = "text_rules"
     event_types = frozenset({"utterance", "comment", "product", "session_start", "session_end", "review", "complaint"})
+    analyzer: TextAnalyzer  # always one: the analyzer of this detector's packs
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self.languages = ruleset.languages
-        self.has_coupled = any(r.spec.coupled for r in ruleset.rules)
+        # The shared per-event text work (normalisation, matches): the scanner makes each event's
+        # view once with this analyzer and hands it to every text detector.
+        self.analyzer = TextAnalyzer(ruleset)
         self.supersedes = {r.id: r.spec.supersedes for r in ruleset.rules if r.spec.supersedes}
-        self.last_event: EventBase | None = None
-        self.last_found: list[RuleMatch] = []
-        self.last_normalised = ""
 
-    def matches(self, ev: EventBase, text: str, cues: list[int] | None = None) -> tuple[str, list[RuleMatch]]:
-        norm = normalize(text[:MAX_TEXT_CHARS])  # readers reject longer; this guards events made in code
-        hits = self.ruleset.matcher.match(norm, cues=cues)
-        if isinstance(ev, Utterance) and ev.source == "asr":
-            # Speech recognition swaps homophones; typed text never pays for this.
-            heard = self.ruleset.sound_matches(norm, hits)
-            if heard:
-                hits = [*hits, *heard]
-        if not hits:
-            return norm.text, hits
-        kind = event_type(ev)
-        speaker = ev.speaker if isinstance(ev, Utterance) else None
-        langs = languages_for(ev.lang, norm.text, self.languages)
-        found: list[RuleMatch] = []
-        for m in hits:
-            spec = m.rule.spec
-            if kind not in spec.applies_to or m.rule.languages.isdisjoint(langs):
-                continue
-            if speaker is not None and spec.speakers is not None and speaker not in spec.speakers:
-                continue
-            found.append(m)
-        return norm.text, found
-
-    def normalised_of(self, ev: EventBase, text: str) -> str:
-        """The normalised text of `ev`: reused when this detector has just observed it."""
-        return self.last_normalised if self.last_event is ev else normalize(text[:MAX_TEXT_CHARS]).text
-
-    def matches_of(self, ev: EventBase) -> list[RuleMatch]:
-        """The rule matches of `ev`: reused when this detector has just observed it."""
-        if self.last_event is ev:
-            return self.last_found
-        text = scannable_text(ev)
-        return self.matches(ev, text)[1] if text else []
-
-    def observe(self, ev: EventBase, room: RoomState) -> Iterable[Finding]:
-        text = scannable_text(ev)
+    def observe_text(self, ev: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
+        text = view.text
         if not text:
-            self.last_event, self.last_found, self.last_normalised = ev, [], ""
             return ()
-        cues: list[int] | None = [] if self.has_coupled else None
-        normalised, found = self.matches(ev, text, cues)
-        # Later detectors of this event (bot chat, raids, the classifier) reuse these.
-        self.last_event, self.last_found, self.last_normalised = ev, found, normalised
+        cues, normalised, found = view.cues, view.normalised, view.matches
         out: list[Finding] = []
         if cues:
             out.extend(self._record_cues(ev, room, cues))
@@ -243,7 +175,7 @@ class TextRuleDetector(Detector):
         """Remember when each coupled rule's cue was said; release hits that were waiting for it."""
         state = self._state(room)
         speaker = _speaker_of(ev)
-        ts: int = ev.ts  # type: ignore[assignment]
+        ts: int = ev.ts
         released: list[Finding] = []
         for rule_index in dict.fromkeys(cue_rules):
             coupling = self.ruleset.rules[rule_index].spec.coupled

@@ -11,6 +11,7 @@ import pickle
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from clearlive.detectors.likes import LikeFarmDetector
 from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.detectors.raids import FanRaidDetector
 from clearlive.detectors.speech import mark_speech_findings
+from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.detectors.thresholds import Thresholds
 from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import EventBase, event_type
@@ -46,8 +48,15 @@ from clearlive.pipeline.sessions import SessionSummary, SessionTracker
 from clearlive.rules import RuleSet, load_rules
 from clearlive.sources import InputOptions, ReadStats, Reject, read_inputs
 
+TEXT_BATCH = 256  # events whose texts `Scanner.run(batch=TEXT_BATCH)` pre-filters together
 CLAIMS_MODEL = Path(__file__).parents[1] / "classifiers" / "claims-model.npz"  # built by `make model`
 _NOTHING: list[Finding] = []  # shared empty result; never mutated
+
+
+# What the scanner calls for one detector and one event type: its observe (or, for a text detector,
+# observe_text, given the event's shared TextView), whether its findings are reported, and the
+# analyzer that makes the view (None for detectors that do not read text).
+_Step = tuple[Callable[..., Iterable[Finding]], bool, "TextAnalyzer | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +108,15 @@ class Scanner:
             self.observers = [(d, True) for d in cross_stream] + [(d, False) for d in self.population]
         self.finishers = per_room if part != "cross" else []
         self._blank = {d.id: pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL) for d in self.windowed}
+        self._windowed_kinds = frozenset(k for d in self.windowed for k in d.event_types)
         self.rooms: dict[str, RoomState] = {}
         self.sessions = SessionTracker()
         self.clock = Lifecycle()
-        self._by_type: dict[str, list[tuple[Detector, bool]]] = {}
+        self._by_type: dict[str, list[_Step]] = {}
+        # The analyzer every text detector shares (None when they do not share one): `run` makes
+        # its views of many events at once.
+        analyzers = {id(d.text_analyzer()): d.text_analyzer() for d, _ in self.observers if isinstance(d, TextDetector)}
+        self.analyzer = next(iter(analyzers.values())) if len(analyzers) == 1 else None
 
     @classmethod
     def from_config(cls, config: ScanConfig, tenant: str | None = None, part: str = "all") -> Scanner:
@@ -110,47 +124,57 @@ class Scanner:
         detectors, the claims classifier (unless turned off) and the abuse classifier when a model
         is given."""
         text = TextRuleDetector(build_ruleset(config))
+        analyzer = text.analyzer  # one view of each event's text, shared by every text detector
         detectors: list[Detector] = [
             text,
             *fact_detectors(config.thresholds.facts),
-            ClaimFrameDetector(text),
+            ClaimFrameDetector(analyzer),
             OrderBrushingDetector(config.thresholds.brushing),
             FraudarDetector(config.thresholds.fraudar),
             ViewerCurveDetector(config.thresholds.viewers),
             LikeFarmDetector(config.thresholds.likes),
-            TemplatedChatDetector(text, config.thresholds.chat),
-            FanRaidDetector(text, config.thresholds.raids),
+            TemplatedChatDetector(analyzer, config.thresholds.chat),
+            FanRaidDetector(analyzer, config.thresholds.raids),
             LockstepDetector(config.thresholds.lockstep),
         ]
         if config.claims_model is not None:
             from clearlive.classifiers.claims import ClaimsModel  # scikit-learn loads only when asked for
             from clearlive.detectors.model_claims import ClaimsModelDetector
 
-            detectors.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), text))
+            detectors.append(ClaimsModelDetector(ClaimsModel.load(config.claims_model), analyzer))
         if config.model is not None:
             from clearlive.classifiers.abuse import AbuseModel  # scikit-learn loads only when asked for
             from clearlive.detectors.model_abuse import ModelAbuseDetector
 
-            detectors.append(ModelAbuseDetector(AbuseModel.load(config.model), text))
+            detectors.append(ModelAbuseDetector(AbuseModel.load(config.model), analyzer))
         if config.encoder_model is not None:
             from clearlive.classifiers.encoder import EncoderModel  # the encoder loads only when asked for
             from clearlive.detectors.model_encoder import EncoderModelDetector
 
-            detectors.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), text))
+            detectors.append(EncoderModelDetector(EncoderModel.load(config.encoder_model), analyzer))
         return cls(detectors, tenant if tenant is not None else config.tenant, part)
 
-    def _detectors_for(self, kind: str) -> list[tuple[Detector, bool]]:
+    def _detectors_for(self, kind: str) -> list[_Step]:
         found = self._by_type.get(kind)
         if found is None:
-            found = self._by_type[kind] = [(d, emit) for d, emit in self.observers if kind in d.event_types]
+            found = self._by_type[kind] = [
+                (d.observe_text, emit, d.text_analyzer()) if isinstance(d, TextDetector) else (d.observe, emit, None)
+                for d, emit in self.observers
+                if kind in d.event_types
+            ]
         return found
 
-    def process(self, ev: EventBase) -> list[Finding]:
-        ts: int = ev.ts  # type: ignore[assignment]
+    def process(self, ev: EventBase, marks: list[int] | None = None, text: TextView | None = None) -> list[Finding]:
+        """The findings of one event. With `marks`, the number of findings made so far is appended
+        after each step (the room's end before the event, the detectors, the end at `session_end`;
+        the rest is the sweep), so that a sharded scan can merge its parts' findings in the order
+        one scanner gives them (`clearlive.pipeline.shards`). `text` is the event's view made ahead
+        by `self.analyzer` (`run` makes them in batches), else it is made here."""
+        ts: int = ev.ts
         clock = self.clock
         out: list[Finding] = []
         room = self.rooms.get(ev.room_id)
-        kind = ev.__struct_config__.tag
+        kind: str = ev.__struct_config__.tag  # type: ignore[assignment]  # every event type has a string tag
         if room is not None and (
             ts - clock.room_last[ev.room_id] > IDLE_MS
             or (kind == "session_start" and ev.session_id and room.session_id and ev.session_id != room.session_id)
@@ -162,6 +186,8 @@ class Scanner:
             clock.room_last[ev.room_id] = ts
         elif ts > clock.room_last[ev.room_id]:
             clock.room_last[ev.room_id] = ts
+        if marks is not None:
+            marks.append(len(out))
         room.update(ev)
         # Chat and stats lines rarely repeat the session and host; they belong to the room's
         # current broadcast, so fill them in from the room state.
@@ -171,16 +197,29 @@ class Scanner:
             ev.anchor_id = room.anchor_id
         self.sessions.observe(ev)
         detectors = self._by_type.get(kind) or self._detectors_for(event_type(ev))
-        for det, emit in detectors:
-            found = det.observe(ev, room)
+        # The shared text work (normalisation, rule matches) is made once per event and handed to
+        # every detector that reads text: no detector depends on another having run first.
+        view = text
+        view_by = self.analyzer if text is not None else None
+        for observe, emit, analyzer in detectors:
+            if analyzer is None:
+                found = observe(ev, room)
+            else:
+                if analyzer is not view_by:
+                    view, view_by = analyzer.view(ev), analyzer
+                found = observe(ev, room, view)
             if found and emit:
                 out.extend(found)
         if out and kind == "utterance":
             mark_speech_findings(out, ev)  # findings on speech-recognition transcripts say so
+        if marks is not None:
+            marks.append(len(out))
         if self.windowed or self.population:
             self._window_observe(ev, room, ts, kind)
         if kind == "session_end":
             out.extend(self._end_room(room))
+        if marks is not None:
+            marks.append(len(out))
         if clock.watermark is None or ts > clock.watermark:
             clock.watermark = ts
             if ts >= clock.next_sweep:
@@ -192,7 +231,8 @@ class Scanner:
 
     def advance(self, ts: int) -> list[Finding]:
         """The tenant's clock reached `ts` with an event this scanner does not see (another room's,
-        where a runtime spreads a tenant's rooms over several "rooms" scanners): what `process`
+        where a runtime spreads a tenant's rooms over several "rooms" scanners: Spark's buckets, the
+        shards of `clearlive scan --jobs`): what `process`
         does with the clock after an event, without the event. Rooms that the tenant's clock has
         left idle for IDLE_MS end, so a room whose feed just stops ends at the same event in every
         runtime."""
@@ -208,6 +248,7 @@ class Scanner:
 
     def _window_observe(self, ev: EventBase, room: RoomState, ts: int, kind: str) -> None:
         clock = self.clock
+        observed = kind in self._windowed_kinds  # most events (chat) only mark their room in the window
         for start in window_starts(ts):
             if clock.watermark is not None and start + WINDOW_MS <= clock.watermark:
                 continue  # closed (or would close at once): a late event counts in the later window only
@@ -215,9 +256,10 @@ class Scanner:
             if w is None:
                 w = clock.windows[start] = CrossWindow(start, [pickle.loads(b) for b in self._blank.values()])
             w.rooms.add(ev.room_id)
-            for det in w.detectors:
-                if kind in det.event_types:
-                    det.observe(ev, room)  # windowed detectors judge at the window's close
+            if observed:
+                for det in w.detectors:
+                    if kind in det.event_types:
+                        det.observe(ev, room)  # windowed detectors judge at the window's close
 
     def _end_room(self, room: RoomState) -> list[Finding]:
         """Judge what waited for the room's end, then drop its state (the windows still holding the
@@ -296,13 +338,32 @@ class Scanner:
         return self._scoped(out)
 
     def run(
-        self, events: Iterable[EventBase], on_event: Callable[[EventBase], None] | None = None
+        self,
+        events: Iterable[EventBase],
+        on_event: Callable[[EventBase], None] | None = None,
+        batch: int = 1,
     ) -> Iterator[Finding]:
-        for ev in events:
-            found = self.process(ev)
-            if on_event is not None:
-                on_event(ev)  # after process(): the event now carries its room's session and host
-            yield from found
+        """Every finding of `events`, then of the end of input. With `batch` > 1 (TEXT_BATCH) the
+        texts of that many events are pre-filtered together, read ahead: the same findings, but
+        measured slower than one at a time on the bench workload (docs/performance.md), so off by
+        default."""
+        analyzer = self.analyzer
+        if analyzer is None or batch <= 1:
+            for ev in events:
+                found = self.process(ev)
+                if on_event is not None:
+                    on_event(ev)  # after process(): the event now carries its room's session and host
+                yield from found
+        else:
+            # The fast path: texts are pre-filtered TEXT_BATCH at a time (a view depends on its event
+            # alone, so making it ahead changes nothing); the events are processed one by one, in order.
+            it = iter(events)
+            while chunk := list(islice(it, batch)):
+                for ev, view in zip(chunk, analyzer.views(chunk), strict=True):
+                    found = self.process(ev, None, view)
+                    if on_event is not None:
+                        on_event(ev)
+                    yield from found
         yield from self.finish()
 
 

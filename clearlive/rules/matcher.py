@@ -11,6 +11,7 @@ character-class search.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -120,6 +121,40 @@ class Matcher:
         rest = [self.regex_rules[k][1] for k in self.unneedled]
         self.prefilter = re.compile("|".join(f"(?:{p.pattern})" for p in rest)) if rest else None
         self.gate = gate_for(rest) if rest else None
+        # The batch pre-filter (`may_match`): every denied term, every cue and every pattern's required
+        # literal in one automaton, run once over many texts joined. Allow-list, requires and excludes
+        # words only qualify a denied term or pattern, so alone they make no match (`match` returns
+        # nothing without one): short ones (吗, 领) would send most chat to the matcher for nothing.
+        self.any_key = ahocorasick.Automaton()
+        triggers = [k for k, roles in entries.items() if any(role in (DENY, CUE) for _, role in roles)]
+        for key in (*triggers, *self.needles.keys()):
+            self.any_key.add_word(key, None)
+        if len(self.any_key):
+            self.any_key.make_automaton()
+
+    def may_match(self, texts: list[str]) -> list[bool]:
+        """For each normalised text, whether `match` could find anything in it (or note a cue). False
+        is exact: no denied term, cue or pattern's required literal occurs in the text, and no pattern
+        without one passes its gate and the union regex; then `match` returns nothing. The terms and literals
+        are found by one automaton pass over the texts joined with NUL, which no key contains, so no
+        key is found across two texts."""
+        if self.always:
+            return [True] * len(texts)
+        flags = [False] * len(texts)
+        if len(self.any_key):
+            starts = []
+            at = 0
+            for t in texts:
+                starts.append(at)
+                at += len(t) + 1
+            for end, _ in self.any_key.iter("\x00".join(texts)):
+                flags[bisect_right(starts, end) - 1] = True
+        prefilter, gate = self.prefilter, self.gate
+        if prefilter is not None:
+            for k, t in enumerate(texts):
+                if not flags[k] and (gate is None or gate.search(t)) and prefilter.search(t):
+                    flags[k] = True
+        return flags
 
     def match(
         self, norm: NormalizedText, rule_filter: set[int] | None = None, cues: list[int] | None = None
