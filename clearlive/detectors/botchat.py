@@ -185,9 +185,10 @@ def _most_similar(
     return best, best_sim
 
 
-@lru_cache(maxsize=8_192)
 def _gram_order(grams: frozenset[str]) -> dict[str, int]:
-    """Each shingle's place in the set's iteration order: the order the groups are met in."""
+    """Each shingle's place in the set's iteration order: the order the groups are met in. Not
+    cached: two equal sets may iterate in different orders, and a cache keyed on equality would
+    hand one the other's order (a tie then broke differently from counting every group)."""
     return {g: i for i, g in enumerate(grams)}
 
 
