@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -268,11 +268,13 @@ class ClaimsModel:
                     model.thresholds[j] = new
                     keep.append(j)
             if len(keep) < len(model.categories):
-                model.categories = [model.categories[j] for j in keep]
-                model.weights = model.weights[keep]
-                model.intercepts = model.intercepts[keep]
-                model.thresholds = model.thresholds[keep]
-                model.__post_init__()
+                self.scripts[script] = replace(
+                    model,
+                    categories=[model.categories[j] for j in keep],
+                    weights=model.weights[keep],
+                    intercepts=model.intercepts[keep],
+                    thresholds=model.thresholds[keep],
+                )
         thresholds = {
             f"{script}.{category}": float(t)
             for script, m in self.scripts.items()

@@ -111,7 +111,8 @@ class RedisShardsSource(DataSource):
 
 
 class _Tick:
-    """Another bucket's event in a group's rows: it only moves the tenant's clock (Scanner.advance)."""
+    """Another bucket's event in a group's rows: it only moves the tenant's clock (Scanner.advance).
+    It passes through the worker core among the events, which names each by `id`."""
 
     def __init__(self, ts: int) -> None:
         self.ts = ts
@@ -119,20 +120,22 @@ class _Tick:
 
 
 def scan_rows(
-    scanner: Scanner, rows: pd.DataFrame, lane: str = "spark-rooms"
+    scanner: Scanner, rows: pd.DataFrame, lane: str = "spark-rooms", start: bytes | None = None
 ) -> list[tuple[str, str, str, str, str]]:
     """One group's rows of a micro-batch through its scanner, in stream order, under the worker
     core's error policy: an event is processed, a tick (no event: another bucket's room) moves the
     tenant's clock. A detector that raises sends the group back to its state at the start of the
     rows; after the core's last attempt the event is a dead letter and the rest go on without it.
-    Returns the output rows (FINDING_SCHEMA): findings, then dead letters."""
+    `start`: the group's state as the scanner was restored from (taken from the scanner if not
+    given). Returns the output rows (FINDING_SCHEMA): findings, then dead letters."""
     tenant = scanner.tenant
     batch = rows.sort_values(["entry_ms", "entry_n"], kind="stable")
     items: list[Any] = [
         _Tick(int(ts)) if raw is None or (isinstance(raw, float) and raw != raw) else _decode(raw.encode())
         for ts, raw in zip(batch["ts"], batch["event"], strict=True)  # pandas may give NaN for a null tick
     ]
-    start = pickle.dumps(scanner.state())
+    if start is None:
+        start = pickle.dumps(scanner.state())
     sink = _Rows()
     core = WorkerCore(sink, store_events=False)
     while True:
@@ -171,8 +174,9 @@ class _PartScanner(StatefulProcessor):
         self.scanner.tenant = key[0]
         # this group's own state, saved by us; else the detectors as built
         saved = self.state.get() if self.state.exists() else None
-        self.scanner.restore(pickle.loads(saved[0] if saved is not None else self.blank))
-        out = scan_rows(self.scanner, pd.concat(list(rows)), lane=f"spark-{self.part}")
+        start = saved[0] if saved is not None else self.blank
+        self.scanner.restore(pickle.loads(start))
+        out = scan_rows(self.scanner, pd.concat(list(rows)), lane=f"spark-{self.part}", start=start)
         blob = group_state(self.scanner)
         if blob is None:
             self.state.clear()  # every room of the group ended: nothing of them is kept
