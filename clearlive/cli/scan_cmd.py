@@ -225,20 +225,18 @@ def scan_command(
             from clearlive.store import Store
 
             store = stack.enter_context(Store(db))
-        events = (
-            with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
-            if engine == "python"
-            else iter(())
-        )
         on_event = store.add_event if store is not None else None
+        findings_iter: Iterable[Finding]
         if engine == "spark":
             findings_iter = _scan_on_spark(paths, config, spark_master, sink, stats)
-        elif scanner is not None:
-            findings_iter: Iterable[Finding] = scanner.run(events, on_event)
         else:
-            from clearlive.pipeline.shards import scan_sharded
+            events = with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
+            if scanner is not None:
+                findings_iter = scanner.run(events, on_event)
+            else:
+                from clearlive.pipeline.shards import scan_sharded
 
-            findings_iter = scan_sharded(config, paths, events, jobs, on_event).findings
+                findings_iter = scan_sharded(config, paths, events, jobs, on_event).findings
 
         def counted(findings_iter=findings_iter):
             nonlocal worst

@@ -170,7 +170,14 @@ def serve_command(
     redis_url: Annotated[
         str | None, typer.Option("--redis", help="Redis URL: events go through Redis Streams to worker processes.")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="With --redis: worker processes to start.")] = 2,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="With --redis: worker processes to start (0: `clearlive spark-stream` reads the lanes).",
+        ),
+    ] = 2,
     shards: Annotated[int, typer.Option("--shards", min=1, help="With --redis: streams to shard rooms over.")] = 4,
 ) -> None:
     """Run the live service: ingest API, alert stream, dashboard. Embedded by default (needs [serve])."""
@@ -218,7 +225,10 @@ def serve_command(
             procs.extend(start_worker(k) for k in range(workers))
             supervisor = threading.Thread(target=supervise, args=(procs, start_worker, stopping), daemon=True)
             supervisor.start()
-            err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s), restarted if they die")
+            if workers:
+                err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s), restarted if they die")
+            else:
+                err.print(f"no worker process: run `clearlive spark-stream --shards {shards}` over the Redis lanes")
         else:
             path = Path(db or DEFAULT_DB)
             pipeline = EmbeddedPipeline(store, state_path=path.with_suffix(".state"))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,26 +72,29 @@ class ArchiveScan:
     stats: ReadStats = field(default_factory=ReadStats)
 
 
-def spark_session(master: str = "local[2]", app: str = "clearlive-scan") -> Any:
-    """A Spark session for the scan. In local mode the Python workers import the driver's own
-    `clearlive` (a checkout run from its root would otherwise have them import an installed one)."""
+def spark_session(master: str = "local[2]", app: str = "clearlive-scan", conf: dict[str, str] | None = None) -> Any:
+    """A Spark session for ClearLive's jobs (`conf` adds to or overrides the settings below). In
+    local mode the Python workers import the driver's own `clearlive` (a checkout run from its root
+    would otherwise have them import an installed one)."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers run this interpreter
-    builder = (
-        SparkSession.builder.master(master)
-        .appName(app)
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(BUCKETS))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.showConsoleProgress", "false")  # stderr is the scan's summary
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",  # stderr is the command's own summary
+        "spark.sql.shuffle.partitions": str(BUCKETS),
+        "spark.sql.session.timeZone": "UTC",
         # A Parquet file in one partition: Spark orders a file's splits by size, not by place.
-        .config("spark.sql.files.maxPartitionBytes", str(1 << 40))
-    )
+        "spark.sql.files.maxPartitionBytes": str(1 << 40),
+    }
     if master.startswith("local"):
         here = str(Path(__file__).resolve().parents[2])
-        path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
-        builder = builder.config("spark.executorEnv.PYTHONPATH", path)
+        settings["spark.executorEnv.PYTHONPATH"] = os.pathsep.join(
+            p for p in (here, os.environ.get("PYTHONPATH", "")) if p
+        )
+    builder = SparkSession.builder.master(master).appName(app)
+    for key, value in {**settings, **(conf or {})}.items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -225,7 +228,7 @@ class _Letters:
     def add_findings(self, tenant: str, findings: Iterable[Finding]) -> None:
         return None
 
-    def add_dead_letters(self, letters: list[DeadLetter]) -> None:
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
         self.letters.extend(letters)
 
 
