@@ -136,6 +136,12 @@ def test_scan_runs_the_bundled_classifier_without_scikit_learn(tmp_path: Path) -
         (("worker", "--redis", "redis://127.0.0.1", "--db", "postgresql://x", "--shards", "0"), ("redis",), "redis"),
         (("keys", "create", "--role", "admin", "--tenant", "t", "--db", "postgresql://x"), ("psycopg",), "postgres"),
         (("audit", "verify", "--db", "postgresql://x"), ("sqlalchemy",), "postgres"),
+        (("scan", "archive.jsonl", "--engine", "spark"), ("pyspark",), "spark"),
+        (
+            ("spark-stream", "--redis", "redis://127.0.0.1", "--db", "postgresql://x", "--checkpoint", "c"),
+            ("pyspark",),
+            "spark",
+        ),
     ],
 )
 def test_a_missing_extra_is_named(tmp_path: Path, args: tuple[str, ...], blocked: tuple[str, ...], extra: str) -> None:
