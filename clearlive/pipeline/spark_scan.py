@@ -284,7 +284,7 @@ def scan_archive(spark: Any, paths: list[str], config: ScanConfig, buckets: int 
         ordered = records.where("event IS NOT NULL").orderBy("k", "f", "n").select("room_id", "ts", "event")
         numbered = spark.createDataFrame(
             ordered.rdd.zipWithIndex().map(lambda p: (p[1], *p[0])), "i long, room_id string, ts long, event string"
-        )
+        ).cache()  # read by both parts
         own = F.pmod(F.crc32(F.col("room_id").cast("binary")), F.lit(buckets))  # shards.shard_of, in Spark
         rooms = (
             numbered.withColumn("own", own)
@@ -301,6 +301,7 @@ def scan_archive(spark: Any, paths: list[str], config: ScanConfig, buckets: int 
         # The cross part's rows first, then the rooms' (as `scan_sharded` merges them); a tag's
         # findings all come from one group, in the order the group made them.
         out = [(0, r) for r in cross.collect()] + [(1, r) for r in rooms.collect()]
+        numbered.unpersist()
     finally:
         records.unpersist()
     found = sorted(
