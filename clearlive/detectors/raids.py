@@ -147,7 +147,9 @@ class FanRaidDetector(TextDetector):
         if self.calls and ts - self.calls[0].ts > self.config.raid_window_ms:
             self.calls = [c for c in self.calls if ts - c.ts <= self.config.raid_window_ms]
         if isinstance(event, Utterance):
-            quotes = [event.text[m.start : m.end] for m in view.matches if "raid_call" in m.rule.spec.tags]
+            quotes = [
+                event.text[m.start : m.end] for m in view.matches if "raid_call" in m.rule.spec.tags
+            ]
             if not quotes and event.speaker == "host" and _SEND.search(event.text):
                 quotes = [event.text[:200]]  # the whole line: its words are the evidence of the call
             for quote in sorted(quotes, key=len, reverse=True)[:1]:  # one call per line: the fullest quote
@@ -187,7 +189,9 @@ class FanRaidDetector(TextDetector):
         if not calls:
             return []
         normalised = view.normalised
-        hostile = any(m.rule.spec.category in HOSTILE for m in view.matches) or bool(hostility().terms_in(normalised))
+        hostile = any(m.rule.spec.category in HOSTILE for m in view.matches) or bool(
+            hostility().terms_in(normalised)
+        )
         key = "" if hostile else template(normalised)
         if not hostile and len(key) < MIN_TEMPLATE_CHARS:
             return []

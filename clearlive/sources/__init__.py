@@ -108,7 +108,9 @@ def read_inputs(
         yield from heapq.merge(*streams, key=lambda ev: ev.ts)
 
 
-def _read_one(p: str, opts: InputOptions, on_reject: Callable[[Reject], None], stats: ReadStats) -> Iterator[EventBase]:
+def _read_one(
+    p: str, opts: InputOptions, on_reject: Callable[[Reject], None], stats: ReadStats
+) -> Iterator[EventBase]:
     name = source_name(p)
     read = rejected = 0
     try:
