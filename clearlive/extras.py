@@ -8,7 +8,7 @@ extras, imported only where used, so a missing one fails with a message that nam
 | `serve` | FastAPI, uvicorn, python-multipart, Babel | `clearlive serve` |
 | `postgres` | psycopg, SQLAlchemy, Alembic | a PostgreSQL store (`--db postgresql://...`), `worker` |
 | `redis` | redis | the service's Redis Streams workers (`serve --workers N`, `worker`) |
-| `spark` | PySpark, pandas | `clearlive score --engine spark`, the Spark streaming job |
+| `spark` | PySpark, pandas | `clearlive scan --engine spark`, `score --engine spark`, `spark-stream` |
 | `train` | scikit-learn, skops | `clearlive train ...`, `clearlive eval`, `scan --model` (a trained abuse model) |
 | `audio` | faster-whisper, PyAV, the Whisper base model | audio and video inputs, `clearlive transcribe` |
 | `encoder` | the offline sentence encoder | `clearlive train encoder`, `scan --encoder-model` |

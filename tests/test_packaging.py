@@ -20,7 +20,8 @@ from clearlive.yamlsafe import _parse, load_yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 # What `clearlive scan` of a plain event file must not import: the service and its stores and
-# transports, DuckDB (only with --db), Spark, training (scikit-learn, skops, the abuse model), and
+# transports, DuckDB (only with --db), Spark (and `--engine spark`'s module), training and evaluation
+# (scikit-learn, skops, the abuse model, the encoder, clearlive.evaluation), and
 # what only a larger scan needs (datasketch's LSH and the SciPy it loads).
 FORBIDDEN_ON_SCAN = (
     "clearlive.service",
@@ -28,6 +29,9 @@ FORBIDDEN_ON_SCAN = (
     "clearlive.scoring",
     "clearlive.report",
     "clearlive.classifiers.abuse",
+    "clearlive.classifiers.encoder",
+    "clearlive.evaluation",
+    "clearlive.pipeline.spark_scan",
     "duckdb",
     "pyarrow",
     "fastapi",
@@ -136,6 +140,12 @@ def test_scan_runs_the_bundled_classifier_without_scikit_learn(tmp_path: Path) -
         (("worker", "--redis", "redis://127.0.0.1", "--db", "postgresql://x", "--shards", "0"), ("redis",), "redis"),
         (("keys", "create", "--role", "admin", "--tenant", "t", "--db", "postgresql://x"), ("psycopg",), "postgres"),
         (("audit", "verify", "--db", "postgresql://x"), ("sqlalchemy",), "postgres"),
+        (("scan", "archive.jsonl", "--engine", "spark"), ("pyspark",), "spark"),
+        (
+            ("spark-stream", "--redis", "redis://127.0.0.1", "--db", "postgresql://x", "--checkpoint", "c"),
+            ("pyspark",),
+            "spark",
+        ),
     ],
 )
 def test_a_missing_extra_is_named(tmp_path: Path, args: tuple[str, ...], blocked: tuple[str, ...], extra: str) -> None:

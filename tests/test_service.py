@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,8 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from clearlive.service.app import MAX_EVENTS, create_app
+from clearlive.service.app import create_app
+from clearlive.service.ingest import MAX_EVENTS
 from clearlive.service.pipeline import EmbeddedPipeline
 from clearlive.service.store import ServiceStore, open_store
 
@@ -46,7 +48,7 @@ class Service:
     def __init__(self, store: ServiceStore) -> None:
         self.store = store
         self.pipeline = EmbeddedPipeline(store)
-        self.status: dict = {}
+        self.status: dict = {"stopping": threading.Event()}  # the server's shutdown event (runtime.serve)
         self.client = TestClient(create_app(store, self.pipeline, self.status))
         self.keys = {
             (role, tenant): store.create_key(role, tenant)
@@ -142,7 +144,9 @@ def test_bad_events_are_rejected_with_line_and_field(svc: Service) -> None:
 
 def test_alert_stream_resumes_after_last_event_id(svc: Service) -> None:
     svc.ingest(ROOM)
-    svc.status["stream_once"] = True  # the test client cannot hang up mid-stream: end after one poll
+    # The test client cannot hang up mid-stream: the server starts to stop, so each stream sends
+    # what is stored and ends, as on a real shutdown.
+    svc.status["stopping"].set()
 
     def stream(**headers: str) -> list[dict]:
         with svc.client.stream("GET", "/api/v1/alerts", headers={**svc.h("reviewer"), **headers}) as r:
@@ -378,7 +382,7 @@ def test_no_endpoint_shows_one_tenant_anything_of_another(svc: Service) -> None:
     svc.ingest(ROOM)
     fid = svc.client.get("/api/v1/findings", headers=svc.h("reviewer")).json()[0]["id"]
     svc.client.post(f"/api/v1/findings/{fid}/review", json={"decision": "confirm"}, headers=svc.h("reviewer"))
-    svc.status["stream_once"] = True
+    svc.status["stopping"].set()  # each alert stream sends what is stored and ends
     spec = svc.client.get("/openapi.json").json()
     seen = 0
     for path, methods in spec["paths"].items():

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from clearlive.service.app import create_app, parse_events
+from clearlive.service.app import create_app
+from clearlive.service.ingest import parse_events
 from clearlive.service.pipeline import EmbeddedPipeline, TenantScanners
 from clearlive.service.store import open_store
 

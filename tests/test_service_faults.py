@@ -97,7 +97,7 @@ def test_embedded_crash_loses_no_accepted_event(tmp_path: Path) -> None:
     pipeline.drain()
     client = TestClient(create_app(store, pipeline))
     got = {f["id"] for f in client.get("/api/v1/findings", headers=auth).json()}
-    from clearlive.service.app import parse_events
+    from clearlive.service.ingest import parse_events
 
     events, _ = parse_events(ndjson(ROOM))  # the ids the service gave them
     expected = {f.id for f in TenantScanners().process("acme", events)}
@@ -134,7 +134,7 @@ def test_disk_full_means_503_and_the_retry_goes_through(tmp_path: Path) -> None:
 def test_pending_events_follow_the_checkpoint_watermark() -> None:
     """What a restart replays: events after the last checkpoint's watermark, in the order accepted;
     a store without a watermark (schema 2, or written by service-mode workers) goes by its row flags."""
-    from clearlive.service.app import parse_events
+    from clearlive.service.ingest import parse_events
 
     store = open_store(None)
     events, _ = parse_events(ndjson(ROOM))

@@ -260,7 +260,7 @@ def test_an_embedded_store_of_schema_4_is_moved_to_tenant_keys(tmp_path: Path) -
         assert store.db.query("SELECT id, tenant, digest FROM events") == [("msg-1", "acme", None)]
         assert store.db.query("SELECT id, tenant, status FROM findings") == [("f1", "acme", "confirmed")]
         assert store.db.query("SELECT id, finding_id FROM reviews") == [("v4-1", "f1")]
-        from clearlive.service.app import parse_events
+        from clearlive.service.ingest import parse_events
 
         mine = parse_events(ndjson([dict(COMMENT, id="msg-1", room_id="theirs")]))[0]
         assert [e.id for e in store.add_events("other", mine)] == ["msg-1"]  # another tenant's msg-1: kept
@@ -315,9 +315,9 @@ def test_the_export_has_every_finding_and_the_manifest_counts_them(
 ) -> None:
     """Pages smaller than the room (as 100,000 findings would be against the old cap): all of them
     are in the zip, in order, and the manifest says how many."""
-    import clearlive.service.app as app_module
+    import clearlive.service.evidence as evidence_module
 
-    monkeypatch.setattr(app_module, "EXPORT_PAGE", 2)
+    monkeypatch.setattr(evidence_module, "EXPORT_PAGE", 2)
     rows = [dict(ROOM[1], ts=f"2026-11-01T12:{m:02d}:05Z", id=f"u{m}") for m in range(25)]
     svc.ingest([ROOM[0], *rows])
     every = findings(svc, room_id="r1")
@@ -396,10 +396,10 @@ def test_a_body_over_the_cap_is_refused_before_it_is_read(tmp_path: Path) -> Non
 def test_adapter_conversion_runs_off_the_event_loop(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    import clearlive.service.app as app_module
+    import clearlive.service.ingest as ingest_module
 
     loop_threads = []
-    real = app_module.adapt_body
+    real = ingest_module.adapt_body
 
     def spy(*args: object):  # type: ignore[no-untyped-def]
         try:
@@ -409,7 +409,7 @@ def test_adapter_conversion_runs_off_the_event_loop(svc: Service, monkeypatch: p
             pass  # no loop in this thread: good
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(app_module, "adapt_body", spy)
+    monkeypatch.setattr(ingest_module, "adapt_body", spy)
     r = post(
         svc,
         ndjson([_msg("WebcastChatMessage", "1793000000", content="hi", user={"id": "1"})]),
@@ -469,7 +469,7 @@ def test_alert_streams_share_one_notifier_per_tenant_and_are_capped_per_key() ->
         await asyncio.to_thread(
             pipeline.submit,
             "acme",
-            __import__("clearlive.service.app", fromlist=["parse_events"]).parse_events(ndjson(ROOM))[0],
+            __import__("clearlive.service.ingest", fromlist=["parse_events"]).parse_events(ndjson(ROOM))[0],
         )
         done = await asyncio.wait_for(asyncio.gather(*nexts), 10)
         assert all(b"event: finding" in d for d in done)

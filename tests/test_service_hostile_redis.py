@@ -138,7 +138,7 @@ def test_alembic_moves_a_schema_4_store_to_tenant_keys(pg_url: str) -> None:  # 
             "WHERE contype = 'p' AND conrelid::regclass::text IN ('events', 'findings', 'reviews') ORDER BY 1"
         )
         assert keys == [(t, "PRIMARY KEY (tenant, id)") for t in ("events", "findings", "reviews")]
-        from clearlive.service.app import parse_events
+        from clearlive.service.ingest import parse_events
 
         theirs = parse_events(ndjson([dict(COMMENT, id="msg-1", room_id="theirs")]))[0]
         assert [e.id for e in store.add_events("other", theirs)] == ["msg-1"]

@@ -3,6 +3,8 @@ invalid) never make the service fail with a server error, with a valid key of ea
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -14,7 +16,9 @@ from clearlive.service.store import open_store  # noqa: E402
 
 STORE = open_store(None)
 PIPELINE = EmbeddedPipeline(STORE)
-APP = create_app(STORE, PIPELINE, {"stream_once": True})  # the alert stream ends after one poll
+STOPPING = threading.Event()
+STOPPING.set()  # as a server that is stopping: an alert stream sends what is stored and ends
+APP = create_app(STORE, PIPELINE, {"stopping": STOPPING})
 KEYS = {role: STORE.create_key(role, "acme") for role in ("ingest", "reviewer", "admin")}
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 

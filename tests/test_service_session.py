@@ -216,7 +216,7 @@ def test_a_cr_in_a_room_id_injects_no_line_into_the_event_stream(svc: Service) -
     svc.store.claim_rooms("acme", [room])
     svc.pipeline.submit("acme", events)
     assert svc.pipeline.drain()
-    svc.status["stream_once"] = True
+    svc.status["stopping"].set()  # each alert stream sends what is stored and ends
     for path, auth in (("/api/v1/alerts", svc.h("reviewer")), ("/feed/alerts", None)):
         if auth is None:
             svc.login("reviewer", "acme")

@@ -17,6 +17,7 @@ from clearlive.cli.scan_cmd import scan_command
 from clearlive.cli.score_cmd import score_command
 from clearlive.cli.service_cmd import audit_app, dead_letters_app, keys_app, serve_command, worker_command
 from clearlive.cli.simulate_cmd import rank_command, simulate_command
+from clearlive.cli.spark_cmd import spark_stream_command
 from clearlive.cli.transcribe_cmd import transcribe_command
 from clearlive.errors import ClearLiveError
 
@@ -34,6 +35,7 @@ app.command("rank")(rank_command)
 app.command("simulate")(simulate_command)
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)
+app.command("spark-stream")(spark_stream_command)
 app.add_typer(keys_app, name="keys")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(audit_app, name="audit")

@@ -15,11 +15,13 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from clearlive.cli.asr_options import AsrModelOpt, AsrSha256Opt, AsrVadOpt, AsrWindowOpt, asr_settings
 from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
+from clearlive.extras import require
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
 from clearlive.pipeline.lifecycle import DEFAULT_TENANT
 
 if TYPE_CHECKING:
     from clearlive.model.events import EventBase
+    from clearlive.pipeline.scan import ScanConfig
     from clearlive.sources import ReadStats, RejectSink
 
 err = Console(stderr=True, soft_wrap=True)
@@ -68,6 +70,28 @@ def print_summary(stats: ReadStats, sink: RejectSink, findings: Counter[str], co
         console.print(f"  rejected records written to {sink.path}")
     by_sev = ", ".join(f"{findings[s]} {s}" for s in reversed(SEVERITIES) if findings[s])
     console.print(f"[bold]found[/] {sum(findings.values())} finding(s)" + (f" ({by_sev})" if by_sev else ""))
+
+
+def _scan_on_spark(
+    paths: list[str], config: ScanConfig, master: str, sink: RejectSink, stats: ReadStats
+) -> list[Finding]:
+    """`--engine spark`: the archive scanned by Spark (clearlive.pipeline.spark_scan); its rejects
+    and counts reported as a local scan's, the events the error policy gave up on named."""
+    from clearlive.pipeline.spark_scan import scan_archive, spark_session
+
+    spark = spark_session(master)
+    try:
+        result = scan_archive(spark, paths, config)
+    finally:
+        spark.stop()
+    for reject in result.rejects:
+        sink(reject)
+    for counter, counts in ((stats.read, result.stats.read), (stats.accepted, result.stats.accepted)):
+        counter.update(counts)
+    stats.rejected.update(result.stats.rejected)
+    for d in result.dead_letters:
+        err.print(f"[red]gave up on[/] event {d.event_id} of room {d.room_id}: {d.error}", highlight=False)
+    return result.findings
 
 
 def scan_command(
@@ -140,6 +164,17 @@ def scan_command(
             "detectors; the same findings in the same order as one process.",
         ),
     ] = 1,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="python (default) or spark: Spark reads an archive (JSON Lines or Parquet, any path Spark reads) "
+            "and scans it grouped by room; the same findings. Needs clearlive[spark].",
+        ),
+    ] = "python",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="With --engine spark: the Spark master (local[2], spark://...).")
+    ] = "local[2]",
 ) -> None:
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     # Imported here, not at the top: `clearlive` loads every command module, and the scan path
@@ -169,9 +204,17 @@ def scan_command(
     )
     if jobs < 1:
         raise typer.BadParameter("at least 1", param_hint="--jobs")
+    if engine not in ("python", "spark"):
+        raise typer.BadParameter("use python or spark", param_hint="--engine")
+    if engine == "spark":
+        if db is not None or jobs > 1 or "-" in paths:
+            raise typer.BadParameter(
+                "Spark reads paths (not stdin) and stores nothing: no --db or --jobs", param_hint="--engine"
+            )
+        require("spark", "clearlive scan --engine spark", "pyspark", "pandas")
     if jobs > 1 and "-" in paths:
         raise typer.BadParameter("every process reads the inputs: standard input needs --jobs 1", param_hint="--jobs")
-    scanner = Scanner.from_config(config) if jobs == 1 else None
+    scanner = Scanner.from_config(config) if jobs == 1 and engine == "python" else None
     sink = RejectSink(rejects or default_rejects_path(out, db))
     stats = ReadStats()
     counts: Counter[str] = Counter()
@@ -182,14 +225,18 @@ def scan_command(
             from clearlive.store import Store
 
             store = stack.enter_context(Store(db))
-        events = with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
         on_event = store.add_event if store is not None else None
-        if scanner is not None:
-            findings_iter: Iterable[Finding] = scanner.run(events, on_event)
+        findings_iter: Iterable[Finding]
+        if engine == "spark":
+            findings_iter = _scan_on_spark(paths, config, spark_master, sink, stats)
         else:
-            from clearlive.pipeline.shards import scan_sharded
+            events = with_progress(read_inputs(paths, config.inputs, sink, stats), err, stack)
+            if scanner is not None:
+                findings_iter = scanner.run(events, on_event)
+            else:
+                from clearlive.pipeline.shards import scan_sharded
 
-            findings_iter = scan_sharded(config, paths, events, jobs, on_event).findings
+                findings_iter = scan_sharded(config, paths, events, jobs, on_event).findings
 
         def counted(findings_iter=findings_iter):
             nonlocal worst

@@ -3,10 +3,8 @@ list|resolve` (CONTRACT section 5)."""
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -170,7 +168,14 @@ def serve_command(
     redis_url: Annotated[
         str | None, typer.Option("--redis", help="Redis URL: events go through Redis Streams to worker processes.")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="With --redis: worker processes to start.")] = 2,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="With --redis: worker processes to start (0: `clearlive spark-stream` reads the lanes).",
+        ),
+    ] = 2,
     shards: Annotated[int, typer.Option("--shards", min=1, help="With --redis: streams to shard rooms over.")] = 4,
 ) -> None:
     """Run the live service: ingest API, alert stream, dashboard. Embedded by default (needs [serve])."""
@@ -178,91 +183,18 @@ def serve_command(
     require_store(db, "clearlive serve with a PostgreSQL store")
     if redis_url:
         require("redis", "clearlive serve --redis", "redis")
-    import multiprocessing as mp
-    import threading
-    from multiprocessing.process import BaseProcess
-
-    import uvicorn
-
-    from clearlive.service.app import create_app
-    from clearlive.service.pipeline import EmbeddedPipeline
-    from clearlive.service.server import StoppingServer
-    from clearlive.service.store import DEFAULT_DB, open_store
+    from clearlive.service.runtime import Runtime
 
     if redis_url and not (db or "").startswith(("postgresql://", "postgres://")):
         raise typer.BadParameter("worker processes share the store: use --db postgresql://...", param_hint="--redis")
-    store = open_store(db or DEFAULT_DB)
-    if store.keys.count() == 0:
-        key = store.create_key("admin", "default")
-        err.print(f"first start: an admin key for tenant 'default' (shown once): [bold]{key}[/]")
-    procs: list[BaseProcess] = []
-    stopping = threading.Event()
-    supervisor: threading.Thread | None = None
-    pipeline: Any = None
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # from here on, SIGTERM ends in the finally below
-    try:
-        if redis_url:
-            from clearlive.service.redis_transport import RedisSubmitter, supervise
-
-            pipeline = RedisSubmitter(redis_url, shards)
-            ctx = mp.get_context("spawn")
-
-            def start_worker(k: int) -> BaseProcess:
-                owned = [s for s in range(shards) if s % workers == k]
-                proc = ctx.Process(
-                    target=_serve_worker, args=(os.getpid(), redis_url, db, owned), name=f"clearlive-worker-{k}"
-                )
-                proc.start()
-                return proc
-
-            procs.extend(start_worker(k) for k in range(workers))
-            supervisor = threading.Thread(target=supervise, args=(procs, start_worker, stopping), daemon=True)
-            supervisor.start()
-            err.print(f"{workers} worker process(es) over {shards} Redis stream shard(s), restarted if they die")
-        else:
-            path = Path(db or DEFAULT_DB)
-            pipeline = EmbeddedPipeline(store, state_path=path.with_suffix(".state"))
-        files = preload if preload is not None else _demo_files(store)
+    with Runtime(
+        db, redis_url, workers, shards, say=lambda text: err.print(text, markup=False, highlight=False)
+    ) as runtime:
+        files = preload if preload is not None else _demo_files(runtime.store)
         if files:
-            n = _preload(store, pipeline, files)
+            n = _preload(runtime.store, runtime.pipeline, files)
             err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
-        app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs, "stopping": stopping})
-        err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
-        StoppingServer(uvicorn.Config(app, host=host, port=port, log_level="warning"), stopping).run()
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the shutdown short
-        stopping.set()
-        if supervisor is not None:
-            supervisor.join()  # so that it cannot start a worker after this
-        if procs:
-            from clearlive.service.redis_transport import stop_workers
-
-            stop_workers(procs)
-        if isinstance(pipeline, EmbeddedPipeline):
-            pipeline.close()
-        store.db.close()
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    """uvicorn shuts down on SIGTERM and then raises the signal again with the handler it found.
-    Left at the default, that handler ends the process on the spot, skipping the shutdown below:
-    worker processes left running, the embedded pipeline's last checkpoint not written."""
-    raise SystemExit(0)
-
-
-def _serve_worker(parent: int, redis_url: str, db: str | None, shards: list[int]) -> None:
-    """A worker process of `clearlive serve --redis`: it ends with the service even when the
-    service is killed outright (SIGKILL, the OOM killer), which runs no shutdown code. Linux tells it
-    with SIGTERM (PR_SET_PDEATHSIG); then it checkpoints and stops as on any SIGTERM."""
-    import ctypes
-
-    from clearlive.service.redis_transport import worker_main
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-    if os.getppid() != parent:  # the service died before the line above
-        return
-    worker_main(redis_url, db, shards)
+        runtime.serve(host, port)
 
 
 def worker_command(

@@ -28,9 +28,7 @@ uninterrupted scan.
 
 from __future__ import annotations
 
-import os
 import pickle
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -237,22 +235,20 @@ class TenantScanner(_PartScanner):
     part = "cross"
 
 
-def spark_session(app: str = "clearlive-stream") -> Any:
-    from pyspark.sql import SparkSession
+def spark_session(master: str = "local[2]", app: str = "clearlive-stream") -> Any:
+    """A session for the streaming job: group state in RocksDB, the Redis lanes as a source. The
+    shuffle partitions are fixed for the life of a checkpoint (Spark keeps state per partition)."""
+    from clearlive.pipeline.spark_scan import spark_session as session
 
-    # Spark's Python workers must run this interpreter (with ClearLive installed), not PATH's python3.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName(app)
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config(
-            "spark.sql.streaming.stateStore.providerClass",
-            "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
-        )
-        .getOrCreate()
+    spark = session(
+        master,
+        app,
+        {
+            "spark.sql.shuffle.partitions": "4",
+            "spark.sql.streaming.stateStore.providerClass": (
+                "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
+            ),
+        },
     )
     spark.dataSource.register(RedisShardsSource)
     return spark
@@ -290,17 +286,54 @@ def findings_stream(spark: Any, redis_url: str, shards: int, buckets: int = ROOM
     return rooms.unionByName(tenants)
 
 
-def run_available(
-    spark: Any, redis_url: str, shards: int, checkpoint: str, sink: Any, buckets: int = ROOM_BUCKETS
-) -> None:
-    """Process everything in the shards now (trigger availableNow) and stop; `sink(rows)` gets each
-    micro-batch's finding rows. Run it again later with the same checkpoint to continue."""
-    query = (
+def start(
+    spark: Any,
+    redis_url: str,
+    shards: int,
+    checkpoint: str,
+    sink: Any,
+    buckets: int = ROOM_BUCKETS,
+    once: bool = False,
+    every: str = "5 seconds",
+) -> Any:
+    """Start the query; `sink(rows)` gets each micro-batch's finding rows (FINDING_SCHEMA as dicts).
+    `once`: process what the shards hold now and stop (trigger availableNow); else a micro-batch
+    every `every`, until the query is stopped. A later start with the same checkpoint continues."""
+    writer = (
         findings_stream(spark, redis_url, shards, buckets)
         .writeStream.outputMode("append")
         .foreachBatch(lambda batch, _: sink([r.asDict() for r in batch.collect()]))
         .option("checkpointLocation", checkpoint)
-        .trigger(availableNow=True)
-        .start()
     )
-    query.awaitTermination()
+    return writer.trigger(availableNow=True).start() if once else writer.trigger(processingTime=every).start()
+
+
+def run_available(
+    spark: Any, redis_url: str, shards: int, checkpoint: str, sink: Any, buckets: int = ROOM_BUCKETS
+) -> None:
+    """Process everything in the shards now and stop (see `start`)."""
+    start(spark, redis_url, shards, checkpoint, sink, buckets, once=True).awaitTermination()
+
+
+class StoreRows:
+    """The query's sink into the service store: findings (a finding already stored is left as it
+    was, so a micro-batch replayed after a crash stores nothing twice) and dead letters."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.findings = 0
+        self.dead_letters = 0
+
+    def __call__(self, rows: list[dict[str, Any]]) -> None:
+        by_tenant: dict[str, list[Finding]] = {}
+        letters: list[DeadLetter] = []
+        for r in rows:
+            if r["kind"] == "finding":
+                by_tenant.setdefault(r["tenant"], []).append(msgspec.json.decode(r["record"], type=Finding))
+            else:
+                letters.append(msgspec.json.decode(r["record"], type=DeadLetter))
+        for tenant, found in by_tenant.items():
+            self.findings += self.store.add_findings(tenant, found)
+        if letters:
+            self.store.add_dead_letters(letters)
+            self.dead_letters += len(letters)

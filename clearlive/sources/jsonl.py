@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, cast
 
@@ -29,11 +29,12 @@ def source_name(path: str) -> str:
 
 
 def decode_lines(
-    lines: IO[bytes], source: str, on_reject: Callable[[Reject], None], lang: str | None = None
+    lines: Iterable[bytes], source: str, on_reject: Callable[[Reject], None], lang: str | None = None, start: int = 1
 ) -> Iterator[tuple[int, EventBase | None]]:
-    """Yield (line number, event) for every non-blank line; event is None when rejected."""
+    """Yield (line number, event) for every non-blank line; event is None when rejected. `start`:
+    the number of the first line (Spark hands a file over in blocks of lines)."""
     decode = EventReader(TimeWindow.for_files()).decode  # the window and int64 bounds too: the service's own door
-    for lineno, raw in enumerate(lines, start=1):
+    for lineno, raw in enumerate(lines, start=start):
         if len(raw) > MAX_LINE_BYTES:
             on_reject(
                 Reject(
