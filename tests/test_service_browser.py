@@ -277,13 +277,37 @@ def test_bulk_escalate_and_assign(browser: object, desk: Desk) -> None:
 def test_a_finding_opens_at_its_moment(browser: object, desk: Desk) -> None:
     page = _page(browser, desk)
     page.goto(f"{desk.base}/rooms/{ROOM}")
-    # every event is there: the last page of speech and chat reaches the end of the hour
-    last = page.locator("a[rel=next]")
+    # every event is there, of every kind: the tabs count them all, and the pages of "all kinds"
+    # hold each event once, in time order, to the end of the hour
+    kinds = dict(
+        page.locator("#kinds a").evaluate_all(
+            "els => els.map(a => [a.dataset.kind, parseInt(a.querySelector('.count').textContent)])"
+        )
+    )
+    assert {"speech", "chat", "stats", "listings", "orders", "engagement", "session"} <= set(kinds)
+    assert kinds["all"] == sum(n for k, n in kinds.items() if k != "all") > 8000
     pages = int(re.search(r"of (\d+)", page.locator(".pager span").first.inner_text()).group(1))  # type: ignore[union-attr]
-    assert pages >= 2 and last.count()
-    page.goto(f"{desk.base}/rooms/{ROOM}?page={pages}")
-    minutes = page.locator("tbody tr td:first-child .muted").all_inner_texts()
+    assert pages == -(-kinds["all"] // 400)
+    seen: list[str] = []
+    for n in range(1, pages + 1):
+        html = page.request.get(f"{desk.base}/rooms/{ROOM}?kind=all&page={n}").text()
+        seen += re.findall(r'<tr id="ev-([^"]+)" data-type="([^"]+)"', html)
+    types = {t for _, t in seen}
+    assert len(seen) == len({i for i, _ in seen}) == kinds["all"]
+    assert {"utterance", "comment", "room_stats", "product", "order", "enter", "like", "session_start"} <= types
+    page.goto(f"{desk.base}/rooms/{ROOM}?kind=all&page={pages}")
+    minutes = page.locator("#events tbody tr td:first-child .muted").all_inner_texts()
     assert float(minutes[-1].split()[-1]) > 59
+    # one kind at a time: the viewer statistics, every row of that kind
+    page.goto(f"{desk.base}/rooms/{ROOM}?kind=stats")
+    rows = page.locator("#events tbody tr")
+    assert rows.count() == kinds["stats"] and set(rows.evaluate_all("rs => rs.map(r => r.dataset.type)")) == {
+        "room_stats"
+    }
+    assert "online" in rows.first.inner_text()
+    page.goto(f"{desk.base}/rooms/{ROOM}?kind=orders")
+    assert page.locator("#events tbody tr").count() == kinds["orders"]
+    assert "amount" in page.locator("#events tbody tr").first.inner_text()
     # the chart's marks are links with tooltips; one opens its finding (from the keyboard too)
     page.goto(f"{desk.base}/rooms/{ROOM}")
     marks = page.locator(".chart svg a")
@@ -302,6 +326,17 @@ def test_a_finding_opens_at_its_moment(browser: object, desk: Desk) -> None:
     assert page.locator("details.basis[open] .legal li").count() >= 1
     assert page.locator("text=Listing facts at that moment").count() == 1
     assert page.locator(".facts, table").count() >= 1
+    # back to the room: the page of all events that holds the finding's event, the row targeted
+    event_id = page.locator("tr.here").first.get_attribute("id")
+    page.get_by_role("link", name=re.compile(f"Room {ROOM}")).click()
+    page.wait_for_url(re.compile(r"/rooms/.*kind=all&page=\d+#ev-"))
+    assert page.locator(f"#events tr[id='{event_id}']").count() == 1
+    # a fact check's finding too: its room page holds the event it rests on
+    behaviour = next(f for f in desk.findings(room_id=ROOM) if f["rule_id"].startswith("facts.scarcity"))
+    page.goto(f"{desk.base}/findings/{behaviour['id']}")
+    page.get_by_role("link", name=re.compile(f"Room {ROOM}")).click()
+    page.wait_for_url(re.compile(r"#ev-"))
+    assert page.locator(f"#events tr[id='ev-{behaviour['event_ids'][0]}']").count() == 1
     page.context.close()
 
 
@@ -316,6 +351,42 @@ def test_chinese_interface(browser: object, desk: Desk) -> None:
     assert page.locator(".incident .line[lang=zh]").count() >= 1  # the quotes say what language they are
     page.keyboard.press("?")
     assert "键盘快捷键" in page.locator("#shortcuts").inner_text()
+    page.keyboard.press("Escape")
+    # rule titles in Chinese: a code detector's bilingual title shows its Chinese half ...
+    page.goto(f"{desk.base}/queue?view=all&rule=fraud.templated_chat")
+    title = page.locator(".incident .inc-title span").first
+    assert title.inner_text() == "模板化刷屏（水军）" and title.get_attribute("lang") == "zh-CN"
+    # ... and an English-pack rule its Chinese title (an English room's line, arriving live)
+    body = json.dumps(
+        {
+            "type": "utterance",
+            "room_id": "room-en",
+            "ts": "2026-11-01T14:03:00Z",
+            "text": "This is the lowest price anywhere, I promise",
+        }
+    )
+    r = httpx.post(
+        f"{desk.base}/api/v1/events", content=body, headers={"Authorization": f"Bearer {desk.keys['ingest']}"}
+    )
+    assert r.status_code == 202
+    for _ in range(100):
+        if desk.findings(room_id="room-en"):
+            break
+        page.wait_for_timeout(100)
+    page.goto(f"{desk.base}/queue?view=all&room=room-en")
+    titles = page.locator(".incident .inc-title span").all_inner_texts()
+    assert "无法证实的最高级或价格宣称" in titles, titles
+    assert page.locator(".incident .line[lang=en]").count() >= 1  # the quote stays as said
+    # the room page and the host page are in Chinese too
+    page.goto(f"{desk.base}/rooms/{ROOM}")
+    assert page.locator("#kinds a", has_text="观众统计").count() == 1
+    page.goto(f"{desk.base}/rooms/{ROOM}?kind=stats")
+    assert "在线" in page.locator("#events tbody tr").first.inner_text()
+    page.goto(f"{desk.base}/hosts/anchor-mei")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    text = page.inner_text("main")
+    assert all(word in text for word in ("主播", "服务评分", "各维度", "信用台账")), text[:400]
+    assert page.locator("main [lang=en]").count() == 0  # no English island left
     page.context.close()
     # with no switch, the browser's language decides
     ctx = browser.new_context(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})  # type: ignore[attr-defined]
@@ -396,3 +467,21 @@ def test_static_report_groups_filters_and_marks_behaviour(browser: object, tmp_p
     assert page.locator(".chart svg").first.locator("g.mark-rect path").count() >= 1  # templated-chat spans
     assert page.evaluate("document.documentElement.scrollHeight") < 20_000  # was 86,000 px
     page.close()
+    # the same report in Chinese: interface, category and severity names and rule titles; the
+    # quotes as said; every page says its language
+    assert main(["report", "--db", str(db), "--out", str(tmp_path / "zh" / "report.html"), "--lang", "zh"]) == 0
+    page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page.goto((tmp_path / "zh" / "report.html").as_uri())
+    assert page.get_attribute("html", "lang") == "zh-CN" and page.inner_text("h1") == "ClearLive 报告"
+    page.goto(next((tmp_path / "zh" / "report_sessions").glob("room-glow-*.html")).as_uri())
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert f"{scanned} 条发现" in page.inner_text("#evidence-title")
+    assert page.locator("#f-cat option", has_text="绝对化用语").count() == 1
+    assert page.locator("#f-sev option", has_text="高").count() >= 1
+    assert page.locator("#evidence span[lang=zh-CN]", has_text="虚假限量").count() >= 1  # a detector's title
+    assert page.locator("#evidence", has_text="false scarcity").count() == 0
+    page.select_option("#f-sev", "high")
+    assert "显示" in page.inner_text("#f-count")
+    page.close()
+    assert main(["report", "--db", str(db), "--out", str(tmp_path / "x.html"), "--lang", "fr"]) == 2

@@ -10,9 +10,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from clearlive.errors import InputError
@@ -30,8 +29,11 @@ from clearlive.report.charts import (
 )
 from clearlive.store import Store
 
-_env = Environment(loader=PackageLoader("clearlive.report", "templates"), autoescape=select_autoescape())
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 HIGHLIGHT_CONTEXT = 40
+LANGUAGES = ("en", "zh")  # the report's interface languages (the desk's catalogue, clearlive/service/locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +183,14 @@ def _incidents(findings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
     return rows, sorted(notes.values(), key=lambda n: n["n"])
 
 
-def write_report(db: Path, out: Path) -> ReportPaths:
-    """Write the index to `out` and one page per session into `<out stem>_sessions/`."""
+def write_report(db: Path, out: Path, lang: str = "en") -> ReportPaths:
+    """Write the index to `out` and one page per session into `<out stem>_sessions/`, in `lang`
+    (en or zh: headings, category and severity names, rule titles; quotes stay as said)."""
+    from clearlive.service.i18n import environment
+
+    if lang not in LANGUAGES:
+        raise InputError(f"report language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    env = environment(lang)
     if not db.exists():
         raise InputError(f"{db}: no such database; run `clearlive scan --db {db}` first")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -204,15 +212,15 @@ def write_report(db: Path, out: Path) -> ReportPaths:
             page = _session_page(store, s)
             path = out.parent / s["page"]
             path.write_text(
-                _env.get_template("session.html").render(**page, colours=SEVERITY_COLOURS, index_href=f"../{out.name}"),
+                env.get_template("session.html").render(**page, colours=SEVERITY_COLOURS, index_href=f"../{out.name}"),
                 encoding="utf-8",
             )
             written.append(path)
         totals = store.counts()
         scores = _latest_scores(store)
-    scores_page, host_pages = _write_scores(scores, out) if scores else (None, [])
+    scores_page, host_pages = _write_scores(env, scores, out) if scores else (None, [])
     out.write_text(
-        _env.get_template("index.html").render(
+        env.get_template("index.html").render(
             sessions=sessions,
             totals=totals,
             db=db.name,
@@ -233,7 +241,7 @@ def _latest_scores(store: Store) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
 
 
-def _write_scores(scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[Path]]:
+def _write_scores(env: Environment, scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[Path]]:
     """A page of shop and host scores with the traffic-versus-service chart, and a page per host."""
     page = out.with_name(out.stem + "_scores.html")
     hosts_dir = out.with_name(out.stem + "_hosts")
@@ -254,7 +262,7 @@ def _write_scores(scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[P
         ]
         path = out.parent / h["page"]
         path.write_text(
-            _env.get_template("host.html").render(
+            env.get_template("host.html").render(
                 h=h, dims_svg=Markup(dimensions_svg(dims)), scores_href=f"../{page.name}"
             ),
             encoding="utf-8",
@@ -266,7 +274,7 @@ def _write_scores(scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[P
         if h["score"] is not None and h.get("traffic") and h.get("quadrant")
     ]
     page.write_text(
-        _env.get_template("scores.html").render(
+        env.get_template("scores.html").render(
             hosts=hosts,
             shops=shops,
             host_dims=list(hosts[0]["dimensions"]) if hosts else [],

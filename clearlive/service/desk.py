@@ -39,6 +39,7 @@ def _lang(request: Request) -> str:
 def _chart_titles(lang: str) -> dict[str, str]:
     _ = translations(lang).gettext
     return {
+        "lang": lang,  # the findings' titles on the chart are in it too
         "minute": _("minutes into the stream"),
         "online": _("viewers online"),
         "layer": _("findings"),
@@ -234,13 +235,13 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
         return show(request, "finding.html", info=info, decisions=DECISIONS, **view)
 
     @router.get("/rooms/{room_id}")
-    def room_page(room_id: str, request: Request, page: int = 1) -> Response:
+    def room_page(room_id: str, request: Request, page: int = 1, kind: str = "all") -> Response:
         info = viewer(request)
         if info is None:
             return login_first()
         if store.tenant_of_room(room_id) != info.tenant:
             return not_found(request, info, "room")
-        view = views.room_view(store, info.tenant, room_id, page, _chart_titles(_lang(request)))
+        view = views.room_view(store, info.tenant, room_id, page, _chart_titles(_lang(request)), kind)
         return show(request, "room.html", info=info, **view)
 
     @router.get("/hosts/{anchor_id}")
