@@ -274,6 +274,48 @@ def test_bulk_escalate_and_assign(browser: object, desk: Desk) -> None:
     page.context.close()
 
 
+def test_queue_filters_pages_and_escalates_by_keyboard(browser: object, desk: Desk) -> None:
+    page = _page(browser, desk)
+    page.goto(f"{desk.base}/queue?view=all&room={ROOM}")
+    # server-side pages with counts: every incident of the room once, its findings all counted
+    summary = page.inner_text("#summary")
+    total, n_findings = map(int, re.search(r"of (\d+) \((\d+) findings\)", summary).groups())  # type: ignore[union-attr]
+    assert total > 25 and n_findings == len(desk.findings(room_id=ROOM))
+    seen = page.locator(".incident").evaluate_all("els => els.map(e => e.id)")
+    assert len(seen) == 25
+    page.locator("a[rel=next]").first.click()
+    page.wait_for_url(re.compile(r"page=2"))
+    assert "Incidents 26–" in page.inner_text("#summary")
+    seen += page.locator(".incident").evaluate_all("els => els.map(e => e.id)")
+    assert len(seen) == len(set(seen)) == total
+    # a severity filter from the keyboard: "/" focuses it, arrows choose, Enter applies
+    page.goto(f"{desk.base}/queue?room={ROOM}")
+    page.keyboard.press("/")
+    page.keyboard.type("high")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"severity=high"))
+    pills = page.locator(".incident .inc-head .sev").evaluate_all("els => els.map(e => e.className)")
+    assert pills and set(pills) <= {"sev sev-high", "sev sev-critical"}
+    # the explanation and its legal basis are there once per incident, open on demand
+    basis = page.locator(".incident.current details.basis")
+    assert basis.count() == 1 and not basis.locator(".legal").is_visible()
+    basis.locator("summary").click()
+    assert basis.locator(".legal li").first.is_visible()
+    # e escalates the current incident (all its findings), u takes it back: two audit entries each
+    current = page.locator(".incident.current")
+    inc_id, ids = current.get_attribute("id"), current.get_attribute("data-ids").split()  # type: ignore[union-attr]
+    page.locator(f"#{inc_id}").focus()
+    page.keyboard.press("e")
+    page.wait_for_function("id => document.getElementById(id).dataset.status === 'escalated'", arg=inc_id)
+    status = {f["id"]: f["status"] for f in desk.findings(room_id=ROOM)}
+    assert {status[i] for i in ids} == {"escalated"}
+    page.keyboard.press("u")
+    page.wait_for_function("id => document.getElementById(id).dataset.status === 'open'", arg=inc_id)
+    status = {f["id"]: f["status"] for f in desk.findings(room_id=ROOM)}
+    assert {status[i] for i in ids} == {"open"}
+    page.context.close()
+
+
 def test_a_finding_opens_at_its_moment(browser: object, desk: Desk) -> None:
     page = _page(browser, desk)
     page.goto(f"{desk.base}/rooms/{ROOM}")
@@ -310,6 +352,7 @@ def test_a_finding_opens_at_its_moment(browser: object, desk: Desk) -> None:
     assert "amount" in page.locator("#events tbody tr").first.inner_text()
     # the chart's marks are links with tooltips; one opens its finding (from the keyboard too)
     page.goto(f"{desk.base}/rooms/{ROOM}")
+    assert page.locator(".chart svg g.mark-rect path").count() >= 1  # behaviour spans shaded
     marks = page.locator(".chart svg a")
     assert marks.count() >= len(desk.scanned)  # one per finding (the live test adds a few)
     mark = marks.nth(120)
@@ -397,8 +440,9 @@ def test_chinese_interface(browser: object, desk: Desk) -> None:
 
 
 def test_390px_layout(browser: object, desk: Desk) -> None:
+    finding = desk.findings(room_id=ROOM)[0]["id"]
     page = _page(browser, desk, width=390)
-    for path in ("/queue", f"/rooms/{ROOM}", "/"):
+    for path in ("/queue", f"/rooms/{ROOM}", "/", f"/findings/{finding}", "/hosts/anchor-mei", "/queue?view=decided"):
         page.goto(f"{desk.base}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 392, path  # no sideways page
         assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 14
@@ -414,20 +458,31 @@ def test_axe_finds_no_serious_violation(browser: object, desk: Desk, lang: str) 
         "/",
         "/queue",
         "/queue?view=decided",
+        "/queue?view=escalated",
+        "/queue?view=all&page=2",
         f"/rooms/{ROOM}",
+        f"/rooms/{ROOM}?kind=stats",
+        "/rooms/nowhere",
         f"/findings/{finding}",
         "/hosts/anchor-mei",
         "/hosts/nobody",
         "/login",
     ):
         page.goto(f"{desk.base}{path}")
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-        if serious:
-            problems[path] = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in serious]
+        problems.update(_axe_serious(page, path))
+    page.goto(f"{desk.base}/queue")
+    page.keyboard.press("?")  # the shortcuts dialog, open
+    problems.update(_axe_serious(page, "/queue (shortcuts)"))
     page.context.close()
     assert not problems, problems
+
+
+def _axe_serious(page: object, name: str) -> dict[str, list[tuple[str, str, list[object]]]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")  # type: ignore[attr-defined]
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return {name: [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in serious]} if serious else {}
 
 
 def test_static_report_groups_filters_and_marks_behaviour(browser: object, tmp_path: Path) -> None:
@@ -485,3 +540,42 @@ def test_static_report_groups_filters_and_marks_behaviour(browser: object, tmp_p
     assert "显示" in page.inner_text("#f-count")
     page.close()
     assert main(["report", "--db", str(db), "--out", str(tmp_path / "x.html"), "--lang", "fr"]) == 2
+    # every page of both reports: no serious axe violation, and no sideways page at 390 px
+    problems = {}
+    for width in (1366, 390):
+        page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+        page.route(re.compile(r"^https?://"), lambda route: route.abort())
+        for index in (tmp_path / "report.html", tmp_path / "zh" / "report.html"):
+            for path in [index, *(index.parent / "report_sessions").glob("*.html")]:
+                page.goto(path.as_uri())
+                if width == 390:
+                    assert page.evaluate("document.documentElement.scrollWidth") <= 392, path
+                else:
+                    problems.update(_axe_serious(page, str(path.relative_to(tmp_path))))
+        page.close()
+    assert not problems, problems
+
+
+def test_sigterm_stops_serve_with_a_desk_page_open(browser: object, tmp_path: Path) -> None:
+    """A reviewer's tab holds the desk's live stream open; SIGTERM still stops the service and
+    the page says it is offline and reconnecting, not live."""
+    import signal
+
+    db = str(tmp_path / "svc.duckdb")
+    key = create_key(db, "reviewer", "default")
+    proc, base = start_serve(tmp_path, db)
+    try:
+        ctx = browser.new_context()  # type: ignore[attr-defined]
+        page = ctx.new_page()
+        page.goto(f"{base}/login")
+        page.get_by_label("API key").fill(key)
+        page.click("#login")
+        page.wait_for_selector("#conn[data-state=live]")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0  # it would wait for the browser to hang up before
+        page.wait_for_selector("#conn:is([data-state=reconnecting], [data-state=offline])")
+        assert page.locator("#reconnect").is_visible()
+        ctx.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
