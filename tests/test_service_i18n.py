@@ -18,6 +18,7 @@ def _marked() -> set[str | tuple[str, str]]:
         ("clearlive/service/templates/**.html", "jinja2.ext:babel_extract"),
         ("clearlive/report/templates/**.html", "jinja2.ext:babel_extract"),
         ("clearlive/service/*.py", "python"),
+        ("clearlive/report/*.py", "python"),
     ]
     jinja = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
     options = {"clearlive/service/templates/**.html": jinja, "clearlive/report/templates/**.html": jinja}

@@ -27,6 +27,7 @@ from clearlive.report.charts import (
     layer_of,
     quadrant_svg,
 )
+from clearlive.service.titles import title_in
 from clearlive.store import Store
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def _clock(offset_s: float | None) -> str:
     return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
+def _session_page(store: Store, s: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
     con = store.con
     key = [s["room_id"], s["session_id"]]
     first = s["first_ts_ms"] or 0
@@ -123,11 +124,13 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
     for row in count_rows:
         by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + row["n"]
     incidents, notes = _incidents(findings)
+    lang = titles.get("lang", "en")
     marks = [
-        {"minute": f["minute"], "layer": layer_of(f), "label": _mark_label(f), "href": f"#{f['id']}"} for f in findings
+        {"minute": f["minute"], "layer": layer_of(f), "label": _mark_label(f, lang), "href": f"#{f['id']}"}
+        for f in findings
     ]
     spans = [
-        {"start": span[0], "end": span[1], "label": f.get("title") or f["rule_id"]}
+        {"start": span[0], "end": span[1], "label": title_in(f["rule_id"], f.get("title", ""), lang)[0]}
         for f in findings
         if layer_of(f) == "behaviour" and (span := behaviour_span(f, first)) is not None
     ]
@@ -143,13 +146,14 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
         "by_category": sorted({r["category"] for r in count_rows}),
         "count_rows": count_rows,
         "by_severity": sorted(by_severity.items(), key=lambda kv: -SEVERITY_RANK[kv[0]]),
-        "timeline_svg": Markup(curve_svg(viewers, marks, spans)),
-        "counts_svg": Markup(counts_svg(count_rows)),
+        "timeline_svg": Markup(curve_svg(viewers, marks, spans, titles=titles)),
+        "counts_svg": Markup(counts_svg(count_rows, titles=titles)),
     }
 
 
-def _mark_label(f: dict[str, Any]) -> str:
-    return f"{f['clock'] or f['ts'][11:19]} {f.get('title') or f['rule_id']}: {f['evidence']['text'][:60]}"
+def _mark_label(f: dict[str, Any], lang: str) -> str:
+    title = title_in(f["rule_id"], f.get("title", ""), lang)[0]
+    return f"{f['clock'] or f['ts'][11:19]} {title}: {f['evidence']['text'][:60]}"
 
 
 def _incidents(findings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -186,7 +190,7 @@ def _incidents(findings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
 def write_report(db: Path, out: Path, lang: str = "en") -> ReportPaths:
     """Write the index to `out` and one page per session into `<out stem>_sessions/`, in `lang`
     (en or zh: headings, category and severity names, rule titles; quotes stay as said)."""
-    from clearlive.service.i18n import environment
+    from clearlive.service.i18n import chart_titles, environment
 
     if lang not in LANGUAGES:
         raise InputError(f"report language {lang!r}: use one of {', '.join(LANGUAGES)}")
@@ -209,7 +213,7 @@ def write_report(db: Path, out: Path, lang: str = "en") -> ReportPaths:
             s["page"] = f"{pages_dir.name}/{_slug(s['room_id'], s['session_id'])}.html"
             s["started"] = format_ts(s["first_ts_ms"]) if s["first_ts_ms"] else ""
             s["duration_min"] = round(((s["last_ts_ms"] or 0) - (s["first_ts_ms"] or 0)) / 60000, 1)
-            page = _session_page(store, s)
+            page = _session_page(store, s, chart_titles(lang))
             path = out.parent / s["page"]
             path.write_text(
                 env.get_template("session.html").render(**page, colours=SEVERITY_COLOURS, index_href=f"../{out.name}"),

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from clearlive.service import sessions, views
-from clearlive.service.i18n import LANG_COOKIE, LANGS, negotiate, render, translations
+from clearlive.service.i18n import LANG_COOKIE, LANGS, chart_titles, negotiate, render, translations
 from clearlive.service.keys import KeyInfo
 from clearlive.service.store import DECISIONS, ServiceStore
 
@@ -34,21 +34,6 @@ def mount_desk(app: FastAPI, store: ServiceStore) -> None:
 
 def _lang(request: Request) -> str:
     return negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
-
-
-def _chart_titles(lang: str) -> dict[str, str]:
-    _ = translations(lang).gettext
-    return {
-        "lang": lang,  # the findings' titles on the chart are in it too
-        "minute": _("minutes into the stream"),
-        "online": _("viewers online"),
-        "layer": _("findings"),
-        "here": _("this finding"),
-        "speech": _("speech"),
-        "chat": _("chat"),
-        "listing": _("listing"),
-        "behaviour": _("behaviour"),
-    }
 
 
 def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
@@ -229,7 +214,7 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
         info = viewer(request)
         if info is None:
             return login_first()
-        view = views.finding_view(store, info.tenant, finding_id, _chart_titles(_lang(request)))
+        view = views.finding_view(store, info.tenant, finding_id, chart_titles(_lang(request)))
         if view is None:
             return not_found(request, info, "finding")
         return show(request, "finding.html", info=info, decisions=DECISIONS, **view)
@@ -241,7 +226,7 @@ def _router(app: FastAPI, store: ServiceStore) -> APIRouter:
             return login_first()
         if store.tenant_of_room(room_id) != info.tenant:
             return not_found(request, info, "room")
-        view = views.room_view(store, info.tenant, room_id, page, _chart_titles(_lang(request)), kind)
+        view = views.room_view(store, info.tenant, room_id, page, chart_titles(_lang(request)), kind)
         return show(request, "room.html", info=info, **view)
 
     @router.get("/hosts/{anchor_id}")

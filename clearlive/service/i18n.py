@@ -64,6 +64,7 @@ DIMENSION_NAMES = {  # the service score's dimensions (clearlive/scoring/score.y
     "service": N_("service"),
     "content": N_("content"),
     "retention": N_("retention"),
+    "live_service": N_("service in the live room"),
 }
 STATUS_NAMES = {
     "open": N_("open"),
@@ -83,6 +84,26 @@ def translations(lang: str) -> NullTranslations:
     write_mo(buf, catalog)
     buf.seek(0)
     return Translations(buf)
+
+
+def chart_titles(lang: str) -> dict[str, str]:
+    """What the charts (clearlive/report/charts.py) say, in `lang`: axis titles, layer names, and
+    category and severity names."""
+    _ = translations(lang).gettext
+    return {
+        "lang": lang,  # the findings' titles on the chart are in it too
+        "minute": _("minutes into the stream"),
+        "online": _("viewers online"),
+        "layer": _("findings"),
+        "here": _("this finding"),
+        "speech": _("speech"),
+        "chat": _("chat"),
+        "listing": _("listing"),
+        "behaviour": _("behaviour"),
+        "severity": _("severity"),
+        **{f"category:{k}": _(v) for k, v in CATEGORY_NAMES.items()},
+        **{f"severity:{k}": _(v) for k, v in SEVERITY_NAMES.items()},
+    }
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
