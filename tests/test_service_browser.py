@@ -385,6 +385,11 @@ def test_a_finding_opens_at_its_moment(browser: object, desk: Desk) -> None:
 
 def test_chinese_interface(browser: object, desk: Desk) -> None:
     page = _page(browser, desk)
+    page.goto(f"{desk.base}/queue?view=all&rule=zh.absolute.grade")
+    title = page.locator(".incident .inc-title span").first  # a Chinese pack's rule, in English
+    assert (
+        title.inner_text() == "Grade terms: national-level, top-grade, finest" and title.get_attribute("lang") == "en"
+    )
     page.goto(f"{desk.base}/queue")
     assert page.get_attribute("html", "lang") == "en"
     page.click("a[hreflang=zh-CN]")
