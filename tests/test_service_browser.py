@@ -584,3 +584,105 @@ def test_sigterm_stops_serve_with_a_desk_page_open(browser: object, tmp_path: Pa
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_preload_reads_every_format_and_the_room_shows_every_kind(browser: object, tmp_path: Path) -> None:
+    """`clearlive serve --preload` on a room given as gzipped JSON Lines, an SRT transcript (its
+    second 0, session and host from the room's session_start), an orders CSV and a refunds Parquet
+    table: every event arrives, the transcript's finding at its moment, and the room page shows
+    each kind under its tab."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    room = "room-shop"
+    events = [
+        {
+            "type": "session_start",
+            "room_id": room,
+            "ts": "2026-11-02T10:00:00Z",
+            "session_id": "s-shop-1",
+            "anchor_id": "anchor-lin",
+            "shop_id": "shop-lin",
+            "title": "秋冬新款",
+        },
+        {
+            "type": "product",
+            "room_id": room,
+            "ts": "2026-11-02T10:00:05Z",
+            "sku": "coat-1",
+            "title": "羊毛大衣",
+            "category": "apparel",
+            "price": 399,
+            "list_price": 1299,
+            "stock": 50,
+        },
+        *(
+            {"type": "room_stats", "room_id": room, "ts": f"2026-11-02T10:0{m}:00Z", "online": 100 + 10 * m}
+            for m in range(1, 4)
+        ),
+        {"type": "comment", "room_id": room, "ts": "2026-11-02T10:01:10Z", "user_id": "u1", "text": "有M码吗"},
+    ]
+    with gzip.open(tmp_path / f"{room}.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in events)
+    (tmp_path / f"{room}.srt").write_text(
+        "1\n00:00:30,000 --> 00:00:34,000\n欢迎来到直播间，今天上新\n\n"
+        "2\n00:02:00,000 --> 00:02:05,000\n这件大衣全网最低价，绝对的天花板\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "orders.csv").write_text(
+        "room_id,ts,order_id,user_id,sku,qty,amount\n"
+        + "".join(f"{room},2026-11-02T10:03:0{k}Z,o{k},u{k},coat-1,1,399\n" for k in range(3)),
+        encoding="utf-8",
+    )
+    pq.write_table(
+        pa.table({"room_id": [room], "ts": ["2026-11-02T11:00:00Z"], "order_id": ["o1"], "reason": ["尺码不合适"]}),
+        tmp_path / "refunds.parquet",
+    )
+    db = str(tmp_path / "svc.duckdb")
+    key = create_key(db, "reviewer", "default")
+    files = [f"{room}.jsonl.gz", f"{room}.srt", "orders.csv", "refunds.parquet"]
+    proc, base = start_serve(tmp_path, db, *[a for f in files for a in ("--preload", str(tmp_path / f))])
+    try:
+        found = httpx.get(
+            f"{base}/api/v1/findings?room_id={room}&limit=500", headers={"Authorization": f"Bearer {key}"}
+        ).json()
+        spoken = [f for f in found if f["event_type"] == "utterance"]
+        assert spoken and {f["ts"][:19] for f in spoken} == {"2026-11-02T10:02:00"}  # t0 + 120 s
+        assert {f["anchor_id"] for f in spoken} == {"anchor-lin"}
+        ctx = browser.new_context()  # type: ignore[attr-defined]
+        ctx.add_cookies([{"name": "clearlive_session", "value": _login(base, key), "url": base}])
+        page = ctx.new_page()
+        page.goto(f"{base}/rooms/{room}")
+        kinds = dict(
+            page.locator("#kinds a").evaluate_all(
+                "els => els.map(a => [a.dataset.kind, parseInt(a.querySelector('.count').textContent)])"
+            )
+        )
+        assert kinds == {
+            "all": 12,
+            "speech": 2,
+            "chat": 1,
+            "stats": 3,
+            "listings": 1,
+            "orders": 3,
+            "after_sale": 1,
+            "session": 1,
+        }
+        page.click("#kinds a[data-kind=after_sale]")
+        row = page.locator("#events tbody tr")
+        assert row.count() == 1 and row.get_attribute("data-type") == "refund" and "尺码不合适" in row.inner_text()
+        page.click("#kinds a[data-kind=speech]")
+        flagged = page.locator("#events tbody tr.flagged")
+        assert flagged.count() == 1 and flagged.locator("mark").count() == 1
+        ctx.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _login(base: str, key: str) -> str:
+    r = httpx.post(f"{base}/login", data={"key": key}, follow_redirects=False, timeout=30)
+    assert r.status_code == 303
+    return r.cookies["clearlive_session"]
