@@ -14,6 +14,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -225,7 +226,14 @@ def test_a_reviewer_works_the_queue_by_keyboard(browser: object, desk: Desk) -> 
     assert audit["intact"] and audit["entries"] == before_undo + len(second_ids)
     labels = desk.api("/api/v1/labels").text
     assert "repeated claim already confirmed" not in labels  # an undone dismissal is no label
-
+    # the host's credit ledger: each finding id a link to the finding
+    page.goto(f"{desk.base}/hosts/anchor-mei")
+    ledger = page.locator("a[href^='/findings/']")
+    assert ledger.count() >= 1
+    fid = ledger.first.inner_text()
+    ledger.first.click()
+    page.wait_for_url(f"**/findings/{fid}")
+    assert fid in page.inner_text("main")
     # the decided view lists the confirmed incident; the escalated view starts empty
     page.goto(f"{desk.base}/queue?view=decided&category=absolute_terms")
     decided = page.locator(".incident").first.get_attribute("data-ids").split()  # type: ignore[union-attr]
@@ -288,7 +296,19 @@ def test_queue_filters_pages_and_escalates_by_keyboard(browser: object, desk: De
     assert "Incidents 26–" in page.inner_text("#summary")
     seen += page.locator(".incident").evaluate_all("els => els.map(e => e.id)")
     assert len(seen) == len(set(seen)) == total
-    # a severity filter from the keyboard: "/" focuses it, arrows choose, Enter applies
+
+    # host and time filters, counted in the database: the same findings the API reports
+    def shown_findings(query: str) -> int:
+        page.goto(f"{desk.base}/queue?view=all&{query}")
+        found = re.search(r"\((\d+) findings\)", page.inner_text("#summary"))
+        return int(found.group(1)) if found else 0
+
+    everything = desk.findings()
+    assert shown_findings("host=anchor-mei") == sum(f["anchor_id"] == "anchor-mei" for f in everything) > 200
+    lo, hi = (int(datetime(2026, 11, 1, 13, m, tzinfo=UTC).timestamp() * 1000) for m in (40, 50))
+    in_window = sum(lo <= f["ts_ms"] <= hi for f in everything if f["room_id"] == ROOM)
+    assert shown_findings(f"room={ROOM}&since=2026-11-01T13:40&until=2026-11-01T13:50") == in_window > 0
+    # a severity filter from the keyboard: "/" focuses it, typing chooses, Enter applies
     page.goto(f"{desk.base}/queue?room={ROOM}")
     page.keyboard.press("/")
     page.keyboard.type("high")
@@ -305,6 +325,10 @@ def test_queue_filters_pages_and_escalates_by_keyboard(browser: object, desk: De
     current = page.locator(".incident.current")
     inc_id, ids = current.get_attribute("id"), current.get_attribute("data-ids").split()  # type: ignore[union-attr]
     page.locator(f"#{inc_id}").focus()
+    page.keyboard.press("j")  # j and k move, and k comes back
+    assert page.locator(".incident.current").get_attribute("id") != inc_id
+    page.keyboard.press("k")
+    assert page.locator(".incident.current").get_attribute("id") == inc_id
     page.keyboard.press("e")
     page.wait_for_function("id => document.getElementById(id).dataset.status === 'escalated'", arg=inc_id)
     status = {f["id"]: f["status"] for f in desk.findings(room_id=ROOM)}
