@@ -5,7 +5,7 @@ extras, imported only where used, so a missing one fails with a message that nam
 
 | extra | brings | needed by |
 |---|---|---|
-| `serve` | FastAPI, uvicorn, python-multipart, Babel | `clearlive serve` |
+| `serve` | FastAPI, uvicorn, python-multipart | `clearlive serve` |
 | `postgres` | psycopg, SQLAlchemy, Alembic | a PostgreSQL store (`--db postgresql://...`), `worker` |
 | `redis` | redis | the service's Redis Streams workers (`serve --workers N`, `worker`) |
 | `spark` | PySpark, pandas | `clearlive scan --engine spark`, `score --engine spark`, `spark-stream` |
@@ -26,7 +26,6 @@ EXTRA_OF = {
     "fastapi": "serve",
     "uvicorn": "serve",
     "multipart": "serve",
-    "babel": "serve",
     "psycopg": "postgres",
     "sqlalchemy": "postgres",
     "alembic": "postgres",

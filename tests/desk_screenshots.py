@@ -1,5 +1,6 @@
 """Screenshots of the reviewers' desk for docs/service.md, at 1366 and 390 px, on the demo's
-room-glow and room-serum in a real `clearlive serve` (Debian's chromium through Playwright):
+room-glow and room-serum in a real `clearlive serve`, and of `clearlive report`'s room-glow page
+(Debian's chromium through Playwright):
 
     python -m tests.desk_screenshots docs/images
 """
@@ -22,8 +23,11 @@ SHOTS = [  # (file stem, path, language, width)
     ("desk-finding", "/findings/{finding}", "en", 1366),
     ("desk-finding", "/findings/{finding}", "zh", 390),
     ("desk-room", "/rooms/room-glow", "zh", 1366),
+    ("desk-room", "/rooms/room-glow?kind=stats", "en", 390),
+    ("desk-host", "/hosts/anchor-mei", "zh", 1366),
     ("desk-feed", "/", "en", 390),
 ]
+REPORT_SHOTS = [("zh", 1366), ("en", 390)]  # the static report's room-glow page
 
 
 def main(out: Path) -> None:
@@ -59,10 +63,32 @@ def main(out: Path) -> None:
                     page.wait_for_selector("#conn[data-state=live]")
                     page.screenshot(path=str(out / f"{stem}-{width}-{lang}.png"))
                     ctx.close()
+                for lang, width in REPORT_SHOTS:
+                    page = browser.new_page(viewport={"width": width, "height": 900 if width > 400 else 844})
+                    page.goto(_report(tmp, lang).as_uri())
+                    page.screenshot(path=str(out / f"report-session-{width}-{lang}.png"))
+                    page.close()
                 browser.close()
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def _report(tmp: Path, lang: str) -> Path:
+    """`clearlive scan` of room-glow (events and transcript) and `clearlive report --lang`; its page."""
+    from clearlive.cli.main import main
+
+    db = tmp / "scan.duckdb"
+    if not db.exists():
+        data = tmp / "data"
+        transcript = ["--room", "room-glow", "--session", "s-glow-1101", "--anchor", "anchor-mei"]
+        args = [str(data / "room-glow.jsonl"), str(data / "room-glow.host.vtt"), *transcript]
+        assert (
+            main(["scan", *args, "--t0", "2026-11-01T13:00:00Z", "--db", str(db), "--out", str(tmp / "f.jsonl")]) == 0
+        )
+    out = tmp / lang / "report.html"
+    assert main(["report", "--db", str(db), "--out", str(out), "--lang", lang]) == 0
+    return next((tmp / lang / "report_sessions").glob("room-glow-*.html"))
 
 
 if __name__ == "__main__":

@@ -16,9 +16,12 @@ def _marked() -> set[str | tuple[str, str]]:
     """Every message the templates and the service's Python code mark for translation."""
     method_map = [
         ("clearlive/service/templates/**.html", "jinja2.ext:babel_extract"),
+        ("clearlive/report/templates/**.html", "jinja2.ext:babel_extract"),
         ("clearlive/service/*.py", "python"),
+        ("clearlive/report/*.py", "python"),
     ]
-    options = {"clearlive/service/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
+    jinja = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
+    options = {"clearlive/service/templates/**.html": jinja, "clearlive/report/templates/**.html": jinja}
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     return {msg for _, _, msg, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=keywords)}
 
@@ -53,3 +56,44 @@ def test_pages_say_their_language() -> None:
     page = render("en", "login.html", info=None, error=None, here="/login", messages="{}")
     assert '<html lang="en">' in page and "Log in" in page
     assert translations("zh").ngettext("%(num)s finding", "%(num)s findings", 25) % {"num": 25} == "25 条发现"
+
+
+def test_every_rule_has_a_title_in_both_interface_languages() -> None:
+    """Pack rules: a title in the pack's language plus `titles` for the other one; code detectors'
+    rules and their cases are declared "中文 / English". The desk shows the reader's half."""
+    from clearlive.detectors.registry import listed_rules
+    from clearlive.rules.loader import load_rules
+    from clearlive.service.titles import pack_titles, split_bilingual, title_in
+
+    _, rules = load_rules()
+    titles = pack_titles()
+    assert len(titles) == len(rules) > 80
+    lacking = [(r.id, lang) for r in rules for lang in ("zh", "en") if lang not in titles[r.id]]
+    assert not lacking, f"pack rules with no title in an interface language (add `titles: {{zh: ...}}`): {lacking}"
+    declared = listed_rules(rules)
+    assert len(declared) > 40
+    one_language = [
+        (d.rule.id, t)
+        for d in declared
+        for t in [d.rule.title, *(c.title for c in d.rule.cases.values() if c.title)]
+        if split_bilingual(t) is None
+    ]
+    assert not one_language, f"detector rule titles not in the form '中文 / English': {one_language}"
+    assert title_in("en.price.at_a_loss", "Selling-at-a-loss, below-cost and lowest-price language", "zh") == (
+        "亏本、低于成本、最低价用语",
+        "zh",
+    )
+    assert title_in("fraud.templated_chat", "模板化刷屏（水军） / templated chat from many accounts", "en") == (
+        "templated chat from many accounts",
+        "en",
+    )
+    assert title_in("fraud.templated_chat", "模板化刷屏（水军） / templated chat from many accounts", "zh")[0] == (
+        "模板化刷屏（水军）"
+    )
+    assert title_in("zh.absolute.grade", "国家级、顶级、极品等等级性绝对化用语", "en") == (
+        "Grade terms: national-level, top-grade, finest",
+        "en",
+    )
+    # a title in one language stays as written (a user's own pack), tagged with its language
+    assert title_in("user.rule.x", "Hidden fees", "zh") == ("Hidden fees", "en")
+    assert split_bilingual("Price / value") is None and split_bilingual("买一送一 / 第二件半价") is None

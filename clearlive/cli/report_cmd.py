@@ -14,9 +14,10 @@ def report_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Index page to write; session pages go beside it.")] = Path(
         "report.html"
     ),
+    lang: Annotated[str, typer.Option("--lang", help="Language of the pages: en or zh.")] = "en",
 ) -> None:
     """Write a self-contained HTML page per session and an index (no network needed to view)."""
     from clearlive.report import write_report  # DuckDB, Jinja and vl-convert load only here
 
-    paths = write_report(db, out)
+    paths = write_report(db, out, lang)
     Console(stderr=True, soft_wrap=True).print(f"wrote {paths.index} and {len(paths.sessions)} session page(s)")

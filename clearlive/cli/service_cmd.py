@@ -14,7 +14,7 @@ from clearlive.extras import require
 
 err = Console(stderr=True, soft_wrap=True)
 
-SERVE_MODULES = ("fastapi", "uvicorn", "multipart", "babel")
+SERVE_MODULES = ("fastapi", "uvicorn", "multipart")
 POSTGRES_MODULES = ("psycopg", "sqlalchemy", "alembic")
 
 

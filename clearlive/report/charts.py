@@ -17,23 +17,36 @@ def render_svg(spec: dict[str, Any]) -> str:
     return svg[svg.find("<svg") :]
 
 
-def counts_svg(rows: list[dict[str, Any]], width: int = 420) -> str:
-    """Findings per category, stacked by severity."""
+def counts_svg(rows: list[dict[str, Any]], width: int = 420, titles: dict[str, str] | None = None) -> str:
+    """Findings per category, stacked by severity; categories and severities named by `titles`
+    ("category:ID", "severity:ID", as clearlive.service.i18n.chart_titles gives them)."""
     if not rows:
         return ""
+    t = {"layer": "findings", "severity": "severity", **(titles or {})}
+    categories = {r["category"]: t.get(f"category:{r['category']}", r["category"]) for r in rows}
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": width,
         "height": {"step": 22},
+        # room on the left: the renderer measures labels in its own font, narrower than a browser's
+        "padding": {"left": 40, "top": 5, "right": 5, "bottom": 5},
         "data": {"values": rows},
         "mark": "bar",
         "encoding": {
-            "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None, "axis": {"labelLimit": 0}},
-            "x": {"field": "n", "type": "quantitative", "title": "findings"},
+            "y": {
+                "field": "category",
+                "type": "nominal",
+                "sort": "-x",
+                "title": None,
+                "axis": {"labelLimit": 0, "labelExpr": _label_expr(categories)},
+            },
+            "x": {"field": "n", "type": "quantitative", "title": t["layer"]},
             "color": {
                 "field": "severity",
                 "type": "nominal",
+                "title": t["severity"],
                 "scale": {"domain": list(SEVERITY_COLOURS), "range": list(SEVERITY_COLOURS.values())},
+                "legend": {"labelExpr": _label_expr({k: t.get(f"severity:{k}", k) for k in SEVERITY_COLOURS})},
             },
         },
         "config": {"font": "sans-serif", "view": {"stroke": None}},

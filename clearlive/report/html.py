@@ -10,9 +10,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from clearlive.errors import InputError
@@ -28,10 +27,14 @@ from clearlive.report.charts import (
     layer_of,
     quadrant_svg,
 )
+from clearlive.service.titles import title_in
 from clearlive.store import Store
 
-_env = Environment(loader=PackageLoader("clearlive.report", "templates"), autoescape=select_autoescape())
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 HIGHLIGHT_CONTEXT = 40
+LANGUAGES = ("en", "zh")  # the report's interface languages (the desk's catalogue, clearlive/service/locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,7 @@ def _clock(offset_s: float | None) -> str:
     return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
+def _session_page(store: Store, s: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
     con = store.con
     key = [s["room_id"], s["session_id"]]
     first = s["first_ts_ms"] or 0
@@ -121,11 +124,13 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
     for row in count_rows:
         by_severity[row["severity"]] = by_severity.get(row["severity"], 0) + row["n"]
     incidents, notes = _incidents(findings)
+    lang = titles.get("lang", "en")
     marks = [
-        {"minute": f["minute"], "layer": layer_of(f), "label": _mark_label(f), "href": f"#{f['id']}"} for f in findings
+        {"minute": f["minute"], "layer": layer_of(f), "label": _mark_label(f, lang), "href": f"#{f['id']}"}
+        for f in findings
     ]
     spans = [
-        {"start": span[0], "end": span[1], "label": f.get("title") or f["rule_id"]}
+        {"start": span[0], "end": span[1], "label": title_in(f["rule_id"], f.get("title", ""), lang)[0]}
         for f in findings
         if layer_of(f) == "behaviour" and (span := behaviour_span(f, first)) is not None
     ]
@@ -141,13 +146,14 @@ def _session_page(store: Store, s: dict[str, Any]) -> dict[str, Any]:
         "by_category": sorted({r["category"] for r in count_rows}),
         "count_rows": count_rows,
         "by_severity": sorted(by_severity.items(), key=lambda kv: -SEVERITY_RANK[kv[0]]),
-        "timeline_svg": Markup(curve_svg(viewers, marks, spans)),
-        "counts_svg": Markup(counts_svg(count_rows)),
+        "timeline_svg": Markup(curve_svg(viewers, marks, spans, titles=titles)),
+        "counts_svg": Markup(counts_svg(count_rows, titles=titles)),
     }
 
 
-def _mark_label(f: dict[str, Any]) -> str:
-    return f"{f['clock'] or f['ts'][11:19]} {f.get('title') or f['rule_id']}: {f['evidence']['text'][:60]}"
+def _mark_label(f: dict[str, Any], lang: str) -> str:
+    title = title_in(f["rule_id"], f.get("title", ""), lang)[0]
+    return f"{f['clock'] or f['ts'][11:19]} {title}: {f['evidence']['text'][:60]}"
 
 
 def _incidents(findings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -181,8 +187,14 @@ def _incidents(findings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
     return rows, sorted(notes.values(), key=lambda n: n["n"])
 
 
-def write_report(db: Path, out: Path) -> ReportPaths:
-    """Write the index to `out` and one page per session into `<out stem>_sessions/`."""
+def write_report(db: Path, out: Path, lang: str = "en") -> ReportPaths:
+    """Write the index to `out` and one page per session into `<out stem>_sessions/`, in `lang`
+    (en or zh: headings, category and severity names, rule titles; quotes stay as said)."""
+    from clearlive.service.i18n import chart_titles, environment
+
+    if lang not in LANGUAGES:
+        raise InputError(f"report language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    env = environment(lang)
     if not db.exists():
         raise InputError(f"{db}: no such database; run `clearlive scan --db {db}` first")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -201,18 +213,18 @@ def write_report(db: Path, out: Path) -> ReportPaths:
             s["page"] = f"{pages_dir.name}/{_slug(s['room_id'], s['session_id'])}.html"
             s["started"] = format_ts(s["first_ts_ms"]) if s["first_ts_ms"] else ""
             s["duration_min"] = round(((s["last_ts_ms"] or 0) - (s["first_ts_ms"] or 0)) / 60000, 1)
-            page = _session_page(store, s)
+            page = _session_page(store, s, chart_titles(lang))
             path = out.parent / s["page"]
             path.write_text(
-                _env.get_template("session.html").render(**page, colours=SEVERITY_COLOURS, index_href=f"../{out.name}"),
+                env.get_template("session.html").render(**page, colours=SEVERITY_COLOURS, index_href=f"../{out.name}"),
                 encoding="utf-8",
             )
             written.append(path)
         totals = store.counts()
         scores = _latest_scores(store)
-    scores_page, host_pages = _write_scores(scores, out) if scores else (None, [])
+    scores_page, host_pages = _write_scores(env, scores, out) if scores else (None, [])
     out.write_text(
-        _env.get_template("index.html").render(
+        env.get_template("index.html").render(
             sessions=sessions,
             totals=totals,
             db=db.name,
@@ -233,7 +245,7 @@ def _latest_scores(store: Store) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
 
 
-def _write_scores(scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[Path]]:
+def _write_scores(env: Environment, scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[Path]]:
     """A page of shop and host scores with the traffic-versus-service chart, and a page per host."""
     page = out.with_name(out.stem + "_scores.html")
     hosts_dir = out.with_name(out.stem + "_hosts")
@@ -254,7 +266,7 @@ def _write_scores(scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[P
         ]
         path = out.parent / h["page"]
         path.write_text(
-            _env.get_template("host.html").render(
+            env.get_template("host.html").render(
                 h=h, dims_svg=Markup(dimensions_svg(dims)), scores_href=f"../{page.name}"
             ),
             encoding="utf-8",
@@ -266,7 +278,7 @@ def _write_scores(scores: list[dict[str, Any]], out: Path) -> tuple[Path, list[P
         if h["score"] is not None and h.get("traffic") and h.get("quadrant")
     ]
     page.write_text(
-        _env.get_template("scores.html").render(
+        env.get_template("scores.html").render(
             hosts=hosts,
             shops=shops,
             host_dims=list(hosts[0]["dimensions"]) if hosts else [],

@@ -51,6 +51,8 @@ def _validate(rule: RuleSpec, source: str, trusted: bool) -> tuple[tuple[LegalBa
 
     if not re.fullmatch(r"[a-z]{2,3}(\.[a-z0-9_]+){2,}", rule.id):
         raise fail("rule id must look like 'zh.absolute.superlative' (lowercase, dotted)")
+    if set(rule.titles) - {"zh", "en"}:
+        raise fail(f"titles are keyed by interface language (zh, en), not {sorted(set(rule.titles) - {'zh', 'en'})}")
     if rule.category not in CATEGORIES:
         raise fail(f"unknown category {rule.category!r}; use one of {', '.join(CATEGORIES)}")
     unknown = [c for c in rule.supersedes if c not in CATEGORIES]

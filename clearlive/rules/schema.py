@@ -57,12 +57,13 @@ class Examples(msgspec.Struct, forbid_unknown_fields=True):
 
 class RuleSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     id: str
-    title: str
+    title: str  # in the pack's language
     category: str
     severity: str
     legal_basis: list[str]
     message: str
     examples: Examples
+    titles: dict[str, str] = {}  # the title in the reviewers' other interface languages: {zh: ..., en: ...}
     languages: list[str] | None = None  # defaults to the pack's language
     terms: list[str] = []
     patterns: list[str] = []

@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from clearlive.service import sessions, views
 from clearlive.service.deps import DeskReviewer, SessionKey, Store, Viewer, get_store
-from clearlive.service.i18n import LANG_COOKIE, LANGS, negotiate, render, translations
+from clearlive.service.i18n import LANG_COOKIE, LANGS, chart_titles, negotiate, render, translations
 from clearlive.service.keys import KeyInfo
 from clearlive.service.store import DECISIONS
 
@@ -39,20 +39,6 @@ def mount_desk(app: FastAPI) -> None:
 
 def _lang(request: Request) -> str:
     return negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
-
-
-def _chart_titles(lang: str) -> dict[str, str]:
-    _ = translations(lang).gettext
-    return {
-        "minute": _("minutes into the stream"),
-        "online": _("viewers online"),
-        "layer": _("findings"),
-        "here": _("this finding"),
-        "speech": _("speech"),
-        "chat": _("chat"),
-        "listing": _("listing"),
-        "behaviour": _("behaviour"),
-    }
 
 
 def show(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -213,17 +199,17 @@ def assign(
 
 @router.get("/findings/{finding_id}")
 def finding_page(finding_id: str, request: Request, info: Viewer, store: Store) -> Response:
-    view = views.finding_view(store, info.tenant, finding_id, _chart_titles(_lang(request)))
+    view = views.finding_view(store, info.tenant, finding_id, chart_titles(_lang(request)))
     if view is None:
         return not_found(request, info, "finding")
     return show(request, "finding.html", info=info, decisions=DECISIONS, **view)
 
 
 @router.get("/rooms/{room_id}")
-def room_page(room_id: str, request: Request, info: Viewer, store: Store, page: int = 1) -> Response:
+def room_page(room_id: str, request: Request, info: Viewer, store: Store, page: int = 1, kind: str = "all") -> Response:
     if store.tenant_of_room(room_id) != info.tenant:
         return not_found(request, info, "room")
-    view = views.room_view(store, info.tenant, room_id, page, _chart_titles(_lang(request)))
+    view = views.room_view(store, info.tenant, room_id, page, chart_titles(_lang(request)), kind)
     return show(request, "room.html", info=info, **view)
 
 

@@ -20,6 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 LANGS = {"en": "en", "zh": "zh-CN"}  # interface language -> the value of <html lang>
@@ -57,6 +58,14 @@ SEVERITY_NAMES = {
     "high": N_("high"),
     "critical": N_("critical"),
 }
+DIMENSION_NAMES = {  # the service score's dimensions (clearlive/scoring/score.yaml)
+    "product": N_("product"),
+    "logistics": N_("logistics"),
+    "service": N_("service"),
+    "content": N_("content"),
+    "retention": N_("retention"),
+    "live_service": N_("service in the live room"),
+}
 STATUS_NAMES = {
     "open": N_("open"),
     "confirmed": N_("confirmed"),
@@ -75,6 +84,26 @@ def translations(lang: str) -> NullTranslations:
     write_mo(buf, catalog)
     buf.seek(0)
     return Translations(buf)
+
+
+def chart_titles(lang: str) -> dict[str, str]:
+    """What the charts (clearlive/report/charts.py) say, in `lang`: axis titles, layer names, and
+    category and severity names."""
+    _ = translations(lang).gettext
+    return {
+        "lang": lang,  # the findings' titles on the chart are in it too
+        "minute": _("minutes into the stream"),
+        "online": _("viewers online"),
+        "layer": _("findings"),
+        "here": _("this finding"),
+        "speech": _("speech"),
+        "chat": _("chat"),
+        "listing": _("listing"),
+        "behaviour": _("behaviour"),
+        "severity": _("severity"),
+        **{f"category:{k}": _(v) for k, v in CATEGORY_NAMES.items()},
+        **{f"severity:{k}": _(v) for k, v in SEVERITY_NAMES.items()},
+    }
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
@@ -114,7 +143,7 @@ def when(ms: int | None, lang: str) -> str:
 
 @cache
 def environment(lang: str) -> Environment:
-    """The service's templates (and the report's, which some pages include) in `lang`."""
+    """The service's templates and the static report's (`clearlive report --lang`) in `lang`."""
     env = Environment(
         loader=ChoiceLoader(
             [PackageLoader("clearlive.service", "templates"), PackageLoader("clearlive.report", "templates")]
@@ -129,10 +158,19 @@ def environment(lang: str) -> Environment:
         category_names=CATEGORY_NAMES,
         severity_names=SEVERITY_NAMES,
         status_names=STATUS_NAMES,
+        dimension_names=DIMENSION_NAMES,
     )
+    env.globals["rule_title"] = lambda rule_id, title: _rule_title(rule_id, title, lang)
     env.filters["when"] = lambda ms: when(ms, lang)
     env.filters["textlang"] = text_lang
     return env
+
+
+def _rule_title(rule_id: str, title: str | None, lang: str) -> Markup:
+    from clearlive.service.titles import title_in
+
+    shown, in_lang = title_in(rule_id, title or "", lang)
+    return Markup('<span lang="{}">{}</span>').format(LANGS[in_lang], shown)
 
 
 def render(lang: str, template: str, **context: Any) -> str:

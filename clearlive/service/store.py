@@ -198,6 +198,12 @@ class ServiceStore:
         where, params = self._room_where(tenant, room_id, types, None)
         return int(self.db.query(f"SELECT count(*) FROM events WHERE {where}", params)[0][0])
 
+    def count_room_events_by_type(self, tenant: str, room_id: str) -> dict[str, int]:
+        rows = self.db.query(
+            "SELECT type, count(*) FROM events WHERE tenant = ? AND room_id = ? GROUP BY type", [tenant, room_id]
+        )
+        return {t: int(n) for t, n in rows}
+
     def room_first_ms(self, tenant: str, room_id: str) -> int | None:
         rows = self.db.query("SELECT min(ts_ms) FROM events WHERE tenant = ? AND room_id = ?", [tenant, room_id])
         return rows[0][0] if rows else None

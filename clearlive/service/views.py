@@ -15,18 +15,24 @@ from clearlive.report.html import highlight, mark_quotes
 from clearlive.service.i18n import text_lang
 from clearlive.service.incidents import Incident, by_priority, group
 from clearlive.service.store import ServiceStore
+from clearlive.service.titles import title_in
 
 TALK = ("utterance", "comment")
 PAGE_SIZE = 25  # incidents per queue page
-ROOM_PAGE_LINES = 400  # speech and chat lines per room page
+ROOM_PAGE_EVENTS = 400  # events per room page
+# The room page's kinds of event (CONTRACT section 2), each a tab; "all" pages through every event.
+EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    "speech": ("utterance",),
+    "chat": ("comment",),
+    "stats": ("room_stats",),
+    "listings": ("product",),
+    "orders": ("order",),
+    "after_sale": ("refund", "review", "complaint", "shipment", "service_chat"),
+    "engagement": ("enter", "follow", "share", "like", "gift"),
+    "session": ("session_start", "session_end"),
+}
 MOMENT_MS = 120_000  # a finding's moment: the transcript and chat this long either side of it
 VIEWS = ("open", "escalated", "decided", "all")
-
-
-def rule_lang(rule_id: str) -> str | None:
-    """Rule titles are in their pack's language (zh.* rules in Chinese, en.* in English)."""
-    prefix = rule_id.split(".", 1)[0]
-    return {"zh": "zh-CN", "en": "en"}.get(prefix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +135,6 @@ def incident_view(inc: Incident) -> dict[str, Any]:
         "first": first,
         "line_html": mark_quotes(line, inc.quotes),
         "line_lang": text_lang(line),
-        "rule_lang": rule_lang(inc.rule_id),
         "windowed": inc.line is None,
         "legal_basis": list(bases.values()),
     }
@@ -170,39 +175,59 @@ def chart_for(
 ) -> Markup:
     """The room's viewer curve with its findings as linked points in layers and behaviour spans."""
     marks, spans = [], []
+    lang = titles.get("lang", "en")
     for f in findings:
         minute = round((f["ts_ms"] - first_ms) / 60000, 3)
-        label = f"{f['ts'][11:19]} {f.get('title') or f['rule_id']}: {f['evidence']['text'][:60]}"
+        title = title_in(f["rule_id"], f.get("title", ""), lang)[0]
+        label = f"{f['ts'][11:19]} {title}: {f['evidence']['text'][:60]}"
         marks.append({"minute": minute, "layer": layer_of(f), "label": label, "href": f"/findings/{f['id']}"})
         span = behaviour_span(f, first_ms) if layer_of(f) == "behaviour" else None
         if span is not None:
-            spans.append({"start": span[0], "end": span[1], "label": f.get("title") or f["rule_id"]})
+            spans.append({"start": span[0], "end": span[1], "label": title})
     svg = curve_svg(_curve(store, tenant, room_id, first_ms), marks, spans, marker, titles=titles)
     return Markup(svg)
 
 
-def room_view(store: ServiceStore, tenant: str, room_id: str, page: int, titles: dict[str, str]) -> dict[str, Any]:
+def room_view(
+    store: ServiceStore, tenant: str, room_id: str, page: int, titles: dict[str, str], kind: str = "all"
+) -> dict[str, Any]:
+    """A room: its viewer curve with every finding, and its events of one kind (or all), page by page."""
+    if kind not in EVENT_KINDS:
+        kind = "all"
+    types = EVENT_KINDS.get(kind)
     first_ms = store.room_first_ms(tenant, room_id) or 0
     findings = store.findings(tenant, room_id=room_id, limit=None)
-    by_event: dict[str, list[dict[str, Any]]] = {}
-    for f in findings:
-        for eid in f.get("event_ids", [])[:1]:
-            by_event.setdefault(eid, []).append(f)
-    n_lines = store.count_room_events(tenant, room_id, TALK)
-    pages = max(1, -(-n_lines // ROOM_PAGE_LINES))
+    by_event = _by_first_event(findings)
+    per_type = store.count_room_events_by_type(tenant, room_id)
+    kinds = {k: sum(per_type.get(t, 0) for t in ts) for k, ts in EVENT_KINDS.items()}
+    n_events = sum(per_type.values())
+    n_shown = n_events if types is None else kinds[kind]
+    pages = max(1, -(-n_shown // ROOM_PAGE_EVENTS))
     page = min(max(page, 1), pages)
-    events = store.room_events(tenant, room_id, ROOM_PAGE_LINES, (page - 1) * ROOM_PAGE_LINES, TALK)
+    events = store.room_events(tenant, room_id, ROOM_PAGE_EVENTS, (page - 1) * ROOM_PAGE_EVENTS, types)
     return {
         "room_id": room_id,
         "findings": findings,
-        "lines": [talk_line(e, by_event, first_ms) for e in events],
-        "n_lines": n_lines,
-        "n_events": store.count_room_events(tenant, room_id),
+        "lines": [event_line(e, by_event, first_ms) for e in events],
+        "kind": kind,
+        "kinds": {"all": n_events, **kinds},
+        "n_shown": n_shown,
+        "n_events": n_events,
+        "first_shown": (page - 1) * ROOM_PAGE_EVENTS + 1 if events else 0,
+        "last_shown": (page - 1) * ROOM_PAGE_EVENTS + len(events),
         "page": page,
         "pages": pages,
         "chart": chart_for(store, tenant, room_id, findings, first_ms, titles) if findings or first_ms else "",
         "first_ms": first_ms,
     }
+
+
+def _by_first_event(findings: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_event: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        for eid in f.get("event_ids", [])[:1]:
+            by_event.setdefault(eid, []).append(f)
+    return by_event
 
 
 def talk_line(e: dict[str, Any], by_event: dict[str, list[dict[str, Any]]], first_ms: int) -> dict[str, Any]:
@@ -225,6 +250,18 @@ def talk_line(e: dict[str, Any], by_event: dict[str, list[dict[str, Any]]], firs
     }
 
 
+def event_line(e: dict[str, Any], by_event: dict[str, list[dict[str, Any]]], first_ms: int) -> dict[str, Any]:
+    """One event as a row: speech and chat with their quote marked, other kinds by their fields
+    (the template names them in the reader's language)."""
+    line = talk_line(e, by_event, first_ms)
+    line["type"] = e["type"]
+    line["event"] = e
+    if e["type"] not in TALK:
+        line["who"] = e.get("user_id") or ""
+        line["lang"] = text_lang(e.get("text") or e.get("title") or e.get("reason") or "")
+    return line
+
+
 def finding_view(store: ServiceStore, tenant: str, finding_id: str, titles: dict[str, str]) -> dict[str, Any] | None:
     """A finding at its moment: the speech and chat around it, its place on the viewer curve, the
     listing facts it was checked against, its incident and its neighbours in the room."""
@@ -234,10 +271,7 @@ def finding_view(store: ServiceStore, tenant: str, finding_id: str, titles: dict
     room = f["room_id"]
     first_ms = store.room_first_ms(tenant, room) or f["ts_ms"]
     room_findings = store.findings(tenant, room_id=room, limit=None)
-    by_event: dict[str, list[dict[str, Any]]] = {}
-    for g in room_findings:
-        for eid in g.get("event_ids", [])[:1]:
-            by_event.setdefault(eid, []).append(g)
+    by_event = _by_first_event(room_findings)
     around = store.room_events(
         tenant, room, 2000, types=TALK, between_ms=(f["ts_ms"] - MOMENT_MS, f["ts_ms"] + MOMENT_MS)
     )
@@ -251,7 +285,6 @@ def finding_view(store: ServiceStore, tenant: str, finding_id: str, titles: dict
     incident = next((i for i in group(_with_assignee(store, tenant, room_findings)) if finding_id in i.ids), None)
     return {
         "f": f,
-        "rule_lang": rule_lang(f["rule_id"]),
         "quote_lang": text_lang(f["evidence"]["context"]),
         "lines": [talk_line(e, by_event, first_ms) for e in around],
         "listings": list(latest.values()),
@@ -262,7 +295,7 @@ def finding_view(store: ServiceStore, tenant: str, finding_id: str, titles: dict
         "prev_id": order[k - 1] if k > 0 else None,
         "next_id": order[k + 1] if k + 1 < len(order) else None,
         "incident": incident_view(incident) if incident else None,
-        "room_page": 1 + _line_index(store, tenant, room, f) // ROOM_PAGE_LINES,
+        "room_page": 1 + _line_index(store, tenant, room, f) // ROOM_PAGE_EVENTS,
     }
 
 
@@ -277,11 +310,14 @@ def _with_assignee(store: ServiceStore, tenant: str, findings: list[dict[str, An
 
 
 def _line_index(store: ServiceStore, tenant: str, room_id: str, f: dict[str, Any]) -> int:
-    """How many speech and chat lines of the room come before the finding: its room page."""
+    """How many events of the room come before the finding's first event (the room page's order:
+    time, then id): the page of all events it is on."""
+    eid = (f.get("event_ids") or [""])[0]
+    at = store.db.query("SELECT ts_ms FROM events WHERE tenant = ? AND room_id = ? AND id = ?", [tenant, room_id, eid])
+    ts_ms = at[0][0] if at else f["ts_ms"]
     rows = store.db.query(
-        "SELECT count(*) FROM events WHERE tenant = ? AND room_id = ? AND type IN ('utterance', 'comment') "
-        "AND ts_ms < ?",
-        [tenant, room_id, f["ts_ms"]],
+        "SELECT count(*) FROM events WHERE tenant = ? AND room_id = ? AND (ts_ms < ? OR (ts_ms = ? AND id < ?))",
+        [tenant, room_id, ts_ms, ts_ms, eid],
     )
     return int(rows[0][0])
 
