@@ -67,7 +67,12 @@ def load_chat(path: str | Path) -> tuple[list[dict[str, Any]], Counter[str]]:
     for f in files:
         with f.open(newline="", encoding="utf-8", errors="replace") as fh:
             for n, r in enumerate(csv.DictReader(fh), start=2):
-                key = (r.get("video_id") or "", r.get("author") or "", r.get("message") or "", r.get("published_at") or "")
+                key = (
+                    r.get("video_id") or "",
+                    r.get("author") or "",
+                    r.get("message") or "",
+                    r.get("published_at") or "",
+                )
                 if key in seen:  # the same message in a stream's two exports
                     skipped["duplicate"] += 1
                     continue
@@ -83,9 +88,7 @@ def load_chat(path: str | Path) -> tuple[list[dict[str, Any]], Counter[str]]:
                     skipped["no video or message"] += 1
                     continue
                 author = "u" + hashlib.blake2b(key[1].encode(), digest_size=6).hexdigest()
-                rows.append(
-                    {"type": "comment", "room_id": f"yt-{key[0]}", "ts": ts, "user_id": author, "text": key[2]}
-                )
+                rows.append({"type": "comment", "room_id": f"yt-{key[0]}", "ts": ts, "user_id": author, "text": key[2]})
     rows.sort(key=lambda r: (r["ts"], r["room_id"]))
     return rows, skipped
 
@@ -106,7 +109,9 @@ def ring(rng: random.Random, room: str, start_ms: int, size: int) -> list[dict[s
         span = rng.uniform(15, 60) * 1000
         for acc in rng.sample(accounts, k=max(3, int(size * rng.uniform(0.6, 1.0)))):
             text = rng.choice(RING_FILL) + rng.choice(lines) + rng.choice(RING_END)
-            out.append({"type": "comment", "room_id": room, "ts": at + int(rng.random() * span), "user_id": acc, "text": text})
+            out.append(
+                {"type": "comment", "room_id": room, "ts": at + int(rng.random() * span), "user_id": acc, "text": text}
+            )
     return out
 
 

@@ -78,7 +78,7 @@ class TenantScanners:
                 except TRANSIENT:
                     raise
                 except Exception as exc:
-                    raise EventFailed(ev, exc) from exc  # type: ignore[arg-type]  # named by its id
+                    raise EventFailed(ev, exc) from exc  # a tick is named by its id
                 continue
             if ev.id in seen:
                 continue
