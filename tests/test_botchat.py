@@ -87,11 +87,8 @@ def test_a_ring_of_sentences_is_found_in_a_room_chatting_fifteen_times_a_second(
     assert set(found[0].facts["accounts"]) <= {f"ring{k}" for k in range(24)}
     assert found[0].facts["n_accounts"] >= ChatConfig().min_accounts  # judged as the ring posts: at its eighth
     # The same room's crowd laughing and cheering together: long lines, few distinct shingles.
-    wave = [
-        comment(240_000 + rng.randrange(30_000), f"fan{k}", rng.choice(["哈哈哈哈哈哈哈哈哈哈", "666666666666", "冲冲冲冲冲冲冲冲"]),
-                300_000 + k)
-        for k in range(60)
-    ]  # fmt: skip
+    cheers = ["哈哈哈哈哈哈哈哈哈哈", "666666666666", "冲冲冲冲冲冲冲冲"]
+    wave = [comment(240_000 + rng.randrange(30_000), f"fan{k}", rng.choice(cheers), 300_000 + k) for k in range(60)]
     assert bursts(honest + wave) == []
     # One sentence copied by twelve viewers (a copypasta, or a line the host read out): not a ring
     # of sentences, and a twentieth of the chat.
