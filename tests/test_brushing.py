@@ -175,3 +175,21 @@ def test_a_busy_shops_first_hour_is_no_yardstick_for_its_keen_buyers() -> None:
     late = [order(4 * 3600 + 600 * k + 60 * j, f"ring{j}", 60_000 + 10 * j + k) for j in range(2) for k in range(5)]
     found = buyer_bursts(sorted(singles + late, key=lambda e: e.ts))
     assert len(found) == 1 and set(found[0].facts["suspicious_buyers"]) == {"ring0", "ring1"}
+
+
+def test_a_checkpoint_from_before_the_one_hour_sweep_resumes() -> None:
+    """A shop's state pickled by session 8 (no sweep, a `last_report`) restores and goes on judging."""
+    import pickle
+
+    from clearlive.detectors.brushing import _ShopWindow
+
+    scanner = Scanner.from_config(ScanConfig())
+    for e in [order(60 * k, f"b{k}", k) for k in range(5)]:
+        scanner.process(e)
+    w = scanner.rooms["r1"].slots["fraud.order_brushing"]["shop-1"]
+    old = _ShopWindow.__new__(_ShopWindow)
+    old.__dict__.update({k: v for k, v in w.__dict__.items() if k not in ("sweep", "last_event")}, last_report=None)
+    scanner.rooms["r1"].slots["fraud.order_brushing"]["shop-1"] = pickle.loads(pickle.dumps(old))
+    ring = [order(600 + 30 * k, f"ring{k % 2}", 100 + k) for k in range(8)]  # within the hour: the same room
+    found = [f for e in ring for f in scanner.process(e)] + list(scanner.finish())
+    assert [f.rule_id for f in found] == ["fraud.order_brushing"]

@@ -87,6 +87,13 @@ class _ShopWindow:
     buyers: set[str] = field(default_factory=set)  # distinct buyers so far (up to MIN_SHOP_BUYERS is enough)
     last_buyer_report: int | None = None
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # A checkpoint from before the one-hour sweep (session 9): its windows start afresh.
+        state.pop("last_report", None)
+        state.setdefault("sweep", _Sweep())
+        state.setdefault("last_event", None)
+        self.__dict__.update(state)
+
 
 class OrderBrushingDetector(Detector):
     id = "fraud.order_brushing"
