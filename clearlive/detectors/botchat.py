@@ -19,13 +19,7 @@ bursting groups of the last BURST_MS are taken together: a finding needs MIN_ACC
 them, making up at least MIN_SHARE of all the room's comments of that span, and the span must
 hold more chat than the room's own rate predicts by at least EXTRA_SHARE of the burst: a ring's
 lines come on top of the room's chat, while honest viewers who happen to say the same things in
-a quiet room do not make it chat more than it usually does. Those two share tests are for the
-lines a crowd says alike; near-copies of whole sentences are not said alike by chance, so when
-RICH_LINES or more bursting groups are sentences (RICH_WEIGHT distinct shingles or more, weighed as
-characters are: '哈哈哈哈哈哈', 'ewwww' or an emoji's name four times have few) and MIN_ACCOUNTS
-accounts posted them, that is a finding however fast the room chats (issue #16: in real chat of 13
-comments a second a ring of 40 accounts was a tenth of the chat, and the real chat of three
-YouTube streams, 41,929 messages, has no such burst; docs/evaluation.md). Lines the host just
+a quiet room do not make it chat more than it usually does. Lines the host just
 asked viewers to type (a cue in the host's speech of the last CUE_MS) are not bursts, and a room
 is judged on similarity and history once its chat spans MIN_HISTORY_MS; before that only the
 unmistakable burst counts (one line from MIN_ACCOUNTS accounts within 10 s, 60% of that chat). One finding
@@ -75,9 +69,6 @@ class ChatConfig:
     max_window: int = 5000
     history_factor: float = 6.0  # the burst must be this many times the line's usual count in a window
     max_templates: int = 20_000  # per room; the rarest are forgotten beyond this
-    rich_weight: float = 8.0  # distinct shingles (a CJK bigram weighs 1, a trigram of letters a third):
-    # a sentence, not a cheer or a repeated syllable ('哈哈哈哈', 'ewwww', an emoji's name four times) ...
-    rich_lines: int = 2  # ... and this many such lines from MIN_ACCOUNTS accounts need no share of the chat
 
 
 TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
@@ -105,13 +96,6 @@ def shingles(key: str) -> frozenset[str]:
     # Interned: every active group keeps its shingles, and one object per distinct bigram instead of
     # one per occurrence is most of the detector's memory on busy rooms of distinct lines.
     return frozenset(sys.intern(key[i : i + n]) for i in range(max(1, len(key) - n + 1)))
-
-
-def richness(grams: frozenset[str]) -> float:
-    """A line's distinct shingles, weighed as `weight` weighs characters: how much of a sentence it
-    is. A repeated syllable or emoji name has few however long it is."""
-    cjk = sum(1 for g in grams if _CJK.search(g))
-    return cjk + (len(grams) - cjk) / 3
 
 
 @dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
@@ -352,17 +336,6 @@ class TemplatedChatDetector(TextDetector):
         # Events out of time order (a replay, a disordered feed) can leave the burst's own lines
         # outside that count; they are comments of the span all the same (and never divide by 0).
         in_span = max(in_span, len(comments))
-        if not young:
-            # Near-copies of whole sentences from many accounts at once are a ring however fast the
-            # room chats: the share tests below are for cheers and short questions, which a crowd
-            # says alike; in a room of 13 comments a second a ring of 40 was a tenth of the chat.
-            rich = [(g, recent) for g, recent in bursting if richness(g.grams) >= cfg.rich_weight]
-            rich_accounts = sorted({u for _, recent in rich for _, u, _ in recent})
-            if len(rich) >= cfg.rich_lines and len(rich_accounts) >= cfg.min_accounts:
-                rich_comments = [m for _, recent in rich for m in recent]
-                rich_start = min(t for t, _, _ in rich_comments)
-                rich_span = max(sum(1 for t in w.times if t >= rich_start), len(rich_comments))
-                return self._report(event, room, w, ts, rich, rich_accounts, rich_comments, rich_start, rich_span)
         if len(comments) < (cfg.young_share if young else cfg.min_share) * in_span:
             return []
         if young:
