@@ -1,7 +1,7 @@
 """Recall and false alarms of the behaviour detectors by kind and intensity, on three grounds.
 
     python bench/fraud_grid.py [--part project|literature|real|all] [--trials 20] [--honest 100] [--seed 1]
-                               [--rooms 4] [--retail online_retail_II.csv]
+                               [--rooms 4] [--retail online_retail_II.csv] [--chat YouTube-Live-Chat-Dataset]
 
 `--part project` (the default) is the project's own generator (clearlive/demo/inject.py), below.
 `--part literature` is the second generator (clearlive/simulation/live_fraud.py, written from
@@ -10,6 +10,7 @@ of them hosts sending fans to a friend's room) and `--rooms` rooms per fraud kin
 each world scanned on its own; a room counts as flagged when any `fraud.*` finding names it.
 Then the same kinds at one intensity across room sizes, and FRAUDAR's dense block.
 `--part real` injects brushing into real order logs (bench/real_orders.py; needs `--retail`).
+`--part chat` scans real live chat and injects chat rings into it (bench/real_chat.py; needs `--chat`).
 
 - Templated chat (fraud.templated_chat): a burst of N bot accounts posting one line, in a room
   whose honest viewers chat at 0.5 or 2 comments a second (the same eight questions over and over).
@@ -67,12 +68,13 @@ def line(label: str, recall: float, precision: float, false_alarms: int, trials:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["project", "literature", "real", "all"], default="project")
+    ap.add_argument("--part", choices=["project", "literature", "real", "chat", "all"], default="project")
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--honest", type=int, default=100, help="honest worlds per row (false alarms are rare)")
     ap.add_argument("--rooms", type=int, default=4, help="literature: rooms per kind and intensity")
     ap.add_argument("--sweep", type=int, help="literature: rooms per kind and size (default rooms // 2)")
     ap.add_argument("--retail", help="real: a downloaded copy of UCI Online Retail II (.csv or .xlsx)")
+    ap.add_argument("--chat", help="chat: a downloaded copy of YouTube-Live-Chat-Dataset (a folder or CSV files)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--kinds", default="chat,lockstep,brushing,raids", help="project: which tables (comma-separated)")
     args = ap.parse_args()
@@ -86,6 +88,12 @@ def main() -> int:
         if not args.retail:
             ap.error("--part real needs --retail PATH (UCI Online Retail II, CC BY 4.0; see bench/real_orders.py)")
         real_grid(args.retail, random.Random(args.seed))
+    if args.part in ("chat", "all") and (args.chat or args.part == "chat"):
+        from real_chat import chat_grid
+
+        if not args.chat:
+            ap.error("--part chat needs --chat PATH (YouTube-Live-Chat-Dataset; see bench/real_chat.py)")
+        chat_grid(args.chat, random.Random(args.seed))
     if args.part in ("project", "all"):
         project_grid(args)
     return 0

@@ -285,3 +285,43 @@ def test_a_dead_workers_lease_is_taken_at_once(tmp_path: Path, pg_url: str) -> N
     finally:
         alive.kill()
     store.db.close()
+
+
+def test_a_room_whose_feed_stops_ends_on_the_tenants_clock_in_its_shard(pg_url: str) -> None:  # noqa: F811
+    """The host of room-early claims a reference price, an origin and scarcity before the listing,
+    and then the feed just stops; the tenant's only other room is on the other shard and goes on for
+    over an hour. Room-early's shard sees nothing more of its own, but the front's ticks carry the
+    tenant's clock to it: the room ends there an hour later, its claims are judged against the
+    listing, and the workers store exactly what the embedded service does."""
+    from clearlive.service.pipeline import TenantScanners
+    from clearlive.service.redis_transport import RedisSubmitter, ShardWorker, shard_of, stream_key
+    from clearlive.service.store import open_store
+    from tests.test_lifecycle import _ev, copies, early_claims_room
+
+    t0 = 1_793_534_400_000
+    assert shard_of("room-early", SHARDS) != shard_of("room-busy", SHARDS)
+    early = early_claims_room(t0)[:-1]  # no session_end
+    busy = [
+        _ev(type="room_stats", ts=t0 + k * 60_000, id=f"busy-{k}", online=100 + k, room_id="room-busy")
+        for k in range(100)  # 99 minutes: the tenant's clock passes room-early's idle hour
+    ]
+    events = sorted(early + busy, key=lambda e: (e.ts, e.id))
+    want = TenantScanners().process("acme", copies(events))
+    assert ("room-early", "facts.price.reference_above_lowest") in {(f.room_id, f.rule_id) for f in want}
+
+    r = redis.Redis.from_url(REDIS_URL)
+    r.flushdb()
+    store = open_store(pg_url)
+    submitter = RedisSubmitter(REDIS_URL, SHARDS)
+    for i in range(0, len(events), 40):  # the front's batches, as a client would post them
+        submitter.submit("acme", copies(events[i : i + 40]))
+    worker = ShardWorker(REDIS_URL, store, list(range(SHARDS)))
+    try:
+        worker.run(idle_exit_s=2.0)
+        rows = store.db.query("SELECT id, room_id, rule_id FROM findings WHERE tenant = ?", ["acme"])
+        assert {row[0] for row in rows} == {f.id for f in want}
+        assert ("room-early", "facts.origin.mismatch") in {(row[1], row[2]) for row in rows}
+        assert "room-early" not in worker.states[str(shard_of("room-early", SHARDS))].scanners["acme"].rooms
+        assert all(r.xlen(stream_key(lane)) == 0 for lane in lanes())  # the ticks are acknowledged too
+    finally:
+        store.db.close()

@@ -26,7 +26,7 @@ from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.service.store import ServiceStore
-from clearlive.service.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, WorkerCore, checkpoint_gap
+from clearlive.service.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, Tick, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.service")
 
@@ -65,10 +65,21 @@ class TenantScanners:
         return scanner
 
     def process(self, tenant: str, events: Iterable[EventBase]) -> list[Finding]:
+        events = list(events)
+        if tenant not in self.scanners and all(isinstance(e, Tick) for e in events):
+            return []  # the clock of a tenant with no room here: nothing to end
         scanner = self._scanner(tenant)
         seen = self.seen[tenant]
         out: list[Finding] = []
         for ev in events:
+            if isinstance(ev, Tick):  # another shard's event: the tenant's clock only
+                try:
+                    out.extend(scanner.advance(ev.ts))
+                except TRANSIENT:
+                    raise
+                except Exception as exc:
+                    raise EventFailed(ev, exc) from exc  # a tick is named by its id
+                continue
             if ev.id in seen:
                 continue
             seen[ev.id or ""] = None

@@ -7,6 +7,12 @@
   see every room of the tenant in the order the front accepted them. A worker given shard s works
   both lanes s and t<s>; the two scanners' parts ("rooms", "cross") together report what one
   scanner over everything would.
+- **One clock per tenant.** A room shard carries only its own rooms' events, so after each batch the
+  front also writes a tick (the tenant and the batch's latest event time, no event) to every room
+  shard: a shard's scanner moves the tenant's clock on it (`Scanner.advance`), and a room whose feed
+  just stops ends an hour of the tenant's time later, as in `clearlive scan`, though the tenant's
+  other rooms are all on other shards. (Before, a shard's clock was its own rooms' latest event,
+  and such a room never ended: its pending claims were never judged, its state never dropped.)
 - **At least once, exactly once in effect.** A worker reads its shards through a consumer group,
   runs the detectors, stores events and findings (both keyed by deterministic ids, inserted with
   ON CONFLICT DO NOTHING), and acknowledges entries only when it checkpoints: the detector state
@@ -49,7 +55,7 @@ import redis
 from clearlive.model.events import Event, EventBase
 from clearlive.service.pipeline import QueueFull, TenantScanners
 from clearlive.service.store import ServiceStore, open_store
-from clearlive.service.worker_core import TRANSIENT, Retry, WorkerCore, checkpoint_gap
+from clearlive.service.worker_core import TRANSIENT, Retry, Tick, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.worker")
 GROUP = "clearlive"
@@ -102,12 +108,20 @@ class RedisSubmitter:
     def submit(self, tenant: str, events: list[EventBase]) -> None:
         if self.lag() > self.max_backlog:
             raise QueueFull(f"{self.max_backlog} events waiting for the workers")
+        if not events:
+            return
         pipe = self.redis.pipeline(transaction=False)
         cross = stream_key(tenant_lane(tenant, self.shards))
         for ev in events:
             entry = {"t": tenant, "e": _encode(ev)}
             pipe.xadd(stream_key(shard_of(ev.room_id, self.shards)), entry)
             pipe.xadd(cross, entry)
+        # The tenant's clock for every room shard, after the batch's events (one entry per shard and
+        # batch, not per event: a room ends at the batch's end instead of at the event that passed
+        # its hour, with the same state and so the same findings).
+        tick = {"t": tenant, "k": str(max(ev.ts for ev in events))}
+        for shard in range(self.shards):
+            pipe.xadd(stream_key(shard), tick)
         pipe.execute()
 
     def waiting_for(self) -> list[str]:
@@ -336,6 +350,12 @@ class ShardWorker:
         by_tenant: dict[str, list[EventBase]] = {}
         for entry, fields in entries:
             tenant = fields.get(b"t", b"").decode("utf-8", "replace")
+            if b"k" in fields and b"e" not in fields:  # the tenant's clock (see RedisSubmitter.submit)
+                try:
+                    by_tenant.setdefault(tenant, []).append(Tick(int(fields[b"k"])))  # type: ignore[arg-type]
+                except ValueError as exc:
+                    self.core.undecodable(tenant, shard, f"entry:{entry.decode()}", fields[b"k"], exc)
+                continue
             try:
                 ev = _decode_event(fields[b"e"])
             except (KeyError, msgspec.DecodeError, msgspec.ValidationError) as exc:  # not the front's

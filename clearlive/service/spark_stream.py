@@ -88,6 +88,8 @@ class RedisShardsReader(DataSourceStreamReader):
     def read(self, partition: _Shard) -> Iterator[tuple[str, str, int, int, int, str]]:  # type: ignore[override]
         r = self._redis()
         for entry, fields in r.xrange(partition.key, min="(" + partition.start, max=partition.end):
+            if b"e" not in fields:
+                continue  # a room shard's tick (the Redis workers' clock): Spark makes its own
             ev = _decode(fields[b"e"])
             ms, _, n = entry.decode().partition("-")  # the entry id: the order the front accepted it in
             yield fields[b"t"].decode(), ev.room_id, int(ev.ts), int(ms), int(n), fields[b"e"].decode()

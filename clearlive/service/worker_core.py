@@ -90,6 +90,20 @@ class EventFailed(Exception):
         self.error = error
 
 
+class Tick:
+    """The tenant's clock reached `ts` with an event this lane does not carry (another shard's room):
+    a scanner given one only moves its clock (`Scanner.advance`), so that its rooms end on the
+    tenant's clock, as in `clearlive scan`. It passes through the core among the events, named by
+    `id`, and is never stored."""
+
+    __slots__ = ("id", "room_id", "ts")
+
+    def __init__(self, ts: int) -> None:
+        self.ts = ts
+        self.id = f"tick:{ts}"
+        self.room_id = ""
+
+
 def detect_each(scanner: Any, events: Iterable[EventBase]) -> list[Finding]:
     """`scanner.process` over each event, naming the event that raised (for the error policy)."""
     out: list[Finding] = []
@@ -212,7 +226,7 @@ class WorkerCore:
         """The events stored; those the store refuses as data (after retries) are dead-lettered and
         left out of detection."""
         try:
-            self.sink.add_events(tenant, events)
+            self.sink.add_events(tenant, [e for e in events if not isinstance(e, Tick)])
             return events
         except TRANSIENT:
             raise
@@ -220,6 +234,9 @@ class WorkerCore:
             log.warning("lane %s: storing %d events failed (%s); one at a time", lane, len(events), exc)
         kept = []
         for ev in events:
+            if isinstance(ev, Tick):
+                kept.append(ev)
+                continue
             err = self._write_with_retries(lambda ev=ev: self.sink.add_events(tenant, [ev]))
             if err is None:
                 kept.append(ev)
