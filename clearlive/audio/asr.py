@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -263,3 +264,12 @@ class StreamTranscriber:
             if last:
                 break
         return done
+
+
+def transcribe_stream(model: AsrModel, blocks: Iterator[np.ndarray], opts: AsrOptions) -> Iterator[AsrSegment]:
+    """Sentences of a stream as soon as they are complete (a live room followed from its URL):
+    the same windows and seams as the recording of it transcribed with the same options."""
+    stream = StreamTranscriber(model, opts)
+    for block in blocks:
+        yield from stream.feed(block)
+    yield from stream.feed(np.zeros(0, dtype=np.float32), final=True)

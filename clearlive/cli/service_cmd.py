@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from clearlive.audio import AUDIO_SUFFIXES
 from clearlive.errors import ClearLiveError
 from clearlive.extras import require
 
@@ -165,13 +166,24 @@ def serve_command(
     db: DbOption = None,
     preload: Annotated[
         list[Path] | None,
-        typer.Option("--preload", help="Event files to ingest at start (default: the demo's rooms if present)."),
+        typer.Option(
+            "--preload",
+            help="Event, transcript or recording files to ingest at start (default: the demo's rooms if present).",
+        ),
     ] = None,
     redis_url: Annotated[
         str | None, typer.Option("--redis", help="Redis URL: events go through Redis Streams to worker processes.")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="With --redis: worker processes to start.")] = 2,
     shards: Annotated[int, typer.Option("--shards", min=1, help="With --redis: streams to shard rooms over.")] = 4,
+    recordings: Annotated[
+        Path | None,
+        typer.Option(
+            "--recordings",
+            help="Folder for live rooms' audio, played at a finding's moment (default: beside the DuckDB file, "
+            "or ./clearlive-recordings with PostgreSQL).",
+        ),
+    ] = None,
 ) -> None:
     """Run the live service: ingest API, alert stream, dashboard. Embedded by default (needs [serve])."""
     require("serve", "clearlive serve", *SERVE_MODULES)
@@ -226,7 +238,11 @@ def serve_command(
         if files:
             n = _preload(store, pipeline, files)
             err.print(f"ingested {n} events from {len(files)} file(s) into tenant 'default'")
-        app = create_app(store, pipeline, {"redis_url": redis_url, "workers": procs, "stopping": stopping})
+        if recordings is None:
+            on_pg = (db or "").startswith(("postgresql://", "postgres://"))
+            recordings = Path("clearlive-recordings") if on_pg else Path(db or DEFAULT_DB).with_suffix(".recordings")
+        status = {"redis_url": redis_url, "workers": procs, "stopping": stopping}
+        app = create_app(store, pipeline, status, recordings=recordings)
         err.print(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
         StoppingServer(uvicorn.Config(app, host=host, port=port, log_level="warning"), stopping).run()
     finally:
@@ -282,7 +298,7 @@ def worker_command(
     worker_main(redis_url, db, owned)
 
 
-TRANSCRIPTS = (".vtt", ".srt", ".json")
+TRANSCRIPTS = (".vtt", ".srt", ".json", *AUDIO_SUFFIXES)  # a recording is its room's transcript too
 
 
 def _demo_files(store) -> list[Path]:

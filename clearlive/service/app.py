@@ -20,6 +20,7 @@ import tempfile
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
@@ -127,7 +128,10 @@ def parse_numbered(
     return events, rejects
 
 
-def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any] | None = None) -> FastAPI:
+def create_app(
+    store: ServiceStore, submitter: Submitter, status: dict[str, Any] | None = None, recordings: Path | None = None
+) -> FastAPI:
+    """`recordings`: where live rooms' audio is kept for playback at a finding's moment (None: not kept)."""
     app = FastAPI(
         title="ClearLive",
         version="1",
@@ -251,8 +255,10 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
     # A tenant admin's keys and dead letters (clearlive/service/admin_api.py).
     app.include_router(admin_router(store, role("admin")))
 
-    # Live audio chunks -> utterances (clearlive/service/audio_api.py, issue 23).
-    app.include_router(audio_router(store, submitter, role("ingest", "admin")))
+    # Live audio chunks or a stream URL -> utterances (clearlive/service/audio_api.py, issue 23).
+    app.include_router(
+        audio_router(store, submitter, role("ingest", "admin"), role("reviewer", "admin"), recordings)
+    )
 
     @app.get("/api/v1/findings", tags=["findings"])
     def findings(
