@@ -42,7 +42,7 @@ def write_aac(samples: np.ndarray, path: Path, fmt: str, options: dict[str, str]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -213,3 +213,19 @@ def test_serve_preload_reads_a_recording_as_its_rooms_speech(model: AsrModel, tm
     # The recording takes its room's second 0, session and host from the room's session_start.
     assert claim["source"] == "asr" and claim["session_id"] == "s1" and claim["anchor_id"] == "host-1"
     assert claim["ts"].startswith("2026-11-01T12:00:")
+
+
+def test_lint_a_rehearsal_recording_locates_findings_by_time(run_cli, model: AsrModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run_cli("lint", SPOKEN, "--lang", "en", "--fail-on", "high")
+    assert code == 1, err  # the spoken disease claim is high
+    first = out.splitlines()[0]
+    where = r".*en-efficacy\.mp3@0:0\d\.\d-0:(0\d|1[01])\.\d"
+    assert re.fullmatch(where + r": high claims\.efficacy\.disease \(efficacy_claim\)", first), first
+    assert "Ginger has been used to treat" in out
+    code, out, _ = run_cli("lint", SPOKEN, "--lang", "en", "--format", "jsonl")
+    f = json.loads(out.splitlines()[0])
+    assert code == 0 and f["source"] == "asr" and f["speech"]["recording"] == str(SPOKEN)
+    broken = tmp_path / "rehearsal.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    code, _, err = run_cli("lint", broken)
+    assert code == 2 and "rehearsal.mp4" in err
