@@ -126,8 +126,8 @@ def _decode_window(model: AsrModel, samples: np.ndarray, offset: float, opts: As
     if language is None and model.is_multilingual:
         # A mixed room: each run of one language decoded in it (language_runs), in order.
         out: list[AsrSegment] = []
-        for a, b, lang in language_runs(model, samples):
-            run_opts = AsrOptions(lang=lang, beam_size=opts.beam_size, vad=opts.vad)
+        for a, b, run_lang in language_runs(model, samples):
+            run_opts = AsrOptions(lang=run_lang, beam_size=opts.beam_size, vad=opts.vad)
             for seg in _decode_window(model, samples[a:b], offset + a / SAMPLE_RATE, run_opts):
                 seg.lang = segment_language(seg.heard, None)  # by script, as before: zh-Hant stays a room's choice
                 out.append(seg)
