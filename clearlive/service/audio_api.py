@@ -230,10 +230,12 @@ def audio_router(
         return {"room_id": room_id, **follower.status()}
 
     @router.get("/api/v1/rooms/{room_id}/recordings/{t0_ms}.wav", tags=["read"])
-    def room_recording(room_id: str, t0_ms: int, info: Annotated[KeyInfo, Depends(reader_role)]) -> FileResponse:
+    def room_recording(room_id: str, t0_ms: str, info: Annotated[KeyInfo, Depends(reader_role)]) -> FileResponse:
         """The room's live audio as the service heard it (16 kHz mono WAV), growing while the room
         is live: the dashboard plays a finding's moment from it with a #t= time fragment."""
-        path = recording_path(recordings, info.tenant, room_id, t0_ms) if recordings is not None else None
+        if not t0_ms.isdigit():  # a recording's name is its t0 in epoch milliseconds, nothing else
+            raise HTTPException(404, "no such recording")
+        path = recording_path(recordings, info.tenant, room_id, int(t0_ms)) if recordings is not None else None
         if path is None or not path.is_file():
             raise HTTPException(404, "no recording of that room's audio is kept")
         return FileResponse(path, media_type="audio/wav")
