@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+from pathlib import Path
 
 import msgspec
 from hypothesis import given, settings
@@ -113,12 +115,12 @@ def test_a_burst_arriving_out_of_time_order_is_scanned_not_crashed() -> None:
 
 def _most_similar_by_counting_all(grams: frozenset[str], index: dict) -> object:  # type: ignore[type-arg]
     """The grouping as first written: count shared shingles for every group, take the 8 sharing
-    most (ties: first met), keep the most similar if it reaches the floor."""
+    most (ties: first met going through the shingles in sorted order), keep the most similar if it reaches the floor."""
     from collections import Counter
     from itertools import chain
 
 
-    lists = [index[g] for g in grams if g in index]
+    lists = [index[g] for g in sorted(grams) if g in index]
     best, best_sim = None, 0.0
     if lists:
         overlap = Counter(chain.from_iterable(lists))
@@ -147,3 +149,63 @@ def test_grouping_by_rarest_shingles_picks_the_group_counting_all_would(groups: 
     best, sim = botchat._most_similar(line, index, MIN_SIMILARITY)
     picked = best if best is not None and sim >= MIN_SIMILARITY else None
     assert picked is _most_similar_by_counting_all(line, index)
+
+
+def test_findings_do_not_depend_on_the_string_hash_seed(tmp_path: Path) -> None:
+    """Python salts string hashes per process (PYTHONHASHSEED), so a set of shingles iterates in a
+    different order in a CLI run, a service worker and a Spark executor: a tie between two chat
+    groups must not break by that order. The demo rooms (bot bursts among real-sounding chat) and
+    the fraud generator's rooms, scanned in processes with different seeds, give the same findings."""
+    import subprocess
+    import sys
+
+    from clearlive.simulation.live_fraud import fraud_room
+    from tests.test_lifecycle import realistic_stream
+
+    events = [msgspec.to_builtins(e) for e in realistic_stream(tmp_path)]
+    rng = random.Random(5)
+    for k, (kind, intensity) in enumerate((("chat_ring", 12), ("chat_ring", 30), ("audience", 3.0))):
+        for room in fraud_room(rng, f"sim-{k}", kind=kind, intensity=intensity, peak=400, minutes=20):
+            events += room.events
+    data = tmp_path / "events.jsonl"
+    data.write_bytes(b"".join(msgspec.json.encode(e) + b"\n" for e in events))
+
+    def scan(seed: str) -> list[str]:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-m", "clearlive", "scan", str(data), "--format", "jsonl"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout
+        return [line for line in out.splitlines() if line]
+
+    first = scan("1")
+    assert any('"fraud.templated_chat"' in line for line in first)
+    assert scan("2") == first
+    assert scan("31337") == first
+
+
+def test_a_tie_between_chat_groups_breaks_the_same_way_in_every_process() -> None:
+    """A line as close to one group as to another joins the same one whatever the process's string
+    hash seed (a service worker and a Spark executor each have their own)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "from clearlive.detectors import botchat\n"
+        "a = botchat._Group('first', frozenset({'主播', '播好', 'x1'}))\n"
+        "b = botchat._Group('second', frozenset({'好看', '看的', 'x2'}))\n"
+        "index = {}\n"
+        "for g in (a, b):\n"
+        "    for s in g.grams:\n"
+        "        index.setdefault(s, []).append(g)\n"
+        "best, sim = botchat._most_similar(frozenset({'主播', '播好', '好看', '看的'}), index, 0.4)\n"
+        "print(best.key, sim)\n"
+    )
+    picked = {
+        subprocess.run(
+            [sys.executable, "-c", probe], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        for seed in range(12)
+    }
+    assert len(picked) == 1, picked

@@ -149,7 +149,7 @@ def _most_similar(
     grams: frozenset[str], index: dict[str, list[_Group]], min_similarity: float
 ) -> tuple[_Group | None, float]:
     """Of the TOP_GROUPS active groups sharing the most shingles with a line (ties: the group met
-    first going through the line's shingles and each shingle's groups in creation order), the one
+    first going through the line's shingles in sorted order and each shingle's groups in creation order), the one
     most similar (Jaccard; the first on a tie), and its similarity.
 
     Only a group sharing at least `min_similarity` (MIN_SIMILARITY) of the line's shingles can reach it,
@@ -186,10 +186,11 @@ def _most_similar(
 
 
 def _gram_order(grams: frozenset[str]) -> dict[str, int]:
-    """Each shingle's place in the set's iteration order: the order the groups are met in. Not
-    cached: two equal sets may iterate in different orders, and a cache keyed on equality would
-    hand one the other's order (a tie then broke differently from counting every group)."""
-    return {g: i for i, g in enumerate(grams)}
+    """Each shingle's rank in sorted order: the order the groups are met in. Sorted, not the set's
+    iteration order: a set of strings iterates by their hashes, which differ from one process to
+    the next (PYTHONHASHSEED), and a tie must break the same way in the CLI, a service worker and a
+    Spark executor."""
+    return {g: i for i, g in enumerate(sorted(grams))}
 
 
 class TemplatedChatDetector(TextDetector):

@@ -14,7 +14,7 @@ from typing import ClassVar
 from clearlive.claims.speech_acts import counts, speaker_act, text_act
 from clearlive.classifiers.claims import ClaimsModel, script_of
 from clearlive.detectors.base import RoomState
-from clearlive.detectors.declared import DetectorRule, pack_basis
+from clearlive.detectors.declared import DetectorRule
 from clearlive.detectors.listing import fact_finding
 from clearlive.detectors.model_abuse import ModelAbuseDetector
 from clearlive.detectors.textview import TextAnalyzer, TextDetector, TextView
@@ -59,8 +59,10 @@ def model_lead(rule_id: str, title: str, category: str, reads: str) -> DetectorR
 
 def basis_by_category(analyzer: TextAnalyzer) -> dict[tuple[str, str], list[LegalBasis]]:
     """The legal basis of a model finding, by (category, script): that of the first rule of its
-    category and script in the loaded packs."""
-    return pack_basis(analyzer.ruleset.rules if analyzer.ruleset is not None else ())
+    category and script in the loaded packs, else of the first code detector rule of its category."""
+    from clearlive.detectors.registry import category_basis  # the registry imports this module
+
+    return category_basis(analyzer.ruleset.rules if analyzer.ruleset is not None else ())
 
 
 class ClaimsModelDetector(TextDetector):

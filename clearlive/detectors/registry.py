@@ -57,12 +57,28 @@ class ListedRule:
     legal_basis: tuple[LegalBasis, ...]
 
 
+def category_basis(pack_rules: Iterable[Rule]) -> dict[tuple[str, str], list[LegalBasis]]:
+    """The legal basis a model lead of a category takes, by (category, script): that of the first
+    loaded pack rule of its category and script or, for a category no pack covers (fake_data: bought
+    viewers and orders are the behaviour detectors' business), that of the first code detector rule
+    of the category that cites its own. A finding never goes without one."""
+    basis = pack_basis(pack_rules)
+    table = citation_table()
+    for cls in detector_classes():
+        for rule in cls.declared():
+            if rule.basis_from_packs or not rule.legal_basis:
+                continue
+            for script in ("zh", "en"):
+                basis.setdefault((rule.category, script), [table[i] for i in rule.legal_basis])
+    return basis
+
+
 def listed_rules(pack_rules: Iterable[Rule] = ()) -> list[ListedRule]:
     """Every code detector's declared rules, validated; a rule whose basis comes from the packs
     gets that of the given pack rules of its category (every script's, in order)."""
     pack_rules = list(pack_rules)
     taken: dict[str, tuple[str, DetectorRule | None]] = {r.id: (f"rule pack {r.pack}", None) for r in pack_rules}
-    by_category = pack_basis(pack_rules)
+    by_category = category_basis(pack_rules)
     table = citation_table()
     sources: dict[str, list[str]] = {}
     listed: dict[str, DetectorRule] = {}
