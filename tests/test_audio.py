@@ -182,3 +182,37 @@ def test_live_room_audio_chunks_become_utterances_and_findings(model: AsrModel) 
         assert foreign.status_code == 403
     finally:
         svc.pipeline.close()
+
+
+ZH_NEURAL = CLIPS / "zh-neural.mp3"  # dev.jsonl: an absolute claim, a compliant question, a scarcity claim
+
+
+def test_mandarin_violations_spoken_by_a_neural_voice(run_cli, model: AsrModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """首次南极科考的唯一营养补充剂 / 今年有带红茶样品的茶农吗? / 限量5000份1分钱商品,拼手速的时候到了,
+    spoken with 1.2 s pauses: both violations found from the audio, nothing on the question, each
+    finding placed on its own sentence."""
+    out = tmp_path / "zh.jsonl"
+    code, _, err = run_cli("scan", ZH_NEURAL, "--lang", "zh", "--out", out)
+    assert code == 0, err
+    findings = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    found = {f["category"]: f for f in findings if f["severity"] != "info"}
+    assert {"absolute_terms", "false_scarcity"} <= set(found), findings
+    # Sentences start at 0, about 4.3 and about 8.1 s (each statement's length plus 1.2 s of pause).
+    assert found["absolute_terms"]["speech"]["start"] < 1.5
+    assert 6.6 <= found["false_scarcity"]["speech"]["start"] <= 9.6
+    assert not [f for f in findings if 3.5 <= f["speech"]["start"] < 6.6]  # the compliant question
+
+
+def test_a_mixed_room_keeps_the_english_after_the_chinese(model: AsrModel) -> None:
+    """Whisper detects one language per 30 s: Chinese then English in one file gave the Chinese
+    only. Detected per stretch of speech, both come out, each tagged by its own language."""
+    import numpy as np
+
+    zh, en = decode(ZH_NEURAL).samples, decode(SPOKEN).samples
+    clip = np.concatenate([zh, np.zeros(16_000, dtype=np.float32), en])
+    segments = transcribe(model, clip, AsrOptions(lang="mixed"))
+    english = [s for s in segments if s.lang == "en"]
+    chinese = [s for s in segments if s.lang == "zh"]
+    assert chinese and chinese[0].start < 1.0 and "唯一" in chinese[0].text
+    assert english and "ginger" in " ".join(s.text for s in english).lower()
+    assert min(s.start for s in english) >= 12.5  # the English starts after the 12.7 s of Chinese

@@ -11,8 +11,16 @@ from clearlive.errors import InputError
 AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".mp4", ".flv", ".mkv", ".ogg", ".opus", ".webm", ".flac")
 
 
+STREAM_SCHEMES = ("http://", "https://")
+
+
 def is_audio_path(path: str) -> bool:
     return path.lower().endswith(AUDIO_SUFFIXES)
+
+
+def is_stream_url(source: str) -> bool:
+    """A live stream to follow (HLS playlist, HTTP-FLV ...) rather than a file."""
+    return source.lower().startswith(STREAM_SCHEMES)
 
 
 def require() -> None:

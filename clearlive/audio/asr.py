@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,13 +93,48 @@ def for_scanning(heard: str, lang: str | None, room_lang: str | None) -> str:
     return text
 
 
+MIXED_LANGUAGES = ("zh", "en")  # what a mixed room speaks: Chinese first, English second
+LANGUAGE_PAUSE_MS = 500  # a pause this long may change the language (a new sentence)
+
+
+def language_runs(model: AsrModel, samples: np.ndarray) -> list[tuple[int, int, str]]:
+    """A mixed room's speech as runs of one language: (first sample, end sample, language).
+
+    Whisper detects the language once per 30 seconds and then writes everything in it: an English
+    sentence after Chinese ones is dropped or translated. So each stretch of speech between pauses
+    (Silero VAD, bundled with faster-whisper) gets its own detection, the likelier of Chinese and
+    English, and neighbouring stretches of one language are joined so Whisper still reads whole
+    sentences in context."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    spans = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=LANGUAGE_PAUSE_MS, speech_pad_ms=200))
+    runs: list[tuple[int, int, str]] = []
+    for span in spans:
+        a, b = int(span["start"]), int(span["end"])
+        _, _, probs = model.whisper.detect_language(audio=samples[a:b])
+        scores = dict(probs)
+        lang = max(MIXED_LANGUAGES, key=lambda code: scores.get(code, 0.0))
+        if runs and runs[-1][2] == lang:
+            runs[-1] = (runs[-1][0], b, lang)
+        else:
+            runs.append((a, b, lang))
+    return runs
+
+
 def _decode_window(model: AsrModel, samples: np.ndarray, offset: float, opts: AsrOptions) -> list[AsrSegment]:
     language = whisper_language(opts.lang)
-    multilingual = language is None and model.is_multilingual
+    if language is None and model.is_multilingual:
+        # A mixed room: each run of one language decoded in it (language_runs), in order.
+        out: list[AsrSegment] = []
+        for a, b, run_lang in language_runs(model, samples):
+            run_opts = AsrOptions(lang=run_lang, beam_size=opts.beam_size, vad=opts.vad)
+            for seg in _decode_window(model, samples[a:b], offset + a / SAMPLE_RATE, run_opts):
+                seg.lang = segment_language(seg.heard, None)  # by script, as before: zh-Hant stays a room's choice
+                out.append(seg)
+        return out
     segments, _ = model.whisper.transcribe(
         samples,
         language=language,
-        multilingual=multilingual,
         beam_size=opts.beam_size,
         word_timestamps=True,
         vad_filter=opts.vad,
@@ -263,3 +299,12 @@ class StreamTranscriber:
             if last:
                 break
         return done
+
+
+def transcribe_stream(model: AsrModel, blocks: Iterator[np.ndarray], opts: AsrOptions) -> Iterator[AsrSegment]:
+    """Sentences of a stream as soon as they are complete (a live room followed from its URL):
+    the same windows and seams as the recording of it transcribed with the same options."""
+    stream = StreamTranscriber(model, opts)
+    for block in blocks:
+        yield from stream.feed(block)
+    yield from stream.feed(np.zeros(0, dtype=np.float32), final=True)

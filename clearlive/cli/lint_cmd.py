@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from clearlive.cli.asr_options import AsrModelOpt, AsrSha256Opt, asr_settings
 from clearlive.cli.output import write_json, write_jsonl
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 
@@ -25,8 +26,10 @@ def print_inline(result: LintResult, console: Console) -> None:
         col = result.column(f)
         a, b = col - 1, col - 1 + len(f.evidence.text)
         sev = f.severity
+        # A recording's sentence is located by its time span, a script's line by line and column.
+        where = f"@{_clock(line.span[0])}-{_clock(line.span[1])}" if line.span else f":{line.number}:{col}"
         console.print(
-            f"{escape(result.path)}:{line.number}:{col}: [{COLOURS[sev]}]{sev}[/] {f.rule_id} ({f.category})",
+            f"{escape(result.path)}{where}: [{COLOURS[sev]}]{sev}[/] {f.rule_id} ({f.category})",
             highlight=False,
         )
         console.print(
@@ -42,8 +45,19 @@ def print_inline(result: LintResult, console: Console) -> None:
     console.print(f"{len(result.findings)} finding(s) in {len(result.lines)} line(s): {summary}")
 
 
+def _clock(seconds: float) -> str:
+    m, s = divmod(seconds, 60)
+    return f"{int(m)}:{s:04.1f}"
+
+
 def lint_command(
-    script: Annotated[Path, typer.Argument(help="The host's script: plain text or Markdown, one utterance per line.")],
+    script: Annotated[
+        Path,
+        typer.Argument(
+            help="The host's script: plain text or Markdown, one utterance per line; or a rehearsal recording "
+            "(audio or video, needs the audio extra)."
+        ),
+    ],
     format: Annotated[str, typer.Option("--format", "-f", help="text (inline), jsonl or json.")] = "text",
     rules: Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule pack; repeatable.")] = None,
     fail_on: Annotated[
@@ -52,6 +66,8 @@ def lint_command(
     lang: Annotated[
         str | None, typer.Option("--lang", help="The script's language when it cannot be told (zh, en).")
     ] = None,
+    asr_model: AsrModelOpt = None,
+    asr_sha256: AsrSha256Opt = None,
 ) -> None:
     """Check a prepared script before the stream: the same findings as scan, shown in place."""
     if format not in ("text", "jsonl", "json"):
@@ -61,7 +77,8 @@ def lint_command(
     from clearlive.pipeline.lint import lint_script
     from clearlive.pipeline.scan import ScanConfig
 
-    result = lint_script(str(script), ScanConfig(rules=tuple(rules or ())), lang=lang)
+    asr = asr_settings(asr_model, asr_sha256, 0.0, False)
+    result = lint_script(str(script), ScanConfig(rules=tuple(rules or ())), lang=lang, asr=asr)
     if format == "text":
         print_inline(result, Console(soft_wrap=True))
     elif format == "jsonl":

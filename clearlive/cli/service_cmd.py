@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from clearlive.audio import AUDIO_SUFFIXES
 from clearlive.errors import ClearLiveError
 from clearlive.extras import require
 
@@ -163,7 +164,10 @@ def serve_command(
     db: DbOption = None,
     preload: Annotated[
         list[Path] | None,
-        typer.Option("--preload", help="Event files to ingest at start (default: the demo's rooms if present)."),
+        typer.Option(
+            "--preload",
+            help="Event, transcript or recording files to ingest at start (default: the demo's rooms if present).",
+        ),
     ] = None,
     redis_url: Annotated[
         str | None, typer.Option("--redis", help="Redis URL: events go through Redis Streams to worker processes.")
@@ -177,6 +181,14 @@ def serve_command(
         ),
     ] = 2,
     shards: Annotated[int, typer.Option("--shards", min=1, help="With --redis: streams to shard rooms over.")] = 4,
+    recordings: Annotated[
+        Path | None,
+        typer.Option(
+            "--recordings",
+            help="Folder for live rooms' audio, played at a finding's moment (default: beside the DuckDB file, "
+            "or ./clearlive-recordings with PostgreSQL).",
+        ),
+    ] = None,
 ) -> None:
     """Run the live service: ingest API, alert stream, dashboard. Embedded by default (needs [serve])."""
     require("serve", "clearlive serve", *SERVE_MODULES)
@@ -188,7 +200,12 @@ def serve_command(
     if redis_url and not (db or "").startswith(("postgresql://", "postgres://")):
         raise typer.BadParameter("worker processes share the store: use --db postgresql://...", param_hint="--redis")
     with Runtime(
-        db, redis_url, workers, shards, say=lambda text: err.print(text, markup=False, highlight=False)
+        db,
+        redis_url,
+        workers,
+        shards,
+        say=lambda text: err.print(text, markup=False, highlight=False),
+        recordings=recordings,
     ) as runtime:
         files = preload if preload is not None else _demo_files(runtime.store)
         if files:
@@ -214,7 +231,7 @@ def worker_command(
     worker_main(redis_url, db, owned)
 
 
-TRANSCRIPTS = (".vtt", ".srt", ".json")
+TRANSCRIPTS = (".vtt", ".srt", ".json", *AUDIO_SUFFIXES)  # a recording is its room's transcript too
 
 
 def _demo_files(store) -> list[Path]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import DetectorRule
+from clearlive.detectors.speech import mark_speech_findings
 from clearlive.model.events import EventBase, Utterance, format_ts
 from clearlive.model.findings import Evidence, Finding, LegalBasis, finding_id
 
@@ -38,7 +39,7 @@ def detector_finding(
     suggestion: str,
     facts: dict[str, object],
 ) -> Finding:
-    return Finding(
+    f = Finding(
         id=finding_id(rule_id, fingerprint, evidence.normalized, 0),
         rule_id=rule_id,
         category=category,
@@ -60,6 +61,10 @@ def detector_finding(
         stream_offset_s=ev.start if isinstance(ev, Utterance) and ev.start is not None else None,
         facts=facts,
     )
+    # A claim judged later (at the room's end, against the listing) is emitted without the event
+    # that made it: it must still say it rests on a speech-recognition transcript.
+    mark_speech_findings([f], ev)
+    return f
 
 
 def metric_finding(

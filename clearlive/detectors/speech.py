@@ -25,6 +25,7 @@ def speech_evidence(ev: EventBase, by_sound: bool = False) -> SpeechEvidence | N
         start=ev.start if ev.start is not None else 0.0,
         end=ev.end if ev.end is not None else (ev.start or 0.0),
         matched_by="sound" if by_sound else "text",
+        recording=ev.recording,
     )
 
 

@@ -209,6 +209,7 @@ class Utterance(EventBase, tag="utterance"):
     source: str | None = None  # "asr"
     asr_model: str | None = None
     avg_logprob: float | None = None
+    recording: str | None = None  # the file or stream URL the speech was heard in (start/end point into it)
 
 
 class ViewerEvent(EventBase, kw_only=True):

@@ -53,6 +53,7 @@ class SpeechEvidence(msgspec.Struct, kw_only=True):
     start: float  # the segment's span in the recording, seconds
     end: float
     matched_by: str = "text"  # "text": the characters matched; "sound": only their toneless pinyin did
+    recording: str | None = None  # where to play it: the file or stream URL scanned, or the service's copy
 
 
 class Finding(msgspec.Struct, kw_only=True):

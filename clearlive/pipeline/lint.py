@@ -3,6 +3,9 @@
 Each non-empty line is one host utterance, about five seconds after the previous one (so rules
 coupled across a minute see neighbouring lines). Markdown decoration at the start of a line
 (headings, list bullets, quotes) is skipped, and offsets are reported against the line as written.
+
+A rehearsal recording (audio or video) is linted too: each transcribed sentence is a line, located
+by its time span in the recording instead of a line number.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from clearlive.audio import is_audio_path
 from clearlive.errors import InputError
 from clearlive.model.events import Utterance
 from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.sources.audio import AsrSettings
 
 SECONDS_PER_LINE = 5
 T0 = 0
@@ -27,6 +32,7 @@ class LintLine:
     number: int  # 1-based line number in the file
     line: str  # the line as written
     offset: int  # where the spoken text starts in the line (after Markdown decoration)
+    span: tuple[float, float] | None = None  # a recording's sentence: its start and end, seconds
 
 
 @dataclass
@@ -40,10 +46,14 @@ class LintResult:
         return self.lines[f.event_ids[0]].offset + f.evidence.start + 1
 
 
-def lint_script(path: str, config: ScanConfig | None = None, lang: str | None = None) -> LintResult:
+def lint_script(
+    path: str, config: ScanConfig | None = None, lang: str | None = None, asr: AsrSettings | None = None
+) -> LintResult:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{path}: no such file")
+    if is_audio_path(path):
+        return _lint_recording(p, Scanner.from_config(config or ScanConfig()), lang, asr or AsrSettings())
     if p.stat().st_size > MAX_SCRIPT_BYTES:
         raise InputError(f"{path}: larger than {MAX_SCRIPT_BYTES} bytes; scan transcripts with `clearlive scan`")
     try:
@@ -76,3 +86,24 @@ def lint_script(path: str, config: ScanConfig | None = None, lang: str | None = 
     findings = list(scanner.run(events))
     findings.sort(key=lambda f: (lines[f.event_ids[0]].number, f.evidence.start, f.rule_id))
     return LintResult(path, lines, findings)
+
+
+def _lint_recording(p: Path, scanner: Scanner, lang: str | None, asr: AsrSettings) -> LintResult:
+    """A rehearsal recording: its sentences, transcribed as `clearlive scan` would, are the lines."""
+    from clearlive.audio import require
+    from clearlive.sources.audio import read_audio
+    from clearlive.sources.transcripts import TranscriptOptions
+
+    require()
+    problems: list[str] = []
+    opts = TranscriptOptions(room_id=p.stem, t0_ms=T0, lang=lang)
+    events = [ev for _, ev in read_audio(str(p), opts, lambda r: problems.append(r.error), asr) if ev is not None]
+    if problems:
+        raise InputError(f"{p}: {problems[0]}")
+    lines: dict[str, LintLine] = {}
+    for number, ev in enumerate(events, start=1):
+        assert isinstance(ev, Utterance)
+        lines[ev.id or ""] = LintLine(number, ev.text, 0, (ev.start or 0.0, ev.end or 0.0))
+    findings = list(scanner.run(events))
+    findings.sort(key=lambda f: (lines[f.event_ids[0]].number, f.evidence.start, f.rule_id))
+    return LintResult(str(p), lines, findings)

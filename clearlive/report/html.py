@@ -27,6 +27,7 @@ from clearlive.report.charts import (
     layer_of,
     quadrant_svg,
 )
+from clearlive.report.playback import audio_src
 from clearlive.service.titles import title_in
 from clearlive.store import Store
 
@@ -80,7 +81,9 @@ def _clock(offset_s: float | None) -> str:
     return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _session_page(store: Store, s: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
+def _session_page(
+    store: Store, s: dict[str, Any], titles: dict[str, str], page_dir: Path | None = None
+) -> dict[str, Any]:
     con = store.con
     key = [s["room_id"], s["session_id"]]
     first = s["first_ts_ms"] or 0
@@ -107,6 +110,7 @@ def _session_page(store: Store, s: dict[str, Any], titles: dict[str, str]) -> di
             ev["start"], ev["end"] = i, i + len(ev["text"])
         f["minute"] = round((f["ts_ms"] - first) / 60000, 3)
         f["clock"] = _clock(f.get("stream_offset_s"))
+        f["audio_src"] = audio_src(f.get("speech"), page_dir)  # the recording at the finding's moment
         f["quote_html"] = highlight(source_text, ev["start"], ev["end"])
         # Behavioural findings rest on numbers: show them as a small chart beside the evidence.
         f["facts_svg"] = Markup(facts_svg(f["facts"])) if f.get("facts") and f["category"] == "fake_data" else ""
@@ -213,8 +217,8 @@ def write_report(db: Path, out: Path, lang: str = "en") -> ReportPaths:
             s["page"] = f"{pages_dir.name}/{_slug(s['room_id'], s['session_id'])}.html"
             s["started"] = format_ts(s["first_ts_ms"]) if s["first_ts_ms"] else ""
             s["duration_min"] = round(((s["last_ts_ms"] or 0) - (s["first_ts_ms"] or 0)) / 60000, 1)
-            page = _session_page(store, s, chart_titles(lang))
             path = out.parent / s["page"]
+            page = _session_page(store, s, chart_titles(lang), path.parent)
             path.write_text(
                 env.get_template("session.html").render(**page, colours=SEVERITY_COLOURS, index_href=f"../{out.name}"),
                 encoding="utf-8",

@@ -16,6 +16,7 @@ signals) is clearlive.service.runtime's job.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,16 +26,19 @@ from clearlive.service import api, desk, evidence
 from clearlive.service.admin_api import admin_router
 from clearlive.service.alerts import AlertStreams
 from clearlive.service.audio_api import audio_router
-from clearlive.service.deps import LoginFirst, admin_role, ingest_role
+from clearlive.service.deps import LoginFirst, admin_role, ingest_role, reviewer_role
 from clearlive.service.ingest import Submitter
 from clearlive.service.limits import AlertHub
 from clearlive.service.store import ServiceStore
 
 
-def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any] | None = None) -> FastAPI:
+def create_app(
+    store: ServiceStore, submitter: Submitter, status: dict[str, Any] | None = None, recordings: Path | None = None
+) -> FastAPI:
     """The service over `store`, its events going to `submitter`. `status`: what the process running
     it shares: `workers` (processes, for /health), `redis_url`, `stopping` (a threading.Event set
-    when the server starts to stop: the alert streams end)."""
+    when the server starts to stop: the alert streams end). `recordings`: where live rooms' audio is
+    kept for playback at a finding's moment (None: not kept)."""
     app = FastAPI(
         title="ClearLive",
         version="1",
@@ -54,7 +58,7 @@ def create_app(store: ServiceStore, submitter: Submitter, status: dict[str, Any]
 
     app.include_router(api.router)
     app.include_router(admin_router(store, admin_role))
-    app.include_router(audio_router(store, submitter, ingest_role))
+    app.include_router(audio_router(store, submitter, ingest_role, reviewer_role, recordings))
     app.include_router(evidence.router)
     desk.mount_desk(app)
 

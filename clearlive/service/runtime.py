@@ -39,8 +39,13 @@ class Runtime:
         workers: int = 2,
         shards: int = 4,
         say: Callable[[str], None] = print,
+        recordings: Path | None = None,
     ) -> None:
         self.db, self.redis_url, self.workers, self.shards, self.say = db, redis_url, workers, shards, say
+        if recordings is None:  # live rooms' audio, played at a finding's moment: beside the DuckDB file
+            on_pg = (db or "").startswith(("postgresql://", "postgres://"))
+            recordings = Path("clearlive-recordings") if on_pg else Path(db or DEFAULT_DB).with_suffix(".recordings")
+        self.recordings = recordings
         self.store = open_store(db or DEFAULT_DB)
         self.procs: list[BaseProcess] = []
         self.stopping = threading.Event()
@@ -97,7 +102,7 @@ class Runtime:
         from clearlive.service.server import StoppingServer
 
         status = {"redis_url": self.redis_url, "workers": self.procs, "stopping": self.stopping}
-        app = create_app(self.store, self.pipeline, status)
+        app = create_app(self.store, self.pipeline, status, recordings=self.recordings)
         self.say(f"dashboard: http://{host}:{port}/  ·  API: http://{host}:{port}/docs")
         StoppingServer(uvicorn.Config(app, host=host, port=port, log_level="warning"), self.stopping).run()
 

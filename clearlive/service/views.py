@@ -12,6 +12,7 @@ from markupsafe import Markup
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 from clearlive.report.charts import behaviour_span, curve_svg, layer_of
 from clearlive.report.html import highlight, mark_quotes
+from clearlive.report.playback import audio_src
 from clearlive.service.i18n import text_lang
 from clearlive.service.incidents import Incident, by_priority, group
 from clearlive.service.store import ServiceStore
@@ -285,6 +286,7 @@ def finding_view(store: ServiceStore, tenant: str, finding_id: str, titles: dict
     incident = next((i for i in group(_with_assignee(store, tenant, room_findings)) if finding_id in i.ids), None)
     return {
         "f": f,
+        "audio_src": audio_src(f.get("speech")),  # the room's recording at this moment, where one is kept
         "quote_lang": text_lang(f["evidence"]["context"]),
         "lines": [talk_line(e, by_event, first_ms) for e in around],
         "listings": list(latest.values()),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 
-from clearlive.audio import AUDIO_SUFFIXES, is_audio_path
+from clearlive.audio import AUDIO_SUFFIXES, is_audio_path, is_stream_url
 from clearlive.errors import InputError
 from clearlive.model.events import TYPE_BY_NAME, EventBase, parse_ts
 from clearlive.sources.audio import AsrSettings, read_audio
@@ -39,7 +39,7 @@ class InputOptions:
 def check_paths(paths: list[str]) -> None:
     """Fail early (exit 2) on inputs that cannot be read at all."""
     for p in paths:
-        if p == "-":
+        if p == "-" or is_stream_url(p):
             continue
         path = Path(p)
         if not path.exists():
@@ -50,7 +50,7 @@ def check_paths(paths: list[str]) -> None:
             if not is_audio_path(p):
                 raise InputError(
                     f"{p}: unknown input format (use .jsonl[.gz], .vtt, .srt, .json, .csv, .parquet "
-                    f"or audio/video: {', '.join(AUDIO_SUFFIXES)})"
+                    f"or audio/video: {', '.join(AUDIO_SUFFIXES)}, or an http(s) stream URL)"
                 )
 
 
@@ -66,15 +66,15 @@ def _transcript_options(path: Path, opts: InputOptions) -> TranscriptOptions:
 
 
 def _reader(p: str, opts: InputOptions, on_reject: Callable[[Reject], None]) -> Iterator[tuple[int, EventBase | None]]:
-    if p == "-" or p.endswith(JSONL_SUFFIXES):
+    if p == "-" or (p.endswith(JSONL_SUFFIXES) and not is_stream_url(p)):
         return read_jsonl(p, on_reject, opts.lang)
-    path = Path(p)
+    path = Path(p.split("?")[0])
     if p.endswith(".vtt"):
         return read_vtt(path, _transcript_options(path, opts), on_reject)
     if p.endswith(".srt"):
         return read_srt(path, _transcript_options(path, opts), on_reject)
-    if is_audio_path(p):
-        return read_audio(path, _transcript_options(path, opts), on_reject, opts.asr)
+    if is_audio_path(p) or is_stream_url(p):
+        return read_audio(p, _transcript_options(path, opts), on_reject, opts.asr)
     if p.endswith(".json"):
         try:
             doc = msgspec.json.decode(path.read_bytes())

