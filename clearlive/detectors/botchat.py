@@ -31,10 +31,11 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import DetectorRule
@@ -72,6 +73,9 @@ class ChatConfig:
 
 
 TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
+# Up to this many group entries per shingle of the line, the groups are counted in C rather than
+# gathered from the line's rarest shingles (both exact; see `_most_similar`).
+COUNT_ALL = 8
 MAX_FOUND = 4096  # per room: templates whose group is remembered between changes of the index
 
 
@@ -160,14 +164,20 @@ def _most_similar(
     the caller starts a new group either way."""
     n = len(grams)
     need = max(1, math.ceil(min_similarity * n) - 1)  # one below, against rounding: a wider net changes nothing
-    sized = sorted((len(index.get(g, ())), g) for g in grams)
-    seen: set[_Group] = set()
-    for _, g in sized[: n - need + 1]:
-        seen.update(index.get(g, ()))
-    if not seen:
-        return None, 0.0
-    eligible = [(len(grams & c.grams), c) for c in seen]
-    eligible = [(shared, c) for shared, c in eligible if shared >= need]
+    lists = list(filter(None, map(index.get, grams)))  # the groups of each shingle some group has
+    if len(lists) < need:
+        return None, 0.0  # no group can share `need` shingles (most distinct lines end here)
+    if sum(map(len, lists)) <= COUNT_ALL * n:
+        # Short lists: counting every group's shared shingles in C costs less than sorting the
+        # line's shingles by list length; the groups that can reach `need` are the same either way.
+        eligible = [(shared, c) for c, shared in Counter(chain.from_iterable(lists)).items() if shared >= need]
+    else:
+        sized = sorted((len(index.get(g, ())), g) for g in grams)
+        seen: set[_Group] = set()
+        for _, g in sized[: n - need + 1]:
+            seen.update(index.get(g, ()))
+        eligible = [(len(grams & c.grams), c) for c in seen]
+        eligible = [(shared, c) for shared, c in eligible if shared >= need]
     if not eligible:
         return None, 0.0
     order = _gram_order(grams)
