@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from unittest.mock import patch
 
 import msgspec
 from hypothesis import given, settings
@@ -136,7 +137,8 @@ def _most_similar_by_counting_all(grams: frozenset[str], index: dict) -> object:
 )
 def test_grouping_by_rarest_shingles_picks_the_group_counting_all_would(groups: list, line: frozenset) -> None:  # type: ignore[type-arg]
     """Prefix filtering (only groups that can reach the floor, gathered from the rarest shingles)
-    must pick what counting every group picks, ties included: many groups, few shingles."""
+    and counting in C (short lists) must pick what counting every group picks, ties included: many
+    groups, few shingles."""
     from clearlive.detectors import botchat
 
     index: dict[str, list[botchat._Group]] = {}
@@ -144,6 +146,9 @@ def test_grouping_by_rarest_shingles_picks_the_group_counting_all_would(groups: 
         group = botchat._Group(f"g{k}", grams)
         for g in grams:
             index.setdefault(g, []).append(group)
-    best, sim = botchat._most_similar(line, index, MIN_SIMILARITY)
-    picked = best if best is not None and sim >= MIN_SIMILARITY else None
-    assert picked is _most_similar_by_counting_all(line, index)
+    expected = _most_similar_by_counting_all(line, index)
+    for count_all in (0, 10**9):  # gathered from the rarest shingles, then counted in C: both exact
+        with patch.object(botchat, "COUNT_ALL", count_all):
+            best, sim = botchat._most_similar(line, index, MIN_SIMILARITY)
+        picked = best if best is not None and sim >= MIN_SIMILARITY else None
+        assert picked is expected
