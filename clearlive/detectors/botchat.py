@@ -105,7 +105,10 @@ def shingles(key: str) -> frozenset[str]:
 @dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
 class _Group:
     key: str  # the template of its first line
-    grams: frozenset[str]
+    # its shingles, each once: a tuple, not the line's frozenset (a set's table of a long line weighs
+    # kilobytes, and rooms of distinct chat keep thousands of groups); checkpoints from before hold a
+    # frozenset, which serves the same
+    grams: tuple[str, ...] | frozenset[str]
     members: deque[tuple[int, str, str]] = field(default_factory=deque)  # (ts, user, event id)
     born: int = 0
     count: int = 0  # lines the group took so far
@@ -176,7 +179,7 @@ def _most_similar(
         seen: set[_Group] = set()
         for _, g in sized[: n - need + 1]:
             seen.update(index.get(g, ()))
-        eligible = [(len(grams & c.grams), c) for c in seen]
+        eligible = [(len(grams.intersection(c.grams)), c) for c in seen]
         eligible = [(shared, c) for shared, c in eligible if shared >= need]
     if not eligible:
         return None, 0.0
@@ -184,12 +187,12 @@ def _most_similar(
 
     def met(item: tuple[int, _Group]) -> tuple[int, int, int]:
         shared, c = item
-        first = min(grams & c.grams, key=order.__getitem__)
+        first = min(grams.intersection(c.grams), key=order.__getitem__)
         return (-shared, order[first], index[first].index(c))
 
     best, best_sim = None, 0.0
     for shared, c in sorted(eligible, key=met)[:TOP_GROUPS]:
-        sim = shared / len(grams | c.grams)
+        sim = shared / (n + len(c.grams) - shared)  # Jaccard: the union's size without building it
         if sim > best_sim:
             best, best_sim = c, sim
     return best, best_sim
@@ -279,7 +282,7 @@ class TemplatedChatDetector(TextDetector):
         elapsed = max(cfg.burst_ms, ts - (w.first_ts or ts))  # the room's history before this group
         group = _Group(
             key,
-            grams,
+            tuple(grams),
             born=ts,
             usual=before * cfg.burst_ms / elapsed,
             seen_at_birth=w.seen,
