@@ -46,7 +46,7 @@ class RollingIds:
     Ids are kept in GENERATIONS sets of `window // (GENERATIONS - 1)`: the current one takes new ids;
     when it is full it is frozen and the oldest frozen one is dropped. So every id among the last
     `window` added is remembered (a duplicate arriving within `window` events of its first is always
-    caught), none older than `window * GENERATIONS / (GENERATIONS - 1)` is, and an id never seen is
+    caught), none older than about `window * GENERATIONS / (GENERATIONS - 1)` is, and an id never seen is
     never taken for a duplicate. A checkpoint pickles the current set and copies the frozen ones'
     bytes."""
 
