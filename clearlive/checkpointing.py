@@ -47,8 +47,9 @@ class RollingIds:
     when it is full it is frozen and the oldest frozen one is dropped. So every id among the last
     `window` added is remembered (a duplicate arriving within `window` events of its first is always
     caught), none older than about `window * GENERATIONS / (GENERATIONS - 1)` is, and an id never seen is
-    never taken for a duplicate. A checkpoint pickles the current set and copies the frozen ones'
-    bytes."""
+    never taken for a duplicate ("added" counts distinct ids: adding one already remembered changes
+    nothing). A checkpoint pickles the current set and copies the frozen ones' bytes; a lookup is
+    one set lookup (`every`, the union, is rebuilt on restore)."""
 
     GENERATIONS = 8
 
@@ -57,22 +58,28 @@ class RollingIds:
         self.per_generation = max(1, -(-window // (self.GENERATIONS - 1)))
         self.current: set[str] = set()
         self.frozen: deque[_Frozen] = deque()
+        self.every: set[str] = set()  # the union of all generations: one lookup per event
         for i in ids:
             self.add(i)
 
     def __contains__(self, key: object) -> bool:
-        return key in self.current or any(key in f.value for f in reversed(self.frozen))
+        return key in self.every
 
     def __len__(self) -> int:
-        return len(self.current) + sum(len(f.value) for f in self.frozen)
+        return len(self.every)
 
     def add(self, key: str) -> None:
+        """Remember `key`, once: an id already remembered stays in its generation (a dedupe asks
+        before it adds), so each id is in one generation only."""
+        if key in self.every:
+            return
         self.current.add(key)
+        self.every.add(key)
         if len(self.current) >= self.per_generation:
             self.frozen.append(_Frozen(frozenset(self.current)))
             self.current = set()
             if len(self.frozen) >= self.GENERATIONS:
-                self.frozen.popleft()
+                self.every -= self.frozen.popleft().value  # its ids are in no other generation
 
     def __getstate__(self) -> dict[str, Any]:
         return {"window": self.window, "current": self.current, "frozen": [f.blob() for f in self.frozen]}
@@ -82,6 +89,7 @@ class RollingIds:
         self.per_generation = max(1, -(-self.window // (self.GENERATIONS - 1)))
         self.current = state["current"]
         self.frozen = deque(_Frozen.of(b) for b in state["frozen"])
+        self.every = self.current.union(*(f.value for f in self.frozen))
 
 
 class LayeredMap(Generic[K, V]):

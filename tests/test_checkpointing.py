@@ -23,8 +23,9 @@ def test_rolling_ids_remember_the_window_and_invent_nothing(ids: list[str], wind
     for k, i in enumerate(ids):
         if k in checkpoints:  # a checkpoint and a restore in the middle of the stream change nothing
             seen = pickle.loads(pickle.dumps(seen))
-        seen.add(i)
-        added.append(i)
+        if i not in seen:  # as the dedupe does: ask, then add
+            added.append(i)
+        seen.add(i)  # adding an id remembered already changes nothing
         recent = set(added[-window:])
         ever = set(added)
         assert all(x in seen for x in recent)  # within the window: always caught
