@@ -24,7 +24,6 @@ from typing import Any
 from clearlive.checkpointing import RollingIds
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
-from clearlive.pipeline.heap import for_long_runs
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.service.store import ServiceStore
 from clearlive.service.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, WorkerCore, checkpoint_gap
@@ -181,7 +180,6 @@ class EmbeddedPipeline:
                 self.queue.put(Batch(tenant, new), timeout=30)
 
     def _work(self) -> None:
-        for_long_runs()  # the worker thread allocates as a scan does (clearlive.pipeline.heap)
         self.scanners.warm()
         for batch in self.replay:
             self._process(batch)
