@@ -198,11 +198,13 @@ def whole_processes(args: argparse.Namespace) -> int:
         if note is None:
             runs[f"mint-filter {MINT_VERSION} (node)"] = ["node", str(tmp / "mint.js"), str(events), str(terms_file)]
         times: dict[str, list[float]] = {k: [] for k in runs}
+        cpus: dict[str, list[float]] = {k: [] for k in runs}
         peaks: dict[str, list[float]] = {k: [] for k in runs}
         for _ in range(args.repeat):  # interleaved, so the machine's load hits all alike
             for name, cmd in runs.items():
-                elapsed, peak = run_child(cmd, REPO, tmp / "peak.txt")
+                elapsed, cpu, peak = run_child(cmd, REPO, tmp / "peak.txt")
                 times[name].append(elapsed)
+                cpus[name].append(cpu)
                 peaks[name].append(peak)
         findings = sum(1 for _ in (tmp / "findings.jsonl").open("rb"))
     print(
@@ -210,12 +212,14 @@ def whole_processes(args: argparse.Namespace) -> int:
         f" {len(terms):,} rule terms; whole processes, median of {args.repeat}"
     )
     base = statistics.median(times["bare loop (json.loads + pyahocorasick)"])
+    base_cpu = statistics.median(cpus["bare loop (json.loads + pyahocorasick)"])
     for name in runs:
         t = statistics.median(times[name])
+        cpu = statistics.median(cpus[name])
         extra = f"  ({findings:,} findings)" if name == "clearlive scan" else ""
         print(
             f"{name:<42} {t:7.2f} s  {args.events / t:>9,.0f} lines/s  {t / base:5.2f}x the bare loop"
-            f"  peak {max(peaks[name]):6.0f} MB{extra}"
+            f"  cpu {cpu:7.2f} s {cpu / base_cpu:5.2f}x  peak {max(peaks[name]):6.0f} MB{extra}"
         )
     if note is not None:
         print(f"mint-filter skipped: {note}")
@@ -225,19 +229,22 @@ def whole_processes(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_child(cmd: list[str], cwd: Path, peak_file: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one whole process. The peak comes from GNU time: a
-    child forked from this (large) process would start its ru_maxrss at this process's size, which
-    Linux keeps across exec; GNU time is small. Without it the peak is reported as 0."""
+def run_child(cmd: list[str], cwd: Path, peak_file: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system: steadier than wall on a shared machine) and peak
+    resident MB of one whole process. CPU and peak come from GNU time: a child forked from this
+    (large) process would start its ru_maxrss at this process's size, which Linux keeps across exec;
+    GNU time is small. Without it both are reported as 0."""
     gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
-    full = [gnu_time, "-f", "%M", "-o", str(peak_file), *cmd] if gnu_time else cmd
+    full = [gnu_time, "-f", "%M %U %S", "-o", str(peak_file), *cmd] if gnu_time else cmd
     start = time.perf_counter()
     done = subprocess.run(full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
-    peak = float(peak_file.read_text().split()[-1]) / 1024 if gnu_time else 0.0  # KB
-    return elapsed, peak
+    if not gnu_time:
+        return elapsed, 0.0, 0.0
+    kb, user, system = (float(x) for x in peak_file.read_text().split()[-3:])
+    return elapsed, user + system, kb / 1024
 
 
 def main() -> int:

@@ -2,13 +2,15 @@
 
     python bench/service.py [--seconds 30] [--rate 0] [--rooms 200] [--batch 500] [--clients 4]
                             [--mode both|embedded|redis] [--workers 2] [--shards 4]
+    python bench/service.py --mode redis --rate 5000,10000,20000,0     # offered loads in turn
 
 Starts `clearlive serve` as a subprocess (embedded: in-process queue and DuckDB; redis: Redis
 Streams, `--workers` worker processes and PostgreSQL, in a fresh database that is dropped after),
 creates a key, then for `--seconds` `--clients` threads POST batches of room events (chat at a
 realistic mix: one line in 50 is a violation that gives a finding) while one client listens to
 `/api/v1/alerts`. `--rate N` paces the clients to N events per second in all (0: as fast as the
-server accepts them). It prints:
+server accepts them); several rates, comma-separated, are run one after the other (a fresh server
+each), one line each. It prints:
 
 - ingest: events accepted per second by the HTTP API;
 - processed: events per second from the first request until every event was stored by the workers;
@@ -65,7 +67,7 @@ def make_batch(rng: random.Random, rooms: int, size: int, counter: list[int]) ->
     return rows, flagged
 
 
-def run(mode: str, args: argparse.Namespace) -> dict[str, float]:
+def run(mode: str, rate: float, args: argparse.Namespace) -> dict[str, float]:
     port = 18_000 + random.randrange(1000)
     work = Path(tempfile.mkdtemp(prefix=f"clearlive-bench-{mode}-"))
     cmd = [*CLI, "serve", "--port", str(port)]  # a fresh folder: no demo to preload
@@ -113,7 +115,7 @@ def run(mode: str, args: argparse.Namespace) -> dict[str, float]:
 
         def client(seed: int) -> None:
             rng = random.Random(seed)
-            interval = args.batch * args.clients / args.rate if args.rate else 0.0
+            interval = args.batch * args.clients / rate if rate else 0.0
             next_at = time.monotonic()
             with httpx.Client(headers=headers, timeout=60) as http:
                 while time.monotonic() < deadline:
@@ -196,7 +198,7 @@ def _listen(base: str, headers: dict, sent_at: dict, latencies: list, stop: thre
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--rate", type=float, default=0, help="events per second in all (0: unpaced)")
+    ap.add_argument("--rate", default="0", help="events per second in all (0: unpaced); comma-separated: each in turn")
     ap.add_argument("--rooms", type=int, default=200)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--clients", type=int, default=4)
@@ -209,13 +211,20 @@ def main() -> int:
         f"{args.seconds:g} s of load, {args.clients} clients, batches of {args.batch}, {args.rooms} rooms, "
         f"{os.cpu_count()} cores shared by everything"
     )
-    print(f"{'mode':<10}{'accepted':>10}{'ingest/s':>11}{'processed/s':>13}{'alerts':>8}{'p50 ms':>9}{'p99 ms':>9}")
-    for mode in modes:
-        r = run(mode, args)
-        print(
-            f"{mode:<10}{r['accepted']:>10,}{r['ingest_per_s']:>11,.0f}{r['processed_per_s']:>13,.0f}"
-            f"{r['alerts']:>8}{r['p50_ms']:>9.0f}{r['p99_ms']:>9.0f}"
-        )
+    rates = [float(r) for r in args.rate.split(",")]
+    print(
+        f"{'offered':>9} {'mode':<10}{'accepted':>10}{'ingest/s':>11}{'processed/s':>13}{'alerts':>8}"
+        f"{'p50 ms':>9}{'p99 ms':>9}"
+    )
+    for rate in rates:
+        for mode in modes:
+            r = run(mode, rate, args)
+            offered = f"{rate:,.0f}/s" if rate else "unpaced"
+            print(
+                f"{offered:>9} {mode:<10}{r['accepted']:>10,}{r['ingest_per_s']:>11,.0f}{r['processed_per_s']:>13,.0f}"
+                f"{r['alerts']:>8}{r['p50_ms']:>9.0f}{r['p99_ms']:>9.0f}",
+                flush=True,
+            )
     return 0
 
 

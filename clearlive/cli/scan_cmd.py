@@ -179,6 +179,7 @@ def scan_command(
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     # Imported here, not at the top: `clearlive` loads every command module, and the scan path
     # must not pay for the others (nor they for it). DuckDB loads only with --db.
+    from clearlive.pipeline.heap import freeze_built
     from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
     from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
@@ -215,6 +216,7 @@ def scan_command(
     if jobs > 1 and "-" in paths:
         raise typer.BadParameter("every process reads the inputs: standard input needs --jobs 1", param_hint="--jobs")
     scanner = Scanner.from_config(config) if jobs == 1 and engine == "python" else None
+    freeze_built()  # the scanner (or, with --jobs, the shards' copy-on-write parent) lives to the end
     sink = RejectSink(rejects or default_rejects_path(out, db))
     stats = ReadStats()
     counts: Counter[str] = Counter()

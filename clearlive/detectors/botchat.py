@@ -31,10 +31,11 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.declared import DetectorRule
@@ -72,6 +73,9 @@ class ChatConfig:
 
 
 TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
+# Up to this many group entries per shingle of the line, the groups are counted in C rather than
+# gathered from the line's rarest shingles (both exact; see `_most_similar`).
+COUNT_ALL = 8
 MAX_FOUND = 4096  # per room: templates whose group is remembered between changes of the index
 
 
@@ -101,7 +105,10 @@ def shingles(key: str) -> frozenset[str]:
 @dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
 class _Group:
     key: str  # the template of its first line
-    grams: frozenset[str]
+    # its shingles, each once: a tuple, not the line's frozenset (a set's table of a long line weighs
+    # kilobytes, and rooms of distinct chat keep thousands of groups); checkpoints from before hold a
+    # frozenset, which serves the same
+    grams: tuple[str, ...] | frozenset[str]
     members: deque[tuple[int, str, str]] = field(default_factory=deque)  # (ts, user, event id)
     born: int = 0
     count: int = 0  # lines the group took so far
@@ -160,26 +167,32 @@ def _most_similar(
     the caller starts a new group either way."""
     n = len(grams)
     need = max(1, math.ceil(min_similarity * n) - 1)  # one below, against rounding: a wider net changes nothing
-    sized = sorted((len(index.get(g, ())), g) for g in grams)
-    seen: set[_Group] = set()
-    for _, g in sized[: n - need + 1]:
-        seen.update(index.get(g, ()))
-    if not seen:
-        return None, 0.0
-    eligible = [(len(grams & c.grams), c) for c in seen]
-    eligible = [(shared, c) for shared, c in eligible if shared >= need]
+    lists = list(filter(None, map(index.get, grams)))  # the groups of each shingle some group has
+    if len(lists) < need:
+        return None, 0.0  # no group can share `need` shingles (most distinct lines end here)
+    if sum(map(len, lists)) <= COUNT_ALL * n:
+        # Short lists: counting every group's shared shingles in C costs less than sorting the
+        # line's shingles by list length; the groups that can reach `need` are the same either way.
+        eligible = [(shared, c) for c, shared in Counter(chain.from_iterable(lists)).items() if shared >= need]
+    else:
+        sized = sorted((len(index.get(g, ())), g) for g in grams)
+        seen: set[_Group] = set()
+        for _, g in sized[: n - need + 1]:
+            seen.update(index.get(g, ()))
+        eligible = [(len(grams.intersection(c.grams)), c) for c in seen]
+        eligible = [(shared, c) for shared, c in eligible if shared >= need]
     if not eligible:
         return None, 0.0
     order = _gram_order(grams)
 
     def met(item: tuple[int, _Group]) -> tuple[int, int, int]:
         shared, c = item
-        first = min(grams & c.grams, key=order.__getitem__)
+        first = min(grams.intersection(c.grams), key=order.__getitem__)
         return (-shared, order[first], index[first].index(c))
 
     best, best_sim = None, 0.0
     for shared, c in sorted(eligible, key=met)[:TOP_GROUPS]:
-        sim = shared / len(grams | c.grams)
+        sim = shared / (n + len(c.grams) - shared)  # Jaccard: the union's size without building it
         if sim > best_sim:
             best, best_sim = c, sim
     return best, best_sim
@@ -270,7 +283,7 @@ class TemplatedChatDetector(TextDetector):
         elapsed = max(cfg.burst_ms, ts - (w.first_ts or ts))  # the room's history before this group
         group = _Group(
             key,
-            grams,
+            tuple(grams),
             born=ts,
             usual=before * cfg.burst_ms / elapsed,
             seen_at_birth=w.seen,

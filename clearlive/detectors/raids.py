@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from clearlive.checkpointing import LayeredMap
 from clearlive.detectors.base import RoomState
 from clearlive.detectors.botchat import MIN_TEMPLATE_CHARS, shingles, template
 from clearlive.detectors.declared import Case, DetectorRule
@@ -113,7 +114,10 @@ class FanRaidDetector(TextDetector):
     def __init__(self, analyzer: TextAnalyzer | None = None, config: RaidConfig | None = None) -> None:
         self.analyzer = analyzer  # the view's rule matches name hostile lines and raid calls
         self.config = config or RaidConfig()
-        self.seen: dict[str, tuple[str, int, str, int]] = {}  # user -> (room, last active, came from, left at)
+        # user -> (room, last active, came from, left at); layered, so that a checkpoint pickles the
+        # viewers seen since the last merge, not all of them (a checkpoint from before holds a dict,
+        # which answers the same calls)
+        self.seen: LayeredMap[str, tuple[str, int, str, int]] = LayeredMap()
         self.calls: list[_Call] = []
         # per room, the character shingles of its own viewers' chat: what the room usually says
         self.room_grams: dict[str, Counter[str]] = {}
@@ -176,7 +180,7 @@ class FanRaidDetector(TextDetector):
                 self._remember(event, view.normalised)
         self.seen[user] = entry
         if len(self.seen) > self.config.max_users:  # rare: forget everyone not active within the window
-            self.seen = {u: v for u, v in self.seen.items() if ts - v[1] <= self.config.active_ms}
+            self.seen = LayeredMap({u: v for u, v in self.seen.items() if ts - v[1] <= self.config.active_ms})
         return out
 
     def _maybe_raider(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
+from clearlive.pipeline.heap import freeze_built
 from clearlive.pipeline.scan import ScanConfig, Scanner
 from clearlive.pipeline.sessions import SessionSummary
 from clearlive.sources import ReadStats, Reject, read_inputs
@@ -66,6 +67,7 @@ def _shard(job: tuple[ScanConfig, list[str], int, int]) -> Tagged:
     """One shard process: the per-room detectors over the rooms it owns."""
     config, paths, shards, k = job
     scanner = Scanner.from_config(config, part="rooms")
+    freeze_built()
     out: Tagged = []
     for i, ev in enumerate(read_inputs(paths, config.inputs, _ignore, ReadStats())):
         if shard_of(ev.room_id, shards) == k:
@@ -106,6 +108,7 @@ def scan_sharded(
     with ctx.Pool(jobs) as pool:
         pending = pool.map_async(_shard, [(config, paths, jobs, k) for k in range(jobs)])
         cross = Scanner.from_config(config, part="cross")
+        freeze_built()
         tagged: Tagged = []
         for i, ev in enumerate(events):
             marks: list[int] = []

@@ -16,12 +16,12 @@ import pickle
 import queue
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clearlive.checkpointing import RollingIds
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.pipeline.scan import ScanConfig, Scanner
@@ -34,7 +34,9 @@ log = logging.getLogger("clearlive.service")
 class TenantScanners:
     """A scanner per tenant, and the ids of the events each has seen: an event delivered twice (a
     client's retry, a transport's redelivery) is processed once, so detector state never counts it
-    twice. The seen ids are bounded (the most recent SEEN_IDS per tenant) and part of the state.
+    twice. The seen ids are a rolling window (`RollingIds`: at least the SEEN_IDS most recent per
+    tenant, exact, no false positives) and part of the state; a checkpoint pickles only their
+    newest generation and copies the older ones' bytes.
 
     Each scanner owns its tenant's lifecycle (rooms ended, cross-room windows judged: see
     `clearlive.pipeline.lifecycle`); `part` is the scanners' share of the work ("all", or "rooms"
@@ -46,7 +48,7 @@ class TenantScanners:
         self.config = config or ScanConfig()
         self.part = part
         self.scanners: dict[str, Scanner] = {}
-        self.seen: dict[str, OrderedDict[str, None]] = {}
+        self.seen: dict[str, RollingIds] = {}
         self._spare: Scanner | None = None
 
     def warm(self) -> None:
@@ -61,7 +63,7 @@ class TenantScanners:
             scanner, self._spare = self._spare or Scanner.from_config(self.config, part=self.part), None
             scanner.tenant = tenant  # named in every finding id
             self.scanners[tenant] = scanner
-            self.seen[tenant] = OrderedDict()
+            self.seen[tenant] = RollingIds(self.SEEN_IDS)
         return scanner
 
     def process(self, tenant: str, events: Iterable[EventBase]) -> list[Finding]:
@@ -82,9 +84,7 @@ class TenantScanners:
                 continue
             if ev.id in seen:
                 continue
-            seen[ev.id or ""] = None
-            if len(seen) > self.SEEN_IDS:
-                seen.popitem(last=False)
+            seen.add(ev.id or "")
             try:
                 out.extend(scanner.process(ev))
             except TRANSIENT:
@@ -99,7 +99,9 @@ class TenantScanners:
     def restore(self, state: dict[str, Any]) -> None:
         for tenant, scanner_state in state["scanners"].items():
             self._scanner(tenant).restore(scanner_state)
-        self.seen = state["seen"]
+        # a checkpoint from before the rolling window holds an OrderedDict of ids, oldest first
+        seen = state["seen"]
+        self.seen = {t: s if isinstance(s, RollingIds) else RollingIds(self.SEEN_IDS, s) for t, s in seen.items()}
 
 
 class _Patient:

@@ -53,6 +53,7 @@ import msgspec
 import redis
 
 from clearlive.model.events import Event, EventBase
+from clearlive.pipeline.heap import for_long_runs
 from clearlive.service.pipeline import QueueFull, TenantScanners
 from clearlive.service.store import ServiceStore, open_store
 from clearlive.service.worker_core import TRANSIENT, Retry, Tick, WorkerCore, checkpoint_gap
@@ -499,6 +500,7 @@ class ShardWorker:
 
 def worker_main(redis_url: str, db_url: str | None, shards: list[int], idle_exit_s: float | None = None) -> None:
     """A worker process's entry point (clearlive worker, or spawned by clearlive serve --redis)."""
+    for_long_runs()  # a worker allocates as a scan does (clearlive.pipeline.heap)
     store = open_store(db_url)
     worker = ShardWorker(redis_url, store, shards)
 

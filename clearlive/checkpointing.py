@@ -1,0 +1,147 @@
+"""State whose checkpoint costs what changed, not what it holds.
+
+A service worker pickles its scanners' state before it acknowledges events (every second under
+load). Two structures made most of that state and were pickled whole every time, though most of
+their contents had not changed since the previous checkpoint: the ids of the events each tenant's
+scanner has seen (200,000 per tenant, for dedupe) and the fan-raid detector's map of where each
+viewer was last (a hundred thousand viewers). Both are kept here in layers: an older part that no
+longer changes, pickled once and its bytes kept (a later checkpoint copies the bytes), and a young
+part, pickled each time. Lookups give exactly what one dict or one set would.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import deque
+from collections.abc import Hashable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_MISSING: Any = object()
+
+
+class _Frozen:
+    """A layer that no longer changes, and its pickle once made (made at the first checkpoint)."""
+
+    __slots__ = ("_blob", "value")
+
+    def __init__(self, value: Any, blob: bytes | None = None) -> None:
+        self.value = value
+        self._blob = blob
+
+    def blob(self) -> bytes:
+        if self._blob is None:
+            self._blob = pickle.dumps(self.value, protocol=pickle.HIGHEST_PROTOCOL)
+        return self._blob
+
+    @classmethod
+    def of(cls, blob: bytes) -> _Frozen:
+        return cls(pickle.loads(blob), blob)  # our own checkpoint (see the service's trust note)
+
+
+class RollingIds:
+    """The ids of the most recent events: a rolling window for dedupe, with no false positives.
+
+    Ids are kept in GENERATIONS sets of `window // (GENERATIONS - 1)`: the current one takes new ids;
+    when it is full it is frozen and the oldest frozen one is dropped. So every id among the last
+    `window` added is remembered (a duplicate arriving within `window` events of its first is always
+    caught), none older than about `window * GENERATIONS / (GENERATIONS - 1)` is, and an id never seen is
+    never taken for a duplicate ("added" counts distinct ids: adding one already remembered changes
+    nothing). A checkpoint pickles the current set and copies the frozen ones' bytes; a lookup is
+    one set lookup (`every`, the union, is rebuilt on restore)."""
+
+    GENERATIONS = 8
+
+    def __init__(self, window: int, ids: Iterable[str] = ()) -> None:
+        self.window = window
+        self.per_generation = max(1, -(-window // (self.GENERATIONS - 1)))
+        self.current: set[str] = set()
+        self.frozen: deque[_Frozen] = deque()
+        self.every: set[str] = set()  # the union of all generations: one lookup per event
+        for i in ids:
+            self.add(i)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.every
+
+    def __len__(self) -> int:
+        return len(self.every)
+
+    def add(self, key: str) -> None:
+        """Remember `key`, once: an id already remembered stays in its generation (a dedupe asks
+        before it adds), so each id is in one generation only."""
+        if key in self.every:
+            return
+        self.current.add(key)
+        self.every.add(key)
+        if len(self.current) >= self.per_generation:
+            self.frozen.append(_Frozen(frozenset(self.current)))
+            self.current = set()
+            if len(self.frozen) >= self.GENERATIONS:
+                self.every -= self.frozen.popleft().value  # its ids are in no other generation
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"window": self.window, "current": self.current, "frozen": [f.blob() for f in self.frozen]}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.window = state["window"]
+        self.per_generation = max(1, -(-self.window // (self.GENERATIONS - 1)))
+        self.current = state["current"]
+        self.frozen = deque(_Frozen.of(b) for b in state["frozen"])
+        self.every = self.current.union(*(f.value for f in self.frozen))
+
+
+class LayeredMap(Generic[K, V]):
+    """A dict (get, set, len, items) in two layers: `base`, pickled once after each merge, and `top`,
+    the keys set since. A checkpoint pickles `top` and copies `base`'s bytes; `top` is merged into
+    `base` when it holds MERGE_SHARE of `base`'s keys, so a checkpoint pickles what changed since the
+    last merge, and `base` is pickled again once per merge (once per MERGE_SHARE * len(base) keys
+    set)."""
+
+    MERGE_SHARE = 0.25  # top is merged into base when it holds this share of base's keys
+    MIN_TOP = 4096  # ... and at least this many keys (small maps are pickled whole anyway)
+
+    def __init__(self, items: dict[K, V] | None = None) -> None:
+        self.base: _Frozen = _Frozen(dict(items or {}))
+        self.top: dict[K, V] = {}
+        self._len = len(self.base.value)
+
+    def get(self, key: K, default: V | None = None) -> V | None:
+        value = self.top.get(key, _MISSING)
+        if value is _MISSING:
+            return self.base.value.get(key, default)
+        return value
+
+    def __setitem__(self, key: K, value: V) -> None:
+        top = self.top
+        if key not in top:
+            if key not in self.base.value:
+                self._len += 1
+            if len(top) >= self.MIN_TOP and len(top) >= self.MERGE_SHARE * len(self.base.value):
+                self.base = _Frozen(self.base.value)  # the old bytes no longer describe it
+                self.base.value.update(top)
+                top = self.top = {}
+        top[key] = value
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.top or key in self.base.value
+
+    def items(self) -> Iterator[tuple[K, V]]:
+        top = self.top
+        for k, v in self.base.value.items():
+            yield k, top.get(k, v)
+        for k, v in top.items():
+            if k not in self.base.value:
+                yield k, v
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"base": self.base.blob(), "top": self.top, "len": self._len}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.base = _Frozen.of(state["base"])
+        self.top = state["top"]
+        self._len = state["len"]
