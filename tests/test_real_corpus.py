@@ -50,8 +50,19 @@ def test_detection_on_the_real_test_split_does_not_regress() -> None:
     assert first.violations == 252 and first.compliant == 242
     assert first.detection_rate >= 0.36, (first.caught, first.violations)
     assert first.false_alarm_rate <= 0.08, (first.alarmed, first.compliant)
-    # The whole split with the second and third batches, collected after the rules were tuned.
+    # The second and third batches, collected after the rules were tuned, keep the bar the three
+    # batches were given together.
+    later = [evaluate_rules(REAL / "test.jsonl", batch=b) for b in (2, 3)]
+    caught = first.caught + sum(r.caught for r in later)
+    violations = first.violations + sum(r.violations for r in later)
+    alarmed = first.alarmed + sum(r.alarmed for r in later)
+    compliant = first.compliant + sum(r.compliant for r in later)
+    assert (violations, compliant) == (385, 333)
+    assert caught / violations >= 0.34, (caught, violations)
+    assert alarmed / compliant <= 0.075, (alarmed, compliant)
+    # The whole split with the fourth batch (session 9), measured before anything was changed for it:
+    # 147/460 caught, 25/383 false alarms (docs/evaluation.md).
     whole = evaluate_rules(REAL / "test.jsonl")
-    assert whole.violations == 385 and whole.compliant == 333
-    assert whole.detection_rate >= 0.34, (whole.caught, whole.violations)
-    assert whole.false_alarm_rate <= 0.075, (whole.alarmed, whole.compliant)
+    assert whole.violations == 460 and whole.compliant == 383
+    assert whole.detection_rate >= 0.31, (whole.caught, whole.violations)
+    assert whole.false_alarm_rate <= 0.07, (whole.alarmed, whole.compliant)

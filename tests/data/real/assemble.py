@@ -8,7 +8,7 @@ highest in the corpus), so that each round can be measured on its own.
 A part line is either in the collectors' flat shape (label, category, source URL, ...) or already
 in the corpus's own shape (README.md); both are checked the same way.
 
-audit.jsonl beside this file records label and metadata corrections (`fix`: lang, speaker, event, licence, source_url)
+audit.jsonl beside this file records label and metadata corrections (`fix`: lang, speaker, event, licence, source_url, date, hard_negative)
 made by a reviewer who read only the statements and the category definitions (never the rules): a
 category changed, a label flipped, or a line left out because it is a regulator's or reporter's
 narrative of behaviour, not something anyone said. Left-out lines go to excluded.jsonl with the
@@ -202,6 +202,10 @@ def apply_audit(rec: dict, audit: dict[str, dict]) -> str | None:
         rec["event"] = fix["event"]
     if "licence" in fix:
         rec["source"]["licence"] = fix["licence"]
+    if "date" in fix:  # the date the stored page shows
+        rec["source"]["date"] = fix["date"]
+    if "hard_negative" in fix:
+        rec["hard_negative"] = bool(fix["hard_negative"])
     if "source_url" in fix:  # the reviewer found the ruling itself where the collector cited a search page
         rec["source"]["url"] = fix["source_url"]
         rec["source"]["title"] = fix.get("source_title") or rec["source"]["title"]
