@@ -61,7 +61,7 @@ def test_detection_on_the_real_test_split_does_not_regress() -> None:
     assert caught / violations >= 0.34, (caught, violations)
     assert alarmed / compliant <= 0.075, (alarmed, compliant)
     # The whole split with the fourth batch (session 9), measured before anything was changed for it:
-    # 147/460 caught, 25/383 false alarms (docs/evaluation.md).
+    # 147/460 caught, 25/383 false alarms; 146/460 after `make model` recalibrated on dev (docs/evaluation.md).
     whole = evaluate_rules(REAL / "test.jsonl")
     assert whole.violations == 460 and whole.compliant == 383
     assert whole.detection_rate >= 0.31, (whole.caught, whole.violations)
