@@ -1,8 +1,9 @@
 """The detectors in Spark Structured Streaming over the service's Redis lanes: state and findings
 survive a restart of Spark (local mode) from its checkpoint.
 
-Needs Redis on 127.0.0.1:6379 (logical database 12 is flushed), PySpark and Java 17; skipped
-without them. About 40 s, most of it two Spark sessions starting."""
+Needs Redis (CLEARLIVE_TEST_SPARK_REDIS, else CLEARLIVE_TEST_REDIS, else 127.0.0.1:6379/12: that
+database is flushed and must be this run's alone), PySpark and Java 17; skipped without them. About
+40 s, most of it two Spark sessions starting."""
 
 from __future__ import annotations
 
@@ -15,8 +16,30 @@ import pytest
 
 pytest.importorskip("pyspark")
 redis = pytest.importorskip("redis")
-REDIS_URL = os.environ.get("CLEARLIVE_TEST_SPARK_REDIS", "redis://127.0.0.1:6379/12")
+# The database of the Redis tests when no Spark one is named: two runs of this file on one database
+# (two suites at once on a shared machine) flush and refill each other's lanes between a Spark run
+# and its restart, and the restart reads the other run's copy of the events as new ones
+REDIS_URL = os.environ.get(
+    "CLEARLIVE_TEST_SPARK_REDIS", os.environ.get("CLEARLIVE_TEST_REDIS", "redis://127.0.0.1:6379/12")
+)
 SHARDS = 2
+
+
+def _lane_entries() -> list[bytes]:
+    """The entry ids in the tenants' lanes: what Spark's checkpoint holds offsets into."""
+    from clearlive.service.redis_transport import stream_key
+
+    r = redis.Redis.from_url(REDIS_URL)
+    return [entry for s in range(SHARDS) for entry, _ in r.xrange(stream_key(f"t{s}"))]
+
+
+def _lanes_untouched(first: list[bytes], n: int) -> None:
+    """No other process flushed or wrote the lanes during the test (else its findings mean nothing)."""
+    now = _lane_entries()
+    assert len(now) == n and set(first) <= set(now), (
+        f"another process wrote to {REDIS_URL} during the test: "
+        "set CLEARLIVE_TEST_SPARK_REDIS to a database of your own"
+    )
 
 
 def _redis_up() -> bool:
@@ -49,6 +72,7 @@ def test_room_state_and_findings_survive_a_spark_restart(tmp_path: Path) -> None
     got: list[dict] = []
     checkpoint = str(tmp_path / "checkpoint")
     submitter.submit("acme", events[:cut])
+    first_entries = _lane_entries()
     spark = spark_session()
     try:
         run_available(spark, REDIS_URL, SHARDS, checkpoint, got.extend)
@@ -62,6 +86,7 @@ def test_room_state_and_findings_survive_a_spark_restart(tmp_path: Path) -> None
         run_available(spark, REDIS_URL, SHARDS, checkpoint, got.extend)
     finally:
         spark.stop()
+    _lanes_untouched(first_entries, len(events))
     ids = [r["finding_id"] for r in got]
     assert len(ids) == len(set(ids))  # nothing found twice
     assert set(ids) == expected  # and nothing lost: the rooms' state came back from the checkpoint
@@ -125,6 +150,8 @@ def test_a_poisoned_event_is_a_dead_letter_and_the_other_rooms_go_on(tmp_path: P
     assert "year 33658 is out of range" in room_letter["error"]
     # the poisoned room's next line still gives its finding
     assert any(r["tenant"] == "mallory" and "m-2" in r["record"] for r in found)
+
+
 def test_a_room_whose_feed_just_stops_ends_on_the_tenant_clock_in_spark(tmp_path: Path) -> None:
     """A room with claims before its listing and no `session_end`: the tenant's other rooms move the
     clock an idle hour on, and Spark ends it at the same event as an uninterrupted scan (its
@@ -155,6 +182,7 @@ def test_a_room_whose_feed_just_stops_ends_on_the_tenant_clock_in_spark(tmp_path
     got: list[dict] = []
     checkpoint = str(tmp_path / "checkpoint")
     submitter.submit("acme", [e.__copy__() for e in events[: len(events) - len(tail)]])
+    first_entries = _lane_entries()
     spark = spark_session()
     try:
         run_available(spark, REDIS_URL, SHARDS, checkpoint, got.extend, buckets=3)
@@ -163,6 +191,7 @@ def test_a_room_whose_feed_just_stops_ends_on_the_tenant_clock_in_spark(tmp_path
         run_available(spark, REDIS_URL, SHARDS, checkpoint, got.extend, buckets=3)
     finally:
         spark.stop()
+    _lanes_untouched(first_entries, len(events))
     ids = [r["finding_id"] for r in got]
     assert len(ids) == len(set(ids))
     assert set(ids) == {f.id for f in found}
