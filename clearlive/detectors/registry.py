@@ -19,6 +19,15 @@ from clearlive.rules.loader import Rule
 
 def detector_classes() -> tuple[type[Detector], ...]:
     """The code detectors, the classifier ones included (importing them loads their libraries)."""
+    from clearlive.detectors.model_abuse import ModelAbuseDetector
+    from clearlive.detectors.model_claims import ClaimsModelDetector
+    from clearlive.detectors.model_encoder import EncoderModelDetector
+
+    return (*rule_detector_classes(), ClaimsModelDetector, ModelAbuseDetector, EncoderModelDetector)
+
+
+def rule_detector_classes() -> tuple[type[Detector], ...]:
+    """The code detectors that are not classifiers: each of their rules cites its own legal basis."""
     from clearlive.detectors.botchat import TemplatedChatDetector
     from clearlive.detectors.brushing import OrderBrushingDetector
     from clearlive.detectors.claims import ClaimFrameDetector
@@ -26,9 +35,6 @@ def detector_classes() -> tuple[type[Detector], ...]:
     from clearlive.detectors.fraudar import FraudarDetector
     from clearlive.detectors.likes import LikeFarmDetector
     from clearlive.detectors.lockstep import LockstepDetector
-    from clearlive.detectors.model_abuse import ModelAbuseDetector
-    from clearlive.detectors.model_claims import ClaimsModelDetector
-    from clearlive.detectors.model_encoder import EncoderModelDetector
     from clearlive.detectors.raids import FanRaidDetector
     from clearlive.detectors.viewers import ViewerCurveDetector
 
@@ -42,9 +48,6 @@ def detector_classes() -> tuple[type[Detector], ...]:
         TemplatedChatDetector,
         FanRaidDetector,
         LockstepDetector,
-        ClaimsModelDetector,
-        ModelAbuseDetector,
-        EncoderModelDetector,
     )
 
 
@@ -64,7 +67,7 @@ def category_basis(pack_rules: Iterable[Rule]) -> dict[tuple[str, str], list[Leg
     of the category that cites its own. A finding never goes without one."""
     basis = pack_basis(pack_rules)
     table = citation_table()
-    for cls in detector_classes():
+    for cls in rule_detector_classes():  # not the classifiers: importing them loads their models' libraries
         for rule in cls.declared():
             if rule.basis_from_packs or not rule.legal_basis:
                 continue
