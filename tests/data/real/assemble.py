@@ -8,7 +8,8 @@ highest in the corpus), so that each round can be measured on its own.
 A part line is either in the collectors' flat shape (label, category, source URL, ...) or already
 in the corpus's own shape (README.md); both are checked the same way.
 
-audit.jsonl beside this file records label and metadata corrections (`fix`: lang, speaker, event, licence, source_url, date, hard_negative)
+audit.jsonl beside this file records label and metadata corrections
+(`fix`: lang, speaker, event, licence, source_url, date, hard_negative)
 made by a reviewer who read only the statements and the category definitions (never the rules): a
 category changed, a label flipped, or a line left out because it is a regulator's or reporter's
 narrative of behaviour, not something anyone said. Left-out lines go to excluded.jsonl with the
