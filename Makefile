@@ -67,7 +67,7 @@ soak: $(DEV_STAMP)
 
 # Rebuild the bundled claims classifier from the labeled sets (never from heldout-3, which measures it).
 model: $(DEV_STAMP)
-	$(BIN)/clearlive train claims --out clearlive/classifiers/claims-model.npz \
+	$(BIN)/clearlive train claims --out clearlive/watch/classifiers/claims-model.npz \
 		--data tests/data/eval/set-2 --data tests/data/eval/zh.jsonl --data tests/data/eval/en.jsonl \
 		--data tests/data/eval/zh-heldout.jsonl --data tests/data/eval/en-heldout.jsonl \
 		--calibrate tests/data/real/dev.jsonl

@@ -36,13 +36,13 @@ sys.path.insert(0, str(ROOT / "tests" / "data" / "audio"))
 
 from make_clips import speak  # noqa: E402
 
-from clearlive.audio.asr import AsrOptions, transcribe  # noqa: E402
-from clearlive.audio.decode import SAMPLE_RATE, decode  # noqa: E402
-from clearlive.audio.model import load_model  # noqa: E402
 from clearlive.model.events import Utterance  # noqa: E402
-from clearlive.normalize import normalize  # noqa: E402
-from clearlive.normalize.numbers import numbers_to_digits  # noqa: E402
-from clearlive.pipeline.scan import ScanConfig, Scanner  # noqa: E402
+from clearlive.watch.audio.asr import AsrOptions, transcribe  # noqa: E402
+from clearlive.watch.audio.decode import SAMPLE_RATE, decode  # noqa: E402
+from clearlive.watch.audio.model import load_model  # noqa: E402
+from clearlive.watch.normalize import normalize  # noqa: E402
+from clearlive.watch.normalize.numbers import numbers_to_digits  # noqa: E402
+from clearlive.watch.scan.scanner import ScanConfig, Scanner  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "real" / "dev.jsonl"
 REAL = [

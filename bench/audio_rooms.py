@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from audio_speed import SOURCES
 
-from clearlive.audio.asr import AsrOptions, StreamTranscriber
-from clearlive.audio.decode import SAMPLE_RATE, decode
-from clearlive.audio.model import load_model
+from clearlive.watch.audio.asr import AsrOptions, StreamTranscriber
+from clearlive.watch.audio.decode import SAMPLE_RATE, decode
+from clearlive.watch.audio.model import load_model
 
 
 def recording(seconds: float) -> np.ndarray:

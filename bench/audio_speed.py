@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from clearlive.audio.asr import AsrOptions, StreamTranscriber, transcribe
-from clearlive.audio.decode import SAMPLE_RATE, decode
-from clearlive.audio.model import load_model
+from clearlive.watch.audio.asr import AsrOptions, StreamTranscriber, transcribe
+from clearlive.watch.audio.decode import SAMPLE_RATE, decode
+from clearlive.watch.audio.model import load_model
 
 CLIPS = Path(__file__).resolve().parent.parent / "tests" / "data" / "audio"
 SOURCES = [

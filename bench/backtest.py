@@ -19,10 +19,10 @@ from pathlib import Path
 from scipy.stats import spearmanr
 
 from clearlive.demo.commerce import HIDDEN, START, generate_history
+from clearlive.measure import CommerceTables, ScoreConfig
+from clearlive.measure.backtest import backtest
 from clearlive.model.events import parse_ts
-from clearlive.scoring import CommerceTables, ScoreConfig
-from clearlive.scoring.backtest import backtest
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
 DAY = 86_400_000
 
@@ -54,8 +54,8 @@ def demo(config: ScoreConfig) -> None:
         result = run(path, config, as_of)
         print("demo history: 180 days, scored on days 0-90, measured on days 90-180")
         print_table(result)
-        from clearlive.scoring import score_tables
-        from clearlive.scoring.engines import DuckDBEngine
+        from clearlive.measure import score_tables
+        from clearlive.measure.engines import DuckDBEngine
 
         tables = CommerceTables().add_all(read_inputs([str(path)], InputOptions(), RejectSink(None), ReadStats()))
         scores = [s for s in score_tables(tables, config, DuckDBEngine(), as_of) if s.entity_type == "shop"]

@@ -24,10 +24,10 @@ from clearlive.demo.inject import (
     inject_viewer_step,
     without_enters,
 )
-from clearlive.detectors.fraudar import densest_block
-from clearlive.detectors.viewers import ViewerCurveDetector
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import Scanner
+from clearlive.watch.detectors.fraudar import densest_block
+from clearlive.watch.detectors.viewers import ViewerCurveDetector
+from clearlive.watch.scan.scanner import Scanner
 
 T0 = 1_793_534_400_000
 

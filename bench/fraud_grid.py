@@ -4,7 +4,7 @@
                                [--rooms 4] [--retail online_retail_II.csv] [--chat YouTube-Live-Chat-Dataset]
 
 `--part project` (the default) is the project's own generator (clearlive/demo/inject.py), below.
-`--part literature` is the second generator (clearlive/simulation/live_fraud.py, written from
+`--part literature` is the second generator (clearlive/reward/simulation/live_fraud.py, written from
 published cases, not from the detectors): `--honest` honest rooms of 50 to 50,000 viewers (a few
 of them hosts sending fans to a friend's room) and `--rooms` rooms per fraud kind and intensity,
 each world scanned on its own; a room counts as flagged when any `fraud.*` finding names it.
@@ -44,9 +44,9 @@ from clearlive.demo.inject import (
     honest_visits,
     lockstep_farm,
 )
-from clearlive.detectors.lockstep import LockstepDetector
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.detectors.lockstep import LockstepDetector
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 T0 = 1_793_534_400_000
 sys.path.insert(0, str(Path(__file__).parent))  # the literature and real-data grids beside this file

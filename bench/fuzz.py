@@ -24,10 +24,10 @@ import atheris
 
 with atheris.instrument_imports():
     from clearlive.errors import ClearLiveError, RuleLoadError
-    from clearlive.normalize import normalize
-    from clearlive.rules.loader import load_pack_file
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
-    from clearlive.sources.adapters import adapt_recording
+    from clearlive.watch.normalize import normalize
+    from clearlive.watch.rules.loader import load_pack_file
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.watch.sources.adapters import adapt_recording
 
 SUFFIX = {
     "jsonl": "events.jsonl",

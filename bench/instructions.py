@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from scan import make_events
 
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.sources import InputOptions, ReadStats, read_inputs
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
+from clearlive.watch.sources import InputOptions, ReadStats, read_inputs
 
 
 def main() -> int:

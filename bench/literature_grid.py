@@ -1,7 +1,7 @@
 """The literature generator's grid (run through `python bench/fraud_grid.py --part literature`).
 
 Honest rooms of 50 to 50,000 viewers with their own rhythms, hosts sending fans to a friend's
-room, and each fraud kind of clearlive/simulation/live_fraud.py at several intensities and room
+room, and each fraud kind of clearlive/reward/simulation/live_fraud.py at several intensities and room
 sizes. Every world (a room, or a raid's caller and target) is scanned on its own with the default
 scanner (no claims model); a room is flagged when any `fraud.*` finding names it.
 """
@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 
 import msgspec
 
-from clearlive.detectors.fraudar import FraudarDetector
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.simulation.live_fraud import Room, dense_order_block, fraud_room, friendly_promotion, honest_room
+from clearlive.reward.simulation.live_fraud import Room, dense_order_block, fraud_room, friendly_promotion, honest_room
+from clearlive.watch.detectors.fraudar import FraudarDetector
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 SIZES = (50, 80, 200, 500, 1000, 4000, 15000, 50000)
 INTENSITIES = {

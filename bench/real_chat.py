@@ -39,7 +39,7 @@ import msgspec
 
 from clearlive.model.events import Event
 from clearlive.model.findings import Finding
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 RING_SIZES = (10, 20, 40)
 RING_LINES = [

@@ -35,10 +35,10 @@ from typing import Any
 
 import msgspec
 
-from clearlive.detectors.brushing import BrushingConfig, OrderBrushingDetector
 from clearlive.model.events import Event
 from clearlive.model.findings import Finding
-from clearlive.pipeline.scan import Scanner
+from clearlive.watch.detectors.brushing import BrushingConfig, OrderBrushingDetector
+from clearlive.watch.scan.scanner import Scanner
 
 FLOORS = (4, 5, 6, 8)
 INJECTIONS = ((2, 5), (2, 8), (3, 6), (4, 10))

@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from clearlive.demo import scripts
 from clearlive.model.events import Comment, Enter, RoomStats
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 T0 = 1_793_534_400_000
 LINES = [*scripts.HONEST_ZH_CHAT, *scripts.BAD_ZH_CHAT, *scripts.HONEST_EN_CHAT]

@@ -42,9 +42,9 @@ import msgspec
 
 from clearlive.demo import scripts
 from clearlive.model.events import format_ts
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.rules import load_rules
-from clearlive.sources import InputOptions, ReadStats, read_inputs
+from clearlive.watch.rules import load_rules
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
+from clearlive.watch.sources import InputOptions, ReadStats, read_inputs
 
 # Chat-sized texts: the demo's viewer lines and host lines (honest and violating), so the mix
 # has ordinary chat, false-positive traps and real problems.

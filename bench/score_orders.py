@@ -6,7 +6,7 @@ Generates Parquet tables (orders; refunds for 6% of orders, reviews for 30%, com
 two shipment events per order, service chats for 10%; products), then, each in its own process so
 peak memory is its own:
 
-- duckdb: `clearlive.scoring.definitions` (order facts, shop metrics, chat replies, categories)
+- duckdb: `clearlive.measure.definitions` (order facts, shop metrics, chat replies, categories)
   over the Parquet files in place, as `clearlive score` runs it;
 - pandas: the same metrics written the way a data scientist would (merge, groupby), from the same
   Parquet files;
@@ -126,7 +126,7 @@ def generate(out: Path, n: int, shops: int, seed: int = 1) -> dict[str, str]:
             }
         ),
     )
-    from clearlive.scoring.tables import SCHEMAS
+    from clearlive.measure.tables import SCHEMAS
 
     write("cancellations", SCHEMAS["cancellations"].empty_table())
     s = subset(0.1)
@@ -161,9 +161,9 @@ def generate(out: Path, n: int, shops: int, seed: int = 1) -> dict[str, str]:
 
 
 def run_duckdb(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
-    from clearlive.scoring import definitions as sql
-    from clearlive.scoring.config import ScoreConfig
-    from clearlive.scoring.engines import DuckDBEngine
+    from clearlive.measure import definitions as sql
+    from clearlive.measure.config import ScoreConfig
+    from clearlive.measure.engines import DuckDBEngine
 
     config = ScoreConfig.load()
     engine = DuckDBEngine()
@@ -180,9 +180,9 @@ def run_duckdb(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
 
 
 def run_duckdb_full(paths: dict[str, str]) -> int:
-    from clearlive.scoring.config import ScoreConfig
-    from clearlive.scoring.engines import DuckDBEngine
-    from clearlive.scoring.score import score_all
+    from clearlive.measure.config import ScoreConfig
+    from clearlive.measure.engines import DuckDBEngine
+    from clearlive.measure.score import score_all
 
     engine = DuckDBEngine()
     engine.use_parquet({**paths, **_empty_tables()}, before_ms=END)
@@ -191,7 +191,7 @@ def run_duckdb_full(paths: dict[str, str]) -> int:
 
 def _empty_tables() -> dict[str, str]:
     """Visits, sessions, findings and talk are not part of this bench: empty tables of the right shape."""
-    from clearlive.scoring.tables import SCHEMAS
+    from clearlive.measure.tables import SCHEMAS
 
     out = Path(tempfile.mkdtemp())
     paths = {}
@@ -204,7 +204,7 @@ def _empty_tables() -> dict[str, str]:
 def run_pandas(paths: dict[str, str]) -> dict[str, tuple[int, ...]]:
     import pandas as pd
 
-    from clearlive.scoring.config import ScoreConfig
+    from clearlive.measure.config import ScoreConfig
 
     config = ScoreConfig.load()
     reasons = config.reasons
@@ -312,7 +312,7 @@ def _key(r: dict, chats: dict, category: str | None) -> tuple:  # type: ignore[t
 def _child(name: str, paths: dict[str, str], queue: mp.Queue) -> None:  # type: ignore[type-arg]
     import pandas  # noqa: F401  # imports are not part of the measurement
 
-    import clearlive.scoring.score  # noqa: F401
+    import clearlive.measure.score  # noqa: F401
 
     started = time.perf_counter()
     result = {"duckdb": run_duckdb, "pandas": run_pandas, "duckdb-full": run_duckdb_full}[name](paths)

@@ -119,7 +119,7 @@ def main() -> int:
         import msgspec
 
         from clearlive.model.events import Event
-        from clearlive.service.pipeline import TenantScanners
+        from clearlive.serve.embedded import TenantScanners
 
         events = [msgspec.convert(r, Event) for r in all_rows]
         # one scanner for the tenant: the Redis workers' room and tenant lanes together report the same

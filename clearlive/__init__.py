@@ -2,7 +2,7 @@
 
 Library API (the CLI commands of the same names call these):
     clearlive.scan(paths, config) -> ScanResult
-    clearlive.normalize(text) -> NormalizedText
+    clearlive.watch.normalize(text) -> NormalizedText
     clearlive.load_rules(paths) -> (packs, rules)
 
 The pipeline's names load on first use, so that `import clearlive.something` does not load the
@@ -15,21 +15,21 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from clearlive.normalize import normalize
+from clearlive.watch.normalize import normalize
 
 if TYPE_CHECKING:
-    from clearlive.pipeline import ScanConfig, Scanner, ScanResult, scan
-    from clearlive.rules import load_rules
+    from clearlive.watch.rules import load_rules
+    from clearlive.watch.scan import ScanConfig, Scanner, ScanResult, scan
 
 __version__ = "0.1.0"
 __all__ = ["ScanConfig", "ScanResult", "Scanner", "__version__", "load_rules", "normalize", "scan"]
 
 _HOME = {
-    "ScanConfig": "clearlive.pipeline",
-    "ScanResult": "clearlive.pipeline",
-    "Scanner": "clearlive.pipeline",
-    "scan": "clearlive.pipeline",
-    "load_rules": "clearlive.rules",
+    "ScanConfig": "clearlive.watch.scan",
+    "ScanResult": "clearlive.watch.scan",
+    "Scanner": "clearlive.watch.scan",
+    "scan": "clearlive.watch.scan",
+    "load_rules": "clearlive.watch.rules",
 }
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clearlive.classifiers.abuse import AbuseModel, read_labeled_csv
 from clearlive.errors import InputError
+from clearlive.watch.classifiers.abuse import AbuseModel, read_labeled_csv
 
 
 def _cold_dir() -> Path:

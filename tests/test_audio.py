@@ -11,9 +11,9 @@ import pytest
 pytest.importorskip("faster_whisper", reason="the audio extra is not installed: pip install 'clearlive[audio]'")
 pytest.importorskip("av", reason="the audio extra is not installed: pip install 'clearlive[audio]'")
 
-from clearlive.audio.asr import AsrOptions, transcribe
-from clearlive.audio.decode import decode
-from clearlive.audio.model import BASE_MODEL_SHA256, AsrModel, load_model
+from clearlive.watch.audio.asr import AsrOptions, transcribe
+from clearlive.watch.audio.decode import decode
+from clearlive.watch.audio.model import BASE_MODEL_SHA256, AsrModel, load_model
 
 CLIPS = Path(__file__).parent / "data" / "audio"
 AISHELL = CLIPS / "real" / "aishell-BAC009S0724W0121.wav"
@@ -71,7 +71,7 @@ def test_real_english_speech_whole_and_windowed(model: AsrModel) -> None:
 
 def test_live_chunks_give_the_same_utterances_as_the_recording(model: AsrModel) -> None:
     """A live room's audio arrives in pieces; the windows, and so the utterances, are the same."""
-    from clearlive.audio.asr import StreamTranscriber
+    from clearlive.watch.audio.asr import StreamTranscriber
 
     samples = decode(LIBRI).samples
     opts = AsrOptions(lang="en", window_s=6.0, overlap_s=2.0)
@@ -148,7 +148,7 @@ def wav_bytes(samples) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def test_live_room_audio_chunks_become_utterances_and_findings(model: AsrModel) -> None:
-    from clearlive.service.store import open_store
+    from clearlive.serve.store import open_store
     from tests.test_service import Service
 
     svc = Service(open_store(None))

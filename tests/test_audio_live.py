@@ -19,10 +19,10 @@ import pytest
 pytest.importorskip("faster_whisper", reason="the audio extra is not installed: pip install 'clearlive[audio]'")
 av = pytest.importorskip("av", reason="the audio extra is not installed: pip install 'clearlive[audio]'")
 
-from clearlive.audio.asr import AsrOptions, StreamTranscriber, transcribe_stream  # noqa: E402
-from clearlive.audio.decode import SAMPLE_RATE, StreamReader, decode  # noqa: E402
-from clearlive.audio.model import AsrModel, load_model  # noqa: E402
 from clearlive.errors import InputError  # noqa: E402
+from clearlive.watch.audio.asr import AsrOptions, StreamTranscriber, transcribe_stream  # noqa: E402
+from clearlive.watch.audio.decode import SAMPLE_RATE, StreamReader, decode  # noqa: E402
+from clearlive.watch.audio.model import AsrModel, load_model  # noqa: E402
 
 SPOKEN = Path(__file__).parent / "data" / "audio" / "en-efficacy.mp3"  # 11.2 s, two dev.jsonl statements
 
@@ -104,7 +104,7 @@ def test_unreachable_or_unsafe_streams_are_clear_errors(run_cli, streams: str) -
     with pytest.raises(InputError, match="http:// or https://"):
         StreamReader("file:///etc/passwd")
     # A playlist may only name segments over the network, never local files.
-    from clearlive.audio.decode import _STREAM_PROTOCOLS
+    from clearlive.watch.audio.decode import _STREAM_PROTOCOLS
 
     assert "file" not in _STREAM_PROTOCOLS.split(",")
 
@@ -114,8 +114,8 @@ def test_service_follows_a_stream_keeps_its_audio_and_the_dashboard_plays_the_mo
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from clearlive.service.app import create_app
-    from clearlive.service.store import open_store
+    from clearlive.serve.app import create_app
+    from clearlive.serve.store import open_store
     from tests.test_service import Service
 
     svc = Service(open_store(None))
@@ -193,8 +193,8 @@ def test_report_plays_the_recording_at_a_finding(run_cli, model: AsrModel, tmp_p
 
 def test_serve_preload_reads_a_recording_as_its_rooms_speech(model: AsrModel, tmp_path: Path) -> None:
     from clearlive.cli.service_cmd import _preload
-    from clearlive.service.pipeline import EmbeddedPipeline
-    from clearlive.service.store import open_store
+    from clearlive.serve.embedded import EmbeddedPipeline
+    from clearlive.serve.store import open_store
 
     events = tmp_path / "room-b.jsonl"
     start = {"type": "session_start", "room_id": "room-b", "ts": "2026-11-01T12:00:00Z", "session_id": "s1"}

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from clearlive.model.events import Utterance
-from clearlive.normalize.numbers import numbers_to_digits
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.rules.loader import load_rules
-from clearlive.rules.sounds import SoundMatcher, may_match_by_sound, syllables
+from clearlive.watch.normalize.numbers import numbers_to_digits
+from clearlive.watch.rules.loader import load_rules
+from clearlive.watch.rules.sounds import SoundMatcher, may_match_by_sound, syllables
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 pytest.importorskip("pypinyin")
 
@@ -117,7 +117,7 @@ def test_sound_index_holds_most_chinese_terms(scanner_rules: list) -> None:
 
 def test_sentences_join_across_time_cuts_and_seams() -> None:
     pytest.importorskip("faster_whisper")
-    from clearlive.audio.asr import AsrSegment, join_sentences
+    from clearlive.watch.audio.asr import AsrSegment, join_sentences
 
     cut = [
         AsrSegment(0.0, 6.7, "Ginger has been used to treat conditions including", "Ginger ... including", "en", -0.2),
@@ -135,7 +135,7 @@ def test_sentences_join_across_time_cuts_and_seams() -> None:
 
 def test_traditional_output_is_simplified_unless_the_room_is_zh_hant() -> None:
     pytest.importorskip("faster_whisper")
-    from clearlive.audio.asr import for_scanning, segment_language
+    from clearlive.watch.audio.asr import for_scanning, segment_language
 
     assert for_scanning("手漫無，只要九十九元", "zh", "zh") == "手漫无，只要99元"
     assert for_scanning("手漫無", "zh-Hant", "zh-Hant") == "手漫無"

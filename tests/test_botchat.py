@@ -11,9 +11,9 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clearlive.detectors.botchat import ChatConfig
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.detectors.botchat import ChatConfig
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 MIN_SIMILARITY = ChatConfig().min_similarity  # the detector's default floor
 
@@ -81,8 +81,8 @@ def test_same_line_from_accounts_over_minutes_is_quiet() -> None:
 
 
 def test_line_history_stays_bounded_and_keeps_frequent_lines() -> None:
-    from clearlive.detectors import botchat
-    from clearlive.detectors.thresholds import Thresholds
+    from clearlive.watch.detectors import botchat
+    from clearlive.watch.detectors.thresholds import Thresholds
     rows = [
         comment(k * 1000, f"v{k}", "多少钱呀姐妹" if k % 3 == 0 else f"独一无二的留言{chr(0x4E00 + k)}", k)
         for k in range(600)
@@ -141,7 +141,7 @@ def test_grouping_by_rarest_shingles_picks_the_group_counting_all_would(groups: 
     """Prefix filtering (only groups that can reach the floor, gathered from the rarest shingles)
     and counting in C (short lists) must pick what counting every group picks, ties included: many
     groups, few shingles."""
-    from clearlive.detectors import botchat
+    from clearlive.watch.detectors import botchat
 
     index: dict[str, list[botchat._Group]] = {}
     for k, grams in enumerate(groups):
@@ -164,7 +164,7 @@ def test_findings_do_not_depend_on_the_string_hash_seed(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from clearlive.simulation.live_fraud import fraud_room
+    from clearlive.reward.simulation.live_fraud import fraud_room
     from tests.test_lifecycle import realistic_stream
 
     events = [msgspec.to_builtins(e) for e in realistic_stream(tmp_path)]
@@ -196,7 +196,7 @@ def test_a_tie_between_chat_groups_breaks_the_same_way_in_every_process() -> Non
     import sys
 
     probe = (
-        "from clearlive.detectors import botchat\n"
+        "from clearlive.watch.detectors import botchat\n"
         "a = botchat._Group('first', frozenset({'主播', '播好', 'x1'}))\n"
         "b = botchat._Group('second', frozenset({'好看', '看的', 'x2'}))\n"
         "index = {}\n"

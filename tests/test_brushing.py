@@ -7,7 +7,7 @@ import random
 import msgspec
 
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 T0 = 1_793_534_400_000
 
@@ -181,7 +181,7 @@ def test_a_checkpoint_from_before_the_one_hour_sweep_resumes() -> None:
     """A shop's state pickled by session 8 (no sweep, a `last_report`) restores and goes on judging."""
     import pickle
 
-    from clearlive.detectors.brushing import _ShopWindow
+    from clearlive.watch.detectors.brushing import _ShopWindow
 
     scanner = Scanner.from_config(ScanConfig())
     for e in [order(60 * k, f"b{k}", k) for k in range(5)]:

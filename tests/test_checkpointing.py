@@ -74,7 +74,7 @@ def test_layered_map_answers_what_a_dict_answers(sets: list[tuple[str, int]], ch
 
 
 def test_tenant_scanners_restore_an_old_checkpoint_of_seen_ids() -> None:
-    from clearlive.service.pipeline import TenantScanners
+    from clearlive.serve.embedded import TenantScanners
 
     scanners = TenantScanners()
     scanners.restore({"scanners": {}, "seen": {"acme": OrderedDict((f"e{n}", None) for n in range(10))}})

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from clearlive.claims.speech_acts import counts, speech_act
-from clearlive.claims.vocab import VOCAB_DIR, vocabulary
-from clearlive.detectors.claims import declared_rules
 from clearlive.model.events import Comment, Product, Utterance
-from clearlive.normalize import normalize
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.claims.speech_acts import counts, speech_act
+from clearlive.watch.claims.vocab import VOCAB_DIR, vocabulary
+from clearlive.watch.detectors.claims import declared_rules
+from clearlive.watch.normalize import normalize
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 SCANNER_CONFIG = ScanConfig(claims_model=None)
 
@@ -53,7 +53,7 @@ def test_declared_rule_examples(rule_id: str, kind: str, example: str | dict[str
 
 
 def test_every_declared_rule_has_a_legal_basis_per_script_and_both_kinds_of_example() -> None:
-    from clearlive.legal import citation_table
+    from clearlive.watch.legal import citation_table
 
     known = citation_table()
     for rule_id, rule in declared_rules().items():

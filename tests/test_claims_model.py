@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clearlive.classifiers.claims import MODEL_CATEGORIES, ClaimsModel, _prepare
-from clearlive.evaluation import read_labeled_set
 from clearlive.model.events import Comment, SessionStart, Utterance
-from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
+from clearlive.watch.classifiers.claims import MODEL_CATEGORIES, ClaimsModel, _prepare
+from clearlive.watch.evaluation import read_labeled_set
+from clearlive.watch.scan.scanner import CLAIMS_MODEL, ScanConfig, Scanner
 
 DATA = Path(__file__).parent / "data" / "eval"
 REAL_DEV = Path(__file__).parent / "data" / "real" / "dev.jsonl"  # thresholds calibrated on it

@@ -15,20 +15,20 @@ import pytest
 
 from clearlive.demo import inject
 from clearlive.demo.generate import generate
-from clearlive.detectors.base import Detector, RoomState
-from clearlive.detectors.declared import Case, DetectorRule, check_detectors
-from clearlive.detectors.facts import ReferencePriceDetector
-from clearlive.detectors.listing import fact_finding
-from clearlive.detectors.registry import detector_classes, listed_rules
-from clearlive.detectors.viewers import ViewerConfig, ViewerCurveDetector
 from clearlive.errors import RuleLoadError
 from clearlive.model.events import Event, EventBase, Product, Utterance
 from clearlive.model.findings import Finding
-from clearlive.normalize import normalize
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.rules import load_rules
-from clearlive.simulation.live_fraud import KINDS, dense_order_block, fraud_room
-from clearlive.sources import InputOptions, ReadStats, read_inputs
+from clearlive.reward.simulation.live_fraud import KINDS, dense_order_block, fraud_room
+from clearlive.watch.detectors.base import Detector, RoomState
+from clearlive.watch.detectors.declared import Case, DetectorRule, check_detectors
+from clearlive.watch.detectors.facts import ReferencePriceDetector
+from clearlive.watch.detectors.listing import fact_finding
+from clearlive.watch.detectors.registry import detector_classes, listed_rules
+from clearlive.watch.detectors.viewers import ViewerConfig, ViewerCurveDetector
+from clearlive.watch.normalize import normalize
+from clearlive.watch.rules import load_rules
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
+from clearlive.watch.sources import InputOptions, ReadStats, read_inputs
 
 T0 = 1_793_534_400_000
 INTENSITY = {"audience": 3.0, "chat_ring": 30, "like_farm": 300, "brushing": 8, "raid": 20}
@@ -150,7 +150,7 @@ def test_a_declared_rule_gives_its_title_severity_and_citations() -> None:
         ({"confidence": 1.5}, "confidence 1.5 is not in (0, 1]"),
         ({"id": "Test Rule"}, "a rule id is lowercase, without spaces"),
         ({"reads": ""}, "a rule needs a title and a `reads` line"),
-        ({"id": "fraud.lockstep"}, "rule id already declared by clearlive.detectors.lockstep.LockstepDetector"),
+        ({"id": "fraud.lockstep"}, "rule id already declared by clearlive.watch.detectors.lockstep.LockstepDetector"),
         ({"id": "zh.abuse.profanity"}, "rule id already declared by rule pack zh-CN.abuse"),
     ],
 )
@@ -202,7 +202,7 @@ def test_thresholds_are_a_frozen_config_passed_at_construction() -> None:
 
 
 def test_citations_load_with_the_duplicate_key_guard(tmp_path: Path) -> None:
-    from clearlive.legal import CITATIONS_PATH, citation_table, load_citations
+    from clearlive.watch.legal import CITATIONS_PATH, citation_table, load_citations
 
     assert load_citations(CITATIONS_PATH) == citation_table()
     twice = tmp_path / "citations.yaml"

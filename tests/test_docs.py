@@ -44,7 +44,7 @@ def test_readme_shows_the_two_commands_and_links_every_doc() -> None:
 def test_every_declared_detector_rule_is_documented() -> None:
     """docs/rules.md names every rule id a code detector declares (the classifiers' leads, one per
     category, as their `model.<category>` and `model.encoder.<category>` families)."""
-    from clearlive.detectors.registry import detector_classes
+    from clearlive.watch.detectors.registry import detector_classes
 
     rules_doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert "`model.<category>`" in rules_doc and "`model.encoder.<category>`" in rules_doc

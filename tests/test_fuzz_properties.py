@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from clearlive.errors import ClearLiveError, RuleLoadError
 from clearlive.model.events import TYPE_BY_NAME, Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
+from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 SUFFIXES = [".jsonl", ".vtt", ".srt", ".json", ".csv"]
@@ -144,7 +144,7 @@ def test_a_parquet_string_that_is_not_utf8_rejects_its_row_only(tmp_path: Path) 
 
 
 def test_a_rule_pack_that_is_not_utf8_is_a_named_error(tmp_path: Path) -> None:
-    from clearlive.rules.loader import load_pack_file
+    from clearlive.watch.rules.loader import load_pack_file
 
     path = tmp_path / "pack.yaml"
     path.write_bytes(b"pack: \xec")  # found by bench/fuzz.py rules
@@ -258,7 +258,7 @@ _yamlish = st.recursive(
 @SETTINGS
 @given(_yamlish | st.text(max_size=300))
 def test_rule_loader_rejects_anything_malformed_with_a_named_error(doc: object) -> None:
-    from clearlive.rules.loader import load_pack_file
+    from clearlive.watch.rules.loader import load_pack_file
 
     path = _DIR / "pack.yaml"
     path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
@@ -295,7 +295,7 @@ rules:
 def test_user_regexes_run_in_linear_time_or_are_refused(tmp_path: Path) -> None:
     import re
 
-    from clearlive.rules.loader import load_rules
+    from clearlive.watch.rules.loader import load_rules
 
     _, rules = load_rules([_user_pack(tmp_path, "(a+)+b")], builtin=False)
     assert not isinstance(rules[0].patterns[0], re.Pattern)  # RE2, not the backtracking engine

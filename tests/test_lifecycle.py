@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from clearlive.demo.inject import honest_order_graph, inject_ring
 from clearlive.model.events import Event, EventBase
-from clearlive.pipeline.lifecycle import IDLE_MS, SLIDE_MS, WINDOW_MS, scoped_id
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.scan.lifecycle import IDLE_MS, SLIDE_MS, WINDOW_MS, scoped_id
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 DEMO_ROOMS = ("room-serum.jsonl", "room-glow.jsonl", "room-cup.jsonl")
 CONFIG = ScanConfig(claims_model=None)  # the rules and detectors; the classifier is tested elsewhere
@@ -88,7 +88,7 @@ def ring_orders(t0: int, span_ms: int = 2 * 3_600_000) -> list[EventBase]:
 
 def demo_events(tmp_path: Path) -> list[EventBase]:
     from clearlive.demo.generate import generate
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     events: list[EventBase] = []
     for item in [i for i in generate(tmp_path / "demo") if i.path.name in DEMO_ROOMS]:
@@ -201,9 +201,9 @@ def test_rooms_and_cross_parts_together_report_what_one_scanner_reports(tmp_path
 
 
 def test_every_room_and_rule_of_a_batch_scan_is_reported_by_the_embedded_service(tmp_path: Path) -> None:
-    from clearlive.pipeline.scan import scan
-    from clearlive.service.pipeline import EmbeddedPipeline
-    from clearlive.service.store import open_store
+    from clearlive.serve.embedded import EmbeddedPipeline
+    from clearlive.serve.store import open_store
+    from clearlive.watch.scan.scanner import scan
 
     events = realistic_stream(tmp_path)
     path = tmp_path / "stream.jsonl"

@@ -8,7 +8,7 @@ import random
 import msgspec
 
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 T0 = 1_793_534_400_000
 

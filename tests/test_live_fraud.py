@@ -1,4 +1,4 @@
-"""The second generator (clearlive/simulation/live_fraud.py, written from published cases) against
+"""The second generator (clearlive/reward/simulation/live_fraud.py, written from published cases) against
 the behaviour detectors: honest rooms of 50 to 50,000 viewers with their own rhythms stay quiet,
 a host sending fans to a friend's room is not a raid, and each kind of fraud is found."""
 
@@ -11,8 +11,8 @@ import msgspec
 import pytest
 
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.simulation.live_fraud import KINDS, Room, fraud_room, friendly_promotion, honest_room
+from clearlive.reward.simulation.live_fraud import KINDS, Room, fraud_room, friendly_promotion, honest_room
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 
 def fraud_rules(rooms: list[Room]) -> dict[str, set[str]]:

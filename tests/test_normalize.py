@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clearlive.normalize import normalize
+from clearlive.watch.normalize import normalize
 
 CASES = [
     ("這個產品是全網最低價", "这个产品是全网最低价"),  # traditional to simplified

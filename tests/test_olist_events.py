@@ -7,9 +7,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from clearlive.measure import CommerceTables, ScoreConfig, score_tables
 from clearlive.model.events import parse_ts
-from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = {

@@ -21,17 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # What `clearlive scan` of a plain event file must not import: the service and its stores and
 # transports, DuckDB (only with --db), Spark (and `--engine spark`'s module), training and evaluation
-# (scikit-learn, skops, the abuse model, the encoder, clearlive.evaluation), and
+# (scikit-learn, skops, the abuse model, the encoder, clearlive.watch.evaluation), and
 # what only a larger scan needs (datasketch's LSH and the SciPy it loads).
 FORBIDDEN_ON_SCAN = (
-    "clearlive.service",
-    "clearlive.store",
-    "clearlive.scoring",
+    "clearlive.serve",
+    "clearlive.watch.scan_db",
+    "clearlive.measure",
     "clearlive.report",
-    "clearlive.classifiers.abuse",
-    "clearlive.classifiers.encoder",
-    "clearlive.evaluation",
-    "clearlive.pipeline.spark_scan",
+    "clearlive.watch.classifiers.abuse",
+    "clearlive.watch.classifiers.encoder",
+    "clearlive.watch.evaluation",
+    "clearlive.watch.scan.spark_scan",
     "duckdb",
     "pyarrow",
     "fastapi",
@@ -105,7 +105,7 @@ def test_scan_of_one_event_imports_no_service_database_or_training_module(tmp_pa
     code, modules, out, _ = run_isolated(tmp_path, "scan", str(one_event), "--rejects", str(tmp_path / "r.jsonl"))
     assert code == 0
     assert "zh.absolute.superlative" in out  # it did scan
-    assert loaded(modules, "clearlive.pipeline.scan") and loaded(modules, "clearlive.detectors.model_claims")
+    assert loaded(modules, "clearlive.watch.scan.scanner") and loaded(modules, "clearlive.watch.detectors.model_claims")
     assert [m for m in FORBIDDEN_ON_SCAN if loaded(modules, m)] == []
 
 
@@ -153,7 +153,7 @@ def test_a_missing_extra_is_named(tmp_path: Path, args: tuple[str, ...], blocked
     assert code == 2
     assert f"pip install 'clearlive[{extra}]'" in err
     assert f"{blocked[0]} is missing" in err
-    assert not loaded(modules, "clearlive.service.app")  # failed before starting anything
+    assert not loaded(modules, "clearlive.serve.app")  # failed before starting anything
 
 
 def test_scan_with_a_trained_model_names_the_train_extra(tmp_path: Path, one_event: Path) -> None:
@@ -181,8 +181,8 @@ def test_every_optional_module_belongs_to_a_declared_extra() -> None:
 
 
 def test_cli_policy_names_are_the_ranking_module_s() -> None:
-    from clearlive import ranking
     from clearlive.cli import simulate_cmd
+    from clearlive.reward import ranking
 
     assert simulate_cmd.POLICIES == ranking.POLICIES and simulate_cmd.UNCERTAINTY == ranking.UNCERTAINTY
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 T0 = 1_793_534_400_000
 
@@ -94,8 +94,8 @@ def test_accusations_alone_count_as_hostile_for_raiders() -> None:
 
 
 def test_hostility_examples() -> None:
-    from clearlive.detectors.hostility import DATA, hostility
-    from clearlive.normalize import normalize
+    from clearlive.watch.detectors.hostility import DATA, hostility
+    from clearlive.watch.normalize import normalize
     from clearlive.yamlsafe import load_yaml
 
     examples = load_yaml(DATA.read_text(encoding="utf-8"))["examples"]

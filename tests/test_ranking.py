@@ -7,7 +7,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from clearlive.ranking import Candidate, rank, traffic_shares
+from clearlive.reward.ranking import Candidate, rank, traffic_shares
 
 PROVEN_GOOD = Candidate("r-good", "good", 100.0, score=80.0, interval=(72.0, 88.0), credit=12, recent_violations=0)
 PROVEN_BAD = Candidate("r-bad", "bad", 300.0, score=15.0, interval=(8.0, 22.0), credit=3, recent_violations=3)

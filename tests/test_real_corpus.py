@@ -10,8 +10,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from clearlive.evaluation import evaluate_rules, read_labeled_set
 from clearlive.model.findings import CATEGORIES
+from clearlive.watch.evaluation import evaluate_rules, read_labeled_set
 
 REAL = Path(__file__).parent / "data" / "real"
 

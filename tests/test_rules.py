@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from clearlive.errors import RuleLoadError
-from clearlive.rules import RuleSet, load_rules
-from clearlive.rules.selftest import run_examples
+from clearlive.watch.rules import RuleSet, load_rules
+from clearlive.watch.rules.selftest import run_examples
 
 PACKS, RULES = load_rules()
 RESULTS = run_examples(RuleSet(RULES))
@@ -92,7 +92,7 @@ def test_duplicate_rule_ids_are_an_error(tmp_path: Path) -> None:
 
 
 def test_allow_list_longer_phrase_beats_shorter_term(tmp_path: Path) -> None:
-    from clearlive.normalize import normalize
+    from clearlive.watch.normalize import normalize
 
     ruleset = RuleSet(load_rules(builtin=True)[1])
     hits = {m.rule.id for m in ruleset.matcher.match(normalize("拆开以后最好冷藏"))}

@@ -73,7 +73,7 @@ def spark_pg() -> Iterator[str]:
 
 
 def _stored(url: str) -> set[str]:
-    from clearlive.service.store import open_store
+    from clearlive.serve.store import open_store
 
     store = open_store(url)
     try:
@@ -83,8 +83,8 @@ def _stored(url: str) -> set[str]:
 
 
 def _embedded(events: list) -> set[str]:
-    from clearlive.service.pipeline import EmbeddedPipeline
-    from clearlive.service.store import open_store
+    from clearlive.serve.embedded import EmbeddedPipeline
+    from clearlive.serve.store import open_store
 
     store = open_store(None)
     pipeline = EmbeddedPipeline(store)
@@ -110,7 +110,7 @@ def _spark_stream(tmp_path: Path, pg: str) -> set[str]:
 def _redis_workers(pg: str) -> set[str]:
 
     code = (
-        "from clearlive.service.redis_transport import worker_main; "
+        "from clearlive.serve.redis_transport import worker_main; "
         f"worker_main({REDIS_URL!r}, {pg!r}, {list(range(SHARDS))!r}, 3.0)"
     )
     worker = subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parents[1])
@@ -127,8 +127,8 @@ def test_scan_embedded_redis_and_spark_report_the_same_finding_ids(
     pg_url: str,  # noqa: F811
     spark_pg: str,
 ) -> None:
-    from clearlive.service.redis_transport import RedisSubmitter
-    from clearlive.service.store import open_store
+    from clearlive.serve.redis_transport import RedisSubmitter
+    from clearlive.serve.store import open_store
 
     events = realistic_stream(tmp_path)
     out = _cli_scan(events, tmp_path)

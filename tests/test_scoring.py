@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clearlive.demo.commerce import HIDDEN, generate_history
+from clearlive.measure import EntityScore, ScoreConfig, score_events
+from clearlive.measure.stats import Scale, estimate
 from clearlive.model.events import Event, EventBase, format_ts
 from clearlive.model.findings import Finding
-from clearlive.scoring import EntityScore, ScoreConfig, score_events
-from clearlive.scoring.stats import Scale, estimate
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
 DAY = 86_400_000
 T0 = 1_785_801_600_000  # 2026-08-04T00:00:00Z
@@ -288,7 +288,7 @@ def test_tables_in_csv_and_parquet_score_like_events(tmp_path: Path, history: li
 
 def test_question_answer_examples() -> None:
     """questions.yaml's own examples: a viewer's question and the host's reply, and what they are."""
-    from clearlive.scoring.live_service import analyse_session, lexicon
+    from clearlive.measure.live_service import analyse_session, lexicon
 
     assert lexicon().examples
     for question, reply, expected in lexicon().examples:

@@ -17,8 +17,8 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clearlive.measure import EntityScore, ScoreConfig, score_events
 from clearlive.model.events import Event, EventBase
-from clearlive.scoring import EntityScore, ScoreConfig, score_events
 
 DAY = 86_400_000
 HOUR = 3_600_000
@@ -276,9 +276,9 @@ def test_backtest_on_the_demo_history_scores_predict_better_than_traffic(tmp_pat
     """Scored on days 0-60 of the demo's history (hidden quality known), measured on days 60-120: the
     score ranks next-window lateness and one-star shares far better than GMV does."""
     from clearlive.demo.commerce import START, generate_history
-    from clearlive.scoring import CommerceTables
-    from clearlive.scoring.backtest import backtest
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.measure import CommerceTables
+    from clearlive.measure.backtest import backtest
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     path = generate_history(tmp_path / "h.jsonl", days=120)
     tables = CommerceTables().add_all(read_inputs([str(path)], InputOptions(), RejectSink(None), ReadStats()))

@@ -12,10 +12,10 @@ import msgspec
 import pytest
 
 from clearlive.demo.commerce import generate_history
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
-from clearlive.scoring.engines import DuckDBEngine
-from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+from clearlive.measure import CommerceTables, ScoreConfig, score_tables
+from clearlive.measure.engines import DuckDBEngine
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
+from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
 pytest.importorskip("pyspark")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
@@ -23,7 +23,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 
 
 def test_duckdb_and_spark_give_identical_scores(tmp_path: Path) -> None:
-    from clearlive.scoring.engines import SparkEngine
+    from clearlive.measure.engines import SparkEngine
 
     path = generate_history(tmp_path / "h.jsonl", days=45)
     events = list(read_inputs([str(path)], InputOptions(), RejectSink(None), ReadStats()))

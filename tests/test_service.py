@@ -15,10 +15,10 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from clearlive.service.app import create_app
-from clearlive.service.ingest import MAX_EVENTS
-from clearlive.service.pipeline import EmbeddedPipeline
-from clearlive.service.store import ServiceStore, open_store
+from clearlive.serve.app import create_app
+from clearlive.serve.embedded import EmbeddedPipeline
+from clearlive.serve.ingest import MAX_EVENTS
+from clearlive.serve.store import ServiceStore, open_store
 
 ROOM = [
     {"type": "session_start", "room_id": "r1", "ts": "2026-11-01T12:00:00Z", "anchor_id": "a1", "session_id": "s1"},
@@ -297,7 +297,7 @@ def test_undo_is_a_new_audit_entry_and_takes_back_the_label(svc: Service) -> Non
 
 
 def test_incidents_group_repeats_of_a_line(svc: Service) -> None:
-    from clearlive.service.incidents import group
+    from clearlive.serve.incidents import group
 
     line = "全网最低价，史上最强"
     repeats = [
@@ -354,7 +354,7 @@ def test_host_page_shows_score_and_credit_ledger(svc: Service) -> None:
 
 
 def test_decisions_become_training_labels(svc: Service, tmp_path: Path) -> None:
-    from clearlive.evaluation import read_labeled_set
+    from clearlive.watch.evaluation import read_labeled_set
 
     svc.ingest(ROOM)
     found = svc.client.get("/api/v1/findings", headers=svc.h("reviewer")).json()

@@ -5,7 +5,7 @@ real `clearlive serve`.
 
 One server and one browser for the module; each test has its own browser context (cookies).
 Needs /usr/bin/chromium (.ci/run installs Debian's package) and the playwright package; skipped
-without them. axe-core (vendored in clearlive/service/static/axe/) checks every page."""
+without them. axe-core (vendored in clearlive/serve/static/axe/) checks every page."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from tests.serve_process import create_key, start_serve
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
-AXE = Path(__file__).parents[1] / "clearlive/service/static/axe/axe-4.14.1.min.js"
+AXE = Path(__file__).parents[1] / "clearlive/serve/static/axe/axe-4.14.1.min.js"
 ROOM = "room-glow"
 
 

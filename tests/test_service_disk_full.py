@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from clearlive.service.app import create_app
-from clearlive.service.ingest import parse_events
-from clearlive.service.pipeline import EmbeddedPipeline, TenantScanners
-from clearlive.service.store import open_store
+from clearlive.serve.app import create_app
+from clearlive.serve.embedded import EmbeddedPipeline, TenantScanners
+from clearlive.serve.ingest import parse_events
+from clearlive.serve.store import open_store
 
 T0 = 1_793_534_400_000  # 2026-11-01T12:00:00Z
 

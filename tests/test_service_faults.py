@@ -9,18 +9,18 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from clearlive.service.app import create_app
-from clearlive.service.db import PostgresDatabase
-from clearlive.service.keys import SqliteKeyStore
-from clearlive.service.pipeline import EmbeddedPipeline
-from clearlive.service.store import ServiceStore, open_store
+from clearlive.serve.app import create_app
+from clearlive.serve.db import PostgresDatabase
+from clearlive.serve.embedded import EmbeddedPipeline
+from clearlive.serve.keys import SqliteKeyStore
+from clearlive.serve.store import ServiceStore, open_store
 from tests.test_service import ROOM, ndjson
 
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 def test_redis_down_means_503_and_a_clear_health(tmp_path: Path) -> None:
-    from clearlive.service.redis_transport import RedisSubmitter
+    from clearlive.serve.redis_transport import RedisSubmitter
 
     store = open_store(str(tmp_path / "svc.duckdb"))
     key = store.create_key("ingest", "acme")
@@ -76,7 +76,7 @@ def test_embedded_crash_loses_no_accepted_event(tmp_path: Path) -> None:
     """Events answered 202 and then the process dies before the worker ran: the next start replays
     them from the store on top of the last detector checkpoint, and finds exactly what an
     uninterrupted run finds."""
-    from clearlive.service.pipeline import TenantScanners
+    from clearlive.serve.embedded import TenantScanners
 
     path = tmp_path / "svc.duckdb"
     store = open_store(str(path))
@@ -97,7 +97,7 @@ def test_embedded_crash_loses_no_accepted_event(tmp_path: Path) -> None:
     pipeline.drain()
     client = TestClient(create_app(store, pipeline))
     got = {f["id"] for f in client.get("/api/v1/findings", headers=auth).json()}
-    from clearlive.service.ingest import parse_events
+    from clearlive.serve.ingest import parse_events
 
     events, _ = parse_events(ndjson(ROOM))  # the ids the service gave them
     expected = {f.id for f in TenantScanners().process("acme", events)}
@@ -134,7 +134,7 @@ def test_disk_full_means_503_and_the_retry_goes_through(tmp_path: Path) -> None:
 def test_pending_events_follow_the_checkpoint_watermark() -> None:
     """What a restart replays: events after the last checkpoint's watermark, in the order accepted;
     a store without a watermark (schema 2, or written by service-mode workers) goes by its row flags."""
-    from clearlive.service.ingest import parse_events
+    from clearlive.serve.ingest import parse_events
 
     store = open_store(None)
     events, _ = parse_events(ndjson(ROOM))

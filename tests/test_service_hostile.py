@@ -18,9 +18,9 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from clearlive.service.app import create_app
-from clearlive.service.pipeline import EmbeddedPipeline
-from clearlive.service.store import open_store
+from clearlive.serve.app import create_app
+from clearlive.serve.embedded import EmbeddedPipeline
+from clearlive.serve.store import open_store
 from tests.test_service import ROOM, Service, ndjson
 
 COMMENT = {
@@ -170,7 +170,7 @@ def test_reject_lines_count_the_recordings_lines(svc: Service) -> None:
 
 
 def test_scan_reports_absurd_times_with_file_and_line(tmp_path: Path) -> None:
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     path = tmp_path / "room.jsonl"
     rows = [COMMENT, {**COMMENT, "ts": 10**15}, {**COMMENT, "ts": "0001-01-01T00:00:00Z"}, {**COMMENT, "count": 1}]
@@ -233,7 +233,7 @@ def _v4_store(path: Path) -> None:
     """An embedded store as schema 4 left it: ids unique across tenants, reviews without ids."""
     import duckdb
 
-    from clearlive.service.schema import DDL_V1, DDL_V2, DDL_V3, DDL_V4
+    from clearlive.serve.schema import DDL_V1, DDL_V2, DDL_V3, DDL_V4
 
     con = duckdb.connect(str(path))
     for stmt in [*DDL_V1, *DDL_V2, *DDL_V3, *DDL_V4]:
@@ -260,7 +260,7 @@ def test_an_embedded_store_of_schema_4_is_moved_to_tenant_keys(tmp_path: Path) -
         assert store.db.query("SELECT id, tenant, digest FROM events") == [("msg-1", "acme", None)]
         assert store.db.query("SELECT id, tenant, status FROM findings") == [("f1", "acme", "confirmed")]
         assert store.db.query("SELECT id, finding_id FROM reviews") == [("v4-1", "f1")]
-        from clearlive.service.ingest import parse_events
+        from clearlive.serve.ingest import parse_events
 
         mine = parse_events(ndjson([dict(COMMENT, id="msg-1", room_id="theirs")]))[0]
         assert [e.id for e in store.add_events("other", mine)] == ["msg-1"]  # another tenant's msg-1: kept
@@ -315,7 +315,7 @@ def test_the_export_has_every_finding_and_the_manifest_counts_them(
 ) -> None:
     """Pages smaller than the room (as 100,000 findings would be against the old cap): all of them
     are in the zip, in order, and the manifest says how many."""
-    import clearlive.service.evidence as evidence_module
+    import clearlive.serve.evidence as evidence_module
 
     monkeypatch.setattr(evidence_module, "EXPORT_PAGE", 2)
     rows = [dict(ROOM[1], ts=f"2026-11-01T12:{m:02d}:05Z", id=f"u{m}") for m in range(25)]
@@ -356,7 +356,7 @@ def test_a_body_over_the_cap_is_refused_before_it_is_read(tmp_path: Path) -> Non
     import select
     import socket
 
-    from clearlive.service.limits import MAX_BODY_BYTES
+    from clearlive.serve.limits import MAX_BODY_BYTES
     from tests.serve_process import create_key, start_serve
 
     db = str(tmp_path / "s.duckdb")
@@ -396,7 +396,7 @@ def test_a_body_over_the_cap_is_refused_before_it_is_read(tmp_path: Path) -> Non
 def test_adapter_conversion_runs_off_the_event_loop(svc: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    import clearlive.service.ingest as ingest_module
+    import clearlive.serve.ingest as ingest_module
 
     loop_threads = []
     real = ingest_module.adapt_body
@@ -432,7 +432,7 @@ class _Request:
 def test_alert_streams_share_one_notifier_per_tenant_and_are_capped_per_key() -> None:
     """Sixty idle streams of one tenant cost one store query per poll, not sixty; a key holds at
     most MAX_STREAMS_PER_KEY; a new finding reaches every stream."""
-    from clearlive.service.limits import MAX_STREAMS_PER_KEY
+    from clearlive.serve.limits import MAX_STREAMS_PER_KEY
 
     store = open_store(None)
     pipeline = EmbeddedPipeline(store)
@@ -469,7 +469,7 @@ def test_alert_streams_share_one_notifier_per_tenant_and_are_capped_per_key() ->
         await asyncio.to_thread(
             pipeline.submit,
             "acme",
-            __import__("clearlive.service.ingest", fromlist=["parse_events"]).parse_events(ndjson(ROOM))[0],
+            __import__("clearlive.serve.ingest", fromlist=["parse_events"]).parse_events(ndjson(ROOM))[0],
         )
         done = await asyncio.wait_for(asyncio.gather(*nexts), 10)
         assert all(b"event: finding" in d for d in done)
@@ -487,8 +487,8 @@ def test_alert_streams_share_one_notifier_per_tenant_and_are_capped_per_key() ->
 
 def test_live_audio_refuses_absurd_start_times_control_characters_and_oversize_chunks(svc: Service) -> None:
     pytest.importorskip("faster_whisper")
-    from clearlive.audio.decode import decode
-    from clearlive.service.audio_api import MAX_CHUNK_BYTES
+    from clearlive.serve.audio_api import MAX_CHUNK_BYTES
+    from clearlive.watch.audio.decode import decode
     from tests.test_audio import SPOKEN, wav_bytes
 
     chunk = wav_bytes(decode(SPOKEN).samples[: 3 * 16_000])

@@ -27,9 +27,9 @@ class RedisService:
     workers are started by `work()` and stop once idle."""
 
     def __init__(self, pg: str) -> None:
-        from clearlive.service.app import create_app
-        from clearlive.service.redis_transport import RedisSubmitter
-        from clearlive.service.store import open_store
+        from clearlive.serve.app import create_app
+        from clearlive.serve.redis_transport import RedisSubmitter
+        from clearlive.serve.store import open_store
 
         redis.Redis.from_url(REDIS_URL).flushdb()
         self.pg = pg
@@ -67,7 +67,7 @@ def test_absurd_times_never_reach_a_worker(rsvc: RedisService) -> None:
         assert r.status_code == 422 and r.json()["rejects"][0]["field"] == "ts", r.text
     r = rsvc.post([ROOM[0], {**COMMENT, "ts": 10**15}, *ROOM[1:]])
     assert r.status_code == 202 and r.json()["accepted"] == 4
-    from clearlive.service.redis_transport import FINDINGS_CHANNEL
+    from clearlive.serve.redis_transport import FINDINGS_CHANNEL
 
     told = redis.Redis.from_url(REDIS_URL).pubsub(ignore_subscribe_messages=True)
     told.subscribe(FINDINGS_CHANNEL)
@@ -113,8 +113,8 @@ def test_a_reused_id_is_a_conflict_once_stored(rsvc: RedisService) -> None:
 def test_alembic_moves_a_schema_4_store_to_tenant_keys(pg_url: str) -> None:  # noqa: F811
     import psycopg
 
-    from clearlive.service.migrate import upgrade
-    from clearlive.service.store import open_store
+    from clearlive.serve.migrate import upgrade
+    from clearlive.serve.store import open_store
 
     upgrade(pg_url, "0004")
     with psycopg.connect(pg_url, autocommit=True) as con:
@@ -138,7 +138,7 @@ def test_alembic_moves_a_schema_4_store_to_tenant_keys(pg_url: str) -> None:  # 
             "WHERE contype = 'p' AND conrelid::regclass::text IN ('events', 'findings', 'reviews') ORDER BY 1"
         )
         assert keys == [(t, "PRIMARY KEY (tenant, id)") for t in ("events", "findings", "reviews")]
-        from clearlive.service.ingest import parse_events
+        from clearlive.serve.ingest import parse_events
 
         theirs = parse_events(ndjson([dict(COMMENT, id="msg-1", room_id="theirs")]))[0]
         assert [e.id for e in store.add_events("other", theirs)] == ["msg-1"]

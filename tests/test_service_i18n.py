@@ -7,7 +7,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from clearlive.service.i18n import LOCALE_DIR, negotiate, render, translations
+from clearlive.serve.i18n import LOCALE_DIR, negotiate, render, translations
 
 ROOT = Path(__file__).parents[1]
 
@@ -15,13 +15,13 @@ ROOT = Path(__file__).parents[1]
 def _marked() -> set[str | tuple[str, str]]:
     """Every message the templates and the service's Python code mark for translation."""
     method_map = [
-        ("clearlive/service/templates/**.html", "jinja2.ext:babel_extract"),
+        ("clearlive/serve/templates/**.html", "jinja2.ext:babel_extract"),
         ("clearlive/report/templates/**.html", "jinja2.ext:babel_extract"),
-        ("clearlive/service/*.py", "python"),
+        ("clearlive/serve/*.py", "python"),
         ("clearlive/report/*.py", "python"),
     ]
     jinja = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
-    options = {"clearlive/service/templates/**.html": jinja, "clearlive/report/templates/**.html": jinja}
+    options = {"clearlive/serve/templates/**.html": jinja, "clearlive/report/templates/**.html": jinja}
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     return {msg for _, _, msg, _, _ in extract_from_dir(str(ROOT), method_map, options, keywords=keywords)}
 
@@ -61,9 +61,9 @@ def test_pages_say_their_language() -> None:
 def test_every_rule_has_a_title_in_both_interface_languages() -> None:
     """Pack rules: a title in the pack's language plus `titles` for the other one; code detectors'
     rules and their cases are declared "中文 / English". The desk shows the reader's half."""
-    from clearlive.detectors.registry import listed_rules
-    from clearlive.rules.loader import load_rules
-    from clearlive.service.titles import pack_titles, split_bilingual, title_in
+    from clearlive.serve.titles import pack_titles, split_bilingual, title_in
+    from clearlive.watch.detectors.registry import listed_rules
+    from clearlive.watch.rules.loader import load_rules
 
     _, rules = load_rules()
     titles = pack_titles()

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, settings
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from clearlive.service.app import create_app  # noqa: E402
-from clearlive.service.pipeline import EmbeddedPipeline  # noqa: E402
-from clearlive.service.store import open_store  # noqa: E402
+from clearlive.serve.app import create_app  # noqa: E402
+from clearlive.serve.embedded import EmbeddedPipeline  # noqa: E402
+from clearlive.serve.store import open_store  # noqa: E402
 
 STORE = open_store(None)
 PIPELINE = EmbeddedPipeline(STORE)

@@ -39,7 +39,7 @@ def pg_url() -> Iterator[str]:
 
 
 def test_service_on_postgresql(pg_url: str) -> None:
-    from clearlive.service.store import open_store
+    from clearlive.serve.store import open_store
     from tests.test_service import ROOM, Service
 
     store = open_store(pg_url)
@@ -67,7 +67,7 @@ def test_service_on_postgresql(pg_url: str) -> None:
 
 
 def test_filters_are_only_data_on_postgresql(pg_url: str) -> None:
-    from clearlive.service.store import open_store
+    from clearlive.serve.store import open_store
     from tests.test_service import Service, check_filters_are_only_data
 
     store = open_store(pg_url)
@@ -86,7 +86,7 @@ def test_processes_starting_together_migrate_once(pg_url: str) -> None:
     import concurrent.futures
     import multiprocessing
 
-    from clearlive.service.migrate import upgrade
+    from clearlive.serve.migrate import upgrade
 
     # processes, as in the service (Alembic's context is process-global, so threads would not do)
     with concurrent.futures.ProcessPoolExecutor(6, mp_context=multiprocessing.get_context("spawn")) as pool:

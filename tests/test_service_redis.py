@@ -38,14 +38,14 @@ SHARDS = 2
 
 def lanes() -> list[str]:
     """Every stream the workers read: the room shards and the tenant lanes."""
-    from clearlive.service.redis_transport import lanes_of
+    from clearlive.serve.redis_transport import lanes_of
 
     return lanes_of(list(range(SHARDS)))
 
 
 def _events(tmp_path: Path) -> list:
     from clearlive.demo.generate import generate
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     inputs = [i for i in generate(tmp_path / "demo") if i.path.name in DEMO_ROOMS]
     events = []
@@ -59,15 +59,15 @@ def _events(tmp_path: Path) -> list:
 def _expected(events: list) -> set[str]:
     """An uninterrupted run: one scanner for the tenant, as the embedded service has (the workers'
     room lanes and tenant lane together report the same)."""
-    from clearlive.service.pipeline import TenantScanners
+    from clearlive.serve.embedded import TenantScanners
 
     return {f.id for f in TenantScanners().process("acme", [e.__copy__() for e in events])}
 
 
 def _all_submitted(tmp_path: Path, pg: str) -> tuple:
     """A flushed Redis with every demo event submitted, a fresh store, and the expected findings."""
-    from clearlive.service.redis_transport import RedisSubmitter
-    from clearlive.service.store import open_store
+    from clearlive.serve.redis_transport import RedisSubmitter
+    from clearlive.serve.store import open_store
 
     r = redis.Redis.from_url(REDIS_URL)
     r.flushdb()
@@ -79,15 +79,15 @@ def _all_submitted(tmp_path: Path, pg: str) -> tuple:
 
 def _worker(pg: str, idle_exit_s: float | None = None) -> subprocess.Popen:
     code = (
-        "from clearlive.service.redis_transport import worker_main; "
+        "from clearlive.serve.redis_transport import worker_main; "
         f"worker_main({REDIS_URL!r}, {pg!r}, {list(range(SHARDS))!r}, {idle_exit_s!r})"
     )
     return subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parents[1])
 
 
 def test_killed_worker_loses_and_duplicates_nothing(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
-    from clearlive.service.redis_transport import RedisSubmitter, stream_key
-    from clearlive.service.store import open_store
+    from clearlive.serve.redis_transport import RedisSubmitter, stream_key
+    from clearlive.serve.store import open_store
 
     r = redis.Redis.from_url(REDIS_URL)
     r.flushdb()
@@ -132,7 +132,7 @@ def test_worker_rides_out_a_database_outage(tmp_path: Path, pg_url: str) -> None
     pending entries again and ends with exactly the findings of an uninterrupted run."""
     import psycopg
 
-    from clearlive.service.redis_transport import ShardWorker
+    from clearlive.serve.redis_transport import ShardWorker
 
     r, store, _, expected = _all_submitted(tmp_path, pg_url)
     real = store.add_findings
@@ -162,7 +162,7 @@ def test_supervisor_restarts_dead_workers() -> None:
     import multiprocessing as mp
     import threading
 
-    from clearlive.service.redis_transport import supervise
+    from clearlive.serve.redis_transport import supervise
 
     ctx = mp.get_context("spawn")
     started: list[int] = []
@@ -193,7 +193,7 @@ def test_entries_delivered_and_lost_are_taken_back(tmp_path: Path, pg_url: str) 
     """A batch delivered under this worker's consumer name and then lost (a second worker on the
     same shard read it and died: found by the Redis soak) stays pending; the worker notices entries
     pending for longer than a checkpoint would take, goes back to its checkpoint and processes them."""
-    from clearlive.service.redis_transport import ShardWorker, stream_key
+    from clearlive.serve.redis_transport import ShardWorker, stream_key
 
     r, store, events, expected = _all_submitted(tmp_path, pg_url)
     worker = ShardWorker(REDIS_URL, store, list(range(SHARDS)), stranded_after_s=1.0)
@@ -242,7 +242,7 @@ def test_two_workers_given_the_same_shards_never_share_one(tmp_path: Path, pg_ur
 def test_a_worker_that_lost_its_lease_does_not_checkpoint(tmp_path: Path, pg_url: str) -> None:  # noqa: F811
     """A worker that stalled past its lease (and a successor took the shard) must neither
     overwrite the successor's checkpoint nor acknowledge entries the successor will redo."""
-    from clearlive.service.redis_transport import ShardWorker, checkpoint_key, lease_key, stream_key
+    from clearlive.serve.redis_transport import ShardWorker, checkpoint_key, lease_key, stream_key
 
     r, store, _, _ = _all_submitted(tmp_path, pg_url)
     worker = ShardWorker(REDIS_URL, store, [0])
@@ -265,7 +265,7 @@ def test_a_dead_workers_lease_is_taken_at_once(tmp_path: Path, pg_url: str) -> N
     """A worker restarted after its predecessor was killed takes the shard at once when that
     predecessor was a process of this machine that is gone; a live process's lease, or another
     machine's, it waits for."""
-    from clearlive.service.redis_transport import HOST, ShardWorker, lease_key
+    from clearlive.serve.redis_transport import HOST, ShardWorker, lease_key
 
     r, store, _, _ = _all_submitted(tmp_path, pg_url)
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -293,9 +293,9 @@ def test_a_room_whose_feed_stops_ends_on_the_tenants_clock_in_its_shard(pg_url: 
     over an hour. Room-early's shard sees nothing more of its own, but the front's ticks carry the
     tenant's clock to it: the room ends there an hour later, its claims are judged against the
     listing, and the workers store exactly what the embedded service does."""
-    from clearlive.service.pipeline import TenantScanners
-    from clearlive.service.redis_transport import RedisSubmitter, ShardWorker, shard_of, stream_key
-    from clearlive.service.store import open_store
+    from clearlive.serve.embedded import TenantScanners
+    from clearlive.serve.redis_transport import RedisSubmitter, ShardWorker, shard_of, stream_key
+    from clearlive.serve.store import open_store
     from tests.test_lifecycle import _ev, copies, early_claims_room
 
     t0 = 1_793_534_400_000

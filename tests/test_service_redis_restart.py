@@ -76,7 +76,7 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 def drain_and_stop(r: redis.Redis, worker: subprocess.Popen, timeout: float = 180) -> None:
     """Wait until the worker has checkpointed and deleted every entry of every lane (room shards and
     tenant lanes), then stop it."""
-    from clearlive.service.redis_transport import stream_key
+    from clearlive.serve.redis_transport import stream_key
 
     deadline = time.monotonic() + timeout
     while any(r.xlen(stream_key(lane)) for lane in lanes()):
@@ -91,7 +91,7 @@ def _worker(redis_url: str, pg: str) -> subprocess.Popen:
     import sys
 
     code = (
-        "from clearlive.service.redis_transport import worker_main; "
+        "from clearlive.serve.redis_transport import worker_main; "
         f"worker_main({redis_url!r}, {pg!r}, {list(range(SHARDS))!r}, None)"
     )
     return subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parents[1])
@@ -104,9 +104,9 @@ def test_redis_killed_and_restarted_loses_and_duplicates_nothing(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from clearlive.service.app import create_app
-    from clearlive.service.redis_transport import RedisSubmitter, stream_key
-    from clearlive.service.store import open_store
+    from clearlive.serve.app import create_app
+    from clearlive.serve.redis_transport import RedisSubmitter, stream_key
+    from clearlive.serve.store import open_store
 
     store = open_store(pg_url)
     key = store.create_key("ingest", "acme")
@@ -162,8 +162,8 @@ def test_redis_restarted_without_persistence_the_worker_carries_on(
     """Redis restarted with no append-only file loses its streams and consumer groups: what it held
     is gone (the docs say to run it with AOF), but the worker recreates its groups, says so, and
     every event accepted after the restart is processed."""
-    from clearlive.service.redis_transport import RedisSubmitter
-    from clearlive.service.store import open_store
+    from clearlive.serve.redis_transport import RedisSubmitter
+    from clearlive.serve.store import open_store
 
     server = PrivateRedis(tmp_path)
     server.start()

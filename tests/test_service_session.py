@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from clearlive.service.app import create_app
+from clearlive.serve.app import create_app
 from tests.test_service import ROOM, Service, svc  # noqa: F401  (fixture)
 
 
@@ -121,7 +121,7 @@ def test_login_from_another_site_and_logout(svc: Service) -> None:  # noqa: F811
 
 def test_keys_list_and_revoke_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from clearlive.cli.main import main
-    from clearlive.service.store import open_store
+    from clearlive.serve.store import open_store
 
     db = str(tmp_path / "svc.duckdb")
     assert main(["keys", "create", "--role", "reviewer", "--tenant", "acme", "--db", db]) == 0

@@ -41,7 +41,7 @@ def _alive(pid: int) -> bool:
 def test_sigterm_writes_the_last_checkpoint(tmp_path: Path) -> None:
     """Events accepted just before SIGTERM are processed and covered by a checkpoint before the
     process ends: the next start has nothing to replay."""
-    from clearlive.service.store import open_store
+    from clearlive.serve.store import open_store
 
     db = str(tmp_path / "svc.duckdb")
     key = create_key(db, "ingest", "acme")

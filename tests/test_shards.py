@@ -14,9 +14,9 @@ from pathlib import Path
 import msgspec
 
 from clearlive.model.events import EventBase
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.pipeline.shards import scan_sharded, shard_of
-from clearlive.sources import InputOptions, ReadStats, read_inputs
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
+from clearlive.watch.scan.shards import scan_sharded, shard_of
+from clearlive.watch.sources import InputOptions, ReadStats, read_inputs
 from tests.test_lifecycle import _ev, realistic_stream
 
 CONFIG = ScanConfig(claims_model=None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from clearlive.simulation import MarketParams, simulate, summary
+from clearlive.reward.simulation import MarketParams, simulate, summary
 
 SMALL = MarketParams(hosts=20, buyers=2000)
 

@@ -12,7 +12,7 @@ import pytest
 
 from clearlive.errors import InputError
 from clearlive.model.events import Comment, Order, Utterance
-from clearlive.sources import InputOptions, ReadStats, Reject, RejectSink, read_inputs
+from clearlive.watch.sources import InputOptions, ReadStats, Reject, RejectSink, read_inputs
 
 from .conftest import event, write_jsonl
 

@@ -27,7 +27,7 @@ SHARDS = 2
 
 def _lane_entries() -> list[bytes]:
     """The entry ids in the tenants' lanes: what Spark's checkpoint holds offsets into."""
-    from clearlive.service.redis_transport import stream_key
+    from clearlive.serve.redis_transport import stream_key
 
     r = redis.Redis.from_url(REDIS_URL)
     return [entry for s in range(SHARDS) for entry, _ in r.xrange(stream_key(f"t{s}"))]
@@ -56,9 +56,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_room_state_and_findings_survive_a_spark_restart(tmp_path: Path) -> None:
-    from clearlive.pipeline.scan import ScanConfig, Scanner
-    from clearlive.service.redis_transport import RedisSubmitter
-    from clearlive.service.spark_stream import run_available, spark_session
+    from clearlive.serve.redis_transport import RedisSubmitter
+    from clearlive.serve.spark_stream import run_available, spark_session
+    from clearlive.watch.scan.scanner import ScanConfig, Scanner
     from tests.test_service_redis import _events
 
     events = [e for e in _events(tmp_path) if e.room_id in ("room-serum", "room-glow")]
@@ -101,9 +101,9 @@ def test_a_poisoned_event_is_a_dead_letter_and_the_other_rooms_go_on(tmp_path: P
     import msgspec
 
     from clearlive.model.events import Event
-    from clearlive.pipeline.scan import ScanConfig, Scanner
-    from clearlive.service.redis_transport import RedisSubmitter
-    from clearlive.service.spark_stream import run_available, spark_session
+    from clearlive.serve.redis_transport import RedisSubmitter
+    from clearlive.serve.spark_stream import run_available, spark_session
+    from clearlive.watch.scan.scanner import ScanConfig, Scanner
     from tests.test_service_redis import _events
 
     events = [e for e in _events(tmp_path) if e.room_id == "room-serum"]
@@ -156,10 +156,10 @@ def test_a_room_whose_feed_just_stops_ends_on_the_tenant_clock_in_spark(tmp_path
     """A room with claims before its listing and no `session_end`: the tenant's other rooms move the
     clock an idle hour on, and Spark ends it at the same event as an uninterrupted scan (its
     end-of-room findings come out, its bucket's state is dropped)."""
-    from clearlive.pipeline.lifecycle import IDLE_MS
-    from clearlive.pipeline.scan import ScanConfig, Scanner
-    from clearlive.service.redis_transport import RedisSubmitter
-    from clearlive.service.spark_stream import run_available, spark_session
+    from clearlive.serve.redis_transport import RedisSubmitter
+    from clearlive.serve.spark_stream import run_available, spark_session
+    from clearlive.watch.scan.lifecycle import IDLE_MS
+    from clearlive.watch.scan.scanner import ScanConfig, Scanner
     from tests.test_lifecycle import _ev, early_claims_room
     from tests.test_service_redis import _events
 
@@ -200,9 +200,9 @@ def test_a_room_whose_feed_just_stops_ends_on_the_tenant_clock_in_spark(tmp_path
 def test_a_bucket_keeps_no_state_once_its_rooms_ended() -> None:
     import pandas as pd
 
-    from clearlive.pipeline.lifecycle import IDLE_MS
-    from clearlive.pipeline.scan import ScanConfig, Scanner
-    from clearlive.service.spark_stream import group_state, scan_rows
+    from clearlive.serve.spark_stream import group_state, scan_rows
+    from clearlive.watch.scan.lifecycle import IDLE_MS
+    from clearlive.watch.scan.scanner import ScanConfig, Scanner
     from tests.test_lifecycle import early_claims_room
 
     t0 = 1_793_534_400_000

@@ -15,7 +15,7 @@ from types import ModuleType
 import msgspec
 
 from clearlive.model.events import Event
-from clearlive.sources.adapters import adapt_recording
+from clearlive.watch.sources.adapters import adapt_recording
 
 ROOT = Path(__file__).parent.parent
 
@@ -38,7 +38,7 @@ def test_bridge_posts_what_the_client_emits() -> None:
     from TikTokLive import TikTokLiveClient
     from TikTokLive.proto import ProtoMessageFetchResult
 
-    from clearlive.service.store import open_store
+    from clearlive.serve.store import open_store
     from tests.test_service import Service
 
     bridge_mod = load(ROOT / "examples" / "tiktok_bridge.py")
@@ -81,7 +81,7 @@ def test_clearlive_does_not_import_the_client_libraries() -> None:
     import subprocess
 
     code = (
-        "import sys, clearlive.cli.main, clearlive.service.app, clearlive.sources.adapters;"
+        "import sys, clearlive.cli.main, clearlive.serve.app, clearlive.watch.sources.adapters;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('TikTokLive', 'TikTokLiveProto', 'betterproto',"
         " 'betterproto2')]; print(bad); sys.exit(bool(bad))"
     )

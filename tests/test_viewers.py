@@ -16,7 +16,7 @@ from clearlive.demo.inject import (
     without_enters,
 )
 from clearlive.model.events import Event
-from clearlive.pipeline.scan import ScanConfig, Scanner
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 
 T0 = 1_793_534_400_000
 

@@ -15,14 +15,14 @@ import msgspec
 import pytest
 from fastapi.testclient import TestClient
 
-from clearlive.detectors.base import Detector, RoomState
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
-from clearlive.pipeline.scan import ScanConfig, Scanner
-from clearlive.service.app import create_app
-from clearlive.service.pipeline import EmbeddedPipeline
-from clearlive.service.store import open_store
-from clearlive.service.worker_core import DeadLetter, WorkerCore
+from clearlive.serve.app import create_app
+from clearlive.serve.embedded import EmbeddedPipeline
+from clearlive.serve.store import open_store
+from clearlive.serve.worker_core import DeadLetter, WorkerCore
+from clearlive.watch.detectors.base import Detector, RoomState
+from clearlive.watch.scan.scanner import ScanConfig, Scanner
 from tests.test_service import ROOM, ndjson
 
 POISON = "POISON-LINE"
@@ -185,7 +185,7 @@ class _Rows:
 
 def test_a_finding_the_store_refuses_is_dead_lettered_and_the_rest_stored() -> None:
     from clearlive.model.events import Event
-    from clearlive.service.pipeline import TenantScanners
+    from clearlive.serve.embedded import TenantScanners
 
     sink = _Rows()
     core = WorkerCore(sink)

@@ -29,10 +29,10 @@ def _events(rows: list[dict], tag: str) -> list:
 
 
 def test_a_poisoned_event_is_dead_lettered_and_the_worker_goes_on(poisoned: None, pg_url: str) -> None:  # noqa: F811
-    from clearlive.service.app import create_app
-    from clearlive.service.pipeline import TenantScanners
-    from clearlive.service.redis_transport import RedisSubmitter, ShardWorker, shard_of, stream_key
-    from clearlive.service.store import open_store
+    from clearlive.serve.app import create_app
+    from clearlive.serve.embedded import TenantScanners
+    from clearlive.serve.redis_transport import RedisSubmitter, ShardWorker, shard_of, stream_key
+    from clearlive.serve.store import open_store
 
     r = redis.Redis.from_url(REDIS_URL)
     r.flushdb()
@@ -89,9 +89,9 @@ def test_a_real_poison_does_not_crash_loop_a_worker_process(tmp_path: Path, pg_u
     times). Today's worker died on it and restarted in a loop; now the worker process stays up,
     dead-letters it and ends (idle) with every lane acknowledged and the other tenant's findings."""
     from clearlive.model.events import Event
-    from clearlive.service.pipeline import TenantScanners
-    from clearlive.service.redis_transport import RedisSubmitter, stream_key
-    from clearlive.service.store import open_store
+    from clearlive.serve.embedded import TenantScanners
+    from clearlive.serve.redis_transport import RedisSubmitter, stream_key
+    from clearlive.serve.store import open_store
     from tests.test_service_redis import _worker
     from tests.test_worker_core import far_room
 

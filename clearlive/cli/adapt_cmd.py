@@ -26,8 +26,8 @@ def adapt_command(
     ] = None,
 ) -> None:
     """Turn a recording of a live client's messages into ClearLive events (JSON Lines), ready to scan."""
-    from clearlive.sources.adapters import SOURCES, adapt_recording
-    from clearlive.sources.rejects import Reject, RejectSink
+    from clearlive.watch.sources.adapters import SOURCES, adapt_recording
+    from clearlive.watch.sources.rejects import Reject, RejectSink
 
     if source not in SOURCES:
         raise typer.BadParameter(f"use one of {', '.join(SOURCES)}", param_hint="--from")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clearlive.sources.audio import AsrSettings
+from clearlive.watch.sources.audio import AsrSettings
 
 AsrModelOpt = Annotated[
     Path | None,

@@ -21,11 +21,11 @@ def demo_command(
     store it all in DuckDB and write the HTML report."""
     from clearlive.demo.commerce import generate_history
     from clearlive.demo.generate import generate
-    from clearlive.pipeline.scan import ScanConfig, Scanner
+    from clearlive.measure import CommerceTables, ScoreConfig, score_tables
     from clearlive.report import write_report
-    from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
-    from clearlive.store import Store
+    from clearlive.watch.scan.scanner import ScanConfig, Scanner
+    from clearlive.watch.scan_db import Store
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     console = Console(stderr=True, soft_wrap=True)
     started = time.perf_counter()

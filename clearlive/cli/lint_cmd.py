@@ -15,7 +15,7 @@ from clearlive.cli.output import write_json, write_jsonl
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK
 
 if TYPE_CHECKING:
-    from clearlive.pipeline.lint import LintResult
+    from clearlive.watch.scan.lint import LintResult
 
 COLOURS = {"info": "dim", "low": "blue", "medium": "yellow", "high": "red", "critical": "bold magenta"}
 
@@ -74,8 +74,8 @@ def lint_command(
         raise typer.BadParameter("use text, jsonl or json", param_hint="--format")
     if fail_on is not None and fail_on not in SEVERITIES:
         raise typer.BadParameter(f"use one of {', '.join(SEVERITIES)}", param_hint="--fail-on")
-    from clearlive.pipeline.lint import lint_script
-    from clearlive.pipeline.scan import ScanConfig
+    from clearlive.watch.scan.lint import lint_script
+    from clearlive.watch.scan.scanner import ScanConfig
 
     asr = asr_settings(asr_model, asr_sha256, 0.0, False)
     result = lint_script(str(script), ScanConfig(rules=tuple(rules or ())), lang=lang, asr=asr)

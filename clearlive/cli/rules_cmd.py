@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clearlive.model.findings import LegalBasis
-from clearlive.rules import RuleSet, load_rules
+from clearlive.watch.rules import RuleSet, load_rules
 
 app = typer.Typer(help="List rules and run their examples.", no_args_is_help=True)
 RulesOpt = Annotated[
@@ -27,7 +27,7 @@ def list_rules(
 ) -> None:
     """Every rule id a finding can carry: the loaded packs' rules (id, category, severity, languages,
     size, legal basis) and the rules the code detectors declare."""
-    from clearlive.detectors.registry import listed_rules  # loads the classifiers' libraries
+    from clearlive.watch.detectors.registry import listed_rules  # loads the classifiers' libraries
 
     _, loaded = load_rules(list(rules or ()))
     declared = listed_rules(loaded)
@@ -104,7 +104,7 @@ def _basis(basis: Iterable[LegalBasis]) -> str:
 @app.command("test")
 def test_rules(rules: RulesOpt = None) -> None:
     """Run every rule's examples: each 'match' must fire, each 'no_match' must not."""
-    from clearlive.rules.selftest import run_examples  # the detectors load only for this command
+    from clearlive.watch.rules.selftest import run_examples  # the detectors load only for this command
 
     _, loaded = load_rules(list(rules or ()))
     results = run_examples(RuleSet(loaded))

@@ -17,12 +17,12 @@ from clearlive.cli.asr_options import AsrModelOpt, AsrSha256Opt, AsrVadOpt, AsrW
 from clearlive.cli.output import FORMATS, write_json, write_jsonl, write_table
 from clearlive.extras import require
 from clearlive.model.findings import SEVERITIES, SEVERITY_RANK, Finding
-from clearlive.pipeline.lifecycle import DEFAULT_TENANT
+from clearlive.watch.scan.lifecycle import DEFAULT_TENANT
 
 if TYPE_CHECKING:
     from clearlive.model.events import EventBase
-    from clearlive.pipeline.scan import ScanConfig
-    from clearlive.sources import ReadStats, RejectSink
+    from clearlive.watch.scan.scanner import ScanConfig
+    from clearlive.watch.sources import ReadStats, RejectSink
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -75,9 +75,9 @@ def print_summary(stats: ReadStats, sink: RejectSink, findings: Counter[str], co
 def _scan_on_spark(
     paths: list[str], config: ScanConfig, master: str, sink: RejectSink, stats: ReadStats
 ) -> list[Finding]:
-    """`--engine spark`: the archive scanned by Spark (clearlive.pipeline.spark_scan); its rejects
+    """`--engine spark`: the archive scanned by Spark (clearlive.watch.scan.spark_scan); its rejects
     and counts reported as a local scan's, the events the error policy gave up on named."""
-    from clearlive.pipeline.spark_scan import scan_archive, spark_session
+    from clearlive.watch.scan.spark_scan import scan_archive, spark_session
 
     spark = spark_session(master)
     try:
@@ -179,9 +179,9 @@ def scan_command(
     """Scan recorded live rooms and print every finding with its evidence and legal basis."""
     # Imported here, not at the top: `clearlive` loads every command module, and the scan path
     # must not pay for the others (nor they for it). DuckDB loads only with --db.
-    from clearlive.pipeline.heap import freeze_built
-    from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig, Scanner
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.watch.scan.heap import freeze_built
+    from clearlive.watch.scan.scanner import CLAIMS_MODEL, ScanConfig, Scanner
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
@@ -224,7 +224,7 @@ def scan_command(
     with ExitStack() as stack:
         store = None
         if db is not None:
-            from clearlive.store import Store
+            from clearlive.watch.scan_db import Store
 
             store = stack.enter_context(Store(db))
         on_event = store.add_event if store is not None else None
@@ -236,7 +236,7 @@ def scan_command(
             if scanner is not None:
                 findings_iter = scanner.run(events, on_event)
             else:
-                from clearlive.pipeline.shards import scan_sharded
+                from clearlive.watch.scan.shards import scan_sharded
 
                 findings_iter = scan_sharded(config, paths, events, jobs, on_event).findings
 

@@ -19,7 +19,7 @@ from clearlive.model.events import parse_ts
 from clearlive.model.findings import Finding
 
 if TYPE_CHECKING:
-    from clearlive.scoring import EntityScore
+    from clearlive.measure import EntityScore
 
 err = Console(stderr=True, soft_wrap=True)
 FORMATS = ("jsonl", "json", "table")
@@ -105,7 +105,7 @@ def score_command(
         str | None, typer.Option("--as-of", help="RFC 3339 end of the window (default: end of the newest order's day).")
     ] = None,
     config_path: Annotated[
-        Path | None, typer.Option("--config", help="A scoring config (default: clearlive/scoring/score.yaml).")
+        Path | None, typer.Option("--config", help="A scoring config (default: clearlive/measure/score.yaml).")
     ] = None,
     findings_path: Annotated[
         list[Path] | None, typer.Option("--findings", help="Findings JSONL from `clearlive scan`; repeatable.")
@@ -130,13 +130,13 @@ def score_command(
     ] = None,
 ) -> None:
     """Score shops and hosts on product, logistics, service, content honesty and retention, with intervals."""
-    from clearlive.pipeline.scan import ScanConfig, Scanner
-    from clearlive.scoring import CommerceTables, ScoreConfig, score_tables
-    from clearlive.scoring.backtest import backtest
-    from clearlive.scoring.engines import engine_named
-    from clearlive.scoring.export import write_parquet
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
-    from clearlive.store import Store
+    from clearlive.measure import CommerceTables, ScoreConfig, score_tables
+    from clearlive.measure.backtest import backtest
+    from clearlive.measure.engines import engine_named
+    from clearlive.measure.export import write_parquet
+    from clearlive.watch.scan.scanner import ScanConfig, Scanner
+    from clearlive.watch.scan_db import Store
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     if format not in FORMATS:
         raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")

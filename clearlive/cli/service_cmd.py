@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from clearlive.audio import AUDIO_SUFFIXES
 from clearlive.errors import ClearLiveError
 from clearlive.extras import require
+from clearlive.watch.audio import AUDIO_SUFFIXES
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -49,7 +49,7 @@ def keys_create(
 ) -> None:
     """Print a new API key (shown once; only its hash is stored). Works while the server runs."""
     require_store(db, "clearlive keys with a PostgreSQL store")
-    from clearlive.service.store import open_keys
+    from clearlive.serve.store import open_keys
 
     try:
         key = open_keys(db).create(role, tenant)
@@ -69,7 +69,7 @@ def keys_list(
     import json
     from datetime import UTC, datetime
 
-    from clearlive.service.store import open_keys
+    from clearlive.serve.store import open_keys
 
     rows = open_keys(db).list(tenant)
     for r in rows:
@@ -90,7 +90,7 @@ def keys_revoke(
 ) -> None:
     """Revoke a key: it stops working at once, and so do the dashboard sessions opened with it.
     Works while the server runs. Exit 1 if no active key (or more than one) has that prefix."""
-    from clearlive.service.store import open_keys
+    from clearlive.serve.store import open_keys
 
     try:
         done = open_keys(db).revoke(prefix, tenant)
@@ -113,7 +113,7 @@ def dead_letters_list(
     the count goes to stderr. `/api/v1/health` is "degraded" while any is unresolved."""
     import json
 
-    from clearlive.service.store import DEFAULT_DB, open_store
+    from clearlive.serve.store import DEFAULT_DB, open_store
 
     store = open_store(db or DEFAULT_DB)
     try:
@@ -132,7 +132,7 @@ def dead_letters_resolve(
     db: DbOption = None,
 ) -> None:
     """Mark dead letters dealt with (they stay in the table, with the time they were resolved)."""
-    from clearlive.service.store import DEFAULT_DB, open_store
+    from clearlive.serve.store import DEFAULT_DB, open_store
 
     store = open_store(db or DEFAULT_DB)
     try:
@@ -146,7 +146,7 @@ def dead_letters_resolve(
 def audit_verify(db: DbOption = None) -> None:
     """Recompute the audit log's hash chain; exit 1 if any entry was altered, removed or reordered."""
     require_store(db, "clearlive audit with a PostgreSQL store")
-    from clearlive.service.store import DEFAULT_DB, open_store
+    from clearlive.serve.store import DEFAULT_DB, open_store
 
     store = open_store(db or DEFAULT_DB)
     ok, checked, problem = store.verify_audit()
@@ -195,7 +195,7 @@ def serve_command(
     require_store(db, "clearlive serve with a PostgreSQL store")
     if redis_url:
         require("redis", "clearlive serve --redis", "redis")
-    from clearlive.service.runtime import Runtime
+    from clearlive.serve.runtime import Runtime
 
     if redis_url and not (db or "").startswith(("postgresql://", "postgres://")):
         raise typer.BadParameter("worker processes share the store: use --db postgresql://...", param_hint="--redis")
@@ -222,7 +222,7 @@ def worker_command(
     """Run one detector worker over some Redis stream shards (scale-out beside `clearlive serve --redis`)."""
     require("redis", "clearlive worker", "redis")
     require("postgres", "clearlive worker", *POSTGRES_MODULES)
-    from clearlive.service.redis_transport import worker_main
+    from clearlive.serve.redis_transport import worker_main
 
     try:
         owned = [int(s) for s in shards.split(",") if s.strip()]
@@ -248,7 +248,7 @@ def _preload(store, pipeline, files: list[Path]) -> int:
     that room's `session_start` in the event files preloaded with it: event files are read first,
     and everything is ingested in time order."""
     from clearlive.model.events import EventBase, SessionStart
-    from clearlive.sources import InputOptions, ReadStats, RejectSink, read_inputs
+    from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     for path in files:
         if not path.exists():

@@ -17,9 +17,9 @@ from clearlive.model.events import parse_ts
 from clearlive.yamlsafe import load_yaml
 
 if TYPE_CHECKING:
-    from clearlive.simulation import MarketParams
+    from clearlive.reward.simulation import MarketParams
 
-# The policy names (clearlive.ranking.POLICIES, UNCERTAINTY: a test keeps them equal) without
+# The policy names (clearlive.reward.ranking.POLICIES, UNCERTAINTY: a test keeps them equal) without
 # loading the ranking and scoring code at start-up.
 POLICIES = ("traffic", "service", "blend")
 UNCERTAINTY = ("mean", "ucb", "thompson")
@@ -34,7 +34,7 @@ def _check(value: str, allowed: tuple[str, ...], option: str) -> None:
 
 
 def load_params(path: Path | None, uncertainty: str | None) -> MarketParams:
-    from clearlive.simulation import MarketParams  # numpy loads only for the simulation
+    from clearlive.reward.simulation import MarketParams  # numpy loads only for the simulation
 
     raw: dict[str, Any] = {}
     if path is not None:
@@ -70,8 +70,8 @@ def simulate_command(
     no_report: Annotated[bool, typer.Option("--no-report", help="Print the metrics only.")] = False,
 ) -> None:
     """Simulate a live-commerce market under an allocation policy and print the metrics of every round."""
-    from clearlive.simulation import ROUND_FIELDS, simulate
-    from clearlive.simulation.report import write_simulation_report
+    from clearlive.reward.simulation import ROUND_FIELDS, simulate
+    from clearlive.reward.simulation.report import write_simulation_report
 
     _check(policy, POLICIES, "--policy")
     _check(format, ("json", "table"), "--format")
@@ -139,7 +139,7 @@ def rank_command(
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl or table.")] = "jsonl",
 ) -> None:
     """Rank candidate rooms under an allocation policy, with the parts of every value."""
-    from clearlive.ranking import Candidate, rank
+    from clearlive.reward.ranking import Candidate, rank
 
     _check(policy, POLICIES, "--policy")
     _check(uncertainty, UNCERTAINTY, "--uncertainty")

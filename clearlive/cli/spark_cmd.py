@@ -1,5 +1,5 @@
 """`clearlive spark-stream`: the detectors in Spark Structured Streaming over the service's Redis
-lanes, the findings stored in the service's store (clearlive.service.spark_stream)."""
+lanes, the findings stored in the service's store (clearlive.serve.spark_stream)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ def spark_stream_command(
     require("postgres", "clearlive spark-stream", *POSTGRES_MODULES)
     if not db.startswith(("postgresql://", "postgres://")):
         raise typer.BadParameter("the job shares the store with the service: use postgresql://...", param_hint="--db")
-    from clearlive.service.spark_stream import StoreRows, spark_session, start
-    from clearlive.service.store import open_store
+    from clearlive.serve.spark_stream import StoreRows, spark_session, start
+    from clearlive.serve.store import open_store
 
     store = open_store(db)
     sink = StoreRows(store)

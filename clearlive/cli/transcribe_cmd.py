@@ -29,11 +29,11 @@ def transcribe_command(
     asr_vad: AsrVadOpt = False,
 ) -> None:
     """Transcribe recordings offline; correct the .vtt or .json and pass it to `clearlive scan`."""
-    from clearlive.audio import is_audio_path, require
-    from clearlive.audio.asr import AsrOptions, check_language, transcribe
-    from clearlive.audio.decode import decode
-    from clearlive.audio.export import write_transcripts
-    from clearlive.audio.model import load_model
+    from clearlive.watch.audio import is_audio_path, require
+    from clearlive.watch.audio.asr import AsrOptions, check_language, transcribe
+    from clearlive.watch.audio.decode import decode
+    from clearlive.watch.audio.export import write_transcripts
+    from clearlive.watch.audio.model import load_model
 
     require()
     check_language(lang)

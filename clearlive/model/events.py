@@ -204,7 +204,7 @@ class Utterance(EventBase, tag="utterance"):
     speaker: str = "host"
     start: float | None = None
     end: float | None = None
-    # Set when the text came from speech recognition (clearlive/audio): findings then say so and
+    # Set when the text came from speech recognition (clearlive/watch/audio): findings then say so and
     # lower their confidence by how sure the model was.
     source: str | None = None  # "asr"
     asr_model: str | None = None

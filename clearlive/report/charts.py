@@ -19,7 +19,7 @@ def render_svg(spec: dict[str, Any]) -> str:
 
 def counts_svg(rows: list[dict[str, Any]], width: int = 420, titles: dict[str, str] | None = None) -> str:
     """Findings per category, stacked by severity; categories and severities named by `titles`
-    ("category:ID", "severity:ID", as clearlive.service.i18n.chart_titles gives them)."""
+    ("category:ID", "severity:ID", as clearlive.serve.i18n.chart_titles gives them)."""
     if not rows:
         return ""
     t = {"layer": "findings", "severity": "severity", **(titles or {})}

@@ -28,14 +28,14 @@ from clearlive.report.charts import (
     quadrant_svg,
 )
 from clearlive.report.playback import audio_src
-from clearlive.service.titles import title_in
-from clearlive.store import Store
+from clearlive.serve.titles import title_in
+from clearlive.watch.scan_db import Store
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
 HIGHLIGHT_CONTEXT = 40
-LANGUAGES = ("en", "zh")  # the report's interface languages (the desk's catalogue, clearlive/service/locale)
+LANGUAGES = ("en", "zh")  # the report's interface languages (the desk's catalogue, clearlive/serve/locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +163,7 @@ def _mark_label(f: dict[str, Any], lang: str) -> str:
 def _incidents(findings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The evidence as the review queue shows it: one row per incident (a rule on a line, or a
     rule's run of chat or behaviour), and each distinct legal basis once, as a numbered footnote."""
-    from clearlive.service.incidents import by_priority, group
+    from clearlive.serve.incidents import by_priority, group
 
     notes: dict[str, dict[str, Any]] = {}
     rows = []
@@ -194,7 +194,7 @@ def _incidents(findings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
 def write_report(db: Path, out: Path, lang: str = "en") -> ReportPaths:
     """Write the index to `out` and one page per session into `<out stem>_sessions/`, in `lang`
     (en or zh: headings, category and severity names, rule titles; quotes stay as said)."""
-    from clearlive.service.i18n import chart_titles, environment
+    from clearlive.serve.i18n import chart_titles, environment
 
     if lang not in LANGUAGES:
         raise InputError(f"report language {lang!r}: use one of {', '.join(LANGUAGES)}")

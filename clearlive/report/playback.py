@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from clearlive.audio import is_stream_url
+from clearlive.watch.audio import is_stream_url
 
 LEAD_IN_S = 0.3  # start a little before the sentence: Whisper's segment starts are often late
 

@@ -1,0 +1,1 @@
+"""Reward: rank rooms and allocate traffic toward good hosts, and simulate what each policy does."""

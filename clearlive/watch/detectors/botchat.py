@@ -1,0 +1,412 @@
+"""Templated chat from many accounts at once (taxonomy C5.1 and IN2: 水军, scripted 弹幕).
+
+A comment's template is its normalised text with digits, punctuation, symbols, emoji and spaces
+removed ('效果绝了！！3' and '效果绝了~' share '效果绝了'). A ring varies its copies ('家人们已经回购
+三次了' / '已经回购三次了真的'), so templates are grouped by similarity, not equality: each template's
+character shingles (bigrams of CJK text, trigrams of other letters) are compared with the lines
+the room posted in the last minute, and one whose Jaccard similarity to a line is at least
+MIN_SIMILARITY joins that line's group. Lines shorter than MIN_TEMPLATE_WEIGHT (a CJK character
+weighs 1, another letter a third) are cheers and cue answers ('1', '666', '想要', '已拍') and
+never count.
+
+A group is bursting when at least MIN_GROUP_ACCOUNTS accounts posted it within BURST_MS (for
+lines under LONG_LINE_WEIGHT, which viewers say alike by chance, MIN_SHORT_GROUP_ACCOUNTS) and
+that is at least HISTORY_FACTOR times what the room's own history of the line predicts: its usual
+count per BURST_MS, or its usual share of the room's chat times the chat of the span, whichever
+is more (viewers who ask the same thing ask it all stream long, and more of it as chat grows).
+A ring posts a handful of lines at once, so the
+bursting groups of the last BURST_MS are taken together: a finding needs MIN_ACCOUNTS accounts in
+them, making up at least MIN_SHARE of all the room's comments of that span, and the span must
+hold more chat than the room's own rate predicts by at least EXTRA_SHARE of the burst: a ring's
+lines come on top of the room's chat, while honest viewers who happen to say the same things in
+a quiet room do not make it chat more than it usually does. Lines the host just
+asked viewers to type (a cue in the host's speech of the last CUE_MS) are not bursts, and a room
+is judged on similarity and history once its chat spans MIN_HISTORY_MS; before that only the
+unmistakable burst counts (one line from MIN_ACCOUNTS accounts within 10 s, 60% of that chat). One finding
+per room every REPORT_GAP_MS.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
+
+from clearlive.model.events import EventBase, Utterance, format_ts
+from clearlive.model.findings import Finding
+from clearlive.watch.detectors.base import RoomState
+from clearlive.watch.detectors.declared import DetectorRule
+from clearlive.watch.detectors.metric import metric_finding
+from clearlive.watch.detectors.textview import TextAnalyzer, TextDetector, TextView
+
+MIN_TEMPLATE_CHARS = 4  # the fan-raid detector's floor on exact templates
+
+
+@dataclass(frozen=True, slots=True)
+class ChatConfig:
+    """The detector's thresholds, with the defaults the module docstring describes (in capitals);
+    a scan passes its own through `ScanConfig.thresholds`."""
+
+    burst_ms: int = 30_000
+    active_ms: int = 60_000  # a group takes new members while it was posted within this time
+    min_accounts: int = 8
+    min_group_accounts: int = 3
+    min_short_group_accounts: int = 5  # lines under LONG_LINE_WEIGHT are said alike by chance more often
+    long_line_weight: float = 8.0
+    min_share: float = 0.25
+    extra_share: float = 0.5  # at least half the burst's comments must be chat beyond the room's usual rate
+    min_similarity: float = 0.5
+    min_template_weight: float = 5.0
+    min_history_ms: int = 90_000
+    young_burst_ms: int = 10_000  # before that: one line, MIN_ACCOUNTS accounts within 10 s ...
+    young_share: float = 0.6  # ... and 60% of the chat of those seconds (the pre-#16 rule)
+    cue_ms: int = 120_000
+    report_gap_ms: int = 600_000
+    max_window: int = 5000
+    history_factor: float = 6.0  # the burst must be this many times the line's usual count in a window
+    max_templates: int = 20_000  # per room; the rarest are forgotten beyond this
+
+
+TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
+# Up to this many group entries per shingle of the line, the groups are counted in C rather than
+# gathered from the line's rarest shingles (both exact; see `_most_similar`).
+COUNT_ALL = 8
+MAX_FOUND = 4096  # per room: templates whose group is remembered between changes of the index
+
+
+_NOISE = re.compile(r"[\W\d_]+", re.UNICODE)  # everything but letters and CJK characters
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=8_192)  # bot chat and fan raids both ask for each comment's template
+def template(normalised: str) -> str:
+    return _NOISE.sub("", normalised)
+
+
+@lru_cache(maxsize=65_536)  # chat repeats its lines: most templates were weighed a moment ago
+def weight(key: str) -> float:
+    cjk = len(_CJK.findall(key))
+    return cjk + (len(key) - cjk) / 3
+
+
+@lru_cache(maxsize=8_192)  # frozensets of long lines weigh kilobytes: a large cache of distinct chat costs 100s of MB
+def shingles(key: str) -> frozenset[str]:
+    n = 2 if _CJK.search(key) else 3
+    # Interned: every active group keeps its shingles, and one object per distinct bigram instead of
+    # one per occurrence is most of the detector's memory on busy rooms of distinct lines.
+    return frozenset(sys.intern(key[i : i + n]) for i in range(max(1, len(key) - n + 1)))
+
+
+@dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
+class _Group:
+    key: str  # the template of its first line
+    # its shingles, each once: a tuple, not the line's frozenset (a set's table of a long line weighs
+    # kilobytes, and rooms of distinct chat keep thousands of groups); checkpoints from before hold a
+    # frozenset, which serves the same
+    grams: tuple[str, ...] | frozenset[str]
+    members: deque[tuple[int, str, str]] = field(default_factory=deque)  # (ts, user, event id)
+    born: int = 0
+    count: int = 0  # lines the group took so far
+    usual: float = 0.0  # the line's usual count per BURST_MS before this group began
+    seen_at_birth: int = 0  # the room's comments when the group began
+    share_at_birth: float = 0.0  # the line's share of the room's chat before the group began
+
+    def usual_before(self, start: int, recent: int, seen: int, in_span: int, burst_ms: int) -> float:
+        """What the room's history predicts for this line over the recent span: the line's usual
+        count per BURST_MS, or its usual share of chat times the span's chat (a room whose chat is
+        growing repeats its usual lines more), whichever is more."""
+        elapsed = max(burst_ms, start - self.born)
+        per_window = max(self.usual, (self.count - recent) * burst_ms / elapsed)
+        earlier = seen - in_span - self.seen_at_birth
+        share = max(self.share_at_birth, (self.count - recent) / earlier if earlier > 0 else 0.0)
+        return max(per_window, share * in_span)
+
+
+@dataclass
+class _ChatWindow:
+    times: deque[int] = field(default_factory=deque)  # every comment of the last BURST_MS
+    groups: list[_Group] = field(default_factory=list)  # groups posted within ACTIVE_MS
+    index: dict[str, list[_Group]] = field(default_factory=dict)  # shingle -> active groups
+    cues: deque[tuple[int, str]] = field(default_factory=deque)  # (ts, template of host speech)
+    last_report: int | None = None
+    seen: int = 0
+    first_ts: int | None = None  # the earliest and latest comment times: the span of the room's history
+    last_ts: int = 0
+    history: dict[str, int] = field(default_factory=dict)  # template -> comments so far in the room
+    # template -> the group `_group_of` found for it. That answer depends only on the template and the
+    # index, so it holds until the index changes (a new group, or groups forgotten); not checkpointed.
+    found: dict[str, _Group] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["found"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        state.setdefault("found", {})  # checkpoints from before the memo have none
+        self.__dict__.update(state)
+
+
+def _most_similar(
+    grams: frozenset[str], index: dict[str, list[_Group]], min_similarity: float
+) -> tuple[_Group | None, float]:
+    """Of the TOP_GROUPS active groups sharing the most shingles with a line (ties: the group met
+    first going through the line's shingles in sorted order and each shingle's groups in creation order), the one
+    most similar (Jaccard; the first on a tie), and its similarity.
+
+    Only a group sharing at least `min_similarity` (MIN_SIMILARITY) of the line's shingles can reach it,
+    and those rank above all others, so only they are counted; each shares at least one of any
+    len(grams) - need + 1 of the line's shingles, so they are gathered from the shingles with the
+    fewest groups (prefix filtering): the common shingles of a long line, which every group has,
+    are never walked. A winner below it is returned only when no group could reach it:
+    the caller starts a new group either way."""
+    n = len(grams)
+    need = max(1, math.ceil(min_similarity * n) - 1)  # one below, against rounding: a wider net changes nothing
+    lists = list(filter(None, map(index.get, grams)))  # the groups of each shingle some group has
+    if len(lists) < need:
+        return None, 0.0  # no group can share `need` shingles (most distinct lines end here)
+    if sum(map(len, lists)) <= COUNT_ALL * n:
+        # Short lists: counting every group's shared shingles in C costs less than sorting the
+        # line's shingles by list length; the groups that can reach `need` are the same either way.
+        eligible = [(shared, c) for c, shared in Counter(chain.from_iterable(lists)).items() if shared >= need]
+    else:
+        sized = sorted((len(index.get(g, ())), g) for g in grams)
+        seen: set[_Group] = set()
+        for _, g in sized[: n - need + 1]:
+            seen.update(index.get(g, ()))
+        eligible = [(len(grams.intersection(c.grams)), c) for c in seen]
+        eligible = [(shared, c) for shared, c in eligible if shared >= need]
+    if not eligible:
+        return None, 0.0
+    order = _gram_order(grams)
+
+    def met(item: tuple[int, _Group]) -> tuple[int, int, int]:
+        shared, c = item
+        first = min(grams.intersection(c.grams), key=order.__getitem__)
+        return (-shared, order[first], index[first].index(c))
+
+    best, best_sim = None, 0.0
+    for shared, c in sorted(eligible, key=met)[:TOP_GROUPS]:
+        sim = shared / (n + len(c.grams) - shared)  # Jaccard: the union's size without building it
+        if sim > best_sim:
+            best, best_sim = c, sim
+    return best, best_sim
+
+
+def _gram_order(grams: frozenset[str]) -> dict[str, int]:
+    """Each shingle's rank in sorted order: the order the groups are met in. Sorted, not the set's
+    iteration order: a set of strings iterates by their hashes, which differ from one process to
+    the next (PYTHONHASHSEED), and a tie must break the same way in the CLI, a service worker and a
+    Spark executor."""
+    return {g: i for i, g in enumerate(sorted(grams))}
+
+
+class TemplatedChatDetector(TextDetector):
+    id = "fraud.templated_chat"
+    event_types = frozenset({"comment", "utterance"})
+    RULES = (
+        DetectorRule(
+            id=id,
+            title="模板化刷屏（水军） / templated chat from many accounts",
+            category="fake_data",
+            severity="low",
+            confidence=0.7,
+            legal_basis=("CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"),
+            reads="the same templated lines (similar, not only equal) from many accounts within seconds, far above "
+            "what the room's own chat history predicts and not answering a cue of the host's",
+            suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
+        ),
+    )
+
+    def __init__(self, analyzer: TextAnalyzer | None = None, config: ChatConfig | None = None) -> None:
+        self.analyzer = analyzer  # reads only the normalised text of the event's view
+        self.config = config or ChatConfig()
+
+    def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
+        cfg = self.config
+        w: _ChatWindow | None = room.slots.get(self.id)
+        if w is None:
+            w = room.slots[self.id] = _ChatWindow()
+        ts: int = event.ts
+        if isinstance(event, Utterance):
+            if event.speaker == "host":
+                w.cues.append((ts, template(view.normalised)))
+                while w.cues and ts - w.cues[0][0] > cfg.cue_ms:
+                    w.cues.popleft()
+            return ()
+        text: str = event.text  # type: ignore[attr-defined]
+        w.times.append(ts)  # every comment counts for the share
+        while w.times and (ts - w.times[0] > cfg.burst_ms or len(w.times) > cfg.max_window):
+            w.times.popleft()
+        w.seen += 1
+        w.first_ts = ts if w.first_ts is None else min(w.first_ts, ts)
+        w.last_ts = max(w.last_ts, ts)
+        if w.seen % 200 == 0:
+            self._forget(w, ts)
+        # A masked viewer (event.anonymous) cannot be told from any other: counted in the chat, not
+        # as an account.
+        key = template(view.normalised) if len(text) >= 2 and not event.anonymous else ""  # type: ignore[attr-defined]
+        if weight(key) < cfg.min_template_weight:
+            return ()
+        before = w.history.get(key, 0)
+        w.history[key] = before + 1
+        if len(w.history) > cfg.max_templates:  # keep the most frequent half: the lines the room keeps repeating
+            kept = sorted(w.history.items(), key=lambda kv: kv[1], reverse=True)[: cfg.max_templates // 2]
+            w.history = dict(kept)
+        group = self._group_of(w, key, ts, before)
+        group.members.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
+        group.count += 1
+        while group.members and ts - group.members[0][0] > cfg.burst_ms:
+            group.members.popleft()
+        if len({u for _, u, _ in group.members}) < cfg.min_group_accounts:
+            return ()  # a finding begins when a line crosses its floor: only then are all groups judged
+        return self._judge(event, room, w, ts)
+
+    def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
+        cfg = self.config
+        known = w.found.get(key)
+        if known is not None:
+            return known
+        grams = shingles(key)
+        best, best_sim = _most_similar(grams, w.index, cfg.min_similarity)
+        if best is not None and best_sim >= cfg.min_similarity:
+            if len(w.found) >= MAX_FOUND:
+                w.found.clear()
+            w.found[key] = best
+            return best
+        w.found.clear()  # the index changes: every remembered answer may too
+        elapsed = max(cfg.burst_ms, ts - (w.first_ts or ts))  # the room's history before this group
+        group = _Group(
+            key,
+            tuple(grams),
+            born=ts,
+            usual=before * cfg.burst_ms / elapsed,
+            seen_at_birth=w.seen,
+            share_at_birth=before / w.seen if w.seen else 0.0,
+        )
+        w.groups.append(group)
+        for g in grams:
+            w.index.setdefault(g, []).append(group)
+        return group
+
+    def _forget(self, w: _ChatWindow, ts: int) -> None:
+        """Drop groups nobody posted within ACTIVE_MS (bounded state in long, busy rooms)."""
+        groups = [g for g in w.groups if g.members and ts - g.members[-1][0] <= self.config.active_ms]
+        if len(groups) == len(w.groups):
+            return  # nothing to forget: the index stays as it is
+        live = set(groups)
+        dead = [g for g in w.groups if g not in live]
+        w.groups = groups
+        index = w.index
+        for gram in {gram for g in dead for gram in g.grams}:  # only the shingles of forgotten groups change
+            kept = [g for g in index[gram] if g in live]
+            if kept:
+                index[gram] = kept
+            else:
+                del index[gram]
+        w.found.clear()
+
+    def _judge(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
+        cfg = self.config
+        if w.last_report is not None and ts - w.last_report <= cfg.report_gap_ms:
+            return []
+        young = w.last_ts - (w.first_ts or ts) < cfg.min_history_ms
+        cued = [k for _, k in w.cues]
+        bursting = []
+        for g in w.groups:
+            recent = [m for m in g.members if ts - m[0] <= cfg.burst_ms]
+            users = {u for _, u, _ in recent}
+            need = cfg.min_group_accounts if weight(g.key) >= cfg.long_line_weight else cfg.min_short_group_accounts
+            if len(users) < need:
+                continue
+            span_chat = sum(1 for t in w.times if t >= recent[0][0])
+            if len(recent) < cfg.history_factor * g.usual_before(
+                recent[0][0], len(recent), w.seen, span_chat, cfg.burst_ms
+            ):
+                continue
+            if any(g.key in cue or (len(cue) >= 2 and cue in g.key) for cue in cued):
+                continue  # the host asked for this line
+            bursting.append((g, recent))
+        if young:
+            # No history to compare with yet: only the unmistakable burst counts, one line from
+            # MIN_ACCOUNTS accounts within YOUNG_BURST_MS making up YOUNG_SHARE of the chat.
+            bursting = [
+                (g, [m for m in recent if ts - m[0] <= cfg.young_burst_ms])
+                for g, recent in bursting
+                if len({u for t, u, _ in recent if ts - t <= cfg.young_burst_ms}) >= cfg.min_accounts
+            ]
+            bursting = sorted(bursting, key=lambda b: -len(b[1]))[:1]  # one line
+        accounts = sorted({u for _, recent in bursting for _, u, _ in recent})
+        if len(accounts) < cfg.min_accounts:
+            return []
+        comments = [m for _, recent in bursting for m in recent]
+        start = min(t for t, _, _ in comments)
+        in_span = sum(1 for t in w.times if t >= start)
+        # Events out of time order (a replay, a disordered feed) can leave the burst's own lines
+        # outside that count; they are comments of the span all the same (and never divide by 0).
+        in_span = max(in_span, len(comments))
+        if len(comments) < (cfg.young_share if young else cfg.min_share) * in_span:
+            return []
+        if young:
+            return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
+        # A ring adds its lines on top of the room's chat; honest viewers who happen to say the same
+        # things do not make the room chat more than it usually does.
+        history_ms = max(cfg.min_history_ms, start - (w.first_ts or start))
+        usual_in_span = (w.seen - in_span) / history_ms * max(ts - start, 1_000)
+        if in_span - usual_in_span < cfg.extra_share * len(comments):
+            return []
+        return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
+
+    def _report(
+        self,
+        event: EventBase,
+        room: RoomState,
+        w: _ChatWindow,
+        ts: int,
+        bursting: list[tuple[_Group, list[tuple[int, str, str]]]],
+        accounts: list[str],
+        comments: list[tuple[int, str, str]],
+        start: int,
+        in_span: int,
+    ) -> list[Finding]:
+        w.last_report = ts
+        lead, _ = max(bursting, key=lambda b: len(b[1]))
+        seconds = (ts - start) / 1000
+        lines = [g.key for g, _ in sorted(bursting, key=lambda b: -len(b[1]))]
+        summary = (
+            f"{len(comments)} comments of {len(lines)} templated line(s) from {len(accounts)} accounts in {seconds:g} s"
+        )
+        return [
+            metric_finding(
+                self.RULES[0],
+                ev=event,
+                room=room,
+                ts_ms=ts,
+                fingerprint=f"{lead.key}@{start}:{min(comments)[2]}",  # the burst's first comment
+                summary=summary,
+                event_ids=[eid for _, _, eid in sorted(comments)][:50],
+                message=(
+                    f"{len(accounts)} 个账号在 {seconds:g} 秒内发送 {len(lines)} 条相似模板的评论（如“{lead.key}”），"
+                    f"疑似职业水军刷屏营造热度。 / {len(accounts)} accounts posted {len(lines)} templated line(s) "
+                    f"within {seconds:g} s."
+                ),
+                facts={
+                    "template": lead.key,
+                    "templates": lines[:10],
+                    "accounts": accounts[:50],
+                    "n_accounts": len(accounts),
+                    "comments": len(comments),
+                    "share_of_chat": round(len(comments) / in_span, 2),
+                    "usual_in_window": round(
+                        lead.usual_before(start, len(lead.members), w.seen, in_span, self.config.burst_ms), 2
+                    ),
+                    "window_start": format_ts(start),
+                    "window_end": format_ts(ts),
+                },
+            )
+        ]
