@@ -20,9 +20,9 @@ from clearlive.model.findings import Finding
 from clearlive.serve.app import create_app
 from clearlive.serve.embedded import EmbeddedPipeline
 from clearlive.serve.store import open_store
-from clearlive.serve.worker_core import DeadLetter, WorkerCore
 from clearlive.watch.detectors.base import Detector, RoomState
 from clearlive.watch.scan.scanner import ScanConfig, Scanner
+from clearlive.watch.scan.worker_core import DeadLetter, WorkerCore
 from tests.test_service import ROOM, ndjson
 
 POISON = "POISON-LINE"

@@ -57,7 +57,7 @@ def admin_router(store: ServiceStore, admin_role: Callable[..., KeyInfo]) -> API
     def dead_letters(
         info: Admin, resolved: bool = Query(default=False, description="also those already resolved")
     ) -> list[dict[str, Any]]:
-        """Events of the tenant the workers gave up on, with the error (clearlive.serve.worker_core)."""
+        """Events of the tenant the workers gave up on, with the error (clearlive.watch.scan.worker_core)."""
         return store.dead_letters(info.tenant, resolved=resolved)
 
     return router

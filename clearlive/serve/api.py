@@ -69,7 +69,7 @@ def health(request: Request, store: Store, submitter: Submitter) -> dict[str, An
     dead = [p.name for p in request.app.state.status.get("workers", []) if not p.is_alive()]
     waiting += [f"worker {name} stopped" for name in dead]
     letters: dict[str, int] = {}
-    try:  # events the workers gave up on (clearlive.serve.worker_core), until resolved
+    try:  # events the workers gave up on (clearlive.watch.scan.worker_core), until resolved
         letters = store.dead_letter_counts()
     except Exception as exc:
         waiting.append(f"database ({store.db.kind}): {type(exc).__name__}")

@@ -5,7 +5,7 @@
 tenant. The embedded pipeline is a
 bounded in-process queue and one worker thread; `clearlive.serve.redis_transport` runs the same
 `TenantScanners` in worker processes fed by Redis Streams. Both are transports around one
-`clearlive.serve.worker_core.WorkerCore` (store, detect, the error policy and the dead letters).
+`clearlive.watch.scan.worker_core.WorkerCore` (store, detect, the error policy and the dead letters).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from clearlive.checkpointing import RollingIds
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.serve.store import ServiceStore
-from clearlive.serve.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, Tick, WorkerCore, checkpoint_gap
 from clearlive.watch.scan.scanner import ScanConfig, Scanner
+from clearlive.watch.scan.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, Tick, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.serve")
 

@@ -24,7 +24,7 @@
   (a Redis key with a 10 s time to live that the holder extends); a second worker given the same
   shard waits, and the checkpoint itself refuses to write for a worker that lost its lease. So
   recovery may take over every pending entry (XAUTOCLAIM, minimum idle 0): no live worker has them.
-- **One error policy** (`clearlive.serve.worker_core`, shared with the embedded worker and
+- **One error policy** (`clearlive.watch.scan.worker_core`, shared with the embedded worker and
   Spark): a dependency down is waited for; a detector that raises on an event sends the worker back
   to its checkpoint, a bounded number of times, and then the event goes to the dead letters and the
   shard goes on without it. A worker never dies on an event.
@@ -55,8 +55,8 @@ import redis
 from clearlive.model.events import Event, EventBase
 from clearlive.serve.embedded import QueueFull, TenantScanners
 from clearlive.serve.store import ServiceStore, open_store
-from clearlive.serve.worker_core import TRANSIENT, Retry, Tick, WorkerCore, checkpoint_gap
 from clearlive.watch.scan.heap import for_long_runs
+from clearlive.watch.scan.worker_core import TRANSIENT, Retry, Tick, WorkerCore, checkpoint_gap
 
 log = logging.getLogger("clearlive.worker")
 GROUP = "clearlive"

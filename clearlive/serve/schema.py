@@ -94,7 +94,7 @@ DDL_V4 = [
     "ALTER TABLE findings ADD COLUMN IF NOT EXISTS assignee VARCHAR",
 ]
 
-# Version 5: what the workers gave up on (clearlive.serve.worker_core): the event (or finding), the
+# Version 5: what the workers gave up on (clearlive.watch.scan.worker_core): the event (or finding), the
 # error, the lane and the attempts; `resolved_ms` is set when an operator has dealt with it
 # (`clearlive dead-letters resolve`). And the dashboard's sessions (clearlive.serve.sessions) in
 # the key store's database: a session id's hash, the key it was opened with, its CSRF token and

@@ -18,7 +18,7 @@ stateful operators (`transformWithStateInPandas`) run the same `Scanner` as ever
 Each group's rows are taken in stream order (the front's acceptance order), as the Redis workers
 take them, so the findings and their ids are those of `clearlive scan` and the service.
 Findings go out as rows; the sink here stores them in the service store, idempotently. The error
-policy is the other runtimes' (`clearlive.serve.worker_core`): an event a detector raises on is
+policy is the other runtimes' (`clearlive.watch.scan.worker_core`): an event a detector raises on is
 retried from the group's state at the start of the micro-batch, then goes out as a `dead_letter`
 row and the group goes on without it. A restarted query resumes from its checkpoint with every
 bucket's and tenant's state (the number of buckets must stay the same for one checkpoint):
@@ -41,13 +41,13 @@ from pyspark.sql.types import BinaryType, StructField, StructType
 from clearlive.model.events import Event, EventBase
 from clearlive.model.findings import Finding
 from clearlive.serve.redis_transport import stream_key
-from clearlive.serve.worker_core import DeadLetter, Retry, WorkerCore, detect_each
 from clearlive.watch.scan.scanner import ScanConfig, Scanner
 from clearlive.watch.scan.sessions import SessionTracker
+from clearlive.watch.scan.worker_core import DeadLetter, Retry, WorkerCore, detect_each
 
 EVENT_SCHEMA = "tenant string, room_id string, ts long, entry_ms long, entry_n long, event string"
 # `kind` is "finding" (`record`: the finding) or "dead_letter" (`finding_id`: the event's id;
-# `record`: the `DeadLetter`, see clearlive.serve.worker_core)
+# `record`: the `DeadLetter`, see clearlive.watch.scan.worker_core)
 FINDING_SCHEMA = "tenant string, room_id string, finding_id string, record string, kind string"
 ROOM_BUCKETS = 8  # groups per tenant for the per-room detectors (fixed for the life of a checkpoint)
 _decode = msgspec.json.Decoder(Event).decode

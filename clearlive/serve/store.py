@@ -21,7 +21,7 @@ from clearlive.model.events import EventBase, event_type
 from clearlive.model.findings import Finding
 from clearlive.serve.db import Database, DuckDatabase, PostgresDatabase, open_database
 from clearlive.serve.keys import KeyInfo, KeyStore, SqliteKeyStore, SqlKeyStore
-from clearlive.serve.worker_core import DeadLetter
+from clearlive.watch.scan.worker_core import DeadLetter
 
 DECISIONS = ("confirm", "dismiss", "escalate")
 STATUS_OF = {"confirm": "confirmed", "dismiss": "dismissed", "escalate": "escalated"}
@@ -514,7 +514,7 @@ class ServiceStore:
 
     # dead letters ----------------------------------------------------------------------------
     def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        """What a worker gave up on (clearlive.serve.worker_core): kept until resolved."""
+        """What a worker gave up on (clearlive.watch.scan.worker_core): kept until resolved."""
         self.db.insert_rows(
             "dead_letters",
             ("tenant", "lane", "event_id", "room_id", "stage", "error", "attempts", "payload", "ts_ms"),

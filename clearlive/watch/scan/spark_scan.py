@@ -14,7 +14,7 @@ tables of events (CONTRACT section 2). The steps:
    bucket CRC32(room) mod buckets as the other runtimes shard rooms; every event also goes to the
    other buckets as a tick (its time only: `Scanner.advance`), so every bucket's rooms end at the
    same event as in one scanner. The cross-room part ("cross") runs in one group over every event.
-   Each group drives its scanner through the worker core (`clearlive.serve.worker_core`) under
+   Each group drives its scanner through the worker core (`clearlive.watch.scan.worker_core`) under
    the runtimes' one error policy: an event a detector raises on is retried from the group's last
    checkpoint (every CHECKPOINT_EVERY events), then becomes a dead letter and the rest go on.
 4. Every finding is tagged with its event's number and the step of `Scanner.process` that made it,
@@ -41,9 +41,9 @@ import pandas as pd
 from clearlive.errors import InputError
 from clearlive.model.events import Event, EventBase
 from clearlive.model.findings import Finding
-from clearlive.serve.worker_core import DeadLetter, EventFailed, Retry, WorkerCore
 from clearlive.watch.scan.scanner import ScanConfig, Scanner
 from clearlive.watch.scan.shards import FINAL, Tagged, _tag
+from clearlive.watch.scan.worker_core import DeadLetter, EventFailed, Retry, WorkerCore
 from clearlive.watch.sources import JSONL_SUFFIXES, ReadStats
 from clearlive.watch.sources.jsonl import decode_lines, source_name
 from clearlive.watch.sources.rejects import Reject
