@@ -25,6 +25,27 @@ from clearlive.watch.detectors.model_claims import basis_by_category, model_lead
 from clearlive.watch.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.watch.normalize import normalize
 
+# A lead's title in both interface languages (the desk shows the reader's half; the names are the
+# desk catalogue's category names).
+_CATEGORY_TITLES = {
+    "absolute_terms": ("绝对化用语", "absolute terms"),
+    "efficacy_claim": ("功效宣称", "efficacy claim"),
+    "price_deception": ("价格欺诈", "price deception"),
+    "false_scarcity": ("虚假稀缺", "false scarcity"),
+    "origin_brand_claim": ("产地或品牌宣称", "origin or brand claim"),
+    "fabricated_persona": ("虚构人设", "fabricated persona"),
+    "impersonation": ("冒充身份", "impersonation"),
+    "pseudo_science": ("伪科学", "pseudo-science"),
+    "soft_porn": ("低俗色情", "sexual content"),
+    "diversion": ("站外导流", "diversion off-platform"),
+    "abuse": ("辱骂", "abuse"),
+    "provocation": ("挑衅引战", "provocation"),
+    "induced_tipping": ("诱导打赏", "induced tipping"),
+    "fake_data": ("数据造假", "fake data"),
+    "disclosure": ("未作披露", "missing disclosure"),
+    "fake_reviews": ("虚假评价", "fake reviews"),
+}
+
 
 class EncoderModelDetector(TextDetector):
     id = "model.encoder"
@@ -35,7 +56,7 @@ class EncoderModelDetector(TextDetector):
     RULES = tuple(
         model_lead(
             f"model.encoder.{category}",
-            f"学习模型线索：{category} / learned-model lead: {category}",
+            f"学习模型线索：{_CATEGORY_TITLES[category][0]} / learned-model lead: {_CATEGORY_TITLES[category][1]}",
             category,
             f"host speech the opt-in sentence-encoder model (`--encoder-model`) flags as {category}, "
             "where no rule above info matched",
