@@ -97,3 +97,16 @@ def test_every_rule_has_a_title_in_both_interface_languages() -> None:
     # a title in one language stays as written (a user's own pack), tagged with its language
     assert title_in("user.rule.x", "Hidden fees", "zh") == ("Hidden fees", "en")
     assert split_bilingual("Price / value") is None and split_bilingual("买一送一 / 第二件半价") is None
+
+
+def test_every_score_metric_has_a_name_in_both_interface_languages() -> None:
+    """The host page and the report's host pages name each metric, not its column id."""
+    import re
+
+    from clearlive.measure.config import DEFAULT_CONFIG
+    from clearlive.serve.i18n import METRIC_NAMES
+
+    metrics = set(re.findall(r"^\s+([a-z0-9_]+_rate):", DEFAULT_CONFIG.read_text(encoding="utf-8"), re.M))
+    assert len(metrics) >= 15 and metrics <= set(METRIC_NAMES), sorted(metrics - set(METRIC_NAMES))
+    zh = translations("zh").gettext
+    assert all(zh(name) != name for name in METRIC_NAMES.values())

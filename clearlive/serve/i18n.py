@@ -66,6 +66,26 @@ DIMENSION_NAMES = {  # the service score's dimensions (clearlive/measure/score.y
     "retention": N_("retention"),
     "live_service": N_("service in the live room"),
 }
+METRIC_NAMES = {  # the service score's metrics (clearlive/measure/score.yaml)
+    "negative_review_rate": N_("negative reviews per order"),
+    "quality_refund_rate": N_("refunds for quality per order"),
+    "on_time_delivery_rate": N_("deliveries on time"),
+    "non_delivery_rate": N_("orders never delivered"),
+    "seller_cancel_rate": N_("orders cancelled by the seller"),
+    "complaint_rate": N_("complaints per order"),
+    "dispute_rate": N_("disputes per order"),
+    "listed_shop_bad_rate": N_("bad orders of the shops the host listed"),
+    "misleading_rate": N_("orders refunded or panned for what the stream said"),
+    "flagged_session_rate": N_("sessions with a finding at medium or above"),
+    "host_complaint_rate": N_("complaints about the host"),
+    "question_answer_rate": N_("viewers' questions answered"),
+    "evasive_answer_rate": N_("evasive answers"),
+    "pickup_24h_rate": N_("orders picked up by the carrier within 24 hours"),
+    "reply_3min_rate": N_("service chats answered within 3 minutes"),
+    "repeat_30d_rate": N_("first-time buyers back within 30 days"),
+    "repeat_90d_rate": N_("first-time buyers back within 90 days"),
+    "returning_viewer_rate": N_("viewers who come back"),
+}
 STATUS_NAMES = {
     "open": N_("open"),
     "confirmed": N_("confirmed"),
@@ -159,6 +179,7 @@ def environment(lang: str) -> Environment:
         severity_names=SEVERITY_NAMES,
         status_names=STATUS_NAMES,
         dimension_names=DIMENSION_NAMES,
+        metric_names=METRIC_NAMES,
     )
     env.globals["rule_title"] = lambda rule_id, title: _rule_title(rule_id, title, lang)
     env.filters["when"] = lambda ms: when(ms, lang)
