@@ -78,11 +78,12 @@ def _all_submitted(tmp_path: Path, pg: str) -> tuple:
 
 
 def _worker(pg: str, idle_exit_s: float | None = None) -> subprocess.Popen:
-    code = (
-        "from clearlive.serve.redis_transport import worker_main; "
-        f"worker_main({REDIS_URL!r}, {pg!r}, {list(range(SHARDS))!r}, {idle_exit_s!r})"
-    )
-    return subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parents[1])
+    """`clearlive worker` over every shard; with `idle_exit_s`, a drain job (`--exit-when-idle`)."""
+    shards = ",".join(str(s) for s in range(SHARDS))
+    args = [sys.executable, "-m", "clearlive", "worker", "--redis", REDIS_URL, "--db", pg, "--shards", shards]
+    if idle_exit_s is not None:
+        args += ["--exit-when-idle", str(idle_exit_s)]
+    return subprocess.Popen(args, cwd=Path(__file__).parents[1])
 
 
 def test_killed_worker_loses_and_duplicates_nothing(tmp_path: Path, pg_url: str) -> None:  # noqa: F811

@@ -218,6 +218,15 @@ def worker_command(
     redis_url: Annotated[str, typer.Option("--redis", help="The Redis the service front writes to.")],
     db: Annotated[str, typer.Option("--db", help="The service's PostgreSQL: postgresql://...")],
     shards: Annotated[str, typer.Option("--shards", help="Comma-separated shard numbers this worker owns, e.g. 0,2.")],
+    exit_when_idle: Annotated[
+        float | None,
+        typer.Option(
+            "--exit-when-idle",
+            min=0.1,
+            help="Seconds: stop (after a checkpoint) once the shards have been empty that long; for a "
+            "job that drains a backlog (cron, a Kubernetes Job) instead of a long-running worker.",
+        ),
+    ] = None,
 ) -> None:
     """Run one detector worker over some Redis stream shards (scale-out beside `clearlive serve --redis`)."""
     require("redis", "clearlive worker", "redis")
@@ -228,7 +237,7 @@ def worker_command(
         owned = [int(s) for s in shards.split(",") if s.strip()]
     except ValueError as exc:
         raise typer.BadParameter("shard numbers, e.g. 0,2", param_hint="--shards") from exc
-    worker_main(redis_url, db, owned)
+    worker_main(redis_url, db, owned, exit_when_idle)
 
 
 TRANSCRIPTS = (".vtt", ".srt", ".json", *AUDIO_SUFFIXES)  # a recording is its room's transcript too
