@@ -25,6 +25,21 @@ class Decoded(NamedTuple):
         return len(self.samples) / SAMPLE_RATE
 
 
+def _pcm(container: av.container.InputContainer, label: str) -> Iterator[np.ndarray]:
+    """The container's first audio stream as 16 kHz mono int16 parts, as they decode (a video's
+    pictures are never decoded). FFmpeg's errors reach the caller, which keeps what came before."""
+    if not container.streams.audio:
+        raise InputError(f"{label}: has no audio stream")
+    stream = container.streams.audio[0]
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    for frame in container.decode(stream):
+        frame.pts = None  # the resampler re-times: timestamps jump in captures, reconnects, reloads
+        for f in resampler.resample(frame):
+            yield f.to_ndarray().reshape(-1)
+    for f in resampler.resample(None):
+        yield f.to_ndarray().reshape(-1)
+
+
 def decode(source: Path | bytes, name: str | None = None) -> Decoded:
     """All audio of a file (or of an in-memory file such as a live chunk) as mono float32 at 16 kHz.
 
@@ -38,17 +53,10 @@ def decode(source: Path | bytes, name: str | None = None) -> Decoded:
     except (av.error.FFmpegError, OSError) as exc:
         raise InputError(f"{label}: not audio or video that FFmpeg can read ({exc})") from None
     with container:
-        if not container.streams.audio:
-            raise InputError(f"{label}: has no audio stream")
-        stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         parts: list[np.ndarray] = []
         problem = None
         try:
-            for frame in container.decode(stream):
-                frame.pts = None  # the resampler re-times; source timestamps may jump in live captures
-                parts.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
-            parts.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+            parts.extend(_pcm(container, label))
         except av.error.FFmpegError as exc:
             if not parts:
                 raise InputError(f"{label}: audio could not be decoded ({exc})") from None
@@ -89,23 +97,15 @@ class StreamReader:
         except (av.error.FFmpegError, OSError) as exc:
             raise InputError(f"{self.url}: cannot open the stream ({exc})") from None
         with container:
-            if not container.streams.audio:
-                raise InputError(f"{self.url}: the stream has no audio")
-            stream = container.streams.audio[0]
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
             pending: list[np.ndarray] = []
             held = 0
             try:
-                for frame in container.decode(stream):
-                    frame.pts = None  # live timestamps jump at reconnects and playlist reloads
-                    for f in resampler.resample(frame):
-                        part = f.to_ndarray().reshape(-1)
-                        pending.append(part)
-                        held += len(part)
+                for part in _pcm(container, self.url):
+                    pending.append(part)
+                    held += len(part)
                     while held >= self.block:
                         yield self._take(pending, self.block)
                         held -= self.block
-                pending.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
             except (av.error.FFmpegError, OSError) as exc:
                 self.problem = f"the stream stopped after {self.heard_s + held / SAMPLE_RATE:.1f} s: {exc}"
             rest = sum(len(p) for p in pending)
