@@ -216,7 +216,8 @@ def scan_command(
     if jobs > 1 and "-" in paths:
         raise typer.BadParameter("every process reads the inputs: standard input needs --jobs 1", param_hint="--jobs")
     scanner = Scanner.from_config(config) if jobs == 1 and engine == "python" else None
-    freeze_built()  # the scanner (or, with --jobs, the shards' copy-on-write parent) lives to the end
+    if engine == "python":
+        freeze_built()  # the scanner (or, with --jobs, the shards' copy-on-write parent) lives to the end
     sink = RejectSink(rejects or default_rejects_path(out, db))
     stats = ReadStats()
     counts: Counter[str] = Counter()

@@ -18,10 +18,9 @@ YOUNG = 50_000  # allocations between young-generation collections (the default 
 def for_long_runs() -> None:
     """Collect the young generation every YOUNG allocations (older ones as before).
 
-    Only in processes that do nothing else (a scan, its shards, a Redis worker): set in the embedded
-    worker thread, i.e. in the API process, the threshold made tests/test_spark_stream.py's Spark
-    runs in the same process lose and repeat findings (not understood; PySpark's driver objects
-    seem to rely on prompt collection), so the embedded service keeps the default."""
+    Only in processes that do nothing else (a scan, its shards, a Redis worker): the threshold is
+    process-wide, and the embedded worker thread shares its process with the API and whatever else
+    the user runs there, so the embedded service keeps the default."""
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG, middle, old)
 
