@@ -71,6 +71,8 @@ model: $(DEV_STAMP)
 		--data tests/data/eval/set-2 --data tests/data/eval/zh.jsonl --data tests/data/eval/en.jsonl \
 		--data tests/data/eval/zh-heldout.jsonl --data tests/data/eval/en-heldout.jsonl \
 		--calibrate tests/data/real/dev.jsonl
+	$(BIN)/clearlive train verifier --data tests/data/real/dev.jsonl \
+		--out clearlive/watch/classifiers/verifier-model.npz
 
 clean:
 	rm -rf $(VENV) demo-output build dist *.egg-info

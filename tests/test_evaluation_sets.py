@@ -19,7 +19,7 @@ from clearlive.watch.evaluation import evaluate_rules, micro, read_labeled_set
 from clearlive.watch.scan.scanner import ScanConfig
 
 DATA = Path(__file__).parent / "data" / "eval"
-RULES_ONLY = ScanConfig(claims_model=None)
+RULES_ONLY = ScanConfig(claims_model=None, verifier_model=None)  # the rules alone: no learned part
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,14 @@ def scan_command(
         Path | None,
         typer.Option("--encoder-model", help="Also run this sentence-encoder model (clearlive train encoder)."),
     ] = None,
+    verifier_model: Annotated[
+        Path | None,
+        typer.Option("--verifier-model", help="A verifier (clearlive train verifier) instead of the bundled."),
+    ] = None,
+    no_verifier: Annotated[
+        bool,
+        typer.Option("--no-verifier", help="Never lower a word match to info because its sentence reads compliant."),
+    ] = False,
     asr_model: AsrModelOpt = None,
     asr_sha256: AsrSha256Opt = None,
     asr_window: AsrWindowOpt = 0.0,
@@ -180,7 +188,7 @@ def scan_command(
     # Imported here, not at the top: `clearlive` loads every command module, and the scan path
     # must not pay for the others (nor they for it). DuckDB loads only with --db.
     from clearlive.watch.scan.heap import freeze_built
-    from clearlive.watch.scan.scanner import CLAIMS_MODEL, ScanConfig, Scanner
+    from clearlive.watch.scan.scanner import CLAIMS_MODEL, VERIFIER_MODEL, ScanConfig, Scanner
     from clearlive.watch.sources import InputOptions, ReadStats, RejectSink, read_inputs
 
     if format not in FORMATS:
@@ -192,6 +200,7 @@ def scan_command(
         model=model,
         claims_model=None if no_claims_model else (claims_model or CLAIMS_MODEL),
         encoder_model=encoder_model,
+        verifier_model=None if no_verifier else (verifier_model or VERIFIER_MODEL),
         tenant=tenant,
         inputs=InputOptions(
             room_id=room,

@@ -98,6 +98,37 @@ def train_claims(
     err.print(f"model written to {out}")
 
 
+@app.command("verifier")
+def train_verifier(
+    data: Annotated[
+        list[Path], typer.Option("--data", help="Real statements (records with a source; repeat the option).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model (.npz).")],
+) -> None:
+    """Train the verifier that lowers word matches on sentences reading as compliant (`make model`)."""
+    require("train", "clearlive train verifier", "sklearn")
+    from clearlive.watch.classifiers.verifier import VIOLATION_QUANTILE, Verifier
+    from clearlive.watch.evaluation import read_labeled_set
+
+    records = [rec for path in data for rec in read_labeled_set(path)]
+    started = time.perf_counter()
+    with err.status(f"training on the real statements among {len(records)} labeled texts"):
+        model = Verifier.train(records)
+    err.print(f"trained in {time.perf_counter() - started:.1f} s on {model.meta['trained_on']}")
+    if not model.scripts:
+        raise typer.BadParameter(
+            "no script has 40 real violations and 40 real compliant statements", param_hint="--data"
+        )
+    thresholds = cast(dict[str, float], model.meta["thresholds"])
+    for script, threshold in sorted(thresholds.items()):
+        err.print(
+            f"{script}: threshold {threshold:.3f} (lowers at most {VIOLATION_QUANTILE:.0%} of the real violations,"
+            " 5-fold cross-validated)"
+        )
+    model.save(out)
+    err.print(f"model written to {out}")
+
+
 @app.command("encoder")
 def train_encoder(
     data: Annotated[
@@ -147,7 +178,11 @@ def eval_command(
         str, typer.Option("--min-severity", help="Rules: lowest severity counted as a detection.")
     ] = "low",
     rules_only: Annotated[
-        bool, typer.Option("--rules-only", help="Rules: leave out the bundled claims classifier.")
+        bool,
+        typer.Option("--rules-only", help="Rules: leave out the learned parts (claims classifier and verifier)."),
+    ] = False,
+    no_verifier: Annotated[
+        bool, typer.Option("--no-verifier", help="Rules: leave out the verifier (findings are never lowered).")
     ] = False,
     encoder_model: Annotated[
         Path | None, typer.Option("--encoder-model", help="Rules: also run this sentence-encoder model.")
@@ -167,9 +202,13 @@ def eval_command(
         )
         return
     from clearlive.watch.evaluation import evaluate_rules, rules_table, statement_summary
-    from clearlive.watch.scan.scanner import CLAIMS_MODEL, ScanConfig
+    from clearlive.watch.scan.scanner import CLAIMS_MODEL, VERIFIER_MODEL, ScanConfig
 
-    config = ScanConfig(claims_model=None if rules_only else CLAIMS_MODEL, encoder_model=encoder_model)
+    config = ScanConfig(
+        claims_model=None if rules_only else CLAIMS_MODEL,
+        encoder_model=encoder_model,
+        verifier_model=None if rules_only or no_verifier else VERIFIER_MODEL,
+    )
     evaluation = evaluate_rules(data, min_severity, config, batch)
     console = Console(width=max(Console().width, 150))
     console.print(rules_table(data.name, evaluation))

@@ -234,7 +234,7 @@ def evaluate_rules(
     if batch is not None:
         records = [r for r in records if r.source is not None and r.source.batch == batch]
     config = config or ScanConfig()
-    text = TextRuleDetector(build_ruleset(config))
+    text = TextRuleDetector(build_ruleset(config), verifier=config.verifier_model)
     extra: list[Detector] = []
     if config.claims_model is not None:
         from clearlive.watch.classifiers.claims import ClaimsModel
@@ -265,7 +265,7 @@ def evaluate_rules(
             for det in detectors:
                 if ev.__struct_config__.tag not in det.event_types:
                     continue
-                found = det.observe_text(ev, room, view) if isinstance(det, TextDetector) else det.observe(ev, room)
+                found = det.observe_checked(ev, room, view) if isinstance(det, TextDetector) else det.observe(ev, room)
                 for f in found:
                     if rec.id in f.event_ids and SEVERITY_RANK[f.severity] >= floor:
                         predicted.add(f.category)

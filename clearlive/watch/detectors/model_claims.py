@@ -67,6 +67,7 @@ def basis_by_category(analyzer: TextAnalyzer) -> dict[tuple[str, str], list[Lega
 
 class ClaimsModelDetector(TextDetector):
     id = "model.claims"
+    verified = True  # a category lead on one sentence (TextDetector)
     # Host speech only: chat is most of a room's events, and scoring every comment would cost the
     # scan most of its throughput (bench/scan.py); comments keep the rules and the abuse model.
     event_types = frozenset({"utterance"})

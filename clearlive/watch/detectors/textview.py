@@ -13,12 +13,19 @@ import re
 from abc import abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import msgspec
 
 from clearlive.model.events import MAX_TEXT_CHARS, EventBase, Utterance, event_type, scannable_text
 from clearlive.model.findings import Finding
 from clearlive.watch.detectors.base import Detector, RoomState
 from clearlive.watch.normalize import NormalizedText, normalize
 from clearlive.watch.rules.matcher import RuleMatch, RuleSet
+
+if TYPE_CHECKING:
+    from clearlive.watch.classifiers.verifier import Verifier
 
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN_WORD_RE = re.compile("[a-z]{2}")
@@ -73,10 +80,19 @@ class TextAnalyzer:
     """Makes the `TextView` of an event: normalisation, then the rule set's matches filtered by
     the event's type, speaker and language (with sound-alike matches for speech recognition)."""
 
-    def __init__(self, ruleset: RuleSet | None) -> None:
+    def __init__(self, ruleset: RuleSet | None, verifier: Path | None = None) -> None:
         self.ruleset = ruleset
         self.languages = ruleset.languages if ruleset is not None else []
         self.has_coupled = ruleset is not None and any(r.spec.coupled for r in ruleset.rules)
+        self.verifier_path = verifier  # the learned verifier (classifiers/verifier.py), loaded when first needed
+        self._verifier: Verifier | None = None
+
+    def verifier(self) -> Verifier | None:
+        if self._verifier is None and self.verifier_path is not None:
+            from clearlive.watch.classifiers.verifier import Verifier  # numpy arrays: loaded on first use
+
+            self._verifier = Verifier.load(self.verifier_path)
+        return self._verifier
 
     def view(self, ev: EventBase) -> TextView:
         text = scannable_text(ev)
@@ -130,15 +146,62 @@ class TextAnalyzer:
         return TextView(text, norm.text, found, cues)
 
 
+# Findings on these events are sentences someone said or wrote: the verifier judges them.
+VERIFIED_EVENTS = frozenset({"utterance", "comment"})
+
+
+def lower_compliant(found: list[Finding], ev: EventBase, view: TextView, verifier: Verifier) -> list[Finding]:
+    """A word-matching finding on a sentence that the learned verifier reads as compliant (a notice,
+    small print, a paraphrase: classifiers/verifier.py) is lowered to `info`, with the verifier's
+    numbers in its facts; the sentence is scored once, and only when something it judges fired."""
+    scored: tuple[float, float] | None = None
+    out = found
+    for i, f in enumerate(found):
+        if f.severity == "info" or f.category not in verifier.categories or not f.event_ids or f.event_ids[0] != ev.id:
+            continue  # a finding released here for an earlier event is judged on that event's text
+        if scored is None:
+            scored = verifier.probability(view.text, getattr(ev, "lang", None), view.normalised)
+            if scored is None:
+                return found
+        verdict = verifier.verdict(f.category, scored)
+        if verdict is None or not verdict.reads_compliant:
+            continue
+        if out is found:
+            out = list(found)
+        p, t = verdict.probability, verdict.threshold
+        out[i] = msgspec.structs.replace(
+            f,
+            severity="info",
+            facts={**(f.facts or {}), "verifier_probability": round(p, 4), "verifier_threshold": round(t, 4)},
+            message=f"{f.message} / 学习校验模型认为整句更像合规表述（概率 {p:.2f}，低于 {t:.2f}），"
+            "降为提示，请人工复核。 / A learned verifier trained on real statements reads the whole sentence "
+            "as compliant "
+            f"(p = {p:.2f}, below {t:.2f}): lowered to info for a reviewer to check.",
+        )
+    return out
+
+
 class TextDetector(Detector):
     """A detector that reads an event's `TextView`: the scanner makes the view once per event and
-    calls `observe_text`. Called on its own (`observe`), the detector makes the view itself with
-    its `analyzer` (normalisation only, no rule matches, when it has none)."""
+    calls `observe_checked`. Called on its own (`observe`), the detector makes the view itself with
+    its `analyzer` (normalisation only, no rule matches, when it has none).
+
+    A detector whose findings rest on the words of one sentence (`verified`) has them checked by
+    the analyzer's learned verifier, wherever it runs."""
 
     analyzer: TextAnalyzer | None = None
+    verified: ClassVar[bool] = False
 
     def observe(self, event: EventBase, room: RoomState) -> Iterable[Finding]:
-        return self.observe_text(event, room, self.text_analyzer().view(event))
+        return self.observe_checked(event, room, self.text_analyzer().view(event))
+
+    def observe_checked(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
+        """`observe_text`, then the verifier on what it found (for a `verified` detector)."""
+        found = self.observe_text(event, room, view)
+        if not found or not self.verified or event_type(event) not in VERIFIED_EVENTS:
+            return found
+        verifier = self.text_analyzer().verifier()
+        return found if verifier is None else lower_compliant(list(found), event, view, verifier)
 
     def text_analyzer(self) -> TextAnalyzer:
         """The analyzer whose views this detector reads."""

@@ -50,6 +50,7 @@ from clearlive.watch.sources import InputOptions, ReadStats, Reject, read_inputs
 
 TEXT_BATCH = 256  # events whose texts `Scanner.run(batch=TEXT_BATCH)` pre-filters together
 CLAIMS_MODEL = Path(__file__).parents[1] / "classifiers" / "claims-model.npz"  # built by `make model`
+VERIFIER_MODEL = Path(__file__).parents[1] / "classifiers" / "verifier-model.npz"  # built by `make model`
 _NOTHING: list[Finding] = []  # shared empty result; never mutated
 
 
@@ -68,6 +69,7 @@ class ScanConfig:
     model: Path | None = None  # a trained abuse model (clearlive train abuse) to run beside the rules
     claims_model: Path | None = CLAIMS_MODEL  # the category classifier after the rules; None turns it off
     encoder_model: Path | None = None  # opt-in sentence-encoder model (clearlive train encoder; needs [encoder])
+    verifier_model: Path | None = VERIFIER_MODEL  # lowers word matches on sentences that read compliant; None: off
     tenant: str = DEFAULT_TENANT  # named in every finding id (the service names each tenant's own)
     thresholds: Thresholds = field(default_factory=Thresholds)  # the behaviour detectors' (shipped defaults)
     inputs: InputOptions = field(default_factory=InputOptions)
@@ -123,7 +125,7 @@ class Scanner:
         """The text rules, the detectors that check claims against the room's listing, the fraud
         detectors, the claims classifier (unless turned off) and the abuse classifier when a model
         is given."""
-        text = TextRuleDetector(build_ruleset(config))
+        text = TextRuleDetector(build_ruleset(config), verifier=config.verifier_model)
         analyzer = text.analyzer  # one view of each event's text, shared by every text detector
         detectors: list[Detector] = [
             text,
@@ -158,7 +160,7 @@ class Scanner:
         found = self._by_type.get(kind)
         if found is None:
             found = self._by_type[kind] = [
-                (d.observe_text, emit, d.text_analyzer()) if isinstance(d, TextDetector) else (d.observe, emit, None)
+                (d.observe_checked, emit, d.text_analyzer()) if isinstance(d, TextDetector) else (d.observe, emit, None)
                 for d, emit in self.observers
                 if kind in d.event_types
             ]
