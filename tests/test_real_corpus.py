@@ -62,7 +62,18 @@ def test_detection_on_the_real_test_split_does_not_regress() -> None:
     assert alarmed / compliant <= 0.075, (alarmed, compliant)
     # The whole split with the fourth batch (session 9), measured before anything was changed for it:
     # 147/460 caught, 25/383 false alarms; 146/460 after `make model` recalibrated on dev (docs/evaluation.md).
+    # Batches 1-4 keep that bar.
+    four = [evaluate_rules(REAL / "test.jsonl", batch=b) for b in (4,)]
+    caught += sum(r.caught for r in four)
+    violations += sum(r.violations for r in four)
+    alarmed += sum(r.alarmed for r in four)
+    compliant += sum(r.compliant for r in four)
+    assert (violations, compliant) == (460, 383)
+    assert caught / violations >= 0.31, (caught, violations)
+    assert alarmed / compliant <= 0.07, (alarmed, compliant)
+    # The whole split with the fifth batch (session 10): 166/500 caught and 19/433 false alarms with
+    # the verifier retrained on dev batches 1-5 (26/433 without it; docs/evaluation.md).
     whole = evaluate_rules(REAL / "test.jsonl")
-    assert whole.violations == 460 and whole.compliant == 383
-    assert whole.detection_rate >= 0.31, (whole.caught, whole.violations)
-    assert whole.false_alarm_rate <= 0.07, (whole.alarmed, whole.compliant)
+    assert whole.violations == 500 and whole.compliant == 433
+    assert whole.detection_rate >= 0.33, (whole.caught, whole.violations)
+    assert whole.false_alarm_rate <= 0.05, (whole.alarmed, whole.compliant)
