@@ -25,6 +25,7 @@ import opencc
 from clearlive.errors import InputError
 from clearlive.watch.audio.decode import SAMPLE_RATE
 from clearlive.watch.audio.model import AsrModel
+from clearlive.watch.audio.timing import WordTime, word_times
 from clearlive.watch.normalize.numbers import numbers_to_digits
 
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -82,6 +83,12 @@ def segment_language(text: str, room_lang: str | None) -> str | None:
     if has_cjk:
         return "zh"
     return "en" if has_latin else None
+
+
+def text_word_times(seg: AsrSegment, room_lang: str | None) -> list[WordTime]:
+    """The segment's word timestamps carried over to its scanned text (timing.word_times)."""
+    fold = None if room_lang == "zh-Hant" else _t2s.convert
+    return word_times(seg.text, [(a, b, w) for a, b, w, _ in seg.words], fold)
 
 
 def for_scanning(heard: str, lang: str | None, room_lang: str | None) -> str:
