@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from clearlive.model.events import Utterance
-from clearlive.watch.normalize.numbers import numbers_to_digits
+from clearlive.watch.normalize.numbers import english_numbers_to_digits, numbers_to_digits
 from clearlive.watch.rules.loader import load_rules
 from clearlive.watch.rules.sounds import SoundMatcher, may_match_by_sound, syllables
 from clearlive.watch.scan.scanner import ScanConfig, Scanner
@@ -36,6 +36,41 @@ pytest.importorskip("pypinyin")
 )
 def test_spoken_quantities_become_digits_and_words_stay(spoken: str, scanned: str) -> None:
     assert numbers_to_digits(spoken) == scanned
+
+
+@pytest.mark.parametrize(
+    ("spoken", "scanned"),
+    [
+        ("Only three left, grab it out.", "Only 3 left, grab it out."),  # Whisper on the demo's clip
+        ("twenty-nine dollars tonight", "29 dollars tonight"),
+        ("one hundred and twenty bucks", "120 bucks"),
+        ("only one left", "only 1 left"),
+        ("Two thousand and five", "2005"),
+        # a lone "one" that counts nothing, and runs that are not one number, stay words
+        ("the one I use every day", "the one I use every day"),
+        ("one of a kind, no one else", "one of a kind, no one else"),
+        ("two three four", "two three four"),
+        ("Someone often hears a tone", "Someone often hears a tone"),
+    ],
+)
+def test_english_spoken_numbers_become_digits(spoken: str, scanned: str) -> None:
+    assert english_numbers_to_digits(spoken) == scanned
+
+
+def test_spoken_english_counts_meet_rules_written_with_digits_or_words(scanner_rules: list) -> None:
+    """'only [0-9]+ left' (a pattern) and 'ten times the price' (a term) match what Whisper writes
+    once its number words are digits: the pattern on the transcript's side, the term on both."""
+    pytest.importorskip("faster_whisper")
+    from clearlive.watch.audio.asr import for_scanning
+
+    heard = ["Only three left, grab it out.", "After tonight it will be ten times the price."]
+    events = [_asr(for_scanning(h, "en", "en"), i, lang="en") for i, h in enumerate(heard)]
+    assert events[0].text == "Only 3 left, grab it out." and "10 times the price" in events[1].text
+    found = Scanner.from_config(ScanConfig(claims_model=None)).run(events)
+    assert {f.event_ids[0] for f in found if f.category == "false_scarcity"} == {"seg0", "seg1"}
+    # Typed with digits, the term written in words matches too.
+    typed = Utterance(room_id="r", ts=0, id="typed", text="After tonight it is 10 times the price", lang="en")
+    assert any(f.category == "false_scarcity" for f in Scanner.from_config(ScanConfig(claims_model=None)).run([typed]))
 
 
 def test_syllables_read_digits_aloud_and_span_the_run() -> None:
