@@ -149,6 +149,18 @@ def spoken_statements(chosen: list[dict], timed) -> dict:  # type: ignore[no-unt
         },
         "per_category": {k: dict(v) for k, v in sorted(per_cat.items())},
         "examples": [{"id": r["id"], "text": r["text"], "heard": h} for r, _, h in clips[:: max(1, len(clips) // 12)]],
+        # Every statement: what was said, what was heard, and the categories found from each.
+        "per_statement": [
+            {
+                "id": r["id"],
+                "categories": r["categories"],
+                "text": r["text"],
+                "heard": h,
+                "from_text": sorted(t),
+                "from_audio": sorted(a),
+            }
+            for (r, _, h), t, a in zip(clips, from_text, from_audio, strict=True)
+        ],
     }
     for lang in ("zh", "en"):
         pos = [
