@@ -18,8 +18,9 @@ live room sends it) and measures how far behind each room's transcription is whe
 been transcribed (lag = when the chunk's transcription finished - when its last sample was said).
 A room keeps up when its lag does not grow: the lag over the last third of the recording is at most
 the lag over the first third plus one chunk (5 s), and no chunk waited more than a window (15 s).
-Printed per N: the worst lag of any room, the worst lag over the last third, CPU seconds per second
-of audio, peak resident memory of one room's process.
+N grows until the rooms fall behind. Printed per N: the worst lag of any room, the worst lag over
+the last third and the first, CPU seconds per second of audio, peak resident memory of one room's
+process, and the load average when the rooms started (other work on the machine).
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ def paced(audio: np.ndarray, rooms: list[int], lang: str) -> None:
             f"{cpu:>18.3f} {peak:>13.0f} {'yes' if keeps else 'no':>9}",
             flush=True,
         )
+        if not keeps:
+            break  # more rooms fall further behind: the machine's capacity is the N before this one
 
 
 def main() -> int:

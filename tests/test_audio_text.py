@@ -42,8 +42,11 @@ def test_spoken_quantities_become_digits_and_words_stay(spoken: str, scanned: st
     ("spoken", "scanned"),
     [
         ("Only three left, grab it out.", "Only 3 left, grab it out."),  # Whisper on the demo's clip
-        ("twenty-nine dollars tonight", "29 dollars tonight"),
-        ("one hundred and twenty bucks", "120 bucks"),
+        ("twenty-nine dollars tonight", "$29 tonight"),
+        ("Save Pound 400 on the TV", "Save £400 on the TV"),  # a voice reading "£400"
+        ("it costs 5 bucks, 15 euros there", "it costs $5, €15 there"),
+        ("lose ten pounds", "lose 10 pounds"),  # a weight as often as a price: stays pounds
+        ("one hundred and twenty bucks", "$120"),
         ("only one left", "only 1 left"),
         ("Two thousand and five", "2005"),
         # a lone "one" that counts nothing, and runs that are not one number, stay words

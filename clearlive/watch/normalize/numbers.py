@@ -110,7 +110,23 @@ def _en_replace(m: re.Match[str]) -> str:
     return m.group(0) if value is None else str(value)
 
 
+# Spoken prices as written ones: "29 dollars" / "29 bucks" -> "$29", "15 euros" -> "€15", and a
+# currency said before its number ("pound 130", as a voice reads "£130") -> "£130". "130 pounds"
+# stays: a weight as often as a price (lose 10 pounds).
+_NUM = r"\d[\d,]*(?:\.\d+)?"
+_EN_MONEY = (
+    (re.compile(rf"\b({_NUM})\s+(?:dollars?|bucks)\b", re.IGNORECASE), r"$\1"),
+    (re.compile(rf"\b({_NUM})\s+euros?\b", re.IGNORECASE), r"€\1"),
+    (re.compile(rf"\bpounds?\s+({_NUM})", re.IGNORECASE), r"£\1"),
+    (re.compile(rf"\bdollars?\s+({_NUM})\b", re.IGNORECASE), r"$\1"),
+)
+
+
 def english_numbers_to_digits(text: str) -> str:
-    """only three left -> only 3 left, twenty-nine dollars -> 29 dollars, one hundred and twenty ->
-    120; 'the one', 'one of', 'no one' and runs that are not one number (two three) stay."""
-    return _EN_RUN_RE.sub(_en_replace, text)
+    """only three left -> only 3 left, twenty-nine dollars -> $29, one hundred and twenty -> 120,
+    pound 130 -> £130; 'the one', 'one of', 'no one' and runs that are not one number (two three)
+    stay."""
+    text = _EN_RUN_RE.sub(_en_replace, text)
+    for pattern, written in _EN_MONEY:
+        text = pattern.sub(written, text)
+    return text
