@@ -10,7 +10,8 @@
    and recall of findings per category from the audio against recall from the true text, and
    false alarms on compliant statements (a finding of low severity or above).
 3. A clip of twenty statements with pauses between them, transcribed whole and in 15-second
-   windows: the same recall, and how far each finding's time is from its sentence.
+   windows: the same recall, and how far each finding's time (its quoted words) is from its
+   sentence: a finding counts for the sentence being said at that moment.
 4. Real-time factor (transcription time / audio time, on this machine's cores) and peak memory.
 Needs the audio extra and espeak-ng. Takes about ten minutes on 2 cores.
 
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests" / "data" / "audio"))
 from make_clips import speak  # noqa: E402
 
 from clearlive.model.events import Utterance  # noqa: E402
-from clearlive.watch.audio.asr import AsrOptions, transcribe  # noqa: E402
+from clearlive.watch.audio.asr import AsrOptions, text_word_times, transcribe  # noqa: E402
 from clearlive.watch.audio.decode import SAMPLE_RATE, decode  # noqa: E402
 from clearlive.watch.audio.model import load_model  # noqa: E402
 from clearlive.watch.normalize import normalize  # noqa: E402
@@ -149,6 +150,18 @@ def spoken_statements(chosen: list[dict], timed) -> dict:  # type: ignore[no-unt
         },
         "per_category": {k: dict(v) for k, v in sorted(per_cat.items())},
         "examples": [{"id": r["id"], "text": r["text"], "heard": h} for r, _, h in clips[:: max(1, len(clips) // 12)]],
+        # Every statement: what was said, what was heard, and the categories found from each.
+        "per_statement": [
+            {
+                "id": r["id"],
+                "categories": r["categories"],
+                "text": r["text"],
+                "heard": h,
+                "from_text": sorted(t),
+                "from_audio": sorted(a),
+            }
+            for (r, _, h), t, a in zip(clips, from_text, from_audio, strict=True)
+        ],
     }
     for lang in ("zh", "en"):
         pos = [
@@ -206,6 +219,7 @@ def one_clip(chosen: list[dict], timed, model) -> dict:  # type: ignore[no-untyp
                 source="asr",
                 asr_model=model.name,
                 avg_logprob=s.avg_logprob,
+                word_times=text_word_times(s, "mixed") or None,  # findings placed at the words they quote
             )
             for i, s in enumerate(segments)
         ]
@@ -213,15 +227,22 @@ def one_clip(chosen: list[dict], timed, model) -> dict:  # type: ignore[no-untyp
         hit: set[int] = set()
         offsets: list[float] = []
         false_alarms: Counter[str] = Counter()
+        outside: list[float] = []
+        placed: list[tuple[object, ...]] = []  # (category, quote, moment, sentence, its id, its category)
         for f in findings:
             start = f.speech.start if f.speech else 0.0
-            k = min(range(len(spans)), key=lambda k: abs(start - spans[k][0]))  # the nearest sentence
+            # The sentence being said at the finding's moment (its quoted words; half a second of
+            # slack for early word times), and how far outside that sentence's span the moment is.
+            k = max([k for k in range(len(spans)) if spans[k][0] <= start + 0.5] or [0])
             r = spans[k][2]
+            away = max(0.0, spans[k][0] - start, start - spans[k][1])
+            placed.append((f.category, f.evidence.text, round(start, 2), k, r["id"], r["categories"][:1]))
             if not r["categories"]:
                 false_alarms[r["lang"]] += 1
-            elif f.category in r["categories"] and abs(start - spans[k][0]) <= PLACEMENT_S:
+            elif f.category in r["categories"] and away <= PLACEMENT_S:
                 hit.add(k)
                 offsets.append(abs(start - spans[k][0]))
+                outside.append(away)
         by_lang = {}
         for lang in ("zh", "en"):
             positives = [k for k, (_, _, r) in enumerate(spans) if r["categories"] and r["lang"] == lang]
@@ -234,8 +255,11 @@ def one_clip(chosen: list[dict], timed, model) -> dict:  # type: ignore[no-untyp
             "segments": len(segments),
             "by_language": by_lang,
             "max_offset_from_sentence_start_s": round(max(offsets), 2) if offsets else None,
+            "max_outside_its_sentence_s": round(max(outside), 2) if outside else None,
             "sentence_language_tags": dict(Counter(s.lang for s in segments)),
             "transcript": [(round(s.start, 1), s.text) for s in segments],
+            "sentences": [(round(a, 2), round(b, 2), r["id"], r["categories"][:1]) for a, b, r in spans],
+            "findings": placed,
         }
     return out
 

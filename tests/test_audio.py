@@ -216,3 +216,63 @@ def test_a_mixed_room_keeps_the_english_after_the_chinese(model: AsrModel) -> No
     assert chinese and chinese[0].start < 1.0 and "唯一" in chinese[0].text
     assert english and "ginger" in " ".join(s.text for s in english).lower()
     assert min(s.start for s in english) >= 12.5  # the English starts after the 12.7 s of Chinese
+
+
+def _speech_spans(samples, min_pause_s: float = 0.6) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """Where the clip is loud, split at pauses of at least `min_pause_s` (10 ms frames)."""
+    import numpy as np
+
+    frame = 160
+    n = len(samples) // frame
+    loud = np.abs(samples[: n * frame]).reshape(n, frame).max(axis=1) > 0.01
+    spans, start, end, quiet = [], None, 0, 0
+    for i in range(n):
+        if loud[i]:
+            start = i if start is None else start
+            end, quiet = i + 1, 0
+        elif start is not None:
+            quiet += 1
+            if quiet * frame >= min_pause_s * 16_000:
+                spans.append((start * frame, end * frame))
+                start = None
+    if start is not None:
+        spans.append((start * frame, end * frame))
+    return spans
+
+
+def test_findings_in_joined_sentences_point_at_their_own_words(run_cli, model: AsrModel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The neural-voice clip with its pauses cut to 0.2 s: Whisper writes the three sentences as one
+    segment, one utterance. Each finding is placed at the words it quotes, within 1.5 s of the start
+    of its own sentence (before: every finding at 0.0 s, the scarcity claim on the first sentence)."""
+    import wave
+
+    import numpy as np
+
+    samples = decode(ZH_NEURAL).samples
+    spans = _speech_spans(samples)
+    assert len(spans) == 3
+    gap = np.zeros(3200, dtype=np.float32)
+    parts, starts, clock = [], [], 0.0
+    for a, b in spans:
+        starts.append(clock)
+        parts += [samples[a:b], gap]
+        clock += (b - a + len(gap)) / 16_000
+    clip = tmp_path / "joined.wav"
+    with wave.open(str(clip), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        w.writeframes((np.concatenate(parts) * 32767).astype("<i2").tobytes())
+    out = tmp_path / "joined.jsonl"
+    code, _, err = run_cli("scan", clip, "--lang", "zh", "--out", out)
+    assert code == 0, err
+    findings = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    found = {f["category"]: f for f in findings if f["severity"] != "info"}
+    assert {"absolute_terms", "false_scarcity"} <= set(found), findings
+    assert len({f["event_ids"][0] for f in found.values()}) == 1  # one utterance holds both
+    for category, sentence in (("absolute_terms", 0), ("false_scarcity", 2)):
+        f = found[category]
+        assert abs(f["speech"]["start"] - starts[sentence]) <= 1.5, (category, f["speech"], starts)
+        assert f["stream_offset_s"] == f["speech"]["start"]
+    second = (starts[1] - 0.5, starts[2] - 0.5)  # the compliant question
+    assert not [f for f in findings if second[0] <= f["speech"]["start"] < second[1]]

@@ -149,14 +149,15 @@ def test_service_follows_a_stream_keeps_its_audio_and_the_dashboard_plays_the_mo
         assert abs(decode(wav.content).seconds - 11.2) < 0.3
         assert svc.client.get(recording, headers=svc.h("reviewer", "other")).status_code == 404
         assert svc.client.get(recording, headers=svc.h("ingest")).status_code == 403
-        # The dashboard's finding page plays that copy from the sentence's start to its end.
+        # The dashboard's finding page plays that copy from the quoted words to their utterance's end.
         svc.login("reviewer")
         page = svc.client.get(f"/findings/{claim['id']}").text
         src = re.search(r'<audio id="moment" controls preload="none" src="([^"]+)"', page)
         assert src is not None, page
-        a, b = claim["speech"]["start"], claim["speech"]["end"]
+        a, b, until = claim["speech"]["start"], claim["speech"]["end"], claim["speech"]["utterance_end"]
+        assert claim["speech"]["utterance_start"] <= a < b <= until
         path, start, end = re.fullmatch(r"(.+)#t=([\d.]+),([\d.]+)", src.group(1)).groups()  # type: ignore[union-attr]
-        assert path == recording and float(start) <= a and a - float(start) < 0.5 and b <= float(end) < b + 0.1
+        assert path == recording and float(start) <= a and a - float(start) < 0.5 and until <= float(end) < until + 0.1
         assert svc.client.get(path).status_code == 200  # the browser's session cookie is enough to play it
         # A room following a stream takes no chunks at the same time, and a second stream is refused.
         svc.client.cookies.clear()

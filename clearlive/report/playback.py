@@ -1,7 +1,7 @@
 """Play the recording at a finding's moment: an HTML5 audio source with a media-fragment time span.
 
 `#t=START,END` (W3C Media Fragments) makes a browser's audio element start at START and pause at
-END, so a reviewer hears exactly the sentence a finding on a transcript rests on. The recording is
+END, so a reviewer hears the words a finding on a transcript quotes, to the end of their utterance. The recording is
 the file or stream URL the speech was heard in (`speech.recording`); a file is linked relative to
 the page, so the report and the recording can be moved together.
 """
@@ -31,6 +31,8 @@ def audio_src(speech: dict[str, object] | None, page_dir: Path | None = None) ->
         return None
     recording = str(speech["recording"])
     start, end = float(speech.get("start") or 0.0), float(speech.get("end") or 0.0)  # type: ignore[arg-type]
+    # From the quoted words to the end of their utterance: the claim and what the host said with it.
+    end = max(end, float(speech.get("utterance_end") or 0.0))  # type: ignore[arg-type]
     if is_stream_url(recording) or recording.startswith("/api/"):
         return recording + time_fragment(start, end)
     path = Path(recording)

@@ -49,6 +49,8 @@ class LiveRoom:
     def hear(self, room_id: str, samples: np.ndarray, final: bool) -> list[Utterance]:
         """Transcribe the next piece of the room's audio (in order: callers hold `lock`) and keep a
         copy; the sentences it completes, as host utterances."""
+        from clearlive.watch.audio.asr import text_word_times
+
         self._keep(samples, final)
         out = []
         for seg in self.stream.feed(samples, final=final):
@@ -66,6 +68,7 @@ class LiveRoom:
                     asr_model=self.stream.model.name,
                     avg_logprob=seg.avg_logprob,
                     recording=recording_url(room_id, self.t0_ms) if self.recording is not None else None,
+                    word_times=text_word_times(seg, self.stream.opts.lang) or None,
                 )
             )
         return out
@@ -111,9 +114,7 @@ def check_stream_url(url: str) -> None:
     for a in addresses:
         ip = ipaddress.ip_address(a.split("%")[0])
         if not ip.is_global:
-            raise InputError(
-                f"{url}: {host} is an internal address ({ip}); list it in {STREAM_HOSTS_ENV} to follow it"
-            )
+            raise InputError(f"{url}: {host} is an internal address ({ip}); list it in {STREAM_HOSTS_ENV} to follow it")
 
 
 @dataclass

@@ -8,8 +8,9 @@ whole, and nothing is kept twice. Text still repeated across a seam is trimmed, 
 a sentence on both sides of a seam are joined again.
 
 Every segment is then made comparable with written rules: traditional characters to simplified
-(unless the room speaks zh-Hant), spoken quantities to digits (九十九元 -> 99元), and a language
-tag per segment from its script, so mixed Chinese-English rooms get the right rule packs.
+(unless the room speaks zh-Hant), spoken quantities to digits (九十九元 -> 99元, only three left ->
+only 3 left), and a language tag per segment from its script, so mixed Chinese-English rooms get
+the right rule packs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import opencc
 from clearlive.errors import InputError
 from clearlive.watch.audio.decode import SAMPLE_RATE
 from clearlive.watch.audio.model import AsrModel
-from clearlive.watch.normalize.numbers import numbers_to_digits
+from clearlive.watch.audio.timing import WordTime, word_times
+from clearlive.watch.normalize.numbers import english_numbers_to_digits, numbers_to_digits
 
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN_RE = re.compile("[A-Za-z]")
@@ -84,12 +86,20 @@ def segment_language(text: str, room_lang: str | None) -> str | None:
     return "en" if has_latin else None
 
 
+def text_word_times(seg: AsrSegment, room_lang: str | None) -> list[WordTime]:
+    """The segment's word timestamps carried over to its scanned text (timing.word_times)."""
+    fold = None if room_lang == "zh-Hant" else _t2s.convert
+    return word_times(seg.text, [(a, b, w) for a, b, w, _ in seg.words], fold)
+
+
 def for_scanning(heard: str, lang: str | None, room_lang: str | None) -> str:
     text = heard.strip()
     if lang and lang.startswith("zh"):
         if room_lang != "zh-Hant":
             text = _t2s.convert(text)
         text = numbers_to_digits(text)
+    elif lang and lang.startswith("en"):
+        text = english_numbers_to_digits(text)  # only three left -> only 3 left
     return text
 
 

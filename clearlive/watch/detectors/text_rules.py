@@ -18,7 +18,7 @@ from clearlive.model.events import (
 from clearlive.model.findings import SEVERITY_RANK, Evidence, Finding, finding_id
 from clearlive.watch.claims.speech_acts import counts, speaker_act, speech_act
 from clearlive.watch.detectors.base import RoomState
-from clearlive.watch.detectors.speech import asr_confidence, speech_evidence
+from clearlive.watch.detectors.speech import asr_confidence, quote_moment, speech_evidence
 from clearlive.watch.detectors.textview import TextAnalyzer, TextDetector, TextView
 from clearlive.watch.rules.matcher import RuleMatch, RuleSet
 
@@ -34,12 +34,17 @@ def build_finding(
     lo = max(0, m.start - CONTEXT_CHARS)
     hi = min(len(original), m.end + CONTEXT_CHARS)
     offset_s = None
+    ts_ms = ev.ts
     if isinstance(ev, Utterance) and ev.start is not None:
         offset_s = ev.start
+        said = quote_moment(ev, m.start, m.end)
+        if said is not None:  # the words quoted, not the utterance's first sentence
+            offset_s = said[0]
+            ts_ms = ev.ts + round((said[0] - ev.start) * 1000)
     elif room.first_ts is not None:
         offset_s = round((ev.ts - room.first_ts) / 1000, 3)
     quote_norm = normalised[m.norm_start : m.norm_end]
-    speech = speech_evidence(ev, m.by_sound)
+    speech = speech_evidence(ev, m.by_sound, (m.start, m.end))
     return Finding(
         id=finding_id(spec.id, ev.id or "", quote_norm, occurrence),
         rule_id=spec.id,
@@ -49,8 +54,8 @@ def build_finding(
         room_id=ev.room_id,
         session_id=ev.session_id or room.session_id,
         anchor_id=ev.anchor_id or room.anchor_id,
-        ts=format_ts(ev.ts),
-        ts_ms=ev.ts,
+        ts=format_ts(ts_ms),
+        ts_ms=ts_ms,
         event_ids=[ev.id or ""],
         evidence=Evidence(
             text=original[m.start : m.end],

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import ahocorasick
 
 from clearlive.watch.normalize import NormalizedText, normalize
+from clearlive.watch.normalize.numbers import english_numbers_to_digits
 from clearlive.watch.rules.gates import gate_for, required_literals
 from clearlive.watch.rules.loader import Rule
 
@@ -63,9 +64,13 @@ class Matcher:
         entries: dict[str, list[tuple[int, int]]] = defaultdict(list)
 
         def add(term: str, rule_index: int, role: int) -> None:
-            key = normalize(term).text
-            if key:
-                entries[key].append((rule_index, role))
+            keys = {normalize(term).text}
+            # Speech transcripts write English numbers as digits (normalize/numbers.py): 'ten times
+            # the price' is also looked for as '10 times the price', whoever wrote it.
+            keys.add(normalize(english_numbers_to_digits(term)).text)
+            for key in sorted(k for k in keys if k):
+                if (rule_index, role) not in entries[key]:
+                    entries[key].append((rule_index, role))
 
         for i, rule in enumerate(rules):
             for t in rule.spec.terms:

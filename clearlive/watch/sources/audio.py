@@ -33,7 +33,14 @@ def read_audio(
     """A recording (a file) or a live stream (an HLS or HTTP-FLV URL, followed until it ends) as
     host utterances. A stream is read as it arrives, in windows, so its findings come while the
     room is still live."""
-    from clearlive.watch.audio.asr import AsrOptions, AsrSegment, check_language, transcribe, transcribe_stream
+    from clearlive.watch.audio.asr import (
+        AsrOptions,
+        AsrSegment,
+        check_language,
+        text_word_times,
+        transcribe,
+        transcribe_stream,
+    )
     from clearlive.watch.audio.decode import StreamReader, decode, is_stream_url
     from clearlive.watch.audio.model import load_model
 
@@ -74,6 +81,7 @@ def read_audio(
                 asr_model=model.name,
                 avg_logprob=seg.avg_logprob,
                 recording=source,
+                word_times=text_word_times(seg, opts.lang) or None,
             ),
         )
     if live and reader.problem:

@@ -6,11 +6,13 @@ while the rest of the file is read; each block is parsed by the format's own lib
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import srt
@@ -140,6 +142,35 @@ class WhisperSegment(msgspec.Struct):
     text: Text
     id: int | None = None
     language: str | None = None  # per segment, as `clearlive transcribe` writes for mixed rooms
+    words: object = None  # Whisper's word timestamps [{"word", "start", "end"}], read by _word_times
+
+
+class WhisperWord(msgspec.Struct):
+    word: str
+    start: float
+    end: float
+
+
+@functools.cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _word_times(seg: WhisperSegment, text: str, lang: str | None) -> list[tuple[int, float, float]] | None:
+    """The segment's word timestamps on its (maybe corrected) text, so findings point at the words
+    they quote. Malformed words only lose that: the segment's text and span still scan."""
+    if not isinstance(seg.words, list) or not seg.words:
+        return None
+    try:
+        words = msgspec.convert(seg.words, list[WhisperWord])
+    except msgspec.ValidationError:
+        return None
+    from clearlive.watch.audio.timing import word_times
+
+    fold = None if lang == "zh-Hant" else _t2s().convert
+    return word_times(text, [(w.start, w.end, w.word) for w in words], fold) or None
 
 
 def read_whisper(
@@ -190,4 +221,5 @@ def read_whisper(
         ev = _utterance(opts, source, number, seg.text.strip(), seg.start, seg.end, None)
         ev.id = f"{source}#seg{number}"
         ev.lang = opts.lang or seg.language or lang
+        ev.word_times = _word_times(seg, ev.text, ev.lang)
         yield number, ev

@@ -36,6 +36,12 @@ ZH_CLIPS = {
     "zh-neural.mp3": ["real-zh-000d7dd282", "real-zh-0bf3916a9a", "real-zh-1fb6ce8f77"],
 }
 RATE = 16_000
+# The demo's recording (`clearlive demo` scans it when the audio extra is installed): lines of the
+# demo's own room-serum host script (clearlive/demo/scripts.py, written for the demo), spoken by
+# espeak-ng with short pauses, so that Whisper joins some of them into one utterance.
+DEMO_CLIP = HERE.parent.parent.parent / "clearlive" / "demo" / "data" / "room-serum.host.mp3"
+DEMO_LINES = (0, 6, 8, 2)  # indexes into scripts.BAD_EN_HOST: lowest price, how to apply, only 3 left, Telegram
+DEMO_PAUSE_S = 0.35
 
 
 def speak(text: str, lang: str, words_per_minute: int = 140) -> np.ndarray:
@@ -82,7 +88,18 @@ def read_wav(path: Path) -> np.ndarray:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--zh-wavs", type=Path, help="speak_zh.py's output: rebuild the Chinese clips from it")
+    ap.add_argument("--demo", action="store_true", help="rebuild the demo's recording only")
     args = ap.parse_args()
+    if args.demo:
+        sys.path.insert(0, str(DEMO_CLIP.parents[3]))
+        from clearlive.demo.scripts import BAD_EN_HOST
+
+        gap = np.zeros(int(DEMO_PAUSE_S * RATE), dtype=np.float32)
+        samples = np.concatenate([part for k in DEMO_LINES for part in (speak(BAD_EN_HOST[k], "en"), gap)])
+        DEMO_CLIP.parent.mkdir(parents=True, exist_ok=True)
+        write(DEMO_CLIP, samples)
+        print(f"{DEMO_CLIP.name}: {len(samples) / RATE:.1f} s")
+        return 0
     rows = {r["id"]: r for r in map(json.loads, DEV.read_text(encoding="utf-8").splitlines())}
     if args.zh_wavs:
         gap = np.zeros(int(1.2 * RATE), dtype=np.float32)
