@@ -33,13 +33,17 @@ from clearlive.checkpointing import LayeredMap
 from clearlive.model.events import Comment, EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
 from clearlive.watch.detectors.base import RoomState
-from clearlive.watch.detectors.botchat import MIN_TEMPLATE_CHARS, shingles, template
+from clearlive.watch.detectors.botchat import MIN_TEMPLATE_CHARS, gram_id, shingles, template
 from clearlive.watch.detectors.declared import Case, DetectorRule
 from clearlive.watch.detectors.hostility import hostility
 from clearlive.watch.detectors.metric import event_ms, metric_finding
 from clearlive.watch.detectors.textview import TextAnalyzer, TextDetector, TextView
 
 HOSTILE = frozenset({"abuse", "provocation"})
+
+
+def _as_id(gram: int | str) -> int:
+    return gram_id(gram) if isinstance(gram, str) else gram
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +123,21 @@ class FanRaidDetector(TextDetector):
         # which answers the same calls)
         self.seen: LayeredMap[str, tuple[str, int, str, int]] = LayeredMap()
         self.calls: list[_Call] = []
-        # per room, the character shingles of its own viewers' chat: what the room usually says
-        self.room_grams: dict[str, Counter[str]] = {}
+        # per room, the character shingles (`botchat.gram_id`) of its own viewers' chat: what the room usually says
+        self.room_grams = {}
         self._callers_of: list[_Call] | None = None  # the calls list the set below was made from
         self._callers: set[str] = set()
         self._callers_n = 0
+
+    @property
+    def room_grams(self) -> dict[str, Counter[int]]:
+        return self._room_grams
+
+    @room_grams.setter
+    def room_grams(self, value: dict[str, Counter[int]]) -> None:
+        if any(isinstance(g, str) for c in value.values() for g in c):  # a checkpoint made with string shingles
+            value = {r: Counter({_as_id(g): n for g, n in c.items()}) for r, c in value.items()}
+        self._room_grams = value
 
     def _calling_rooms(self) -> set[str]:
         """Rooms with an open call. `calls` only grows by appending or is replaced by a new list,
@@ -151,9 +165,7 @@ class FanRaidDetector(TextDetector):
         if self.calls and ts - self.calls[0].ts > self.config.raid_window_ms:
             self.calls = [c for c in self.calls if ts - c.ts <= self.config.raid_window_ms]
         if isinstance(event, Utterance):
-            quotes = [
-                event.text[m.start : m.end] for m in view.matches if "raid_call" in m.rule.spec.tags
-            ]
+            quotes = [event.text[m.start : m.end] for m in view.matches if "raid_call" in m.rule.spec.tags]
             if not quotes and event.speaker == "host" and _SEND.search(event.text):
                 quotes = [event.text[:200]]  # the whole line: its words are the evidence of the call
             for quote in sorted(quotes, key=len, reverse=True)[:1]:  # one call per line: the fullest quote
@@ -193,9 +205,7 @@ class FanRaidDetector(TextDetector):
         if not calls:
             return []
         normalised = view.normalised
-        hostile = any(m.rule.spec.category in HOSTILE for m in view.matches) or bool(
-            hostility().terms_in(normalised)
-        )
+        hostile = any(m.rule.spec.category in HOSTILE for m in view.matches) or bool(hostility().terms_in(normalised))
         key = "" if hostile else template(normalised)
         if not hostile and len(key) < MIN_TEMPLATE_CHARS:
             return []
