@@ -281,7 +281,7 @@ def test_a_checkpoint_with_string_shingles_restores_to_the_same_groups() -> None
         lists[text] = window.index.groups_of(gram_int)
     old["index"] = lists
     for g in window.groups:
-        g.__setstate__({**g.__dict__, "grams": tuple(s for s in _string_shingles(g.key))})
+        g.__setstate__({**g.__getstate__(), "grams": tuple(s for s in _string_shingles(g.key))})
     assert all(isinstance(x, int) for g in window.groups for x in g.grams)
     restored = botchat._ChatWindow.__new__(botchat._ChatWindow)
     restored.__setstate__(old)

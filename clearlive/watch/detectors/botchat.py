@@ -130,7 +130,9 @@ def _bigrams(key: str) -> array[int]:
     return even
 
 
-@lru_cache(maxsize=8_192)  # frozensets of long lines weigh kilobytes: a large cache of distinct chat costs 100s of MB
+# Frozensets of long lines weigh kilobytes: a large cache of distinct chat costs tens of MB. Bot chat and
+# fan raids ask for the same comment's shingles one after the other; repeated lines are mostly recent.
+@lru_cache(maxsize=2_048)
 def shingles(key: str) -> frozenset[int]:
     """The line's character shingles (bigrams of CJK text, trigrams of other letters) as ints (`gram_id`)."""
     if len(key) >= 2 and _CJK.search(key):
@@ -143,7 +145,7 @@ def shingles(key: str) -> frozenset[int]:
     return frozenset(ids)
 
 
-@dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
+@dataclass(eq=False, slots=True)  # compared and hashed by identity: groups are counted in a Counter
 class _Group:
     key: str  # the template of its first line
     # its shingles (`gram_id`), each once: an array of 8 bytes a shingle, not the line's frozenset (a
@@ -167,11 +169,16 @@ class _Group:
         share = max(self.share_at_birth, (self.count - recent) / earlier if earlier > 0 else 0.0)
         return max(per_window, share * in_span)
 
+    # Pickled as a dict of fields, as before the slots (checkpoints from either read the same).
+    def __getstate__(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
     def __setstate__(self, state: dict[str, object]) -> None:
         grams = state["grams"]
         if any(isinstance(g, str) for g in grams):  # type: ignore[attr-defined]  # checkpointed with string shingles
             state["grams"] = array("Q", map(gram_id, grams))  # type: ignore[call-overload]
-        self.__dict__.update(state)
+        for name, value in state.items():
+            setattr(self, name, value)
 
 
 @dataclass

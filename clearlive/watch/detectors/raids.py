@@ -46,6 +46,86 @@ def _as_id(gram: int | str) -> int:
     return gram_id(gram) if isinstance(gram, str) else gram
 
 
+class RoomGrams:
+    """A room's shingles (`botchat.gram_id`) and in how many of its lines each was, counted up to 2
+    (all `_usual_line` asks). Recent lines' shingles wait in a small Counter; every PENDING of them
+    they are merged into two sorted numpy arrays (8 bytes and 1 byte a shingle), where a Counter of
+    every shingle a room ever said took an int object and a dict entry each: a third of a scan's
+    memory on rooms of distinct chat. `len` is the number of distinct shingles, as the Counter's was."""
+
+    PENDING = 2048
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.counts = np.empty(0, dtype=np.uint8)
+        self.pending: Counter[int] = Counter()
+
+    def most(self) -> int:
+        """At least `len`, without merging."""
+        return len(self.keys) + len(self.pending)
+
+    def __len__(self) -> int:
+        self.merge()
+        return len(self.keys)
+
+    def clear(self) -> None:
+        self.keys = self.keys[:0]
+        self.counts = self.counts[:0]
+        self.pending.clear()
+
+    def add(self, grams: Iterable[int]) -> None:
+        """One line's shingles, each once."""
+        self.pending.update(grams)
+        if len(self.pending) > self.PENDING:
+            self.merge()
+
+    def merge(self) -> None:
+        if not self.pending:
+            return
+        import numpy as np
+
+        new = np.fromiter(self.pending.keys(), dtype=np.uint64, count=len(self.pending))
+        add = np.fromiter(self.pending.values(), dtype=np.int64, count=len(self.pending))
+        self.pending.clear()
+        order = np.argsort(new)
+        new, add = new[order], add[order]
+        at = np.searchsorted(self.keys, new)
+        found = at < len(self.keys)
+        found[found] = self.keys[at[found]] == new[found]
+        counts = self.counts.astype(np.int64)
+        np.add.at(counts, at[found], add[found])
+        counts = np.minimum(counts, 2).astype(np.uint8)
+        fresh = ~found
+        self.keys = np.insert(self.keys, at[fresh], new[fresh])
+        self.counts = np.insert(counts, at[fresh], np.minimum(add[fresh], 2).astype(np.uint8))
+
+    def common(self, grams: frozenset[int]) -> int:
+        """How many of `grams` were in two or more lines."""
+        import numpy as np
+
+        ids = np.fromiter(grams, dtype=np.uint64, count=len(grams))
+        at = np.searchsorted(self.keys, ids)
+        counts = np.zeros(len(ids), dtype=np.int64)
+        inside = at < len(self.keys)
+        hit = inside.copy()
+        hit[inside] = self.keys[at[inside]] == ids[inside]
+        counts[hit] = self.counts[at[hit]]
+        pending = self.pending
+        if pending:
+            counts += np.fromiter((pending[g] for g in grams), dtype=np.int64, count=len(grams))
+        return int((counts >= 2).sum())
+
+    @classmethod
+    def from_counter(cls, counts: Counter[int] | Counter[str]) -> RoomGrams:
+        """From a Counter of a checkpoint made before (maybe of string shingles)."""
+        grams = cls()
+        grams.pending = Counter({_as_id(g): n for g, n in counts.items()})
+        grams.merge()
+        return grams
+
+
 @dataclass(frozen=True, slots=True)
 class RaidConfig:
     """The detector's thresholds, with the defaults the module docstring describes; a scan passes
@@ -130,14 +210,13 @@ class FanRaidDetector(TextDetector):
         self._callers_n = 0
 
     @property
-    def room_grams(self) -> dict[str, Counter[int]]:
+    def room_grams(self) -> dict[str, RoomGrams]:
         return self._room_grams
 
     @room_grams.setter
-    def room_grams(self, value: dict[str, Counter[int]]) -> None:
-        if any(isinstance(g, str) for c in value.values() for g in c):  # a checkpoint made with string shingles
-            value = {r: Counter({_as_id(g): n for g, n in c.items()}) for r, c in value.items()}
-        self._room_grams = value
+    def room_grams(self, value: dict[str, RoomGrams]) -> None:
+        # a checkpoint from before holds a Counter per room (maybe of string shingles)
+        self._room_grams = {r: c if isinstance(c, RoomGrams) else RoomGrams.from_counter(c) for r, c in value.items()}
 
     def _calling_rooms(self) -> set[str]:
         """Rooms with an open call. `calls` only grows by appending or is replaced by a new list,
@@ -149,16 +228,19 @@ class FanRaidDetector(TextDetector):
         return self._callers
 
     def _remember(self, ev: Comment, normalised: str) -> None:
-        grams = self.room_grams.setdefault(ev.room_id, Counter())
-        if len(grams) > self.config.max_room_grams:
+        grams = self.room_grams.get(ev.room_id)
+        if grams is None:
+            grams = self.room_grams[ev.room_id] = RoomGrams()
+        if grams.most() > self.config.max_room_grams and len(grams) > self.config.max_room_grams:
             grams.clear()  # rare: a room with that much varied chat starts its memory again
-        grams.update(shingles(template(normalised)))
+        grams.add(shingles(template(normalised)))
 
     def _usual_line(self, room_id: str, key: str) -> bool:
         """Most of the line's shingles are common in the room's own chat: its viewers say it too."""
         grams = shingles(key)
-        common = self.room_grams.get(room_id, Counter())
-        return sum(1 for g in grams if common[g] >= 2) >= self.config.usual_line_share * len(grams)
+        common = self.room_grams.get(room_id)
+        shared = common.common(grams) if common is not None else 0
+        return shared >= self.config.usual_line_share * len(grams)
 
     def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
         ts: int = event.ts

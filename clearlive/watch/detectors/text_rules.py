@@ -72,8 +72,6 @@ def build_finding(
     )
 
 
-
-
 def drop_contained(found: list[RuleMatch], text: str = "") -> list[RuleMatch]:
     """One incident, one finding: a match inside a longer match of the same category is dropped
     ('ＶＸ' inside 'ＶＸ：ｌｉｎｇｌｉｎｇ８８'). On the same span, the rule of the text's own
