@@ -135,6 +135,7 @@ def _script(norm: NormalizedText) -> str:
 class ClaimFrameDetector(TextDetector):
     id = "claims"
     event_types = frozenset({"utterance", "comment", "product", "session_start"})
+    verified = True  # a claim frame rests on the words of one sentence (TextDetector)
 
     @classmethod
     def declared(cls) -> tuple[DetectorRule, ...]:

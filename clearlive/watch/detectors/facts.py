@@ -477,7 +477,9 @@ def _traditional(aliases: list[str]) -> list[str]:
 
 
 _ALIASES = list(_ALIAS_TO_BRAND)
-_ALIASES_S2T: list[str] = cached("s2t", (module_stamp("opencc"), "\n".join(_ALIASES)), lambda: _traditional(_ALIASES))
+_ALIASES_S2T: list[str] = cached(
+    "s2t", (module_stamp("opencc"), "\n".join(_ALIASES)), lambda: _traditional(_ALIASES)
+)
 _BRAND_GATE = re.compile(
     "|".join(sorted({re.escape(v) for a, t in zip(_ALIASES, _ALIASES_S2T, strict=True) for v in (a, t)})),
     re.IGNORECASE,

@@ -6,6 +6,7 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from clearlive.model.events import (
     EventBase,
@@ -123,11 +124,14 @@ class TextRuleDetector(TextDetector):
     event_types = frozenset({"utterance", "comment", "product", "session_start", "session_end", "review", "complaint"})
     analyzer: TextAnalyzer  # always one: the analyzer of this detector's packs
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    verified = True  # its findings rest on the words of one sentence (TextDetector)
+
+    def __init__(self, ruleset: RuleSet, verifier: Path | None = None) -> None:
         self.ruleset = ruleset
         # The shared per-event text work (normalisation, matches): the scanner makes each event's
-        # view once with this analyzer and hands it to every text detector.
-        self.analyzer = TextAnalyzer(ruleset)
+        # view once with this analyzer and hands it to every text detector; `verifier` is the
+        # learned verifier's model file (clearlive/watch/classifiers/verifier.py).
+        self.analyzer = TextAnalyzer(ruleset, verifier)
         self.supersedes = {r.id: r.spec.supersedes for r in ruleset.rules if r.spec.supersedes}
 
     def observe_text(self, ev: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
