@@ -135,7 +135,6 @@ def _script(norm: NormalizedText) -> str:
 class ClaimFrameDetector(TextDetector):
     id = "claims"
     event_types = frozenset({"utterance", "comment", "product", "session_start"})
-    verified = True  # a claim frame rests on the words of one sentence (TextDetector)
 
     @classmethod
     def declared(cls) -> tuple[DetectorRule, ...]:
@@ -196,7 +195,9 @@ class ClaimFrameDetector(TextDetector):
         """Categories a pack rule already reports on this event: matches that assert a problem (not
         info) and do not wait for a cue in other events (a coupled hit may never be released)."""
         return {
-            m.rule.spec.category for m in view.matches if m.rule.spec.severity != "info" and m.rule.spec.coupled is None
+            m.rule.spec.category
+            for m in view.matches
+            if m.rule.spec.severity != "info" and m.rule.spec.coupled is None
         }
 
     def _gift_requests(

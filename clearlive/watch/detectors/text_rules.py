@@ -6,7 +6,6 @@ import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from clearlive.model.events import (
     EventBase,
@@ -73,6 +72,8 @@ def build_finding(
     )
 
 
+
+
 def drop_contained(found: list[RuleMatch], text: str = "") -> list[RuleMatch]:
     """One incident, one finding: a match inside a longer match of the same category is dropped
     ('ＶＸ' inside 'ＶＸ：ｌｉｎｇｌｉｎｇ８８'). On the same span, the rule of the text's own
@@ -124,14 +125,11 @@ class TextRuleDetector(TextDetector):
     event_types = frozenset({"utterance", "comment", "product", "session_start", "session_end", "review", "complaint"})
     analyzer: TextAnalyzer  # always one: the analyzer of this detector's packs
 
-    verified = True  # its findings rest on the words of one sentence (TextDetector)
-
-    def __init__(self, ruleset: RuleSet, verifier: Path | None = None) -> None:
+    def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         # The shared per-event text work (normalisation, matches): the scanner makes each event's
-        # view once with this analyzer and hands it to every text detector; `verifier` is the
-        # learned verifier's model file (clearlive/watch/classifiers/verifier.py).
-        self.analyzer = TextAnalyzer(ruleset, verifier)
+        # view once with this analyzer and hands it to every text detector.
+        self.analyzer = TextAnalyzer(ruleset)
         self.supersedes = {r.id: r.spec.supersedes for r in ruleset.rules if r.spec.supersedes}
 
     def observe_text(self, ev: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
