@@ -235,13 +235,16 @@ class _Index:
         one = self.solo.get(gram)
         return [one] if one is not None else self.multi.get(gram, [])
 
-    def add(self, group: _Group, grams: frozenset[int]) -> None:
+    def present(self, grams: frozenset[int]) -> tuple[set[int], set[int]]:
+        """The shingles of `grams` some group has: those of one group, and those of several."""
+        return self.solo.keys() & grams, self.multi.keys() & grams
+
+    def add(self, group: _Group, grams: frozenset[int], present: tuple[set[int], set[int]] | None = None) -> None:
+        """A new group; `present` is what `present(grams)` gave if the index has not changed since."""
         solo, multi = self.solo, self.multi
-        shared = solo.keys() & grams
+        shared, more = present or self.present(grams)
         for g in shared:
             multi[g] = [solo.pop(g), group]
-        more = multi.keys() & grams
-        more -= shared
         for g in more:
             multi[g].append(group)
         if shared or more:
@@ -266,7 +269,9 @@ class _Index:
                     solo[gram] = kept[0]
 
 
-def _most_similar(grams: frozenset[int], index: _Index, min_similarity: float) -> tuple[_Group | None, float]:
+def _most_similar(
+    grams: frozenset[int], index: _Index, min_similarity: float, present: tuple[set[int], set[int]] | None = None
+) -> tuple[_Group | None, float]:
     """Of the TOP_GROUPS active groups sharing the most shingles with a line (ties: the group met
     first going through the line's shingles in sorted order and each shingle's groups in creation order), the one
     most similar (Jaccard; the first on a tie), and its similarity.
@@ -280,8 +285,7 @@ def _most_similar(grams: frozenset[int], index: _Index, min_similarity: float) -
     n = len(grams)
     need = max(1, math.ceil(min_similarity * n) - 1)  # one below, against rounding: a wider net changes nothing
     solo, multi = index.solo, index.multi
-    ones = solo.keys() & grams  # the line's shingles some group has: one group each ...
-    many = multi.keys() & grams  # ... or several
+    ones, many = present or index.present(grams)  # the line's shingles some group has: one group each, or several
     if len(ones) + len(many) < need:
         return None, 0.0  # no group can share `need` shingles (most distinct lines end here)
     lists = list(map(multi.__getitem__, many))
@@ -393,7 +397,8 @@ class TemplatedChatDetector(TextDetector):
         if known is not None:
             return known
         grams = shingles(key)
-        best, best_sim = _most_similar(grams, w.index, cfg.min_similarity)
+        present = w.index.present(grams)
+        best, best_sim = _most_similar(grams, w.index, cfg.min_similarity, present)
         if best is not None and best_sim >= cfg.min_similarity:
             if len(w.found) >= MAX_FOUND:
                 w.found.clear()
@@ -410,7 +415,7 @@ class TemplatedChatDetector(TextDetector):
             share_at_birth=before / w.seen if w.seen else 0.0,
         )
         w.groups.append(group)
-        w.index.add(group, grams)
+        w.index.add(group, grams, present)
         return group
 
     def _forget(self, w: _ChatWindow, ts: int) -> None:
