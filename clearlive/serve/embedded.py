@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import queue
 import threading
 import time
@@ -43,6 +44,7 @@ class TenantScanners:
     and "cross" where a runtime splits a tenant over workers, as the Redis workers do)."""
 
     SEEN_IDS = 200_000
+    APART_SHARE = 0.5  # rooms are pickled apart when at most this share changed since the last checkpoint
 
     def __init__(self, config: ScanConfig | None = None, part: str = "all") -> None:
         self.config = config or ScanConfig()
@@ -103,8 +105,15 @@ class TenantScanners:
         if self._pickles is None:
             self._pickles = RoomPickles()
         changed: dict[int, Any] = {}
+        rooms = 0
         for scanner in self.scanners.values():
             changed.update(scanner.track_changes())
+            rooms += len(scanner.rooms) + len(scanner.clock.ended)
+        if self.part == "cross" or len(changed) > self.APART_SHARE * rooms:
+            # Pickling rooms apart costs more than it saves when most of them changed, and in the
+            # cross lane, whose rooms every event of the tenant touches (docs/performance.md).
+            self._pickles = RoomPickles()
+            return pickle.dumps(self.state(), protocol=pickle.HIGHEST_PROTOCOL)
         return self._pickles.dumps(self.state(), changed, RoomState)
 
     def restore_from(self, blob: bytes) -> None:
