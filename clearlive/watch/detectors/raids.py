@@ -62,6 +62,18 @@ class RoomGrams:
         self.counts = np.empty(0, dtype=np.uint8)
         self.pending: Counter[int] = Counter()
 
+    def __getstate__(self) -> tuple[bytes, bytes, dict[int, int]]:
+        # byte strings and a plain dict: thousands of rooms' numpy arrays pickled as objects cost
+        # more than the Counters did on short chat (the cross lane's checkpoint, docs/performance.md)
+        return self.keys.tobytes(), self.counts.tobytes(), dict(self.pending)
+
+    def __setstate__(self, state: tuple[bytes, bytes, dict[int, int]]) -> None:
+        import numpy as np
+
+        self.keys = np.frombuffer(state[0], dtype=np.uint64).copy()
+        self.counts = np.frombuffer(state[1], dtype=np.uint8).copy()
+        self.pending = Counter(state[2])
+
     def most(self) -> int:
         """At least `len`, without merging."""
         return len(self.keys) + len(self.pending)
