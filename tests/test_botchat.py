@@ -83,6 +83,7 @@ def test_same_line_from_accounts_over_minutes_is_quiet() -> None:
 def test_line_history_stays_bounded_and_keeps_frequent_lines() -> None:
     from clearlive.watch.detectors import botchat
     from clearlive.watch.detectors.thresholds import Thresholds
+
     rows = [
         comment(k * 1000, f"v{k}", "多少钱呀姐妹" if k % 3 == 0 else f"独一无二的留言{chr(0x4E00 + k)}", k)
         for k in range(600)
@@ -120,7 +121,6 @@ def _most_similar_by_counting_all(grams: frozenset[str], index: dict) -> object:
     from collections import Counter
     from itertools import chain
 
-
     lists = [index[g] for g in sorted(grams) if g in index]
     best, best_sim = None, 0.0
     if lists:
@@ -151,7 +151,7 @@ def test_grouping_by_rarest_shingles_picks_the_group_counting_all_would(groups: 
     expected = _most_similar_by_counting_all(line, index)
     for count_all in (0, 10**9):  # gathered from the rarest shingles, then counted in C: both exact
         with patch.object(botchat, "COUNT_ALL", count_all):
-            best, sim = botchat._most_similar(line, index, MIN_SIMILARITY)
+            best, sim = botchat._most_similar(line, botchat._Index.from_lists(index), MIN_SIMILARITY)
         picked = best if best is not None and sim >= MIN_SIMILARITY else None
         assert picked is expected
 
@@ -179,7 +179,10 @@ def test_findings_do_not_depend_on_the_string_hash_seed(tmp_path: Path) -> None:
         env = {**os.environ, "PYTHONHASHSEED": seed}
         out = subprocess.run(
             [sys.executable, "-m", "clearlive", "scan", str(data), "--format", "jsonl"],
-            env=env, capture_output=True, text=True, check=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         return [line for line in out.splitlines() if line]
 
@@ -203,14 +206,83 @@ def test_a_tie_between_chat_groups_breaks_the_same_way_in_every_process() -> Non
         "for g in (a, b):\n"
         "    for s in g.grams:\n"
         "        index.setdefault(s, []).append(g)\n"
-        "best, sim = botchat._most_similar(frozenset({'主播', '播好', '好看', '看的'}), index, 0.4)\n"
+        "line = frozenset({'主播', '播好', '好看', '看的'})\n"
+        "best, sim = botchat._most_similar(line, botchat._Index.from_lists(index), 0.4)\n"
         "print(best.key, sim)\n"
     )
     picked = {
         subprocess.run(
-            [sys.executable, "-c", probe], env={**os.environ, "PYTHONHASHSEED": str(seed)},
-            capture_output=True, text=True, check=True,
+            [sys.executable, "-c", probe],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         for seed in range(12)
     }
     assert len(picked) == 1, picked
+
+
+def _string_shingles(key: str) -> list[str]:
+    """The shingles as first written: bigrams of a line with CJK text, else trigrams; a key shorter
+    than its shingles is its own only shingle."""
+    import re
+
+    n = 2 if re.search(r"[\u3400-\u9fff\uf900-\ufaff]", key) else 3
+    return [key[i : i + n] for i in range(max(1, len(key) - n + 1))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from("主播好看的家人们已经回购三次了abcxyzé"),
+            st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        ),
+        max_size=60,
+    )
+)
+def test_shingles_are_the_string_shingles_as_ints_in_the_same_order(key: str) -> None:
+    """Shingles are packed into ints in C: the same shingles as slicing the string (one int per
+    distinct string), and sorted the same way (a tie between groups breaks by that order)."""
+    from clearlive.watch.detectors import botchat
+
+    strings = sorted(set(_string_shingles(key)))
+    ids = [botchat.gram_id(s) for s in strings]
+    assert botchat.shingles.__wrapped__(key) == frozenset(ids)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_strings_of_up_to_three_characters_never_share_an_int() -> None:
+    from clearlive.watch.detectors import botchat
+
+    top = "\U0010ffff"
+    grams = ["", "a", "ab", "abc", top, top * 2, top * 3, "\x00", "\x00" * 2, "\x00" * 3]
+    assert len({botchat.gram_id(g) for g in grams}) == len(grams)
+
+
+def test_a_checkpoint_with_string_shingles_restores_to_the_same_groups() -> None:
+    """A room checkpointed before shingles were ints (a list of groups per string shingle, the
+    groups' shingles as strings) goes on grouping lines as the fresh index does."""
+    from clearlive.watch.detectors import botchat
+
+    lines = ["家人们已经回购三次了", "已经回购三次了真的"] * 6
+    rows = [comment(i * 700, f"u{i % 9}", text, i) for i, text in enumerate(lines)]
+    events = [msgspec.convert(r, Event) for r in rows]
+    scanner = Scanner.from_config(ScanConfig(claims_model=None))
+    for ev in events[:6]:
+        scanner.process(ev)
+    window = scanner.rooms["r"].slots[botchat.TemplatedChatDetector.id]
+    old = dict(window.__getstate__())
+    lists = {}
+    for gram_int in [*window.index.solo, *window.index.multi]:
+        text = next(s for g in window.groups for s in _string_shingles(g.key) if botchat.gram_id(s) == gram_int)
+        lists[text] = window.index.groups_of(gram_int)
+    old["index"] = lists
+    for g in window.groups:
+        g.__setstate__({**g.__getstate__(), "grams": tuple(s for s in _string_shingles(g.key))})
+    assert all(isinstance(x, int) for g in window.groups for x in g.grams)
+    restored = botchat._ChatWindow.__new__(botchat._ChatWindow)
+    restored.__setstate__(old)
+    assert restored.index == window.index

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clearlive.model.events import Event
 from clearlive.watch.scan.scanner import ScanConfig, Scanner
@@ -137,3 +139,41 @@ def test_a_show_call_followed_by_fans_posting_the_same_lines_is_a_raid() -> None
 def test_fans_asking_the_rooms_usual_questions_after_a_show_call_are_visitors() -> None:
     lines = ["请问什么时候发货", "宝宝什么时候发货呀", "这个有没有大码", "有没有大码呢", "多少钱呀"]
     assert raid_findings(show_call_scenario(lines)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.frozensets(st.integers(0, 40), max_size=12).map(lambda g: ("add", g)),
+            st.frozensets(st.integers(0, 40), min_size=1, max_size=12).map(lambda g: ("ask", g)),
+            st.just(("clear", frozenset())),
+        ),
+        max_size=80,
+    ),
+    st.integers(1, 16),
+)
+def test_room_grams_answer_what_a_counter_of_every_shingle_answers(steps: list, pending: int) -> None:  # type: ignore[type-arg]
+    """The room's shingle counts in sorted arrays (merged every few lines) give the distinct count
+    and the shingles said in two or more lines exactly as the Counter they replace."""
+    from collections import Counter
+    from unittest.mock import patch
+
+    from clearlive.watch.detectors.raids import RoomGrams
+
+    with patch.object(RoomGrams, "PENDING", pending):
+        grams, counter = RoomGrams(), Counter()  # type: ignore[var-annotated]
+        for op, g in steps:
+            if op == "add":
+                grams.add(g)
+                counter.update(g)
+            elif op == "clear":
+                grams.clear()
+                counter.clear()
+            else:
+                assert grams.common(g) == sum(1 for x in g if counter[x] >= 2)
+            assert grams.most() >= len(counter)
+        assert len(grams) == len(counter)
+        restored = RoomGrams.from_counter(counter)
+        assert len(restored) == len(counter)
+        assert all(restored.common(frozenset({x})) == (counter[x] >= 2) for x in range(41))

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clearlive.checkpointing import RollingIds
+from clearlive.checkpointing import RollingIds, RoomPickles, loads_state
 from clearlive.model.events import EventBase
 from clearlive.model.findings import Finding
 from clearlive.serve.store import ServiceStore
+from clearlive.watch.detectors.base import RoomState
 from clearlive.watch.scan.scanner import ScanConfig, Scanner
 from clearlive.watch.scan.worker_core import TRANSIENT, DeadLetter, EventFailed, Retry, Tick, WorkerCore, checkpoint_gap
 
@@ -43,6 +44,7 @@ class TenantScanners:
     and "cross" where a runtime splits a tenant over workers, as the Redis workers do)."""
 
     SEEN_IDS = 200_000
+    APART_SHARE = 0.5  # rooms are pickled apart when at most this share changed since the last checkpoint
 
     def __init__(self, config: ScanConfig | None = None, part: str = "all") -> None:
         self.config = config or ScanConfig()
@@ -50,6 +52,7 @@ class TenantScanners:
         self.scanners: dict[str, Scanner] = {}
         self.seen: dict[str, RollingIds] = {}
         self._spare: Scanner | None = None
+        self._pickles: RoomPickles | None = None
 
     def warm(self) -> None:
         """Build a scanner ahead of the first tenant (rules, models: most of a second the first
@@ -95,6 +98,26 @@ class TenantScanners:
 
     def state(self) -> dict[str, Any]:
         return {"scanners": {t: s.state() for t, s in self.scanners.items()}, "seen": self.seen}
+
+    def checkpoint(self) -> bytes:
+        """The state as bytes, the rooms that did not change since the last checkpoint copied from it
+        (`RoomPickles`); `restore_from` reads it, and checkpoints made before as well."""
+        if self._pickles is None:
+            self._pickles = RoomPickles()
+        changed: dict[int, Any] = {}
+        rooms = 0
+        for scanner in self.scanners.values():
+            changed.update(scanner.track_changes())
+            rooms += len(scanner.rooms) + len(scanner.clock.ended)
+        if self.part == "cross" or len(changed) > self.APART_SHARE * rooms:
+            # Pickling rooms apart costs more than it saves when most of them changed, and in the
+            # cross lane, whose rooms every event of the tenant touches (docs/performance.md).
+            self._pickles = RoomPickles()
+            return pickle.dumps(self.state(), protocol=pickle.HIGHEST_PROTOCOL)
+        return self._pickles.dumps(self.state(), changed, RoomState)
+
+    def restore_from(self, blob: bytes) -> None:
+        self.restore(loads_state(blob))
 
     def restore(self, state: dict[str, Any]) -> None:
         for tenant, scanner_state in state["scanners"].items():
@@ -168,7 +191,7 @@ class EmbeddedPipeline:
         self.on_findings: Callable[[str], None] | None = None  # told the tenant when findings are stored
         if state_path is not None and state_path.exists():
             self.snapshot = state_path.read_bytes()
-            self.scanners.restore(pickle.loads(self.snapshot))  # our own file
+            self.scanners.restore_from(self.snapshot)  # our own file
         self.replay = self._pending()
         self.thread = threading.Thread(target=self._work, name="clearlive-worker", daemon=True)
         if start:
@@ -245,7 +268,7 @@ class EmbeddedPipeline:
             try:
                 self.scanners = TenantScanners(self.config)
                 if self.snapshot is not None:
-                    self.scanners.restore(pickle.loads(self.snapshot))
+                    self.scanners.restore_from(self.snapshot)
                 self.scanners.warm()
                 for batch in self._pending():
                     if self.core.process(self.scanners, batch.tenant, batch.events) and self.on_findings is not None:
@@ -282,7 +305,7 @@ class EmbeddedPipeline:
             return
         began = time.monotonic()
         try:
-            blob = pickle.dumps(self.scanners.state(), protocol=pickle.HIGHEST_PROTOCOL)
+            blob = self.scanners.checkpoint()
             if self.state_path is not None:
                 tmp = self.state_path.with_suffix(".tmp")
                 try:

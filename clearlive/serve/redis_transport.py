@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import signal
 import socket
 import threading
@@ -268,7 +267,7 @@ class ShardWorker:
         scanners = TenantScanners(part=part_of(shard))
         blob = self.redis.get(checkpoint_key(shard))
         if blob:
-            scanners.restore(pickle.loads(blob))  # our own checkpoint, in our own Redis
+            scanners.restore_from(blob)  # our own checkpoint, in our own Redis
         if not scanners.scanners:
             scanners.warm()
         return scanners
@@ -379,7 +378,7 @@ class ShardWorker:
             ids = self.unacked[s]
             if not ids:
                 continue
-            blob = pickle.dumps(self.states[s].state(), protocol=pickle.HIGHEST_PROTOCOL)
+            blob = self.states[s].checkpoint()
             if not self._checkpoint(
                 keys=[lease_key(s), checkpoint_key(s), stream_key(s)], args=[self.token, blob, GROUP, *ids]
             ):

@@ -31,11 +31,12 @@ from __future__ import annotations
 import math
 import re
 import sys
+from array import array
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
 
 from clearlive.model.events import EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
@@ -94,21 +95,63 @@ def weight(key: str) -> float:
     return cjk + (len(key) - cjk) / 3
 
 
-@lru_cache(maxsize=8_192)  # frozensets of long lines weigh kilobytes: a large cache of distinct chat costs 100s of MB
-def shingles(key: str) -> frozenset[str]:
-    n = 2 if _CJK.search(key) else 3
-    # Interned: every active group keeps its shingles, and one object per distinct bigram instead of
-    # one per occurrence is most of the detector's memory on busy rooms of distinct lines.
-    return frozenset(sys.intern(key[i : i + n]) for i in range(max(1, len(key) - n + 1)))
+# A shingle is an int, not a string: the code points of its characters packed so that ints compare as
+# the strings do (shingles of one line all have the same length) and distinct strings of up to three
+# characters never share an int. Packed in C (a line's UTF-32 bytes read as 64-bit words), a line
+# costs a seventh of slicing and interning its bigrams as strings, a group keeps its shingles in an
+# array of 8 bytes each, and an int hashes the same in every process (no PYTHONHASHSEED).
+_TRIGRAM = 1 << 63  # 'abc' -> a << 42 | b << 21 | c with this bit; 'ab' -> a << 32 | b (below 2**53)
+_ONE = 1 << 62  # 'a' -> a with this bit (a key shorter than its shingles is its only shingle)
+_EMPTY = 1 << 61
+_SWAP = sys.byteorder == "little"
 
 
-@dataclass(eq=False)  # compared and hashed by identity: groups are counted in a Counter
+def gram_id(gram: str) -> int:
+    """The int of one shingle (a string of up to three characters)."""
+    c = [ord(x) for x in gram]
+    if len(c) == 2:
+        return c[0] << 32 | c[1]
+    if len(c) == 3:
+        return _TRIGRAM | c[0] << 42 | c[1] << 21 | c[2]
+    return _ONE | c[0] if c else _EMPTY
+
+
+def _bigrams(key: str) -> array[int]:
+    """Every bigram of `key` (two or more characters) as `gram_id` gives it, in C: the key's UTF-32
+    words read as 64-bit words from offset 0 and from offset 4 (big-endian, so a << 32 | b)."""
+    raw = key.encode("utf-32-be")
+    even, odd = array("Q"), array("Q")
+    even.frombytes(raw[: len(raw) // 8 * 8])
+    odd.frombytes(raw[4 : 4 + (len(raw) - 4) // 8 * 8])
+    if _SWAP:
+        even.byteswap()
+        odd.byteswap()
+    even.extend(odd)
+    return even
+
+
+# Frozensets of long lines weigh kilobytes: a large cache of distinct chat costs tens of MB. Bot chat and
+# fan raids ask for the same comment's shingles one after the other; repeated lines are mostly recent.
+@lru_cache(maxsize=2_048)
+def shingles(key: str) -> frozenset[int]:
+    """The line's character shingles (bigrams of CJK text, trigrams of other letters) as ints (`gram_id`)."""
+    if len(key) >= 2 and _CJK.search(key):
+        ids: Iterable[int] = _bigrams(key)
+    elif len(key) >= 3:
+        c = [ord(x) for x in key]
+        ids = [_TRIGRAM | a << 42 | b << 21 | d for a, b, d in zip(c, c[1:], c[2:], strict=False)]
+    else:
+        ids = (gram_id(key),)
+    return frozenset(ids)
+
+
+@dataclass(eq=False, slots=True)  # compared and hashed by identity: groups are counted in a Counter
 class _Group:
     key: str  # the template of its first line
-    # its shingles, each once: a tuple, not the line's frozenset (a set's table of a long line weighs
-    # kilobytes, and rooms of distinct chat keep thousands of groups); checkpoints from before hold a
-    # frozenset, which serves the same
-    grams: tuple[str, ...] | frozenset[str]
+    # its shingles (`gram_id`), each once: an array of 8 bytes a shingle, not the line's frozenset (a
+    # set's table of a long line weighs kilobytes, and rooms of distinct chat keep thousands of
+    # groups); a frozenset serves the same
+    grams: array[int] | frozenset[int]
     members: deque[tuple[int, str, str]] = field(default_factory=deque)  # (ts, user, event id)
     born: int = 0
     count: int = 0  # lines the group took so far
@@ -126,12 +169,23 @@ class _Group:
         share = max(self.share_at_birth, (self.count - recent) / earlier if earlier > 0 else 0.0)
         return max(per_window, share * in_span)
 
+    # Pickled as a dict of fields, as before the slots (checkpoints from either read the same).
+    def __getstate__(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        grams = state["grams"]
+        if any(isinstance(g, str) for g in grams):  # type: ignore[attr-defined]  # checkpointed with string shingles
+            state["grams"] = array("Q", map(gram_id, grams))  # type: ignore[call-overload]
+        for name, value in state.items():
+            setattr(self, name, value)
+
 
 @dataclass
 class _ChatWindow:
     times: deque[int] = field(default_factory=deque)  # every comment of the last BURST_MS
     groups: list[_Group] = field(default_factory=list)  # groups posted within ACTIVE_MS
-    index: dict[str, list[_Group]] = field(default_factory=dict)  # shingle -> active groups
+    index: _Index = field(default_factory=lambda: _Index())  # shingle -> active groups
     cues: deque[tuple[int, str]] = field(default_factory=deque)  # (ts, template of host speech)
     last_report: int | None = None
     seen: int = 0
@@ -149,11 +203,74 @@ class _ChatWindow:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         state.setdefault("found", {})  # checkpoints from before the memo have none
+        if isinstance(state["index"], dict):  # checkpoints from before: a list per shingle, maybe strings
+            lists: dict[object, list[_Group]] = state["index"]
+            state["index"] = _Index.from_lists({gram_id(g) if isinstance(g, str) else g: v for g, v in lists.items()})
         self.__dict__.update(state)
 
 
+@dataclass
+class _Index:
+    """Shingle -> the active groups having it, in the order they began. Most shingles of a room of
+    distinct lines belong to one group: those map to the group itself (`solo`), the others to a list
+    of two or more (`multi`); a shingle is in one of the two or in neither. One list per shingle was
+    most of the detector's memory on rooms of distinct chat (a list weighs 72 bytes), and new
+    shingles go in with one C call."""
+
+    solo: dict[int, _Group] = field(default_factory=dict)
+    multi: dict[int, list[_Group]] = field(default_factory=dict)
+
+    @classmethod
+    def from_lists(cls, lists: dict[object, list[_Group]]) -> _Index:
+        """From shingle -> list of groups (checkpoints from before, tests)."""
+        index = cls()
+        for g, groups in lists.items():
+            if len(groups) == 1:
+                index.solo[g] = groups[0]  # type: ignore[index]
+            elif groups:
+                index.multi[g] = list(groups)  # type: ignore[index]
+        return index
+
+    def groups_of(self, gram: int) -> list[_Group]:
+        one = self.solo.get(gram)
+        return [one] if one is not None else self.multi.get(gram, [])
+
+    def present(self, grams: frozenset[int]) -> tuple[set[int], set[int]]:
+        """The shingles of `grams` some group has: those of one group, and those of several."""
+        return self.solo.keys() & grams, self.multi.keys() & grams
+
+    def add(self, group: _Group, grams: frozenset[int], present: tuple[set[int], set[int]] | None = None) -> None:
+        """A new group; `present` is what `present(grams)` gave if the index has not changed since."""
+        solo, multi = self.solo, self.multi
+        shared, more = present or self.present(grams)
+        for g in shared:
+            multi[g] = [solo.pop(g), group]
+        for g in more:
+            multi[g].append(group)
+        if shared or more:
+            solo.update(dict.fromkeys(grams.difference(shared, more), group))
+        else:
+            solo.update(dict.fromkeys(grams, group))
+
+    def drop(self, dead: list[_Group], live: set[_Group]) -> None:
+        """Take the `dead` groups out; `live` is every group that stays."""
+        solo, multi = self.solo, self.multi
+        grams = set(chain.from_iterable(g.grams for g in dead))
+        gone = set(dead)
+        # shingles owned by one dead group, found and removed in C
+        deque(map(solo.__delitem__, list(compress(grams, map(gone.__contains__, map(solo.get, grams))))), maxlen=0)
+        for gram in multi.keys() & grams:
+            kept = [g for g in multi[gram] if g in live]
+            if len(kept) > 1:
+                multi[gram] = kept
+            else:
+                del multi[gram]
+                if kept:
+                    solo[gram] = kept[0]
+
+
 def _most_similar(
-    grams: frozenset[str], index: dict[str, list[_Group]], min_similarity: float
+    grams: frozenset[int], index: _Index, min_similarity: float, present: tuple[set[int], set[int]] | None = None
 ) -> tuple[_Group | None, float]:
     """Of the TOP_GROUPS active groups sharing the most shingles with a line (ties: the group met
     first going through the line's shingles in sorted order and each shingle's groups in creation order), the one
@@ -167,18 +284,25 @@ def _most_similar(
     the caller starts a new group either way."""
     n = len(grams)
     need = max(1, math.ceil(min_similarity * n) - 1)  # one below, against rounding: a wider net changes nothing
-    lists = list(filter(None, map(index.get, grams)))  # the groups of each shingle some group has
-    if len(lists) < need:
+    solo, multi = index.solo, index.multi
+    ones, many = present or index.present(grams)  # the line's shingles some group has: one group each, or several
+    if len(ones) + len(many) < need:
         return None, 0.0  # no group can share `need` shingles (most distinct lines end here)
-    if sum(map(len, lists)) <= COUNT_ALL * n:
+    lists = list(map(multi.__getitem__, many))
+    if len(ones) + sum(map(len, lists)) <= COUNT_ALL * n:
         # Short lists: counting every group's shared shingles in C costs less than sorting the
         # line's shingles by list length; the groups that can reach `need` are the same either way.
-        eligible = [(shared, c) for c, shared in Counter(chain.from_iterable(lists)).items() if shared >= need]
+        counts = Counter(map(solo.__getitem__, ones))
+        counts.update(chain.from_iterable(lists))
+        eligible = [(shared, c) for c, shared in counts.items() if shared >= need]
     else:
-        sized = sorted((len(index.get(g, ())), g) for g in grams)
+        sized = sorted((len(multi[g]) if g in many else 1 if g in ones else 0, g) for g in grams)
         seen: set[_Group] = set()
         for _, g in sized[: n - need + 1]:
-            seen.update(index.get(g, ()))
+            if g in many:
+                seen.update(multi[g])
+            elif g in ones:
+                seen.add(solo[g])
         eligible = [(len(grams.intersection(c.grams)), c) for c in seen]
         eligible = [(shared, c) for shared, c in eligible if shared >= need]
     if not eligible:
@@ -188,7 +312,7 @@ def _most_similar(
     def met(item: tuple[int, _Group]) -> tuple[int, int, int]:
         shared, c = item
         first = min(grams.intersection(c.grams), key=order.__getitem__)
-        return (-shared, order[first], index[first].index(c))
+        return (-shared, order[first], multi[first].index(c) if first in many else 0)
 
     best, best_sim = None, 0.0
     for shared, c in sorted(eligible, key=met)[:TOP_GROUPS]:
@@ -198,7 +322,7 @@ def _most_similar(
     return best, best_sim
 
 
-def _gram_order(grams: frozenset[str]) -> dict[str, int]:
+def _gram_order(grams: frozenset[int]) -> dict[int, int]:
     """Each shingle's rank in sorted order: the order the groups are met in. Sorted, not the set's
     iteration order: a set of strings iterates by their hashes, which differ from one process to
     the next (PYTHONHASHSEED), and a tie must break the same way in the CLI, a service worker and a
@@ -273,7 +397,8 @@ class TemplatedChatDetector(TextDetector):
         if known is not None:
             return known
         grams = shingles(key)
-        best, best_sim = _most_similar(grams, w.index, cfg.min_similarity)
+        present = w.index.present(grams)
+        best, best_sim = _most_similar(grams, w.index, cfg.min_similarity, present)
         if best is not None and best_sim >= cfg.min_similarity:
             if len(w.found) >= MAX_FOUND:
                 w.found.clear()
@@ -283,15 +408,14 @@ class TemplatedChatDetector(TextDetector):
         elapsed = max(cfg.burst_ms, ts - (w.first_ts or ts))  # the room's history before this group
         group = _Group(
             key,
-            tuple(grams),
+            array("Q", grams),
             born=ts,
             usual=before * cfg.burst_ms / elapsed,
             seen_at_birth=w.seen,
             share_at_birth=before / w.seen if w.seen else 0.0,
         )
         w.groups.append(group)
-        for g in grams:
-            w.index.setdefault(g, []).append(group)
+        w.index.add(group, grams, present)
         return group
 
     def _forget(self, w: _ChatWindow, ts: int) -> None:
@@ -302,13 +426,7 @@ class TemplatedChatDetector(TextDetector):
         live = set(groups)
         dead = [g for g in w.groups if g not in live]
         w.groups = groups
-        index = w.index
-        for gram in {gram for g in dead for gram in g.grams}:  # only the shingles of forgotten groups change
-            kept = [g for g in index[gram] if g in live]
-            if kept:
-                index[gram] = kept
-            else:
-                del index[gram]
+        w.index.drop(dead, live)  # only the shingles of forgotten groups change
         w.found.clear()
 
     def _judge(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:

@@ -33,13 +33,109 @@ from clearlive.checkpointing import LayeredMap
 from clearlive.model.events import Comment, EventBase, Utterance, format_ts
 from clearlive.model.findings import Finding
 from clearlive.watch.detectors.base import RoomState
-from clearlive.watch.detectors.botchat import MIN_TEMPLATE_CHARS, shingles, template
+from clearlive.watch.detectors.botchat import MIN_TEMPLATE_CHARS, gram_id, shingles, template
 from clearlive.watch.detectors.declared import Case, DetectorRule
 from clearlive.watch.detectors.hostility import hostility
 from clearlive.watch.detectors.metric import event_ms, metric_finding
 from clearlive.watch.detectors.textview import TextAnalyzer, TextDetector, TextView
 
 HOSTILE = frozenset({"abuse", "provocation"})
+
+
+def _as_id(gram: int | str) -> int:
+    return gram_id(gram) if isinstance(gram, str) else gram
+
+
+class RoomGrams:
+    """A room's shingles (`botchat.gram_id`) and in how many of its lines each was, counted up to 2
+    (all `_usual_line` asks). Recent lines' shingles wait in a small Counter; every PENDING of them
+    they are merged into two sorted numpy arrays (8 bytes and 1 byte a shingle), where a Counter of
+    every shingle a room ever said took an int object and a dict entry each: a third of a scan's
+    memory on rooms of distinct chat. `len` is the number of distinct shingles, as the Counter's was."""
+
+    PENDING = 2048
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.counts = np.empty(0, dtype=np.uint8)
+        self.pending: Counter[int] = Counter()
+
+    def __getstate__(self) -> tuple[bytes, bytes, dict[int, int]]:
+        # byte strings and a plain dict: thousands of rooms' numpy arrays pickled as objects cost
+        # more than the Counters did on short chat (the cross lane's checkpoint, docs/performance.md)
+        return self.keys.tobytes(), self.counts.tobytes(), dict(self.pending)
+
+    def __setstate__(self, state: tuple[bytes, bytes, dict[int, int]]) -> None:
+        import numpy as np
+
+        self.keys = np.frombuffer(state[0], dtype=np.uint64).copy()
+        self.counts = np.frombuffer(state[1], dtype=np.uint8).copy()
+        self.pending = Counter(state[2])
+
+    def most(self) -> int:
+        """At least `len`, without merging."""
+        return len(self.keys) + len(self.pending)
+
+    def __len__(self) -> int:
+        self.merge()
+        return len(self.keys)
+
+    def clear(self) -> None:
+        self.keys = self.keys[:0]
+        self.counts = self.counts[:0]
+        self.pending.clear()
+
+    def add(self, grams: Iterable[int]) -> None:
+        """One line's shingles, each once."""
+        self.pending.update(grams)
+        if len(self.pending) > self.PENDING:
+            self.merge()
+
+    def merge(self) -> None:
+        if not self.pending:
+            return
+        import numpy as np
+
+        new = np.fromiter(self.pending.keys(), dtype=np.uint64, count=len(self.pending))
+        add = np.fromiter(self.pending.values(), dtype=np.int64, count=len(self.pending))
+        self.pending.clear()
+        order = np.argsort(new)
+        new, add = new[order], add[order]
+        at = np.searchsorted(self.keys, new)
+        found = at < len(self.keys)
+        found[found] = self.keys[at[found]] == new[found]
+        counts = self.counts.astype(np.int64)
+        np.add.at(counts, at[found], add[found])
+        counts = np.minimum(counts, 2).astype(np.uint8)
+        fresh = ~found
+        self.keys = np.insert(self.keys, at[fresh], new[fresh])
+        self.counts = np.insert(counts, at[fresh], np.minimum(add[fresh], 2).astype(np.uint8))
+
+    def common(self, grams: frozenset[int]) -> int:
+        """How many of `grams` were in two or more lines."""
+        import numpy as np
+
+        ids = np.fromiter(grams, dtype=np.uint64, count=len(grams))
+        at = np.searchsorted(self.keys, ids)
+        counts = np.zeros(len(ids), dtype=np.int64)
+        inside = at < len(self.keys)
+        hit = inside.copy()
+        hit[inside] = self.keys[at[inside]] == ids[inside]
+        counts[hit] = self.counts[at[hit]]
+        pending = self.pending
+        if pending:
+            counts += np.fromiter((pending[g] for g in grams), dtype=np.int64, count=len(grams))
+        return int((counts >= 2).sum())
+
+    @classmethod
+    def from_counter(cls, counts: Counter[int] | Counter[str]) -> RoomGrams:
+        """From a Counter of a checkpoint made before (maybe of string shingles)."""
+        grams = cls()
+        grams.pending = Counter({_as_id(g): n for g, n in counts.items()})
+        grams.merge()
+        return grams
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +215,20 @@ class FanRaidDetector(TextDetector):
         # which answers the same calls)
         self.seen: LayeredMap[str, tuple[str, int, str, int]] = LayeredMap()
         self.calls: list[_Call] = []
-        # per room, the character shingles of its own viewers' chat: what the room usually says
-        self.room_grams: dict[str, Counter[str]] = {}
+        # per room, the character shingles (`botchat.gram_id`) of its own viewers' chat: what the room usually says
+        self.room_grams = {}
         self._callers_of: list[_Call] | None = None  # the calls list the set below was made from
         self._callers: set[str] = set()
         self._callers_n = 0
+
+    @property
+    def room_grams(self) -> dict[str, RoomGrams]:
+        return self._room_grams
+
+    @room_grams.setter
+    def room_grams(self, value: dict[str, RoomGrams]) -> None:
+        # a checkpoint from before holds a Counter per room (maybe of string shingles)
+        self._room_grams = {r: c if isinstance(c, RoomGrams) else RoomGrams.from_counter(c) for r, c in value.items()}
 
     def _calling_rooms(self) -> set[str]:
         """Rooms with an open call. `calls` only grows by appending or is replaced by a new list,
@@ -135,25 +240,26 @@ class FanRaidDetector(TextDetector):
         return self._callers
 
     def _remember(self, ev: Comment, normalised: str) -> None:
-        grams = self.room_grams.setdefault(ev.room_id, Counter())
-        if len(grams) > self.config.max_room_grams:
+        grams = self.room_grams.get(ev.room_id)
+        if grams is None:
+            grams = self.room_grams[ev.room_id] = RoomGrams()
+        if grams.most() > self.config.max_room_grams and len(grams) > self.config.max_room_grams:
             grams.clear()  # rare: a room with that much varied chat starts its memory again
-        grams.update(shingles(template(normalised)))
+        grams.add(shingles(template(normalised)))
 
     def _usual_line(self, room_id: str, key: str) -> bool:
         """Most of the line's shingles are common in the room's own chat: its viewers say it too."""
         grams = shingles(key)
-        common = self.room_grams.get(room_id, Counter())
-        return sum(1 for g in grams if common[g] >= 2) >= self.config.usual_line_share * len(grams)
+        common = self.room_grams.get(room_id)
+        shared = common.common(grams) if common is not None else 0
+        return shared >= self.config.usual_line_share * len(grams)
 
     def observe_text(self, event: EventBase, room: RoomState, view: TextView) -> Iterable[Finding]:
         ts: int = event.ts
         if self.calls and ts - self.calls[0].ts > self.config.raid_window_ms:
             self.calls = [c for c in self.calls if ts - c.ts <= self.config.raid_window_ms]
         if isinstance(event, Utterance):
-            quotes = [
-                event.text[m.start : m.end] for m in view.matches if "raid_call" in m.rule.spec.tags
-            ]
+            quotes = [event.text[m.start : m.end] for m in view.matches if "raid_call" in m.rule.spec.tags]
             if not quotes and event.speaker == "host" and _SEND.search(event.text):
                 quotes = [event.text[:200]]  # the whole line: its words are the evidence of the call
             for quote in sorted(quotes, key=len, reverse=True)[:1]:  # one call per line: the fullest quote
@@ -193,9 +299,7 @@ class FanRaidDetector(TextDetector):
         if not calls:
             return []
         normalised = view.normalised
-        hostile = any(m.rule.spec.category in HOSTILE for m in view.matches) or bool(
-            hostility().terms_in(normalised)
-        )
+        hostile = any(m.rule.spec.category in HOSTILE for m in view.matches) or bool(hostility().terms_in(normalised))
         key = "" if hostile else template(normalised)
         if not hostile and len(key) < MIN_TEMPLATE_CHARS:
             return []

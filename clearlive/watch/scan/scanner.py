@@ -112,6 +112,9 @@ class Scanner:
         self._blank = {d.id: pickle.dumps(d, protocol=pickle.HIGHEST_PROTOCOL) for d in self.windowed}
         self._windowed_kinds = frozenset(k for d in self.windowed for k in d.event_types)
         self.rooms: dict[str, RoomState] = {}
+        # Rooms touched since the last checkpoint (id -> room), kept only where checkpoints are made
+        # (`track_changes`): a checkpoint pickles those again and copies the others' bytes.
+        self.changed: dict[int, RoomState] | None = None
         self.sessions = SessionTracker()
         self.clock = Lifecycle()
         self._by_type: dict[str, list[_Step]] = {}
@@ -190,6 +193,8 @@ class Scanner:
             clock.room_last[ev.room_id] = ts
         if marks is not None:
             marks.append(len(out))
+        if self.changed is not None:
+            self.changed[id(room)] = room
         room.update(ev)
         # Chat and stats lines rarely repeat the session and host; they belong to the room's
         # current broadcast, so fill them in from the room state.
@@ -266,6 +271,8 @@ class Scanner:
     def _end_room(self, room: RoomState) -> list[Finding]:
         """Judge what waited for the room's end, then drop its state (the windows still holding the
         room keep what the population detectors judge, and its session and host)."""
+        if self.changed is not None:
+            self.changed[id(room)] = room
         out = [f for det in self.finishers for f in det.finish(room)]
         del self.rooms[room.room_id]
         del self.clock.room_last[room.room_id]
@@ -290,6 +297,8 @@ class Scanner:
         w = clock.windows.pop(start)
         rooms = {r: clock.ended.get(r) or self.rooms.get(r) or RoomState(r) for r in sorted(w.rooms)}
         ended = {r: clock.ended[r] for r in sorted(w.rooms) if r in clock.ended}
+        if self.changed is not None:  # the windows' detectors may write to the rooms they judge
+            self.changed.update((id(r), r) for r in rooms.values())
         found = [f for det in w.detectors for f in det.finish_all(rooms)]
         found += [f for det in self.population for f in det.finish_all(ended)]
         still = {r for x in clock.windows.values() for r in x.rooms}
@@ -321,6 +330,14 @@ class Scanner:
             "clock": self.clock,
             "detectors": {d.id: {a: getattr(d, a) for a in d.state_attrs} for d in self.detectors if d.state_attrs},
         }
+
+    def track_changes(self) -> dict[int, RoomState]:
+        """The rooms touched since the last call (all of them the first time), and track from now on."""
+        if self.changed is None:
+            self.changed = {}
+            return {id(r): r for r in [*self.rooms.values(), *self.clock.ended.values()]}
+        changed, self.changed = self.changed, {}
+        return changed
 
     def restore(self, state: dict[str, Any]) -> None:
         self.rooms = state["rooms"]
