@@ -70,6 +70,11 @@ class ChatConfig:
     max_window: int = 5000
     history_factor: float = 6.0  # the burst must be this many times the line's usual count in a window
     max_templates: int = 20_000  # per room; the rarest are forgotten beyond this
+    # Lockstep accounts (CopyCatch): accounts that post the room's new lines together in two or more
+    # bursts, judged without any share of the room's chat.
+    lock_ms: int = 900_000  # the memory of new lines: bursts this far apart can be one ring's
+    min_lock_accounts: int = 5
+    max_lock_posts: int = 4096  # per room; the oldest are forgotten beyond this
 
 
 TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
@@ -128,6 +133,17 @@ class _Group:
 
 
 @dataclass
+class _Lockstep:
+    """The room's new long lines of the last LOCK_MS (`TemplatedChatDetector._log`), per account."""
+
+    posts: deque[tuple[int, str, str, str]] = field(default_factory=deque)  # (ts, user, template, event id)
+    logged: set[str] = field(default_factory=set)  # event ids in `posts`
+    by_user: dict[str, list[int]] = field(default_factory=dict)  # user -> times of their posts
+    repeaters: deque[tuple[int, str]] = field(default_factory=deque)  # (ts, user) of the last ACTIVE_MS
+    last_check: int | None = None
+
+
+@dataclass
 class _ChatWindow:
     times: deque[int] = field(default_factory=deque)  # every comment of the last BURST_MS
     groups: list[_Group] = field(default_factory=list)  # groups posted within ACTIVE_MS
@@ -141,6 +157,7 @@ class _ChatWindow:
     # template -> the group `_group_of` found for it. That answer depends only on the template and the
     # index, so it holds until the index changes (a new group, or groups forgotten); not checkpointed.
     found: dict[str, _Group] = field(default_factory=dict)
+    lock: _Lockstep = field(default_factory=_Lockstep)
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
@@ -149,6 +166,7 @@ class _ChatWindow:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         state.setdefault("found", {})  # checkpoints from before the memo have none
+        state.setdefault("lock", _Lockstep())  # nor those from before the lockstep rule
         self.__dict__.update(state)
 
 
@@ -263,9 +281,99 @@ class TemplatedChatDetector(TextDetector):
         group.count += 1
         while group.members and ts - group.members[0][0] > cfg.burst_ms:
             group.members.popleft()
-        if len({u for _, u, _ in group.members}) < cfg.min_group_accounts:
-            return ()  # a finding begins when a line crosses its floor: only then are all groups judged
+        found: list[Finding] = []
+        if weight(key) >= cfg.long_line_weight and self._log(w, group, ts):
+            found = self._judge_lockstep(event, room, w, ts)
+        if found or len({u for _, u, _ in group.members}) < cfg.min_group_accounts:
+            return found  # a finding begins when a line crosses its floor: only then are all groups judged
         return self._judge(event, room, w, ts)
+
+    def _log(self, w: _ChatWindow, group: _Group, ts: int) -> bool:
+        """Remember a long line while its group is new to the room (at least HISTORY_FACTOR times
+        what the room's history of it predicts, the chat of the last BURST_MS taken as the span) and
+        not what the host asked for; True when its account had posted such a line BURST_MS or more
+        before: a candidate for lockstep."""
+        cfg, lock = self.config, w.lock
+        while lock.posts and (ts - lock.posts[0][0] > cfg.lock_ms or len(lock.posts) > cfg.max_lock_posts):
+            t, u, _, eid = lock.posts.popleft()
+            lock.logged.discard(eid)
+            times = lock.by_user.get(u)
+            if times is not None:
+                if t in times:
+                    times.remove(t)
+                if not times:
+                    del lock.by_user[u]
+        members = group.members
+        if len(members) < cfg.history_factor * group.usual_before(
+            members[0][0], len(members), w.seen, len(w.times), cfg.burst_ms
+        ):
+            return False
+        if any(group.key in cue or (len(cue) >= 2 and cue in group.key) for _, cue in w.cues):
+            return False
+        repeater = False
+        for t, u, eid in members:  # the group's earlier lines too, once it is new enough
+            if not eid or eid in lock.logged:
+                continue
+            times = lock.by_user.setdefault(u, [])
+            if any(abs(t - t0) >= cfg.burst_ms for t0 in times):
+                lock.repeaters.append((t, u))
+                repeater = True
+            times.append(t)
+            lock.posts.append((t, u, group.key, eid))
+            lock.logged.add(eid)
+        while lock.repeaters and ts - lock.repeaters[0][0] > cfg.active_ms:
+            lock.repeaters.popleft()
+        return repeater
+
+    def _judge_lockstep(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
+        """Accounts in lockstep (CopyCatch): MIN_LOCK_ACCOUNTS accounts that each posted a new line
+        within the last ACTIVE_MS and another BURST_MS or more before it, every one of those lines
+        similar to a line another of these accounts posted. A ring posts its handful of lines again
+        and again with the same accounts; viewers who say the same new thing at the same moment
+        are different viewers the next time. No share of the room's chat is asked: a ring of twenty
+        is a sliver of a large room's chat, but its accounts meet again."""
+        cfg, lock = self.config, w.lock
+        if w.last_report is not None and ts - w.last_report <= cfg.report_gap_ms:
+            return []
+        current = sorted({u for _, u in lock.repeaters})
+        if len(current) < cfg.min_lock_accounts:
+            return []
+        members = set(current)
+        posts = [p for p in lock.posts if p[1] in members]
+        keys = sorted({p[2] for p in posts})
+        family = _families(keys, cfg.min_similarity)
+        while True:
+            now: dict[str, list[tuple[int, str, str, str]]] = {}
+            for p in posts:
+                if p[1] in members:
+                    now.setdefault(p[1], []).append(p)
+            accounts_of: dict[int, set[str]] = {}
+            for u, ps in now.items():
+                for p in ps:
+                    accounts_of.setdefault(family[p[2]], set()).add(u)
+            kept = set()
+            for u, ps in now.items():
+                shared = [p for p in ps if len(accounts_of[family[p[2]]]) >= 2]
+                latest = [p for p in shared if ts - p[0] <= cfg.active_ms]
+                if latest and any(min(t for t, _, _, _ in latest) - p[0] >= cfg.burst_ms for p in shared):
+                    kept.add(u)
+            if kept == members:
+                break
+            members = kept
+        if len(members) < cfg.min_lock_accounts:
+            return []
+        comments = sorted((t, u, eid) for t, u, _, eid in posts if u in members)
+        lines = Counter(family[k] for _, u, k, _ in posts if u in members)
+        first_key = {}
+        for _, u, k, _ in sorted(posts):
+            if u in members:
+                first_key.setdefault(family[k], k)
+        templates = [first_key[f] for f, _ in sorted(lines.items(), key=lambda kv: (-kv[1], first_key[kv[0]]))]
+        start = comments[0][0]
+        in_span = max(len(comments), sum(1 for t in w.times if t >= start))
+        return self._report(
+            event, room, w, ts, templates, sorted(members), comments, start, in_span, lockstep=True
+        )
 
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
         cfg = self.config
@@ -352,15 +460,18 @@ class TemplatedChatDetector(TextDetector):
         in_span = max(in_span, len(comments))
         if len(comments) < (cfg.young_share if young else cfg.min_share) * in_span:
             return []
+        lines = [g.key for g, _ in sorted(bursting, key=lambda b: -len(b[1]))]
+        lead, _ = max(bursting, key=lambda b: len(b[1]))
+        usual = lead.usual_before(start, len(lead.members), w.seen, in_span, cfg.burst_ms)
         if young:
-            return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
+            return self._report(event, room, w, ts, lines, accounts, comments, start, in_span, usual)
         # A ring adds its lines on top of the room's chat; honest viewers who happen to say the same
         # things do not make the room chat more than it usually does.
         history_ms = max(cfg.min_history_ms, start - (w.first_ts or start))
         usual_in_span = (w.seen - in_span) / history_ms * max(ts - start, 1_000)
         if in_span - usual_in_span < cfg.extra_share * len(comments):
             return []
-        return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
+        return self._report(event, room, w, ts, lines, accounts, comments, start, in_span, usual)
 
     def _report(
         self,
@@ -368,45 +479,68 @@ class TemplatedChatDetector(TextDetector):
         room: RoomState,
         w: _ChatWindow,
         ts: int,
-        bursting: list[tuple[_Group, list[tuple[int, str, str]]]],
+        lines: list[str],
         accounts: list[str],
         comments: list[tuple[int, str, str]],
         start: int,
         in_span: int,
+        usual: float | None = None,
+        lockstep: bool = False,
     ) -> list[Finding]:
         w.last_report = ts
-        lead, _ = max(bursting, key=lambda b: len(b[1]))
+        lead = lines[0]
         seconds = (ts - start) / 1000
-        lines = [g.key for g, _ in sorted(bursting, key=lambda b: -len(b[1]))]
         summary = (
             f"{len(comments)} comments of {len(lines)} templated line(s) from {len(accounts)} accounts in {seconds:g} s"
         )
+        if lockstep:
+            summary += " (the same accounts in two or more bursts)"
+        facts: dict[str, object] = {
+            "template": lead,
+            "templates": lines[:10],
+            "accounts": accounts[:50],
+            "n_accounts": len(accounts),
+            "comments": len(comments),
+            "share_of_chat": round(len(comments) / in_span, 2),
+        }
+        if usual is not None:
+            facts["usual_in_window"] = round(usual, 2)
+        facts |= {"lockstep": lockstep, "window_start": format_ts(start), "window_end": format_ts(ts)}
         return [
             metric_finding(
                 self.RULES[0],
                 ev=event,
                 room=room,
                 ts_ms=ts,
-                fingerprint=f"{lead.key}@{start}:{min(comments)[2]}",  # the burst's first comment
+                fingerprint=f"{lead}@{start}:{min(comments)[2]}",  # the burst's first comment
                 summary=summary,
                 event_ids=[eid for _, _, eid in sorted(comments)][:50],
                 message=(
-                    f"{len(accounts)} 个账号在 {seconds:g} 秒内发送 {len(lines)} 条相似模板的评论（如“{lead.key}”），"
+                    f"{len(accounts)} 个账号在 {seconds:g} 秒内发送 {len(lines)} 条相似模板的评论（如“{lead}”），"
                     f"疑似职业水军刷屏营造热度。 / {len(accounts)} accounts posted {len(lines)} templated line(s) "
                     f"within {seconds:g} s."
                 ),
-                facts={
-                    "template": lead.key,
-                    "templates": lines[:10],
-                    "accounts": accounts[:50],
-                    "n_accounts": len(accounts),
-                    "comments": len(comments),
-                    "share_of_chat": round(len(comments) / in_span, 2),
-                    "usual_in_window": round(
-                        lead.usual_before(start, len(lead.members), w.seen, in_span, self.config.burst_ms), 2
-                    ),
-                    "window_start": format_ts(start),
-                    "window_end": format_ts(ts),
-                },
+                facts=facts,
             )
         ]
+
+
+def _families(keys: list[str], min_similarity: float) -> dict[str, int]:
+    """Each template's family: templates joined when their shingles' Jaccard similarity is at least
+    `min_similarity`, transitively; a family is named by its first template in sorted order."""
+    parent = list(range(len(keys)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    grams = [shingles(k) for k in keys]
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            shared = len(grams[i] & grams[j])
+            if shared and shared / (len(grams[i]) + len(grams[j]) - shared) >= min_similarity:
+                a, b = root(i), root(j)
+                parent[max(a, b)] = min(a, b)
+    return {k: root(i) for i, k in enumerate(keys)}
