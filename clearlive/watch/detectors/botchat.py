@@ -74,6 +74,7 @@ class ChatConfig:
     # bursts, judged without any share of the room's chat.
     lock_ms: int = 900_000  # the memory of new lines: bursts this far apart can be one ring's
     min_lock_accounts: int = 5
+    min_lock_lines: int = 2  # a ring works through a script; viewers repeating their own question say one line
     max_lock_posts: int = 4096  # per room; the oldest are forgotten beyond this
 
 
@@ -308,7 +309,7 @@ class TemplatedChatDetector(TextDetector):
             members[0][0], len(members), w.seen, len(w.times), cfg.burst_ms
         ):
             return False
-        if any(group.key in cue or (len(cue) >= 2 and cue in group.key) for _, cue in w.cues):
+        if _cued(group.key, [cue for _, cue in w.cues], cfg.min_similarity):
             return False
         repeater = False
         for t, u, eid in members:  # the group's earlier lines too, once it is new enough
@@ -328,10 +329,11 @@ class TemplatedChatDetector(TextDetector):
     def _judge_lockstep(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
         """Accounts in lockstep (CopyCatch): MIN_LOCK_ACCOUNTS accounts that each posted a new line
         within the last ACTIVE_MS and another BURST_MS or more before it, every one of those lines
-        similar to a line another of these accounts posted. A ring posts its handful of lines again
-        and again with the same accounts; viewers who say the same new thing at the same moment
-        are different viewers the next time. No share of the room's chat is asked: a ring of twenty
-        is a sliver of a large room's chat, but its accounts meet again."""
+        similar to a line another of these accounts posted, over MIN_LOCK_LINES or more such lines.
+        A ring posts its handful of lines again and again with the same accounts; viewers who say
+        the same new thing at the same moment are different viewers the next time, and fans who ask
+        their question again ask one question. No share of the room's chat is asked: a ring of
+        twenty is a sliver of a large room's chat, but its accounts meet again."""
         cfg, lock = self.config, w.lock
         if w.last_report is not None and ts - w.last_report <= cfg.report_gap_ms:
             return []
@@ -360,20 +362,22 @@ class TemplatedChatDetector(TextDetector):
             if kept == members:
                 break
             members = kept
-        if len(members) < cfg.min_lock_accounts:
+        sharers = Counter(f for f, _ in {(family[k], u) for _, u, k, _ in posts if u in members})
+        script = {f for f, n in sharers.items() if n >= 2}  # the lines the ring's accounts share
+        if len(members) < cfg.min_lock_accounts or len(script) < cfg.min_lock_lines:
             return []
-        comments = sorted((t, u, eid) for t, u, _, eid in posts if u in members)
-        lines = Counter(family[k] for _, u, k, _ in posts if u in members)
-        first_key = {}
-        for _, u, k, _ in sorted(posts):
-            if u in members:
-                first_key.setdefault(family[k], k)
+        ring = sorted(p for p in posts if p[1] in members and family[p[2]] in script)
+        lines = Counter(family[k] for _, _, k, _ in ring)
+        first_key: dict[int, str] = {}
+        for _, _, k, _ in ring:
+            first_key.setdefault(family[k], k)
         templates = [first_key[f] for f, _ in sorted(lines.items(), key=lambda kv: (-kv[1], first_key[kv[0]]))]
+        comments = [(t, u, eid) for t, u, _, eid in ring]
         start = comments[0][0]
-        in_span = max(len(comments), sum(1 for t in w.times if t >= start))
-        return self._report(
-            event, room, w, ts, templates, sorted(members), comments, start, in_span, lockstep=True
-        )
+        # the room's chat over the span, at its usual rate (the window of every comment is BURST_MS)
+        history_ms = max(cfg.burst_ms, w.last_ts - (w.first_ts or w.last_ts))
+        in_span = max(len(comments), round(w.seen * max(ts - start, 1_000) / history_ms))
+        return self._report(event, room, w, ts, templates, sorted(members), comments, start, in_span, lockstep=True)
 
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
         cfg = self.config
@@ -523,6 +527,16 @@ class TemplatedChatDetector(TextDetector):
                 facts=facts,
             )
         ]
+
+
+def _cued(key: str, cues: list[str], min_similarity: float) -> bool:
+    """Whether a line answers one of the host's recent lines: contained in it, containing it, or
+    most of its shingles (`min_similarity` of them) in it (a fan's '家人们' before the slogan)."""
+    grams = shingles(key)
+    return any(
+        key in cue or (len(cue) >= 2 and cue in key) or len(grams & shingles(cue)) >= min_similarity * len(grams)
+        for cue in cues
+    )
 
 
 def _families(keys: list[str], min_similarity: float) -> dict[str, int]:
