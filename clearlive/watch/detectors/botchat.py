@@ -141,6 +141,7 @@ class _Lockstep:
     logged: set[str] = field(default_factory=set)  # event ids in `posts`
     by_user: dict[str, list[int]] = field(default_factory=dict)  # user -> times of their posts
     repeaters: deque[tuple[int, str]] = field(default_factory=deque)  # (ts, user) of the last ACTIVE_MS
+    own: dict[str, int] = field(default_factory=dict)  # group key -> its lines in `posts`
     last_check: int | None = None
 
 
@@ -296,8 +297,12 @@ class TemplatedChatDetector(TextDetector):
         before: a candidate for lockstep."""
         cfg, lock = self.config, w.lock
         while lock.posts and (ts - lock.posts[0][0] > cfg.lock_ms or len(lock.posts) > cfg.max_lock_posts):
-            t, u, _, eid = lock.posts.popleft()
+            t, u, k, eid = lock.posts.popleft()
             lock.logged.discard(eid)
+            if lock.own.get(k, 0) > 1:
+                lock.own[k] -= 1
+            else:
+                lock.own.pop(k, None)
             times = lock.by_user.get(u)
             if times is not None:
                 if t in times:
@@ -305,9 +310,7 @@ class TemplatedChatDetector(TextDetector):
                 if not times:
                     del lock.by_user[u]
         members = group.members
-        if len(members) < cfg.history_factor * group.usual_before(
-            members[0][0], len(members), w.seen, len(w.times), cfg.burst_ms
-        ):
+        if len(members) < cfg.history_factor * self._usual_apart(w, group, ts):
             return False
         if _cued(group.key, [cue for _, cue in w.cues], cfg.min_similarity):
             return False
@@ -322,9 +325,26 @@ class TemplatedChatDetector(TextDetector):
             times.append(t)
             lock.posts.append((t, u, group.key, eid))
             lock.logged.add(eid)
+            lock.own[group.key] = lock.own.get(group.key, 0) + 1
         while lock.repeaters and ts - lock.repeaters[0][0] > cfg.active_ms:
             lock.repeaters.popleft()
         return repeater
+
+    def _usual_apart(self, w: _ChatWindow, group: _Group, ts: int) -> float:
+        """What the room predicts for the group over BURST_MS, its bursts apart: the line's history
+        without the lines already remembered as new (a ring's own earlier bursts would otherwise
+        make its lines the room's usual ones), per BURST_MS or as a share of the chat of the last
+        BURST_MS, or the group's own rate since it began (older than its last BURST_MS, over at least
+        ACTIVE_MS), whichever is more. A line the room keeps saying is predicted by the group's own
+        rate or by its history; a ring's line, silent between bursts, by neither."""
+        cfg = self.config
+        own = w.lock.own.get(group.key, 0)
+        before = max(0, w.history.get(group.key, 0) - own - 1)
+        elapsed = max(cfg.burst_ms, ts - (w.first_ts or ts))
+        usual = max(before * cfg.burst_ms / elapsed, before / max(1, w.seen) * len(w.times))
+        older = max(0, group.count - own - len(group.members))  # (a group is forgotten only now and then)
+        life = older * cfg.burst_ms / max(cfg.active_ms, ts - group.born)
+        return max(usual, life)
 
     def _judge_lockstep(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
         """Accounts in lockstep (CopyCatch): MIN_LOCK_ACCOUNTS accounts that each posted a new line
