@@ -268,7 +268,9 @@ def test_a_ring_meeting_again_in_a_big_room_is_found_by_lockstep() -> None:
     assert set(f.facts["accounts"]) <= set(ring)
     assert all(e.startswith("c1") and len(e) == 7 for e in f.event_ids)  # the ring's comments only
     assert f.facts["share_of_chat"] < 0.25
-    # one burst of it alone is not a ring that met again
+    # the room alone (its long questions asked all along, by viewers who come back) is quiet ...
+    assert bursts(busy_room(1)) == []
+    # ... and one burst of the ring alone is not a ring that met again
     assert bursts(busy_room(1) + waves(2, who[:1], RING_LINES, [300], 100_000)) == []
 
 

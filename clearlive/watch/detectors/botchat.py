@@ -121,6 +121,10 @@ class _Group:
     usual: float = 0.0  # the line's usual count per BURST_MS before this group began
     seen_at_birth: int = 0  # the room's comments when the group began
     share_at_birth: float = 0.0  # the line's share of the room's chat before the group began
+    # The start of the group's current run of lines (none ACTIVE_MS apart) and its latest line:
+    # a ring's line is silent between its bursts, a line viewers keep saying is not.
+    run_start: int = 0
+    last_line: int = 0
 
     def usual_before(self, start: int, recent: int, seen: int, in_span: int, burst_ms: int) -> float:
         """What the room's history predicts for this line over the recent span: the line's usual
@@ -280,6 +284,9 @@ class TemplatedChatDetector(TextDetector):
             w.history = dict(kept)
         group = self._group_of(w, key, ts, before)
         group.members.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
+        if group.count == 0 or ts - group.last_line > cfg.active_ms:
+            group.run_start = ts
+        group.last_line = max(group.last_line, ts)
         group.count += 1
         while group.members and ts - group.members[0][0] > cfg.burst_ms:
             group.members.popleft()
@@ -291,9 +298,10 @@ class TemplatedChatDetector(TextDetector):
         return self._judge(event, room, w, ts)
 
     def _log(self, w: _ChatWindow, group: _Group, ts: int) -> bool:
-        """Remember a long line while its group is new to the room (at least HISTORY_FACTOR times
-        what the room's history of it predicts, the chat of the last BURST_MS taken as the span) and
-        not what the host asked for; True when its account had posted such a line BURST_MS or more
+        """Remember a long line while its group is new to the room: its current run of lines
+        (no two ACTIVE_MS apart) began within the last ACTIVE_MS, it is at least HISTORY_FACTOR
+        times what the room's history of it predicts (`_usual_apart`), and not what the host asked
+        for; True when its account had posted such a line BURST_MS or more
         before: a candidate for lockstep."""
         cfg, lock = self.config, w.lock
         while lock.posts and (ts - lock.posts[0][0] > cfg.lock_ms or len(lock.posts) > cfg.max_lock_posts):
@@ -310,6 +318,8 @@ class TemplatedChatDetector(TextDetector):
                 if not times:
                     del lock.by_user[u]
         members = group.members
+        if ts - group.run_start > cfg.active_ms:
+            return False  # the line has been said without a pause for longer than a burst lasts
         if len(members) < cfg.history_factor * self._usual_apart(w, group, ts):
             return False
         if _cued(group.key, [cue for _, cue in w.cues], cfg.min_similarity):
