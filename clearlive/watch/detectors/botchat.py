@@ -24,6 +24,19 @@ asked viewers to type (a cue in the host's speech of the last CUE_MS) are not bu
 is judged on similarity and history once its chat spans MIN_HISTORY_MS; before that only the
 unmistakable burst counts (one line from MIN_ACCOUNTS accounts within 10 s, 60% of that chat). One finding
 per room every REPORT_GAP_MS.
+
+A ring is also found by its accounts meeting again (lockstep, after CopyCatch), with no share of
+the room's chat asked: a ring of twenty is a sliver of a busy room's chat, but the same accounts
+post its lines burst after burst. Each long line (LONG_LINE_WEIGHT or more) is remembered for
+LOCK_MS while it is new to the room: its run of lines (none ACTIVE_MS apart) began within the
+last ACTIVE_MS, so a line viewers keep saying never is, and it is HISTORY_FACTOR times what its
+history predicts, the lines already remembered as new left out of that history (a ring's own
+earlier bursts are not the room's usual chat). A finding needs MIN_LOCK_ACCOUNTS accounts that
+each posted such a line within the last ACTIVE_MS and another BURST_MS or more before, each of
+those lines similar to one another of them posted, over MIN_LOCK_LINES or more lines (a script;
+fans asking their one question again say one line). Viewers who say the same new things at the
+same moment are different viewers the next time, and cue answers (lines most of whose shingles
+are in a host line of the last CUE_MS) are not remembered.
 """
 
 from __future__ import annotations
@@ -242,7 +255,8 @@ class TemplatedChatDetector(TextDetector):
             confidence=0.7,
             legal_basis=("CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"),
             reads="the same templated lines (similar, not only equal) from many accounts within seconds, far above "
-            "what the room's own chat history predicts and not answering a cue of the host's",
+            "what the room's own chat history predicts and not answering a cue of the host's; or the same accounts "
+            "posting the room's new lines together in two or more bursts (lockstep)",
             suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
         ),
     )
