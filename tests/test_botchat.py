@@ -286,3 +286,99 @@ def test_a_checkpoint_with_string_shingles_restores_to_the_same_groups() -> None
     restored = botchat._ChatWindow.__new__(botchat._ChatWindow)
     restored.__setstate__(old)
     assert restored.index == window.index
+# Lockstep accounts (issue #16): a ring found by its accounts meeting again, not by its share of chat.
+LONG_QUESTIONS = [
+    p + q + s
+    for p in ("请问主播", "想问下主播", "宝宝")
+    for q in ("什么时候发货", "有没有别的颜色", "敏感肌能用吗")
+    for s in ("呀", "呢", "")
+]
+RING_LINES = [
+    "主播太实在了这个价格闭眼入",
+    "已经回购三次了质量真的好",
+    "刚收到货比实体店便宜一半",
+    "物流很快第二天就到了",
+]
+
+
+def busy_room(seed: int, minutes: int = 20) -> list[dict]:
+    """Five comments a second from 20,000 viewers, a third of them long questions: a big room."""
+    rng = random.Random(seed)
+    rows, t, i = [], 0.0, 0
+    while t < minutes * 60:
+        t += rng.expovariate(5.0)
+        text = rng.choice(LONG_QUESTIONS) if rng.random() < 0.3 else rng.choice(QUESTIONS)
+        rows.append(comment(int(t * 1000), f"u{rng.randrange(20_000)}", text, i))
+        i += 1
+    return rows
+
+
+def waves(seed: int, accounts: list[list[str]], lines: list[str], at_s: list[int], start: int) -> list[dict]:
+    """Each wave: its accounts post one of `lines` each (with filler and an ending) within 40 s."""
+    rng = random.Random(seed)
+    rows = []
+    for w, (at, who) in enumerate(zip(at_s, accounts, strict=True)):
+        for k, user in enumerate(who):
+            text = rng.choice(["", "家人们", "真的"]) + rng.choice(lines) + rng.choice(["", "!", "～", "👍"])
+            rows.append(comment(at * 1000 + rng.randrange(40_000), user, text, start + 100 * w + k))
+    return rows
+
+
+def test_a_ring_meeting_again_in_a_big_room_is_found_by_lockstep() -> None:
+    # Twelve accounts, four lines, three bursts of 40 s four minutes apart: each burst is a twentieth
+    # of the room's chat, far under the quarter a single burst needs, but the same accounts return.
+    ring = [f"ring{k}" for k in range(12)]
+    rng = random.Random(7)
+    who = [rng.sample(ring, 10) for _ in range(3)]
+    rows = busy_room(1) + waves(2, who, RING_LINES, [300, 540, 780], 100_000)
+    found = bursts(rows)
+    assert len(found) == 1
+    f = found[0]
+    assert f.facts["lockstep"] is True and f.facts["n_accounts"] >= 5
+    assert set(f.facts["accounts"]) <= set(ring)
+    assert all(e.startswith("c1") and len(e) == 7 for e in f.event_ids)  # the ring's comments only
+    assert f.facts["share_of_chat"] < 0.25
+    # the room alone (its long questions asked all along, by viewers who come back) is quiet ...
+    assert bursts(busy_room(1)) == []
+    # ... and one burst of the ring alone is not a ring that met again
+    assert bursts(busy_room(1) + waves(2, who[:1], RING_LINES, [300], 100_000)) == []
+
+
+def test_different_viewers_saying_the_same_new_things_twice_is_quiet() -> None:
+    # A new product: two waves of twelve viewers each reacting with the same three new lines; the
+    # waves are different people, as honest waves are.
+    who = [[f"u{k}" for k in range(1000, 1012)], [f"u{k}" for k in range(2000, 2012)]]
+    assert bursts(busy_room(3) + waves(4, who, RING_LINES[:3], [300, 540], 100_000)) == []
+
+
+def test_fans_asking_their_question_again_is_quiet() -> None:
+    # The same twelve fans ask about sizes, and ask again four minutes later: one line, not a script.
+    fans = [f"u{k}" for k in range(1000, 1012)]
+    rows = busy_room(5) + waves(6, [fans, fans], ["主播这件衣服有没有大码的呀"], [300, 540], 100_000)
+    assert bursts(rows) == []
+
+
+def test_fans_answering_the_hosts_cues_twice_is_quiet() -> None:
+    # The host asks twice for a slogan; the same fans type it each time (cued, not a ring).
+    fans = [f"u{k}" for k in range(1000, 1012)]
+    cues = ["主播辛苦了今天的福利太给力了", "感谢主播今天的宠粉福利真好"]
+    rows = busy_room(8) + waves(9, [fans], cues[:1], [300], 100_000) + waves(9, [fans], cues[1:], [540], 200_000)
+    rows += [
+        {"type": "utterance", "room_id": "r", "ts": T0 + at * 1000 - 5_000, "id": f"h{k}", "speaker": "host",
+         "text": f"喜欢主播的扣一个“{cue}”"}
+        for k, (at, cue) in enumerate(zip((300, 540), cues, strict=True))
+    ]  # fmt: skip
+    assert bursts(rows) == []
+
+
+def test_a_checkpoint_from_before_lockstep_loads() -> None:
+    import pickle
+
+    from clearlive.watch.detectors import botchat
+
+    w = botchat._ChatWindow()
+    state = w.__getstate__()
+    del state["lock"]
+    restored = pickle.loads(pickle.dumps(w))
+    restored.__setstate__(state)
+    assert isinstance(restored.lock, botchat._Lockstep) and not restored.lock.posts

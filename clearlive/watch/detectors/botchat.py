@@ -24,6 +24,19 @@ asked viewers to type (a cue in the host's speech of the last CUE_MS) are not bu
 is judged on similarity and history once its chat spans MIN_HISTORY_MS; before that only the
 unmistakable burst counts (one line from MIN_ACCOUNTS accounts within 10 s, 60% of that chat). One finding
 per room every REPORT_GAP_MS.
+
+A ring is also found by its accounts meeting again (lockstep, after CopyCatch), with no share of
+the room's chat asked: a ring of twenty is a sliver of a busy room's chat, but the same accounts
+post its lines burst after burst. Each long line (LONG_LINE_WEIGHT or more) is remembered for
+LOCK_MS while it is new to the room: its run of lines (none ACTIVE_MS apart) began within the
+last ACTIVE_MS, so a line viewers keep saying never is, and it is HISTORY_FACTOR times what its
+history predicts, the lines already remembered as new left out of that history (a ring's own
+earlier bursts are not the room's usual chat). A finding needs MIN_LOCK_ACCOUNTS accounts that
+each posted such a line within the last ACTIVE_MS and another BURST_MS or more before, each of
+those lines similar to one another of them posted, over MIN_LOCK_LINES or more lines (a script;
+fans asking their one question again say one line). Viewers who say the same new things at the
+same moment are different viewers the next time, and cue answers (lines most of whose shingles
+are in a host line of the last CUE_MS) are not remembered.
 """
 
 from __future__ import annotations
@@ -71,6 +84,12 @@ class ChatConfig:
     max_window: int = 5000
     history_factor: float = 6.0  # the burst must be this many times the line's usual count in a window
     max_templates: int = 20_000  # per room; the rarest are forgotten beyond this
+    # Lockstep accounts (CopyCatch): accounts that post the room's new lines together in two or more
+    # bursts, judged without any share of the room's chat.
+    lock_ms: int = 900_000  # the memory of new lines: bursts this far apart can be one ring's
+    min_lock_accounts: int = 5
+    min_lock_lines: int = 2  # a ring works through a script; viewers repeating their own question say one line
+    max_lock_posts: int = 4096  # per room; the oldest are forgotten beyond this
 
 
 TOP_GROUPS = 8  # a line is compared with the groups sharing the most shingles with it, this many
@@ -158,6 +177,10 @@ class _Group:
     usual: float = 0.0  # the line's usual count per BURST_MS before this group began
     seen_at_birth: int = 0  # the room's comments when the group began
     share_at_birth: float = 0.0  # the line's share of the room's chat before the group began
+    # The start of the group's current run of lines (none ACTIVE_MS apart) and its latest line:
+    # a ring's line is silent between its bursts, a line viewers keep saying is not.
+    run_start: int = 0
+    last_line: int = 0
 
     def usual_before(self, start: int, recent: int, seen: int, in_span: int, burst_ms: int) -> float:
         """What the room's history predicts for this line over the recent span: the line's usual
@@ -182,6 +205,18 @@ class _Group:
 
 
 @dataclass
+class _Lockstep:
+    """The room's new long lines of the last LOCK_MS (`TemplatedChatDetector._log`), per account."""
+
+    posts: deque[tuple[int, str, str, str]] = field(default_factory=deque)  # (ts, user, template, event id)
+    logged: set[str] = field(default_factory=set)  # event ids in `posts`
+    by_user: dict[str, list[int]] = field(default_factory=dict)  # user -> times of their posts
+    repeaters: deque[tuple[int, str]] = field(default_factory=deque)  # (ts, user) of the last ACTIVE_MS
+    own: dict[str, int] = field(default_factory=dict)  # group key -> its lines in `posts`
+    last_check: int | None = None
+
+
+@dataclass
 class _ChatWindow:
     times: deque[int] = field(default_factory=deque)  # every comment of the last BURST_MS
     groups: list[_Group] = field(default_factory=list)  # groups posted within ACTIVE_MS
@@ -195,6 +230,7 @@ class _ChatWindow:
     # template -> the group `_group_of` found for it. That answer depends only on the template and the
     # index, so it holds until the index changes (a new group, or groups forgotten); not checkpointed.
     found: dict[str, _Group] = field(default_factory=dict)
+    lock: _Lockstep = field(default_factory=_Lockstep)
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
@@ -206,6 +242,7 @@ class _ChatWindow:
         if isinstance(state["index"], dict):  # checkpoints from before: a list per shingle, maybe strings
             lists: dict[object, list[_Group]] = state["index"]
             state["index"] = _Index.from_lists({gram_id(g) if isinstance(g, str) else g: v for g, v in lists.items()})
+        state.setdefault("lock", _Lockstep())  # nor those from before the lockstep rule
         self.__dict__.update(state)
 
 
@@ -342,7 +379,8 @@ class TemplatedChatDetector(TextDetector):
             confidence=0.7,
             legal_basis=("CN-LSM-18", "CN-ANC-14-25", "CN-AUCL-9", "US-465"),
             reads="the same templated lines (similar, not only equal) from many accounts within seconds, far above "
-            "what the room's own chat history predicts and not answering a cue of the host's",
+            "what the room's own chat history predicts and not answering a cue of the host's; or the same accounts "
+            "posting the room's new lines together in two or more bursts (lockstep)",
             suggestion="核查这些账号的注册时间和行为；删除刷屏评论，不以水军营造抢购氛围。 / Check those accounts.",
         ),
     )
@@ -384,12 +422,130 @@ class TemplatedChatDetector(TextDetector):
             w.history = dict(kept)
         group = self._group_of(w, key, ts, before)
         group.members.append((ts, event.user_id, event.id or ""))  # type: ignore[attr-defined]
+        if group.count == 0 or ts - group.last_line > cfg.active_ms:
+            group.run_start = ts
+        group.last_line = max(group.last_line, ts)
         group.count += 1
         while group.members and ts - group.members[0][0] > cfg.burst_ms:
             group.members.popleft()
-        if len({u for _, u, _ in group.members}) < cfg.min_group_accounts:
-            return ()  # a finding begins when a line crosses its floor: only then are all groups judged
+        found: list[Finding] = []
+        if weight(key) >= cfg.long_line_weight and self._log(w, group, ts):
+            found = self._judge_lockstep(event, room, w, ts)
+        if found or len({u for _, u, _ in group.members}) < cfg.min_group_accounts:
+            return found  # a finding begins when a line crosses its floor: only then are all groups judged
         return self._judge(event, room, w, ts)
+
+    def _log(self, w: _ChatWindow, group: _Group, ts: int) -> bool:
+        """Remember a long line while its group is new to the room: its current run of lines
+        (no two ACTIVE_MS apart) began within the last ACTIVE_MS, it is at least HISTORY_FACTOR
+        times what the room's history of it predicts (`_usual_apart`), and not what the host asked
+        for; True when its account had posted such a line BURST_MS or more
+        before: a candidate for lockstep."""
+        cfg, lock = self.config, w.lock
+        while lock.posts and (ts - lock.posts[0][0] > cfg.lock_ms or len(lock.posts) > cfg.max_lock_posts):
+            t, u, k, eid = lock.posts.popleft()
+            lock.logged.discard(eid)
+            if lock.own.get(k, 0) > 1:
+                lock.own[k] -= 1
+            else:
+                lock.own.pop(k, None)
+            times = lock.by_user.get(u)
+            if times is not None:
+                if t in times:
+                    times.remove(t)
+                if not times:
+                    del lock.by_user[u]
+        members = group.members
+        if ts - group.run_start > cfg.active_ms:
+            return False  # the line has been said without a pause for longer than a burst lasts
+        if len(members) < cfg.history_factor * self._usual_apart(w, group, ts):
+            return False
+        if _cued(group.key, [cue for _, cue in w.cues], cfg.min_similarity):
+            return False
+        repeater = False
+        for t, u, eid in members:  # the group's earlier lines too, once it is new enough
+            if not eid or eid in lock.logged:
+                continue
+            times = lock.by_user.setdefault(u, [])
+            if any(abs(t - t0) >= cfg.burst_ms for t0 in times):
+                lock.repeaters.append((t, u))
+                repeater = True
+            times.append(t)
+            lock.posts.append((t, u, group.key, eid))
+            lock.logged.add(eid)
+            lock.own[group.key] = lock.own.get(group.key, 0) + 1
+        while lock.repeaters and ts - lock.repeaters[0][0] > cfg.active_ms:
+            lock.repeaters.popleft()
+        return repeater
+
+    def _usual_apart(self, w: _ChatWindow, group: _Group, ts: int) -> float:
+        """What the room predicts for the group over BURST_MS, its bursts apart: the line's history
+        without the lines already remembered as new (a ring's own earlier bursts would otherwise
+        make its lines the room's usual ones), per BURST_MS or as a share of the chat of the last
+        BURST_MS, or the group's own rate since it began (older than its last BURST_MS, over at least
+        ACTIVE_MS), whichever is more. A line the room keeps saying is predicted by the group's own
+        rate or by its history; a ring's line, silent between bursts, by neither."""
+        cfg = self.config
+        own = w.lock.own.get(group.key, 0)
+        before = max(0, w.history.get(group.key, 0) - own - 1)
+        elapsed = max(cfg.burst_ms, ts - (w.first_ts or ts))
+        usual = max(before * cfg.burst_ms / elapsed, before / max(1, w.seen) * len(w.times))
+        older = max(0, group.count - own - len(group.members))  # (a group is forgotten only now and then)
+        life = older * cfg.burst_ms / max(cfg.active_ms, ts - group.born)
+        return max(usual, life)
+
+    def _judge_lockstep(self, event: EventBase, room: RoomState, w: _ChatWindow, ts: int) -> list[Finding]:
+        """Accounts in lockstep (CopyCatch): MIN_LOCK_ACCOUNTS accounts that each posted a new line
+        within the last ACTIVE_MS and another BURST_MS or more before it, every one of those lines
+        similar to a line another of these accounts posted, over MIN_LOCK_LINES or more such lines.
+        A ring posts its handful of lines again and again with the same accounts; viewers who say
+        the same new thing at the same moment are different viewers the next time, and fans who ask
+        their question again ask one question. No share of the room's chat is asked: a ring of
+        twenty is a sliver of a large room's chat, but its accounts meet again."""
+        cfg, lock = self.config, w.lock
+        if w.last_report is not None and ts - w.last_report <= cfg.report_gap_ms:
+            return []
+        current = sorted({u for _, u in lock.repeaters})
+        if len(current) < cfg.min_lock_accounts:
+            return []
+        members = set(current)
+        posts = [p for p in lock.posts if p[1] in members]
+        keys = sorted({p[2] for p in posts})
+        family = _families(keys, cfg.min_similarity)
+        while True:
+            now: dict[str, list[tuple[int, str, str, str]]] = {}
+            for p in posts:
+                if p[1] in members:
+                    now.setdefault(p[1], []).append(p)
+            accounts_of: dict[int, set[str]] = {}
+            for u, ps in now.items():
+                for p in ps:
+                    accounts_of.setdefault(family[p[2]], set()).add(u)
+            kept = set()
+            for u, ps in now.items():
+                shared = [p for p in ps if len(accounts_of[family[p[2]]]) >= 2]
+                latest = [p for p in shared if ts - p[0] <= cfg.active_ms]
+                if latest and any(min(t for t, _, _, _ in latest) - p[0] >= cfg.burst_ms for p in shared):
+                    kept.add(u)
+            if kept == members:
+                break
+            members = kept
+        sharers = Counter(f for f, _ in {(family[k], u) for _, u, k, _ in posts if u in members})
+        script = {f for f, n in sharers.items() if n >= 2}  # the lines the ring's accounts share
+        if len(members) < cfg.min_lock_accounts or len(script) < cfg.min_lock_lines:
+            return []
+        ring = sorted(p for p in posts if p[1] in members and family[p[2]] in script)
+        lines = Counter(family[k] for _, _, k, _ in ring)
+        first_key: dict[int, str] = {}
+        for _, _, k, _ in ring:
+            first_key.setdefault(family[k], k)
+        templates = [first_key[f] for f, _ in sorted(lines.items(), key=lambda kv: (-kv[1], first_key[kv[0]]))]
+        comments = [(t, u, eid) for t, u, _, eid in ring]
+        start = comments[0][0]
+        # the room's chat over the span, at its usual rate (the window of every comment is BURST_MS)
+        history_ms = max(cfg.burst_ms, w.last_ts - (w.first_ts or w.last_ts))
+        in_span = max(len(comments), round(w.seen * max(ts - start, 1_000) / history_ms))
+        return self._report(event, room, w, ts, templates, sorted(members), comments, start, in_span, lockstep=True)
 
     def _group_of(self, w: _ChatWindow, key: str, ts: int, before: int) -> _Group:
         cfg = self.config
@@ -470,15 +626,18 @@ class TemplatedChatDetector(TextDetector):
         in_span = max(in_span, len(comments))
         if len(comments) < (cfg.young_share if young else cfg.min_share) * in_span:
             return []
+        lines = [g.key for g, _ in sorted(bursting, key=lambda b: -len(b[1]))]
+        lead, _ = max(bursting, key=lambda b: len(b[1]))
+        usual = lead.usual_before(start, len(lead.members), w.seen, in_span, cfg.burst_ms)
         if young:
-            return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
+            return self._report(event, room, w, ts, lines, accounts, comments, start, in_span, usual)
         # A ring adds its lines on top of the room's chat; honest viewers who happen to say the same
         # things do not make the room chat more than it usually does.
         history_ms = max(cfg.min_history_ms, start - (w.first_ts or start))
         usual_in_span = (w.seen - in_span) / history_ms * max(ts - start, 1_000)
         if in_span - usual_in_span < cfg.extra_share * len(comments):
             return []
-        return self._report(event, room, w, ts, bursting, accounts, comments, start, in_span)
+        return self._report(event, room, w, ts, lines, accounts, comments, start, in_span, usual)
 
     def _report(
         self,
@@ -486,45 +645,78 @@ class TemplatedChatDetector(TextDetector):
         room: RoomState,
         w: _ChatWindow,
         ts: int,
-        bursting: list[tuple[_Group, list[tuple[int, str, str]]]],
+        lines: list[str],
         accounts: list[str],
         comments: list[tuple[int, str, str]],
         start: int,
         in_span: int,
+        usual: float | None = None,
+        lockstep: bool = False,
     ) -> list[Finding]:
         w.last_report = ts
-        lead, _ = max(bursting, key=lambda b: len(b[1]))
+        lead = lines[0]
         seconds = (ts - start) / 1000
-        lines = [g.key for g, _ in sorted(bursting, key=lambda b: -len(b[1]))]
         summary = (
             f"{len(comments)} comments of {len(lines)} templated line(s) from {len(accounts)} accounts in {seconds:g} s"
         )
+        if lockstep:
+            summary += " (the same accounts in two or more bursts)"
+        facts: dict[str, object] = {
+            "template": lead,
+            "templates": lines[:10],
+            "accounts": accounts[:50],
+            "n_accounts": len(accounts),
+            "comments": len(comments),
+            "share_of_chat": round(len(comments) / in_span, 2),
+        }
+        if usual is not None:
+            facts["usual_in_window"] = round(usual, 2)
+        facts |= {"lockstep": lockstep, "window_start": format_ts(start), "window_end": format_ts(ts)}
         return [
             metric_finding(
                 self.RULES[0],
                 ev=event,
                 room=room,
                 ts_ms=ts,
-                fingerprint=f"{lead.key}@{start}:{min(comments)[2]}",  # the burst's first comment
+                fingerprint=f"{lead}@{start}:{min(comments)[2]}",  # the burst's first comment
                 summary=summary,
                 event_ids=[eid for _, _, eid in sorted(comments)][:50],
                 message=(
-                    f"{len(accounts)} 个账号在 {seconds:g} 秒内发送 {len(lines)} 条相似模板的评论（如“{lead.key}”），"
+                    f"{len(accounts)} 个账号在 {seconds:g} 秒内发送 {len(lines)} 条相似模板的评论（如“{lead}”），"
                     f"疑似职业水军刷屏营造热度。 / {len(accounts)} accounts posted {len(lines)} templated line(s) "
                     f"within {seconds:g} s."
                 ),
-                facts={
-                    "template": lead.key,
-                    "templates": lines[:10],
-                    "accounts": accounts[:50],
-                    "n_accounts": len(accounts),
-                    "comments": len(comments),
-                    "share_of_chat": round(len(comments) / in_span, 2),
-                    "usual_in_window": round(
-                        lead.usual_before(start, len(lead.members), w.seen, in_span, self.config.burst_ms), 2
-                    ),
-                    "window_start": format_ts(start),
-                    "window_end": format_ts(ts),
-                },
+                facts=facts,
             )
         ]
+
+
+def _cued(key: str, cues: list[str], min_similarity: float) -> bool:
+    """Whether a line answers one of the host's recent lines: contained in it, containing it, or
+    most of its shingles (`min_similarity` of them) in it (a fan's '家人们' before the slogan)."""
+    grams = shingles(key)
+    return any(
+        key in cue or (len(cue) >= 2 and cue in key) or len(grams & shingles(cue)) >= min_similarity * len(grams)
+        for cue in cues
+    )
+
+
+def _families(keys: list[str], min_similarity: float) -> dict[str, int]:
+    """Each template's family: templates joined when their shingles' Jaccard similarity is at least
+    `min_similarity`, transitively; a family is named by its first template in sorted order."""
+    parent = list(range(len(keys)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    grams = [shingles(k) for k in keys]
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            shared = len(grams[i] & grams[j])
+            if shared and shared / (len(grams[i]) + len(grams[j]) - shared) >= min_similarity:
+                a, b = root(i), root(j)
+                parent[max(a, b)] = min(a, b)
+    return {k: root(i) for i, k in enumerate(keys)}
